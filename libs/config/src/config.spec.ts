@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from './config';
+
+const valid = {
+  DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+  SECRET_KEY: 'a'.repeat(64),
+};
+
+describe('loadConfig', () => {
+  it('applies defaults for optional values', () => {
+    const c = loadConfig(valid);
+    expect(c.temporalAddress).toBe('localhost:7233');
+    expect(c.temporalNamespace).toBe('default');
+    expect(c.taskQueue).toBe('scim-import');
+    expect(c.apiPort).toBe(3000);
+    expect(c.secretKey).toHaveLength(32);
+    expect(c.logLevel).toBe('log');
+  });
+
+  it('accepts a base64 secret key', () => {
+    const c = loadConfig({ ...valid, SECRET_KEY: Buffer.alloc(32, 7).toString('base64') });
+    expect(c.secretKey.equals(Buffer.alloc(32, 7))).toBe(true);
+  });
+
+  it('names every offending variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ API_PORT: 'eighty', SECRET_KEY: 'short', LOG_LEVEL: 'loud', TEMPORAL_ADDRESS: 'no-port', API_TOKEN: 'x' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['DATABASE_URL', 'API_PORT', 'SECRET_KEY', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'API_TOKEN']) {
+      expect(message).toContain(name);
+    }
+    expect((error as ConfigError).problems).toHaveLength(6);
+  });
+
+  it('never echoes the secret key in its message', () => {
+    const secret = 'not-a-valid-key-but-secret-looking-value-12345';
+    expect(() => loadConfig({ ...valid, SECRET_KEY: secret })).toThrow(ConfigError);
+    try {
+      loadConfig({ ...valid, SECRET_KEY: secret });
+    } catch (err) {
+      expect((err as Error).message).not.toContain(secret);
+    }
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * The one place that reads the environment. Everything else receives an AppConfig.
+ * Invalid or missing values stop start-up with a single message naming every offender.
+ */
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+export interface AppConfig {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  apiPort: number;
+  /** 32-byte key for AES-256-GCM encryption of connector secrets */
+  secretKey: Buffer;
+  /** optional bootstrap admin token */
+  apiToken?: string;
+  logLevel: LogLevel;
+  temporalUiUrl: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Decodes SECRET_KEY given as 64 hex characters or base64 of 32 bytes. */
+export function decodeSecretKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+    const buf = Buffer.from(value, 'base64');
+    if (buf.length === 32) return buf;
+  }
+  return undefined;
+}
+
+/** Builds the validated configuration from an environment map (process.env by default). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const problems: string[] = [];
+  const get = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+
+  const databaseUrl = get('DATABASE_URL');
+  if (!databaseUrl) problems.push('DATABASE_URL is required (e.g. postgres://user:password@localhost:5432/scim_import)');
+  else if (!/^postgres(ql)?:\/\/.+/.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+
+  const temporalAddress = get('TEMPORAL_ADDRESS') ?? 'localhost:7233';
+  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(temporalAddress)) problems.push(`TEMPORAL_ADDRESS must be host:port (got "${temporalAddress}")`);
+
+  const temporalNamespace = get('TEMPORAL_NAMESPACE') ?? 'default';
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(temporalNamespace)) problems.push('TEMPORAL_NAMESPACE must be a Temporal namespace name');
+
+  const taskQueue = get('TASK_QUEUE') ?? 'scim-import';
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(taskQueue)) problems.push('TASK_QUEUE must contain only letters, digits, ".", "_" and "-"');
+
+  const portText = get('API_PORT') ?? '3000';
+  const apiPort = Number(portText);
+  if (!/^\d+$/.test(portText) || apiPort < 0 || apiPort > 65535) problems.push(`API_PORT must be a port number 0-65535 (got "${portText}")`);
+
+  const secretText = get('SECRET_KEY');
+  let secretKey: Buffer | undefined;
+  if (!secretText) problems.push('SECRET_KEY is required: 32 random bytes as 64 hex characters or base64 (e.g. `openssl rand -base64 32`)');
+  else {
+    secretKey = decodeSecretKey(secretText);
+    if (!secretKey) problems.push('SECRET_KEY must be 32 bytes, given as 64 hex characters or base64');
+  }
+
+  const apiToken = get('API_TOKEN');
+  if (apiToken !== undefined && apiToken.length < 24) problems.push('API_TOKEN must be at least 24 characters');
+
+  const logLevel = (get('LOG_LEVEL') ?? 'log').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const temporalUiUrl = (get('TEMPORAL_UI_URL') ?? 'http://localhost:8233').replace(/\/+$/, '');
+  if (!/^https?:\/\/.+/.test(temporalUiUrl)) problems.push('TEMPORAL_UI_URL must be an http(s) URL');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    databaseUrl: databaseUrl as string,
+    temporalAddress,
+    temporalNamespace,
+    taskQueue,
+    apiPort,
+    secretKey: secretKey as Buffer,
+    apiToken,
+    logLevel,
+    temporalUiUrl,
+  };
+}
+
+/** Nest log levels enabled at and above the configured level. */
+export function nestLogLevels(level: LogLevel): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}

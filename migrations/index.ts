@@ -1,0 +1,4 @@
+import { InitialSchema1764201600000 } from './1764201600000-InitialSchema';
+
+/** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
+export const MIGRATIONS = [InitialSchema1764201600000];
