@@ -53,6 +53,8 @@ export class InitialSchema1764201600000 implements MigrationInterface {
       config jsonb NOT NULL,
       config_version integer NOT NULL DEFAULT 1,
       watermark timestamptz,
+      -- run-now and retry requests waiting for the next prepareRun of this task
+      pending_trigger jsonb,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now())`);
 

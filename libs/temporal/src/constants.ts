@@ -1,0 +1,33 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Workflow type name of an import run (the exported function name in workflows/). */
+export const IMPORT_TASK_WORKFLOW = 'importTask';
+
+/** Search attributes registered on every dev server and production namespace. */
+export const IMPORT_TASK_ID = defineSearchAttributeKey('ImportTaskId', SearchAttributeType.KEYWORD);
+export const IMPORT_TASK_NAME = defineSearchAttributeKey('ImportTaskName', SearchAttributeType.KEYWORD);
+
+/** Schedule id of a task: deterministic so reconciliation can find it again. */
+export function scheduleIdForTask(taskId: string): string {
+  return `import-task-${taskId}`;
+}
+
+/** Task id from a schedule id, or undefined when the schedule is not one of ours. */
+export function taskIdFromScheduleId(scheduleId: string): string | undefined {
+  const m = /^import-task-([0-9a-f-]{36})$/.exec(scheduleId);
+  return m ? m[1] : undefined;
+}
+
+/** Workflow id prefix of a task's runs (schedules append a timestamp). */
+export function workflowIdPrefixForTask(taskId: string): string {
+  return `import-task-${taskId}`;
+}
+
+/**
+ * A run may not hang forever: SKIP overlap would then block every later run.
+ * 12 hours covers a million-record full import many times over.
+ */
+export const WORKFLOW_RUN_TIMEOUT = '12h';
+
+/** Missed schedule actions within this window still run after an outage; older ones are dropped. */
+export const SCHEDULE_CATCHUP_WINDOW = '10m';

@@ -1,0 +1,4 @@
+export * from './constants';
+export type * from './contracts';
+export * from './temporal-client';
+export * from './schedule.service';
