@@ -97,3 +97,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function nestLogLevels(level: LogLevel): LogLevel[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
+
+/** What the dev launcher needs from the environment: services to use instead of starting its own. */
+export interface DevOverrides {
+  databaseUrl?: string;
+  temporalAddress?: string;
+  apiPort: number;
+  scimDemoPort: number;
+}
+
+/** Reads the dev launcher's overrides (DATABASE_URL, TEMPORAL_ADDRESS, API_PORT, SCIM_DEMO_PORT). */
+export function loadDevOverrides(env: Record<string, string | undefined> = process.env): DevOverrides {
+  const problems: string[] = [];
+  const port = (name: string, fallback: number) => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < 1 || n > 65535) problems.push(`${name} must be a port number 1-65535 (got "${raw}")`);
+    return n;
+  };
+  const overrides: DevOverrides = {
+    databaseUrl: env.DATABASE_URL?.trim() || undefined,
+    temporalAddress: env.TEMPORAL_ADDRESS?.trim() || undefined,
+    apiPort: port('API_PORT', 3000),
+    scimDemoPort: port('SCIM_DEMO_PORT', 8880),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return overrides;
+}
+
+/** The environment passed to child processes (the launcher hands config down this way). */
+export function childEnvironment(extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return { ...out, ...extra };
+}

@@ -2,3 +2,5 @@ export * from './entities';
 export * from './data-source';
 export * from './migrate';
 export * from './secret-box';
+export * from './persistence.module';
+export * from './seed';

@@ -54,3 +54,80 @@ export interface RunProgress {
   phase: string;
   stats: RunStatsView;
 }
+
+// ---- import activities (libs/import): references and counts only, never records or secrets ----
+
+/** Where the workflow was when prepareRun ran: lets the run row point at its Temporal execution. */
+export interface RunExecutionRef {
+  workflowId: string;
+  temporalRunId: string;
+}
+
+/** Result of `extract(runId, resource)`. */
+export interface ExtractResult {
+  resource: ResourceKind;
+  /** distinct records staged for this resource */
+  fetched: number;
+  pages: number;
+  /** the listing proved it saw the whole set (libs/scim completeness report) */
+  complete: boolean;
+  /** an incremental read that had to read everything */
+  fullReadFallback: boolean;
+  stats: RunStatsView;
+}
+
+/** Input/result of `map(runId, cursor)`: map works in chunks and may stop early on a time budget. */
+export interface MapCursor {
+  afterKey?: { resource: string; sourceId: string };
+}
+
+export interface MapResult extends MapCursor {
+  done: boolean;
+  mapped: number;
+  failed: number;
+  stats: RunStatsView;
+}
+
+export interface DiffResult {
+  create: number;
+  update: number;
+  unchanged: number;
+  failed: number;
+  stats: RunStatsView;
+}
+
+export interface LoadResult {
+  batches: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  stats: RunStatsView;
+}
+
+/** Result of `reconcileRemovals(runId)` (issue 6 fills it in). */
+export interface ReconcileResult {
+  skipped: boolean;
+  reason?: string;
+  removed?: number;
+  stats?: RunStatsView;
+}
+
+export interface FinishResult {
+  status: 'succeeded';
+  stats: RunStatsView;
+}
+
+/** What the workflow knows about a failure; message is already free of secrets. */
+export interface RunFailureInfo {
+  type: string;
+  message: string;
+}
+
+/** Identifies the run a failure belongs to, even when prepareRun never created it. */
+export interface FailureRef {
+  runId?: string;
+  taskId: string;
+  workflowId: string;
+  temporalRunId?: string;
+  trigger?: RunTrigger;
+}

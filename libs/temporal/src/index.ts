@@ -2,3 +2,4 @@ export * from './constants';
 export type * from './contracts';
 export * from './temporal-client';
 export * from './schedule.service';
+export * from './temporal.module';

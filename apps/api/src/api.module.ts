@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { PersistenceModule } from '@app/persistence';
+import { TemporalModule } from '@app/temporal';
+import { AuthGuard } from './auth/auth.guard';
+import { BootstrapService } from './bootstrap.service';
+import { HealthController } from './health/health.controller';
+import { MetricsService } from './health/metrics.service';
+
+/** The HTTP application: one module per bounded context, wired here. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class ApiConfigModule {},
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+    };
+    return {
+      module: ApiModule,
+      imports: [configModule, PersistenceModule, TemporalModule],
+      controllers: [HealthController],
+      providers: [MetricsService, BootstrapService, { provide: APP_GUARD, useClass: AuthGuard }],
+    };
+  }
+}

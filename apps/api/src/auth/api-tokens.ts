@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { TokenScope } from '@app/persistence';
+
+/** SHA-256 of a token; only this is stored. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Creates a new token and returns it in clear; it cannot be shown again. */
+export async function createApiToken(ds: DataSource, name: string, scope: TokenScope): Promise<{ id: string; token: string }> {
+  const token = `sit_${randomBytes(32).toString('base64url')}`;
+  const rows: Array<{ id: string }> = await ds.query(`INSERT INTO api_token (name, scope, token_hash) VALUES ($1, $2, $3) RETURNING id`, [name, scope, hashToken(token)]);
+  return { id: rows[0].id, token };
+}
+
+/** Registers the bootstrap admin token from API_TOKEN (idempotent). */
+export async function ensureBootstrapToken(ds: DataSource, token: string): Promise<void> {
+  await ds.query(
+    `INSERT INTO api_token (name, scope, token_hash, bootstrap) VALUES ('bootstrap (API_TOKEN)', 'admin', $1, true)
+     ON CONFLICT (token_hash) DO NOTHING`,
+    [hashToken(token)],
+  );
+}
+
+/** Scope of a valid, unrevoked token, or undefined. */
+export async function lookupToken(ds: DataSource, token: string): Promise<TokenScope | undefined> {
+  const rows: Array<{ scope: TokenScope }> = await ds.query(
+    `UPDATE api_token SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING scope`,
+    [hashToken(token)],
+  );
+  return rows[0]?.scope;
+}
