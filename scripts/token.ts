@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       );
       console.table(rows);
     } else {
-      const rows: unknown[] = await ds.query(`UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`, [id]);
+      const rows: unknown[] = await ds.query(`WITH revoked AS (UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM revoked`, [id]);
       console.log(rows.length ? `revoked ${id}` : `no active token with id ${id}`);
     }
     return 0;

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '../../libs/config/src/config';
@@ -17,9 +17,9 @@ export interface ApiHarness {
 }
 
 /** Boots the real API (same factory as production) on the test database and Temporal. */
-export async function startApi(overrides: Partial<AppConfig> = {}): Promise<ApiHarness> {
+export async function startApi(overrides: Partial<AppConfig> = {}, logger: false | LoggerService = false): Promise<ApiHarness> {
   const config = { ...loadConfig(), apiPort: 0, ...overrides };
-  const app = await createApiApp(config, { logger: false });
+  const app = await createApiApp(config, { logger });
   await app.init();
   const ds = app.get(DataSource);
   await seedDefaultTargetStore(ds);

@@ -15,7 +15,6 @@ import { runMigrations } from '../../libs/persistence/src/migrate';
 const ROOT = resolve(__dirname, '..', '..');
 
 declare global {
-  // eslint-disable-next-line no-var
   var __SCIM_IMPORT_TEARDOWN__: Array<() => Promise<void>> | undefined;
 }
 

@@ -7,6 +7,10 @@ import { AuthGuard } from './auth/auth.guard';
 import { BootstrapService } from './bootstrap.service';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
+import { ConnectorsModule } from './connectors/connectors.module';
+import { TargetStoreModule } from './target-store/target-store.module';
+import { TasksModule } from './tasks/tasks.module';
+import { RunsModule } from './runs/runs.module';
 
 /** The HTTP application: one module per bounded context, wired here. */
 @Module({})
@@ -20,7 +24,7 @@ export class ApiModule {
     };
     return {
       module: ApiModule,
-      imports: [configModule, PersistenceModule, TemporalModule],
+      imports: [configModule, PersistenceModule, TemporalModule, ConnectorsModule, TargetStoreModule, TasksModule, RunsModule],
       controllers: [HealthController],
       providers: [MetricsService, BootstrapService, { provide: APP_GUARD, useClass: AuthGuard }],
     };

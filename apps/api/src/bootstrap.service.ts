@@ -2,8 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { ensureBootstrapToken } from './auth/api-tokens';
+import { TasksService } from './tasks/tasks.service';
 
-/** Start-up duties of the API: the bootstrap admin token (schedule reconciliation joins later). */
+/** Start-up duties of the API: the bootstrap admin token and reconciling task schedules with Temporal. */
 @Injectable()
 export class BootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger('bootstrap');
@@ -11,12 +12,19 @@ export class BootstrapService implements OnApplicationBootstrap {
   constructor(
     private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tasks: TasksService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.apiToken) {
       await ensureBootstrapToken(this.ds, this.config.apiToken);
       this.logger.log('bootstrap admin token from API_TOKEN is active');
+    }
+    try {
+      await this.tasks.reconcileSchedules();
+    } catch (err) {
+      // the API still serves; the next start (or a task update) repairs the schedules
+      this.logger.error(`schedule reconciliation failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }

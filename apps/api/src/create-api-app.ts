@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { nestLogLevels, type AppConfig } from '@app/config';
@@ -20,10 +20,10 @@ function problem(res: Response, status: number, title: string, detail: string): 
 }
 
 /** Builds the HTTP app exactly as production runs it (tests use the same factory). */
-export async function createApiApp(config: AppConfig, opts: { logger?: false } = {}): Promise<INestApplication> {
+export async function createApiApp(config: AppConfig, opts: { logger?: false | LoggerService } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
-    logger: opts.logger === false ? false : nestLogLevels(config.logLevel),
+    logger: opts.logger === undefined ? nestLogLevels(config.logLevel) : opts.logger,
   });
   app.disable('x-powered-by');
   // writing requests must carry JSON; anything else is refused before parsing

@@ -12,7 +12,8 @@ export function dataSourceOptions(databaseUrl: string, extra?: { poolSize?: numb
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // failed queries would be logged with their parameters (records, ciphertexts): callers report errors instead
+    logging: false,
     extra: { max: extra?.poolSize ?? 10 },
   };
 }

@@ -4,3 +4,4 @@ export * from './migrate';
 export * from './secret-box';
 export * from './persistence.module';
 export * from './seed';
+export * from './connector-config';

@@ -135,6 +135,16 @@ export class TaskScheduleService {
     await this.client.schedule.getHandle(scheduleIdForTask(taskId)).trigger(ScheduleOverlapPolicy.SKIP);
   }
 
+  /** When the schedule was created, or undefined when it does not exist. */
+  async createdAt(taskId: string): Promise<Date | undefined> {
+    try {
+      return (await this.describeRaw(taskId)).info.createdAt;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
   /** Task ids of every `import-task-*` schedule in the namespace. */
   async listTaskIds(): Promise<string[]> {
     const ids: string[] = [];

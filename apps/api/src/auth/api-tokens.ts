@@ -26,7 +26,7 @@ export async function ensureBootstrapToken(ds: DataSource, token: string): Promi
 /** Scope of a valid, unrevoked token, or undefined. */
 export async function lookupToken(ds: DataSource, token: string): Promise<TokenScope | undefined> {
   const rows: Array<{ scope: TokenScope }> = await ds.query(
-    `UPDATE api_token SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING scope`,
+    `WITH used AS (UPDATE api_token SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING scope) SELECT scope FROM used`,
     [hashToken(token)],
   );
   return rows[0]?.scope;

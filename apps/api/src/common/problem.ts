@@ -30,8 +30,9 @@ const TITLES: Record<number, string> = {
 
 /** An HTTP error carried as a problem document. */
 export class ProblemException extends HttpException {
-  constructor(status: number, detail: string, errors?: FieldError[], type?: string) {
+  constructor(status: number, detail: string, errors?: FieldError[], type?: string, extensions?: Record<string, unknown>) {
     const doc: ProblemDocument = {
+      ...extensions,
       type: type ?? `https://scim-import.dev/problems/${(TITLES[status] ?? 'error').toLowerCase().replace(/ /g, '-')}`,
       title: TITLES[status] ?? 'Error',
       status,

@@ -1,0 +1,176 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError, type Repository } from 'typeorm';
+import { ConnectorEntity, SecretBox, connectorScimConfig, SecretKeyMismatchError, type ConnectorSecrets } from '@app/persistence';
+import { ScimClient } from '@app/scim';
+import { badRequest, conflict, notFound, ProblemException, type FieldError } from '../common/problem';
+import type { ConnectorAuthDto, ConnectorAuthPatchDto, ConnectorView, CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
+
+function secretsFrom(auth: ConnectorAuthDto | ConnectorAuthPatchDto): ConnectorSecrets {
+  if (auth.type === 'basic') return { password: auth.password };
+  if (auth.type === 'bearer') return { token: auth.token };
+  return { clientSecret: auth.clientSecret };
+}
+
+function secretField(type: string): keyof ConnectorSecrets {
+  return type === 'basic' ? 'password' : type === 'bearer' ? 'token' : 'clientSecret';
+}
+
+function publicAuth(auth: ConnectorAuthDto | ConnectorAuthPatchDto) {
+  if (auth.type === 'basic') return { username: auth.username };
+  if (auth.type === 'bearer') return {};
+  return { clientId: auth.clientId, tokenUrl: auth.tokenUrl, scope: auth.scope };
+}
+
+/** Connector CRUD with write-only, encrypted secrets, and connection/authentication tests. */
+@Injectable()
+export class ConnectorsService {
+  private readonly logger = new Logger('connectors');
+
+  constructor(
+    @InjectRepository(ConnectorEntity) private readonly repo: Repository<ConnectorEntity>,
+    private readonly box: SecretBox,
+    private readonly ds: DataSource,
+  ) {}
+
+  view(c: ConnectorEntity): ConnectorView {
+    return {
+      id: c.id,
+      name: c.name,
+      baseUrl: c.baseUrl,
+      auth: { type: c.authType, ...c.authPublic, secretSet: c.secretCiphertext.length > 0 },
+      pageSize: c.pageSize,
+      timeoutMs: c.timeoutMs,
+      rateLimitPerSecond: c.rateLimitPerSecond,
+      tls: { ...(c.tls?.caPem ? { caPem: c.tls.caPem } : {}), rejectUnauthorized: c.tls?.rejectUnauthorized ?? true },
+      createdAt: c.createdAt.toISOString(),
+      updatedAt: c.updatedAt.toISOString(),
+    };
+  }
+
+  async get(id: string): Promise<ConnectorEntity> {
+    const c = await this.repo.findOneBy({ id });
+    if (!c) throw notFound(`connector ${id} not found`);
+    return c;
+  }
+
+  async list(): Promise<{ items: ConnectorView[]; total: number }> {
+    const rows = await this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    return { items: rows.map((r) => this.view(r)), total: rows.length };
+  }
+
+  async create(dto: CreateConnectorDto): Promise<ConnectorView> {
+    const field = secretField(dto.auth.type);
+    if (!secretsFrom(dto.auth)[field]) throw badRequest('request validation failed', [{ field: `auth.${field}`, message: `auth.${field} is required for auth type ${dto.auth.type}` }]);
+    const entity = this.repo.create({
+      name: dto.name.trim(),
+      baseUrl: dto.baseUrl.replace(/\/+$/, ''),
+      authType: dto.auth.type,
+      authPublic: publicAuth(dto.auth),
+      secretCiphertext: this.box.seal(secretsFrom(dto.auth)),
+      pageSize: dto.pageSize ?? 200,
+      timeoutMs: dto.timeoutMs ?? 30000,
+      rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
+      tls: dto.tls ? { caPem: dto.tls.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? true } : null,
+    });
+    try {
+      return this.view(await this.repo.save(entity));
+    } catch (err) {
+      throw this.translate(err, entity.name);
+    }
+  }
+
+  async update(id: string, dto: UpdateConnectorDto): Promise<ConnectorView> {
+    const c = await this.get(id);
+    if (dto.name !== undefined) c.name = dto.name.trim();
+    if (dto.baseUrl !== undefined) c.baseUrl = dto.baseUrl.replace(/\/+$/, '');
+    if (dto.pageSize !== undefined) c.pageSize = dto.pageSize;
+    if (dto.timeoutMs !== undefined) c.timeoutMs = dto.timeoutMs;
+    if (dto.rateLimitPerSecond !== undefined) c.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.tls !== undefined) c.tls = { caPem: dto.tls.caPem ?? c.tls?.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? c.tls?.rejectUnauthorized ?? true };
+    if (dto.auth) {
+      const field = secretField(dto.auth.type);
+      const given = secretsFrom(dto.auth)[field];
+      if (dto.auth.type !== c.authType) {
+        const missing = [field, ...(dto.auth.type === 'basic' ? ['username'] : dto.auth.type === 'oauth2' ? ['tokenUrl', 'clientId'] : [])].filter(
+          (f) => !(dto.auth as unknown as Record<string, unknown>)[f],
+        );
+        if (missing.length) {
+          throw badRequest('request validation failed', missing.map((f) => ({ field: `auth.${f}`, message: `auth.${f} is required when changing the auth type to ${dto.auth?.type}` })));
+        }
+      }
+      // a rotated secret replaces only itself; omitted secrets keep their stored value
+      let secrets: ConnectorSecrets = {};
+      if (dto.auth.type === c.authType) {
+        try {
+          secrets = this.box.open<ConnectorSecrets>(c.secretCiphertext);
+        } catch (err) {
+          if (!(err instanceof SecretKeyMismatchError) || !given) throw this.secretProblem(err);
+        }
+      }
+      if (given) secrets[field] = given;
+      c.authPublic = { ...(dto.auth.type === c.authType ? c.authPublic : {}), ...stripUndefined(publicAuth(dto.auth)) };
+      c.authType = dto.auth.type;
+      c.secretCiphertext = this.box.seal(secrets);
+    }
+    try {
+      return this.view(await this.repo.save(c));
+    } catch (err) {
+      throw this.translate(err, c.name);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    const users: Array<{ name: string }> = await this.ds.query(`SELECT name FROM import_task WHERE connector_id = $1 ORDER BY name LIMIT 20`, [id]);
+    if (users.length) throw conflict(`connector is still used by tasks: ${users.map((u) => u.name).join(', ')}`);
+    await this.repo.delete({ id });
+  }
+
+  /** A client for this connector; a changed SECRET_KEY becomes a clear 409. */
+  client(c: ConnectorEntity): ScimClient {
+    let config;
+    try {
+      config = connectorScimConfig(c, this.box);
+    } catch (err) {
+      throw this.secretProblem(err);
+    }
+    return new ScimClient(config, { logger: { debug: (m) => this.logger.debug(m), warn: (m) => this.logger.warn(m) }, maxAttemptsPerRequest: 1 });
+  }
+
+  async testConnection(id: string) {
+    const client = this.client(await this.get(id));
+    const result = await client.testConnection().finally(() => client.close());
+    if (!result.ok) throw new ProblemException(502, result.message, undefined, undefined, { ok: false, latencyMs: result.latencyMs, message: result.message });
+    return result;
+  }
+
+  async testAuthentication(id: string) {
+    const c = await this.get(id);
+    const client = this.client(c);
+    try {
+      const reach = await client.testConnection();
+      if (!reach.ok) throw new ProblemException(502, reach.message, undefined, undefined, { ok: false, message: reach.message });
+      return await client.testAuthentication();
+    } finally {
+      await client.close();
+    }
+  }
+
+  private secretProblem(err: unknown): Error {
+    if (err instanceof SecretKeyMismatchError) return conflict(err.message);
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  private translate(err: unknown, name: string): Error {
+    if (err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === '23505') {
+      const errors: FieldError[] = [{ field: 'name', message: `a connector named "${name}" already exists` }];
+      return conflict(`a connector named "${name}" already exists`, errors);
+    }
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

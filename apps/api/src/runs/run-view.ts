@@ -1,0 +1,51 @@
+import type { AppConfig } from '@app/config';
+
+export interface RunRow {
+  id: string;
+  task_id: string;
+  workflow_id: string;
+  temporal_run_id: string | null;
+  mode: string;
+  trigger: string;
+  status: string;
+  phase: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  stats: Record<string, number>;
+  error: { type: string; message: string } | null;
+  retry_of: string | null;
+  extract_reports: unknown[];
+  removal: Record<string, unknown> | null;
+  notes: string[];
+}
+
+/** Link to the run in the Temporal UI. */
+export function temporalUiUrl(config: Pick<AppConfig, 'temporalUiUrl' | 'temporalNamespace'>, workflowId: string, runId: string | null): string {
+  const base = `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+}
+
+/** Run as the API shows it (API.md "Run"), plus phase, extract reports, notes and removal state. */
+export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'temporalNamespace'>) {
+  // a resumed run's row key is `<workflowId>#resume-…`; Temporal knows only the workflow id
+  const workflowId = r.workflow_id.split('#')[0];
+  return {
+    id: r.id,
+    taskId: r.task_id,
+    workflowId,
+    temporalRunId: r.temporal_run_id,
+    mode: r.mode,
+    trigger: r.trigger,
+    status: r.status,
+    phase: r.phase,
+    startedAt: r.started_at.toISOString(),
+    finishedAt: r.finished_at ? r.finished_at.toISOString() : null,
+    stats: { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0, ...r.stats },
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.retry_of ? { retryOf: r.retry_of } : {}),
+    extractReports: r.extract_reports,
+    notes: r.notes,
+    removal: r.removal,
+    temporalUiUrl: temporalUiUrl(config, workflowId, r.temporal_run_id),
+  };
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { IMPORT_TASK_ID, IMPORT_TASK_NAME, IMPORT_TASK_WORKFLOW, TEMPORAL_CLIENT, WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask, type ImportTaskInput } from '@app/temporal';
+import { conflict, notFound } from '../common/problem';
+import { runView, type RunRow } from './run-view';
+import { RunsService } from './runs.service';
+import { resetPointBeforeFailedActivity } from './run-retry';
+
+/** Signal names the import workflow listens to while removals wait for a decision. */
+export const APPROVE_REMOVALS_SIGNAL = 'approveRemovals';
+export const REJECT_REMOVALS_SIGNAL = 'rejectRemovals';
+
+/** Retry from history, cancellation and removal approval: everything that acts on a run. */
+@Injectable()
+export class RunActionsService {
+  private readonly logger = new Logger('runs');
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly runs: RunsService,
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private async assertNothingRunning(taskId: string): Promise<void> {
+    const rows: Array<{ id: string }> = await this.ds.query(`SELECT id FROM run WHERE task_id = $1 AND status = 'running' LIMIT 1`, [taskId]);
+    if (rows.length) throw conflict(`a run of this task is already in progress (run ${rows[0].id})`);
+  }
+
+  async retry(id: string, strategy: 'resume' | 'restart') {
+    const old = await this.runs.row(id);
+    if (old.status !== 'failed' && old.status !== 'cancelled') throw conflict(`only failed or cancelled runs can be retried; this run is ${old.status}`);
+    await this.assertNothingRunning(old.task_id);
+    const tasks: Array<{ name: string }> = await this.ds.query(`SELECT name FROM import_task WHERE id = $1`, [old.task_id]);
+    if (!tasks.length) throw conflict('the task of this run was deleted; it cannot be retried');
+    return strategy === 'restart' ? this.restart(old, tasks[0].name) : this.resume(old);
+  }
+
+  /** A new workflow with the same input, linked to the old run. */
+  private async restart(old: RunRow, taskName: string) {
+    const input: ImportTaskInput = { taskId: old.task_id, trigger: 'retry', mode: old.mode as ImportTaskInput['mode'], retryOf: old.id };
+    const workflowId = `${workflowIdPrefixForTask(old.task_id)}-retry-${Date.now()}`;
+    const handle = await this.client.workflow.start(IMPORT_TASK_WORKFLOW, {
+      args: [input],
+      workflowId,
+      taskQueue: this.config.taskQueue,
+      workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
+      typedSearchAttributes: [
+        { key: IMPORT_TASK_ID, value: old.task_id },
+        { key: IMPORT_TASK_NAME, value: taskName },
+      ],
+    });
+    await this.ds.query(
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of)
+       VALUES ($1, $2, $3, $4, 'retry', 'running', 'queued', $5) ON CONFLICT DO NOTHING`,
+      [old.task_id, workflowId, handle.firstExecutionRunId, old.mode, old.id],
+    );
+    return this.runByWorkflow(workflowId);
+  }
+
+  /**
+   * Temporal reset to just before the failed activity: completed steps (and their staging data)
+   * are kept. The reset execution continues under a new run row linked to the old one; that row's
+   * workflow_id carries a `#resume-…` suffix (workflow_id is unique per row) which views strip.
+   * Activities of the reset execution find it by its temporal_run_id.
+   */
+  private async resume(old: RunRow) {
+    if (!old.temporal_run_id) throw conflict('this run has no Temporal execution to resume; use strategy "restart"');
+    let point;
+    try {
+      point = await resetPointBeforeFailedActivity(this.client, old.workflow_id, old.temporal_run_id);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw conflict('the workflow history of this run is no longer retained by Temporal; use strategy "restart"');
+      throw err;
+    }
+    if (!point) throw conflict('no failed step found in this run\'s history to resume from; use strategy "restart"');
+    const newRunId = await this.ds.transaction(async (em) => {
+      const rows: Array<{ id: string }> = await em.query(
+        `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, stats, extract_reports, notes, config_snapshot, started_at)
+         SELECT task_id, workflow_id || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, stats, extract_reports,
+                notes || to_jsonb(ARRAY['resumed from the failed step ' || $3::text || ' of run ' || id::text]), config_snapshot, now()
+         FROM run WHERE id = $1 RETURNING id`,
+        [old.id, randomUUID().slice(0, 8), point.activityType],
+      );
+      // earlier per-record outcomes belong to the resumed run too: it continues the same work
+      await em.query(
+        `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
+         SELECT $2, kind, source_id, unique_value, datacard_id, outcome, message FROM run_record WHERE run_id = $1 ORDER BY id`,
+        [old.id, rows[0].id],
+      );
+      return rows[0].id;
+    });
+    try {
+      const res = await this.client.workflowService.resetWorkflowExecution({
+        namespace: this.config.temporalNamespace,
+        workflowExecution: { workflowId: old.workflow_id, runId: old.temporal_run_id },
+        reason: `retry of run ${old.id} (resume from ${point.activityType})`,
+        workflowTaskFinishEventId: point.eventId,
+        requestId: randomUUID(),
+      });
+      await this.ds.query(`UPDATE run SET temporal_run_id = $2, phase = 'queued' WHERE id = $1`, [newRunId, res.runId]);
+    } catch (err) {
+      await this.ds.query(`DELETE FROM run WHERE id = $1`, [newRunId]);
+      throw err;
+    }
+    this.logger.log(`run ${old.id} resumed as run ${newRunId} from its failed ${point.activityType} step`);
+    return this.runs.get(newRunId);
+  }
+
+  private async runByWorkflow(workflowId: string) {
+    const rows: RunRow[] = await this.ds.query(`SELECT * FROM run WHERE workflow_id = $1 ORDER BY started_at DESC LIMIT 1`, [workflowId]);
+    if (!rows.length) throw notFound(`run of workflow ${workflowId} not found`);
+    return runView(rows[0], this.config);
+  }
+
+  async cancel(id: string): Promise<void> {
+    const run = await this.runs.row(id);
+    if (run.status !== 'running') throw conflict(`only a running run can be cancelled; this run is ${run.status}`);
+    try {
+      await this.client.workflow.getHandle(run.workflow_id, run.temporal_run_id ?? undefined).cancel();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      await this.ds.query(`UPDATE run SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'running'`, [id]);
+    }
+  }
+
+  async decideRemovals(id: string, approve: boolean) {
+    const run = await this.runs.row(id);
+    const pending = (run.removal as { state?: string } | null)?.state === 'awaitingApproval';
+    if (run.status !== 'running' || !pending) throw conflict('this run is not waiting for a removal decision');
+    await this.client.workflow.getHandle(run.workflow_id, run.temporal_run_id ?? undefined).signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
+    return this.runs.get(id);
+  }
+}

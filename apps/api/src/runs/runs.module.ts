@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { RunsController } from './runs.controller';
+import { RunsService } from './runs.service';
+import { RunActionsService } from './runs-actions.service';
+
+@Module({ controllers: [RunsController], providers: [RunsService, RunActionsService], exports: [RunsService, RunActionsService] })
+export class RunsModule {}
