@@ -12,11 +12,14 @@ type PartStatus = { status: 'up' | 'down'; latencyMs: number; error?: string };
 
 async function probe(fn: () => Promise<unknown>): Promise<PartStatus> {
   const start = Date.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 3000 ms')), 3000))]);
+    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 3000 ms')), 3000)))]);
     return { status: 'up', latencyMs: Date.now() - start };
   } catch (err) {
     return { status: 'down', latencyMs: Date.now() - start, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,0 +1,126 @@
+/** Public types of the demo SCIM server (kept apart so tests and the CLI import them without Express). */
+
+export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+export interface ScimQuirks {
+  /** Silently cap `count` to this. */
+  maxCount?: number;
+  /** The server treats startIndex as 0-based (startIndex=1 skips the first record). */
+  zeroBasedStartIndex?: boolean;
+  /** itemsPerPage echoes the requested count instead of the number of resources returned. */
+  wrongItemsPerPage?: boolean;
+  /** totalResults/startIndex/itemsPerPage as strings, and ids (id, members.value, groups.value) as numbers where numeric. */
+  numbersAsStrings?: boolean;
+  /** Content-Type: application/json; charset=utf-8 instead of application/scim+json. */
+  plainJsonContentType?: boolean;
+  /** Every Nth request (counted from the last setQuirks) answers 429 with Retry-After: 1. */
+  rateLimitEvery?: number;
+  /** Retry-After as an HTTP date instead of seconds. */
+  retryAfterHttpDate?: boolean;
+  /** The next `count` requests answer `status` (e.g. 500 or 503), then normal. */
+  errorBurst?: { status: number; count: number };
+  /** Listings stop after this many records overall (empty pages after) while totalResults still claims the real total. */
+  truncateAfter?: number;
+  /** With truncateAfter: also report totalResults = truncateAfter, so a naive client believes the short listing. */
+  truncateWrongTotal?: boolean;
+  /** startIndex is ignored: every page is served from the first record. */
+  ignoreStartIndex?: boolean;
+  /** RFC 9865 cursor paging only: `cursor` param, `nextCursor` in responses, startIndex rejected with 400. */
+  cursorOnly?: boolean;
+  /** The first follow-up cursor request answers 400 scimType expiredCursor. */
+  expireCursorOnce?: boolean;
+  /** Group listings return no `members`; GET /Groups/{id} still returns them. */
+  omitMembersInList?: boolean;
+  /** A filter on meta.lastModified answers 400 invalidFilter. */
+  noLastModifiedFilter?: boolean;
+  /** Filters are silently ignored (everything is returned). */
+  ignoreFilter?: boolean;
+}
+
+export interface ScimDemoAuth {
+  basic?: { username: string; password: string };
+  bearer?: string;
+}
+
+export interface ScimDemoSeed {
+  users: number;
+  groups: number;
+  /** Group memberships per user (default 2, capped at the number of groups). */
+  membersPerUser?: number;
+  devices?: number;
+}
+
+export interface ScimDemoServerOptions {
+  /** 0 / undefined = a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default '/scim/v2'. */
+  basePath?: string;
+  /** Either or both schemes are accepted; none = open. */
+  auth?: ScimDemoAuth;
+  /** Deterministic sample data. */
+  seed?: ScimDemoSeed;
+  quirks?: ScimQuirks;
+}
+
+export interface ScimMultiValue {
+  value: string;
+  type?: string;
+  primary?: boolean;
+  display?: string;
+}
+
+export interface EnterpriseUserExtension {
+  employeeNumber?: string;
+  costCenter?: string;
+  organization?: string;
+  division?: string;
+  department?: string;
+  manager?: { value: string; displayName?: string; $ref?: string };
+}
+
+/** A user as the admin API accepts it: SCIM core attributes plus the enterprise extension under its URN. */
+export interface ScimUserInput {
+  userName: string;
+  externalId?: string;
+  name?: { givenName?: string; familyName?: string; middleName?: string; formatted?: string };
+  displayName?: string;
+  nickName?: string;
+  title?: string;
+  userType?: string;
+  preferredLanguage?: string;
+  locale?: string;
+  timezone?: string;
+  active?: boolean;
+  emails?: ScimMultiValue[];
+  phoneNumbers?: ScimMultiValue[];
+  [ENTERPRISE_USER_SCHEMA]?: EnterpriseUserExtension;
+  [attribute: string]: unknown;
+}
+
+export interface ScimDemoAdmin {
+  addUser(u: Partial<ScimUserInput>): Promise<{ id: string }>;
+  /** Shallow merge of top-level attributes; a null value removes the attribute. */
+  updateUser(id: string, patch: Record<string, unknown>): Promise<void>;
+  deleteUser(id: string): Promise<void>;
+  addGroup(g: { displayName: string; memberIds?: string[] }): Promise<{ id: string }>;
+  updateGroup(id: string, patch: { displayName?: string; memberIds?: string[] }): Promise<void>;
+  deleteGroup(id: string): Promise<void>;
+  listUserIds(): string[];
+  listGroupIds(): string[];
+  getUser(id: string): Record<string, unknown> | undefined;
+}
+
+export interface ScimDemoServer {
+  /** e.g. http://127.0.0.1:PORT/scim/v2 */
+  url: string;
+  close(): Promise<void>;
+  /** Total HTTP requests received (including those answered by failure quirks). */
+  requestCount(): number;
+  /** Replace quirks at runtime (also resets the quirk counters). */
+  setQuirks(q: ScimQuirks): void;
+  setAuth(a: ScimDemoServerOptions['auth']): void;
+  /** Direct data manipulation for tests; every change updates meta.lastModified. */
+  admin: ScimDemoAdmin;
+}

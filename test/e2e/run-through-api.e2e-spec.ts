@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { LoggerService } from '@nestjs/common';
+import type { Client } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
+import { startApi, type ApiHarness } from '../support/api-harness';
+import { eventually, taskBody, uniq } from '../support/fixtures';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+
+const PASSWORD = `Pw-${randomUUID()}`;
+const captured: string[] = [];
+
+/** Nest logger that keeps every line, so the test can search them for the secret. */
+class CapturingLogger implements LoggerService {
+  log(m: unknown, ...rest: unknown[]) { captured.push(JSON.stringify([m, ...rest])); }
+  error(m: unknown, ...rest: unknown[]) { captured.push(JSON.stringify([m, ...rest])); }
+  warn(m: unknown, ...rest: unknown[]) { captured.push(JSON.stringify([m, ...rest])); }
+  debug(m: unknown, ...rest: unknown[]) { captured.push(JSON.stringify([m, ...rest])); }
+  verbose(m: unknown, ...rest: unknown[]) { captured.push(JSON.stringify([m, ...rest])); }
+}
+
+describe('a run through the REST API, end to end', () => {
+  let api: ApiHarness;
+  let scim: ScimDemoServer;
+  let worker: RunningWorker;
+  let bundle: WorkflowBundleWithSourceMap;
+  const responses: string[] = [];
+  const writes: string[] = [];
+  const originalStdout = process.stdout.write.bind(process.stdout);
+  const originalStderr = process.stderr.write.bind(process.stderr);
+  const auth = () => ({ Authorization: `Bearer ${api.adminToken}` });
+
+  beforeAll(async () => {
+    // everything the process prints is kept too
+    process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => (writes.push(String(chunk)), originalStdout(chunk as string, ...(rest as [])))) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => (writes.push(String(chunk)), originalStderr(chunk as string, ...(rest as [])))) as typeof process.stderr.write;
+    bundle = await buildWorkflowBundle();
+    scim = await startScimDemoServer({ auth: { basic: { username: 'svc-import', password: PASSWORD } }, seed: { users: 40, groups: 6, membersPerUser: 2 } });
+    api = await startApi({ taskQueue: uniq('e2e-queue'), logLevel: 'verbose' }, new CapturingLogger());
+    const wlog = { log: (m: string) => captured.push(m), warn: (m: string) => captured.push(m), error: (m: string) => captured.push(m) };
+    worker = await startWorker(api.config, api.ds, bundle, wlog);
+  });
+  afterAll(async () => {
+    process.stdout.write = originalStdout;
+    process.stderr.write = originalStderr;
+    await worker?.stop();
+    await api?.close();
+    await scim?.close();
+  });
+
+  async function call(req: import('supertest').Test, status: number) {
+    const res = await req.expect(status);
+    responses.push(res.text);
+    return res;
+  }
+
+  it('imports accounts and entitlements with memberships, and no secret leaks anywhere', async () => {
+    const connector = await call(
+      api.http().post('/api/v1/connectors').set(auth()).send({ name: uniq('demo'), baseUrl: scim.url, auth: { type: 'basic', username: 'svc-import', password: PASSWORD } }),
+      201,
+    );
+    await call(api.http().post(`/api/v1/connectors/${connector.body.id}/test-authentication`).set(auth()), 200);
+    const task = await call(
+      api.http().post('/api/v1/tasks').set(auth()).send(taskBody(connector.body.id, { schedule: null, filters: null })),
+      201,
+    );
+    const run = await call(api.http().post(`/api/v1/tasks/${task.body.id}/runs`).set(auth()).send({}), 202);
+    const done = await eventually(async () => {
+      const r = await call(api.http().get(`/api/v1/runs/${run.body.id}`).set(auth()), 200);
+      return r.body.status !== 'running' ? r.body : undefined;
+    }, 90_000, 500);
+    expect(done.status).toBe('succeeded');
+    const users = scim.admin.listUserIds();
+    const groups = scim.admin.listGroupIds();
+    expect(done.stats).toMatchObject({ created: users.length + groups.length, failed: 0 });
+
+    const accounts = await call(api.http().get(`/api/v1/datacards?template=account&taskId=${task.body.id}&limit=1000`).set(auth()), 200);
+    expect(accounts.body.items.map((d: { uniqueValue: string }) => d.uniqueValue).sort()).toEqual([...users].sort());
+    const sample = accounts.body.items[0];
+    const source = scim.admin.getUser(sample.uniqueValue) as { userName: string };
+    expect(sample.attributes.login).toBe(source.userName);
+
+    const ents = await call(api.http().get(`/api/v1/datacards?template=entitlement&taskId=${task.body.id}&limit=1000`).set(auth()), 200);
+    expect(ents.body.items).toHaveLength(groups.length);
+    const idByScim = new Map<string, string>(accounts.body.items.map((d: { id: string; uniqueValue: string }) => [d.uniqueValue, d.id]));
+    const withMembers = ents.body.items.find((e: { attributes: { members?: string[] } }) => (e.attributes.members ?? []).length > 0);
+    expect(withMembers).toBeDefined();
+    for (const m of withMembers.attributes.members) expect([...idByScim.values()]).toContain(m);
+
+    const created = await call(api.http().get(`/api/v1/runs/${run.body.id}/records?outcome=created&limit=1000`).set(auth()), 200);
+    expect(created.body.items).toHaveLength(users.length + groups.length);
+
+    // the secret: not in any response, log line, printed output, workflow history or search attribute
+    const client = api.app.get<Client>(TEMPORAL_CLIENT);
+    const handle = client.workflow.getHandle(done.workflowId);
+    const history = JSON.stringify(await handle.fetchHistory());
+    const description = JSON.stringify((await handle.describe()).typedSearchAttributes.getAll());
+    for (const [where, text] of [
+      ['responses', responses.join('\n')],
+      ['logs', captured.join('\n')],
+      ['stdout/stderr', writes.join('')],
+      ['workflow history', history],
+      ['search attributes', description],
+    ] as const) {
+      expect({ where, leaked: text.includes(PASSWORD) }).toEqual({ where, leaked: false });
+    }
+    expect(captured.length).toBeGreaterThan(0);
+  });
+});
