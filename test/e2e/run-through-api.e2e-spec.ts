@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
+import type { Test } from 'supertest';
 import type { Client } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
@@ -49,7 +50,7 @@ describe('a run through the REST API, end to end', () => {
     await scim?.close();
   });
 
-  async function call(req: import('supertest').Test, status: number) {
+  async function call(req: Test, status: number) {
     const res = await req.expect(status);
     responses.push(res.text);
     return res;

@@ -1,0 +1,42 @@
+/** How the client authenticates; secrets arrive already decrypted and never leave the client. */
+export type ScimAuth =
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'oauth2'; tokenUrl: string; clientId: string; clientSecret: string; scope?: string };
+
+/** A connector as the client needs it. */
+export interface ScimConnectionConfig {
+  /** e.g. `https://scim.example.com:8443/scim/v2`; resource paths are appended to it. */
+  baseUrl: string;
+  auth: ScimAuth;
+  /** Requested `count` per page; servers may return fewer. Default 200. */
+  pageSize?: number;
+  /** Whole-request timeout (connect, headers and body). Default 30000. */
+  timeoutMs?: number;
+  /** Requests per second for this client; undefined or 0 means unlimited. */
+  rateLimitPerSecond?: number;
+  tls?: { caPem?: string; rejectUnauthorized?: boolean };
+}
+
+/** Structured logger; `meta` never contains credentials. */
+export interface ScimLogger {
+  debug(msg: string, meta?: object): void;
+  warn(msg: string, meta?: object): void;
+}
+
+/** Tuning that is not part of a connector. */
+export interface ScimClientOptions {
+  logger?: ScimLogger;
+  /** Attempts per HTTP request for retryable failures, including the first. Default 3. */
+  maxAttemptsPerRequest?: number;
+  /**
+   * Longest `Retry-After` honoured by waiting inside a request (default 30000 ms). Longer waits
+   * are thrown as ScimRetryableError with `retryAfterMs` so the caller (Temporal) schedules them.
+   */
+  maxRetryWaitMs?: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 200;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_MAX_RETRY_WAIT_MS = 30_000;

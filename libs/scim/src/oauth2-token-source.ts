@@ -1,0 +1,168 @@
+import type { Dispatcher } from 'undici';
+import { request } from 'undici';
+import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError, excerptOf } from './errors';
+import { errorFromNetwork, errorFromResponse, parseErrorBody } from './http-error-mapping';
+import { redactUrl } from './redact-url';
+
+/** Tokens without `expires_in` are kept this long; a 401 refreshes them earlier anyway. */
+const DEFAULT_LIFETIME_MS = 5 * 60_000;
+/** Refresh before expiry so a token never expires between being read and being used. */
+const MAX_EXPIRY_MARGIN_MS = 60_000;
+
+export interface OAuth2ClientCredentials {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+}
+
+interface CachedToken {
+  accessToken: string;
+  expiresAt: number;
+}
+
+function formEncode(fields: Record<string, string | undefined>): string {
+  return Object.entries(fields)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '')
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+}
+
+/**
+ * OAuth2 client-credentials tokens for one connector: cached until shortly before expiry,
+ * fetched once for concurrent callers, and refreshable on demand after a 401.
+ */
+export class OAuth2TokenSource {
+  private cached?: CachedToken;
+  private inflight?: Promise<CachedToken>;
+  // Some providers accept only client_secret_post; learn that once instead of failing every run.
+  private usePostCredentials = false;
+
+  constructor(
+    private readonly credentials: OAuth2ClientCredentials,
+    private readonly dispatcher: Dispatcher,
+    private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Returns a valid access token, fetching one when none is cached or it is about to expire. */
+  async token(): Promise<string> {
+    if (this.cached && this.cached.expiresAt > this.now()) return this.cached.accessToken;
+    return (await this.refresh()).accessToken;
+  }
+
+  /** Forgets the cached token (after the resource server rejected it). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private refresh(): Promise<CachedToken> {
+    if (!this.inflight) {
+      this.inflight = this.fetchToken()
+        .then((token) => {
+          this.cached = token;
+          return token;
+        })
+        .finally(() => {
+          this.inflight = undefined;
+        });
+    }
+    return this.inflight;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    try {
+      return await this.requestToken(this.usePostCredentials);
+    } catch (err) {
+      if (!this.usePostCredentials && err instanceof ScimAuthError && err.status !== undefined) {
+        const token = await this.requestToken(true);
+        this.usePostCredentials = true;
+        return token;
+      }
+      throw err;
+    }
+  }
+
+  private async requestToken(postCredentials: boolean): Promise<CachedToken> {
+    const { tokenUrl, clientId, clientSecret, scope } = this.credentials;
+    let url: URL;
+    try {
+      url = new URL(tokenUrl);
+    } catch {
+      throw new ScimConfigError(`OAuth2 token URL is not a valid URL: ${JSON.stringify(redactUrl(tokenUrl))}`);
+    }
+    const where = { method: 'POST', url: redactUrl(url) };
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    const fields: Record<string, string | undefined> = { grant_type: 'client_credentials', scope };
+    if (postCredentials) {
+      fields.client_id = clientId;
+      fields.client_secret = clientSecret;
+    } else {
+      // RFC 6749 2.3.1: form-encode each part before base64, so ':' in an id survives.
+      const pair = `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`;
+      headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+    }
+    let status: number;
+    let text: string;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body: formEncode(fields),
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      text = await res.body.text();
+    } catch (err) {
+      throw errorFromNetwork(where, err, this.timeoutMs);
+    }
+    if (status === 400 || status === 401 || status === 403) {
+      const { detail } = parseErrorBody(text);
+      throw new ScimAuthError('the OAuth2 token endpoint rejected the client credentials or scope', {
+        ...where,
+        status,
+        detail,
+      });
+    }
+    if (status < 200 || status >= 300) {
+      const mapped = errorFromResponse(where, status, responseHeaders, text);
+      throw mapped instanceof ScimError ? mapped : new ScimProtocolError('unexpected token endpoint answer', where);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ScimProtocolError('the OAuth2 token endpoint did not answer with JSON', {
+        ...where,
+        status,
+        excerpt: excerptOf(text),
+      });
+    }
+    const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const accessToken = record.access_token;
+    if (typeof accessToken !== 'string' || accessToken === '') {
+      // The body may hold other secrets, so name the keys rather than quoting it.
+      throw new ScimProtocolError(`the OAuth2 token response has no access_token (keys: ${Object.keys(record).join(', ') || 'none'})`, {
+        ...where,
+        status,
+      });
+    }
+    const tokenType = record.token_type;
+    if (typeof tokenType === 'string' && tokenType.toLowerCase() !== 'bearer') {
+      throw new ScimConfigError(`the OAuth2 token endpoint issued a ${tokenType} token; only Bearer tokens are supported`, {
+        ...where,
+        status,
+      });
+    }
+    const expiresIn = Number(record.expires_in);
+    const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : DEFAULT_LIFETIME_MS;
+    const margin = Math.min(MAX_EXPIRY_MARGIN_MS, lifetimeMs / 10);
+    return { accessToken, expiresAt: this.now() + lifetimeMs - margin };
+  }
+}
