@@ -1,0 +1,170 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from '@app/config';
+import type { SecretBox } from '@app/persistence';
+import type { ScimLogger } from '@app/scim';
+import type {
+  DiffResult,
+  ExtractResult,
+  FailureRef,
+  FinishResult,
+  ImportTaskInput,
+  LoadResult,
+  MapCursor,
+  MapResult,
+  ReconcileResult,
+  ResourceKind,
+  RunFailureInfo,
+  RunPlan,
+  RunStatsView,
+} from '@app/temporal';
+import { cancelRun } from './cancel-run';
+import { Db } from './db';
+import { diffRun } from './diff';
+import { extract } from './extract';
+import { finishRun } from './finish-run';
+import { loadRun } from './load';
+import { mapRecords } from './map-records';
+import { livenessFromClient, prepareRun } from './prepare-run';
+import { reconcileRemovals } from './reconcile-removals';
+import { recordFailure } from './record-failure';
+import { RunRepository } from './run-repository';
+import { connectorRedactor, defaultScimClientFactory, openScimConnection, type ScimClientFactory } from './scim-connection';
+import { StagingRepository } from './staging-repository';
+import { TemplateRepository } from './template-repository';
+import { toApplicationFailure } from './to-application-failure';
+import { DEFAULT_TUNING, type ImportTuning } from './tuning';
+
+export interface ImportLogger {
+  log(message: string, meta?: object): void;
+  warn(message: string, meta?: object): void;
+  error(message: string, meta?: object): void;
+}
+
+/** What the activities need; the worker resolves these from Nest DI. */
+export interface ImportDeps {
+  /** initialised TypeORM DataSource (PostgreSQL); the activities use its pg pool directly */
+  dataSource: DataSource;
+  secretBox: SecretBox;
+  config: AppConfig;
+  temporalUiUrl: string;
+  logger?: ImportLogger;
+  scimClientFactory?: ScimClientFactory;
+  /** to tell whether a stale 'running' run's workflow is gone; defaults to the worker's client */
+  temporalClient?: Client;
+  tuning?: Partial<ImportTuning>;
+}
+
+function workerClient(): Client | undefined {
+  try {
+    return Context.current().client;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the import activities as plain async functions (the worker registers them with
+ * `activities: createActivities(deps)`). They take and return references and counts only.
+ */
+export function createActivities(deps: ImportDeps) {
+  const tuning: ImportTuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const factory = deps.scimClientFactory ?? defaultScimClientFactory;
+  const scimLogger: ScimLogger | undefined = deps.logger
+    ? { debug: () => undefined, warn: (msg, meta) => deps.logger?.warn(msg, meta) }
+    : undefined;
+  // the DataSource may be initialised after the factory runs (Nest lifecycle), so resolve lazily
+  let db: Db | undefined;
+  const sql = (): Db => (db ??= Db.fromDataSource(deps.dataSource));
+  const runs = () => new RunRepository(sql());
+  const templates = () => new TemplateRepository(sql());
+
+  /** Every activity maps its errors in the one place that knows the taxonomy. */
+  async function guarded<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const failure = toApplicationFailure(err);
+      // messages are already redacted where a connector secret could appear (extract, recordFailure)
+      deps.logger?.warn(`import activity ${name} failed: ${failure.message}`);
+      throw failure;
+    }
+  }
+
+  return {
+    /** Creates or takes over the run row of this workflow execution and plans the run. */
+    async prepareRun(input: ImportTaskInput, workflowId: string, temporalRunId: string): Promise<RunPlan> {
+      return guarded('prepareRun', () =>
+        prepareRun(sql(), livenessFromClient(deps.temporalClient ?? workerClient()), input, { workflowId, temporalRunId }),
+      );
+    },
+
+    /** Reads one resource from the SCIM source into staging. */
+    async extract(runId: string, resource: ResourceKind): Promise<ExtractResult> {
+      return guarded('extract', () =>
+        extract(
+          {
+            runs: runs(),
+            staging: new StagingRepository(sql()),
+            connect: (connectorId) => openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, scimLogger),
+            memberFetchConcurrency: tuning.memberFetchConcurrency,
+          },
+          runId,
+          resource,
+        ),
+      );
+    },
+
+    /** Maps staged records (chunked; returns done=false with a cursor when its time budget ran out). */
+    async map(runId: string, cursor: MapCursor = {}): Promise<MapResult> {
+      return guarded('map', () =>
+        mapRecords({ db: sql(), runs: runs(), templates: templates(), chunkSize: tuning.mapChunkSize, timeBudgetMs: tuning.mapTimeBudgetMs }, runId, cursor),
+      );
+    },
+
+    /** Decides create / update / unchanged per record. */
+    async diff(runId: string): Promise<DiffResult> {
+      return guarded('diff', () => diffRun({ db: sql(), runs: runs() }, runId));
+    },
+
+    /** Writes the decided records into the target store, batch by batch. */
+    async load(runId: string): Promise<LoadResult> {
+      return guarded('load', () =>
+        loadRun({ db: sql(), runs: runs(), templates: templates(), batchSize: tuning.loadBatchSize, batchPauseMs: tuning.loadBatchPauseMs }, runId),
+      );
+    },
+
+    /** Removal reconciliation of full runs (seam for issue 6). */
+    async reconcileRemovals(runId: string): Promise<ReconcileResult> {
+      return guarded('reconcileRemovals', () => reconcileRemovals(sql(), runs(), runId));
+    },
+
+    /** Closes a successful run. */
+    async finishRun(runId: string): Promise<FinishResult> {
+      return guarded('finishRun', () => finishRun(sql(), runs(), runId));
+    },
+
+    /** Marks a cancelled run. */
+    async cancelRun(runId: string): Promise<RunStatsView> {
+      return guarded('cancelRun', () => cancelRun(sql(), runs(), runId));
+    },
+
+    /** Marks the run failed and writes its one failure datacard. */
+    async recordFailure(ref: FailureRef, error: RunFailureInfo): Promise<{ runId: string; failureDatacardId: string | null }> {
+      return guarded('recordFailure', async () => {
+        const { rows } = await sql().query<{ connector_id: string }>(`SELECT connector_id FROM import_task WHERE id = $1`, [ref.taskId]);
+        const redact = await connectorRedactor(deps.dataSource, deps.secretBox, rows[0]?.connector_id);
+        const result = await recordFailure(sql(), runs(), ref, error, redact);
+        deps.logger?.warn(`import run ${result.runId} failed: ${error.type}`, {
+          runId: result.runId,
+          temporalUi: `${deps.temporalUiUrl}/namespaces/${deps.config.temporalNamespace}/workflows/${encodeURIComponent(ref.workflowId)}`,
+        });
+        return result;
+      });
+    },
+  };
+}
+
+/** The activity interface the workflow proxies (types only). */
+export type ImportActivities = ReturnType<typeof createActivities>;

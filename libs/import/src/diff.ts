@@ -1,0 +1,75 @@
+import { clearBoundary } from '@app/mapping';
+import type { DiffResult, ResourceKind } from '@app/temporal';
+import type { Db } from './db';
+import type { RunRepository } from './run-repository';
+import { sectionFor } from './task-config';
+
+export interface DiffDeps {
+  db: Db;
+  runs: RunRepository;
+  now?: () => Date;
+}
+
+/** Rows diff may (re)decide: mapped and not yet loaded, so a repeated diff changes nothing that was applied. */
+const OPEN = `s.decision IN ('mapped','create','update','unchanged') AND NOT s.loaded`;
+
+/**
+ * Decides create / update / unchanged for every mapped record, set-based against the target
+ * store and the task cache. A cache entry counts only when pushed after the latest clear
+ * boundary; a record whose unique value repeats within the run fails (the first source id wins).
+ */
+export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult> {
+  const { db, runs } = deps;
+  const run = await runs.get(runId);
+  await runs.enterPhase(runId, 'diff');
+  // staging was just filled (or rewritten): without fresh statistics the planner picks nested loops over it
+  await db.query('ANALYZE staging_record');
+  const kinds = (await db.query<{ resource: ResourceKind }>(`SELECT DISTINCT resource FROM staging_record WHERE run_id = $1`, [runId])).rows.map((r) => r.resource);
+  const templates = kinds.map((k) => sectionFor(run.snapshot.config, k).templateCode);
+  const boundary = clearBoundary((deps.now ?? (() => new Date()))(), run.snapshot.config.cache?.clearHoursUtc ?? [0]);
+
+  await db.transaction(async (tx) => {
+    // one datacard per (template, unique value): later duplicates in source-id order fail alone
+    await tx.query(
+      `WITH ranked AS (
+         SELECT s.resource, s.source_id, s.unique_value,
+                row_number() OVER (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id) AS rn,
+                first_value(s.source_id) OVER (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id) AS first_id
+           FROM staging_record s WHERE s.run_id = $1 AND ${OPEN}),
+       dup AS (
+         UPDATE staging_record s SET decision = 'failed',
+                message = 'duplicate unique value ' || r.unique_value || ' (also source id ' || r.first_id || ')'
+           FROM ranked r
+          WHERE r.rn > 1 AND s.run_id = $1 AND s.resource = r.resource AND s.source_id = r.source_id
+          RETURNING s.resource, s.source_id, s.message),
+       rec AS (
+         INSERT INTO run_record (run_id, kind, source_id, outcome, message)
+         SELECT $1, resource, source_id, 'failed', message FROM dup RETURNING 1)
+       UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + (SELECT count(*) FROM rec)::int))
+        WHERE id = $1`,
+      [runId],
+    );
+    await tx.query(
+      `UPDATE staging_record s SET decision = x.decision
+         FROM (
+           SELECT s.resource, s.source_id,
+                  CASE WHEN d.id IS NULL THEN 'create'
+                       WHEN c.hash = s.hash AND c.pushed_at >= $4 THEN 'unchanged'
+                       ELSE 'update' END AS decision
+             FROM staging_record s
+             JOIN unnest($2::text[], $3::text[]) AS k(resource, template_code) ON k.resource = s.resource
+             LEFT JOIN datacard d ON d.template_code = k.template_code AND d.unique_value = s.unique_value
+             LEFT JOIN task_cache c ON c.task_id = $5 AND c.kind = s.resource AND c.unique_value = s.unique_value
+            WHERE s.run_id = $1 AND ${OPEN}) x
+        WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`,
+      [runId, kinds, templates, boundary, run.taskId],
+    );
+  });
+
+  const { rows } = await db.query<{ decision: string; n: string }>(
+    `SELECT decision, count(*) AS n FROM staging_record WHERE run_id = $1 GROUP BY decision`,
+    [runId],
+  );
+  const count = (d: string) => Number(rows.find((r) => r.decision === d)?.n ?? 0);
+  return { create: count('create'), update: count('update'), unchanged: count('unchanged'), failed: count('failed'), stats: await runs.stats(runId) };
+}

@@ -1,0 +1,157 @@
+import { ScimConfigError, composeIncrementalFilter, membersOf, type ListPosition, type ScimClient, type ScimResource } from '@app/scim';
+import type { ExtractResult, ResourceKind } from '@app/temporal';
+import { currentActivity } from './activity-context';
+import { ImportConfigError } from './errors';
+import { toApplicationFailure } from './to-application-failure';
+import type { RunRepository } from './run-repository';
+import { StagingIdTracker } from './staging-id-tracker';
+import type { StagedRecordInput, StagingRepository } from './staging-repository';
+import { resourcesFor } from './task-config';
+
+/** Heartbeat details of extract: a position, never records. */
+interface ExtractHeartbeat {
+  resource: ResourceKind;
+  position: ListPosition;
+  pages: number;
+  fullRead: boolean;
+}
+
+export const FILTER_FALLBACK_NOTE = 'server cannot filter on meta.lastModified; read everything';
+
+export interface ExtractDeps {
+  runs: RunRepository;
+  staging: StagingRepository;
+  /** opens the SCIM client of the run's connector (decrypts its secret) */
+  connect(connectorId: string): Promise<{ client: ScimClient; redact(text: string): string }>;
+  memberFetchConcurrency: number;
+}
+
+/** A 400 invalidFilter or a 501: the server cannot evaluate the changed-since filter. */
+function rejectsFilter(err: unknown): boolean {
+  return err instanceof ScimConfigError && (err.status === 501 || (err.status === 400 && err.scimType?.toLowerCase() === 'invalidfilter'));
+}
+
+/**
+ * Reads one resource of the run from the SCIM source straight into staging, page by page.
+ * Resumes from the last heartbeat after a retry and from the database checkpoint after a reset.
+ */
+export async function extract(deps: ExtractDeps, runId: string, resource: ResourceKind): Promise<ExtractResult> {
+  const { runs, staging } = deps;
+  const activity = currentActivity();
+  const run = await runs.get(runId);
+  await runs.enterPhase(runId, 'extract');
+  const spec = resourcesFor(run.snapshot.mappingsType, run.snapshot.config).find((r) => r.kind === resource);
+  if (!spec) throw new ImportConfigError(`task ${run.snapshot.taskName} does not read "${resource}"`);
+
+  let checkpoint = await staging.checkpoint<ListPosition>(runId, resource);
+  if (checkpoint?.done) return resultOf(resource, checkpoint, await runs.stats(runId), true);
+  const since = run.mode === 'incremental' && run.snapshot.since ? new Date(run.snapshot.since) : undefined;
+  if (!checkpoint) {
+    await staging.beginExtract(runId, resource, spec.path, since === undefined, false);
+    checkpoint = { position: null, pages: 0, fetched: 0, fullRead: since === undefined, done: false };
+  }
+  // The database checkpoint commits with each page; a heartbeat is only newer if it is further on.
+  let resumeFrom = checkpoint.position ?? undefined;
+  const beat = activity.heartbeatDetails<ExtractHeartbeat>();
+  if (beat && beat.resource === resource && beat.fullRead === checkpoint.fullRead && beat.pages > checkpoint.pages) resumeFrom = beat.position;
+
+  const { client, redact } = await deps.connect(run.snapshot.connector.id);
+  try {
+    let fullRead = checkpoint.fullRead;
+    let pages = checkpoint.pages;
+    const read = async (): Promise<{ complete: boolean }> => {
+      const filter = fullRead || !since ? spec.filter : composeIncrementalFilter(spec.filter, since);
+      const tracker = new StagingIdTracker(staging, runId, resource, await staging.count(runId, resource));
+      const listing = client.listResources(spec.path, {
+        filter,
+        pageSize: run.snapshot.connector.pageSize,
+        resumeFrom,
+        idTracker: tracker,
+      });
+      for await (const page of listing.pages()) {
+        activity.throwIfCancelled();
+        const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat);
+        const inserted = await staging.stagePage(runId, resource, records, page.position, page.rejected);
+        tracker.committed(inserted);
+        pages += 1;
+        activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
+      }
+      const report = listing.report();
+      if (!fullRead && (report.filteredOut ?? 0) > 0) {
+        // the server ignored the changed-since filter: everything was read, the client kept only what changed
+        await runs.addNote(runId, `${FILTER_FALLBACK_NOTE} (${spec.path}: ${report.filteredOut} unchanged records returned anyway were skipped)`);
+      }
+      await staging.finishExtract(runId, resource, { ...report });
+      return { complete: report.complete };
+    };
+
+    let complete: boolean;
+    try {
+      complete = (await read()).complete;
+    } catch (err) {
+      if (fullRead || !rejectsFilter(err)) throw err;
+      await runs.addNote(runId, `${FILTER_FALLBACK_NOTE} (${spec.path}: ${redact(err instanceof Error ? err.message : String(err))})`);
+      fullRead = true;
+      resumeFrom = undefined;
+      pages = 0;
+      await staging.beginExtract(runId, resource, spec.path, true, true);
+      complete = (await read()).complete;
+    }
+    const after = await staging.checkpoint<ListPosition>(runId, resource);
+    return {
+      resource,
+      fetched: after?.fetched ?? 0,
+      pages: after?.pages ?? pages,
+      complete,
+      fullReadFallback: fullRead && since !== undefined,
+      stats: await runs.stats(runId),
+    };
+  } catch (err) {
+    throw toApplicationFailure(err, redact);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+function resultOf(resource: ResourceKind, cp: { fetched: number; pages: number; fullRead: boolean }, stats: ExtractResult['stats'], complete: boolean): ExtractResult {
+  return { resource, fetched: cp.fetched, pages: cp.pages, complete, fullReadFallback: cp.fullRead, stats };
+}
+
+/**
+ * Splits members off the raw record (they go to their own column). A group listed without a
+ * `members` attribute may simply be one whose server omits members in lists: its members are
+ * read with GET /Groups/{id}.
+ */
+async function toStaged(
+  client: ScimClient,
+  resource: ResourceKind,
+  resources: ScimResource[],
+  concurrency: number,
+  heartbeat: (d?: unknown) => void,
+): Promise<StagedRecordInput[]> {
+  if (resource !== 'access') return resources.map((r) => ({ sourceId: r.id, raw: r, members: null }));
+  const out: StagedRecordInput[] = resources.map((r) => {
+    const key = Object.keys(r).find((k) => k.toLowerCase() === 'members');
+    const raw: Record<string, unknown> = { ...r };
+    if (key !== undefined) delete raw[key];
+    return { sourceId: r.id, raw, members: key === undefined ? null : userMemberIds(membersOf(r)) };
+  });
+  const missing = out.filter((r) => r.members === null);
+  for (let i = 0; i < missing.length; i += concurrency) {
+    await Promise.all(
+      missing.slice(i, i + concurrency).map(async (r) => {
+        const members = await client.fetchGroupMembers(r.sourceId);
+        r.members = members === null ? [] : userMemberIds(members);
+      }),
+    );
+    heartbeat();
+  }
+  return out;
+}
+
+/** Member ids of users; nested groups (type Group) are not accounts. */
+function userMemberIds(members: Array<{ value: string; type?: string }>): string[] {
+  const ids = new Set<string>();
+  for (const m of members) if (m.type === undefined || m.type.toLowerCase() === 'user') ids.add(m.value);
+  return [...ids].sort();
+}

@@ -1,0 +1,9 @@
+export { createActivities, type ImportActivities, type ImportDeps, type ImportLogger } from './create-activities';
+export { toApplicationFailure } from './to-application-failure';
+export { ImportConfigError, RunAlreadyInProgressError, NON_RETRYABLE_IMPORT_ERROR_TYPES } from './errors';
+export { DEFAULT_TUNING, type ImportTuning } from './tuning';
+export { decideMode, INCREMENTAL_OVERLAP_MS } from './prepare-run';
+export { FILTER_FALLBACK_NOTE } from './extract';
+export { failureText } from './record-failure';
+export { secretRedactor, type ScimClientFactory } from './scim-connection';
+export type { TaskConfig, MappingSectionConfig, RunConfigSnapshot, MappingsType } from './task-config';

@@ -1,0 +1,184 @@
+import type { Client } from '@temporalio/client';
+import type { ImportTaskInput, RunExecutionRef, RunMode, RunPlan, RunTrigger } from '@app/temporal';
+import { WORKFLOW_RUN_TIMEOUT_MS } from './tuning';
+import type { Db, Sql } from './db';
+import { ImportConfigError, RunAlreadyInProgressError } from './errors';
+import { resourcesFor, type ConnectorSnapshot, type MappingsType, type RunConfigSnapshot, type TaskConfig } from './task-config';
+
+/** Incremental reads start this much before the watermark: clocks and commit order differ. */
+export const INCREMENTAL_OVERLAP_MS = 5 * 60_000;
+
+/** A run-now request older than this is left over from a skipped trigger and is not consumed. */
+const PENDING_TRIGGER_MAX_AGE_MS = 15 * 60_000;
+
+interface TaskRow {
+  id: string;
+  name: string;
+  type: 'full' | 'incremental';
+  mappings_type: MappingsType;
+  config: TaskConfig;
+  config_version: number;
+  watermark: Date | null;
+  pending_trigger: { trigger: 'manual' | 'retry'; mode?: RunMode; retryOf?: string; requestedAt: string } | null;
+  connector_id: string;
+}
+
+interface ConnectorRow {
+  id: string;
+  base_url: string;
+  auth_type: ConnectorSnapshot['authType'];
+  auth_public: ConnectorSnapshot['authPublic'];
+  page_size: number;
+  timeout_ms: number;
+  rate_limit_per_second: number | null;
+  tls: ConnectorSnapshot['tls'];
+}
+
+/** Tells whether a workflow execution is still running; undefined when that cannot be known. */
+export type WorkflowLiveness = (workflowId: string) => Promise<boolean | undefined>;
+
+/** Liveness through a Temporal client (the worker's, or one passed in deps). */
+export function livenessFromClient(client: Client | undefined): WorkflowLiveness {
+  return async (workflowId) => {
+    if (!client) return undefined;
+    try {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      return d.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof Error && err.name === 'WorkflowNotFoundError') return false;
+      return undefined;
+    }
+  };
+}
+
+/** Decides full or incremental: the first incremental run, and every run of a full task, reads everything. */
+export function decideMode(taskType: 'full' | 'incremental', requested: RunMode | undefined, watermark: Date | null): RunMode {
+  if (taskType === 'full') return 'full';
+  if (requested === 'full') return 'full';
+  return watermark ? 'incremental' : 'full';
+}
+
+/**
+ * Creates (or takes over) the run row of this workflow execution: consumes a pending run-now
+ * request, decides trigger and mode, snapshots the task (no secrets), and takes the per-task
+ * lock. Returns references only.
+ */
+export async function prepareRun(
+  db: Db,
+  isWorkflowRunning: WorkflowLiveness,
+  input: ImportTaskInput,
+  execution: RunExecutionRef,
+): Promise<RunPlan> {
+  return db.transaction(async (tx) => {
+    const { rows: tasks } = await tx.query<TaskRow>(
+      `SELECT id, name, type, mappings_type, config, config_version, watermark, pending_trigger, connector_id
+         FROM import_task WHERE id = $1 FOR UPDATE`,
+      [input.taskId],
+    );
+    const task = tasks[0];
+    if (!task) throw new ImportConfigError(`task ${input.taskId} does not exist (deleted while its schedule still ran?)`);
+    const resources = resourcesFor(task.mappings_type, task.config);
+
+    const { rows: connectors } = await tx.query<ConnectorRow>(
+      `SELECT id, base_url, auth_type, auth_public, page_size, timeout_ms, rate_limit_per_second, tls FROM connector WHERE id = $1`,
+      [task.connector_id],
+    );
+    const connector = connectors[0];
+    if (!connector) throw new ImportConfigError(`connector ${task.connector_id} of task ${task.name} does not exist`);
+
+    const existing = await tx.query<{ id: string; trigger: RunTrigger; mode: RunMode; retry_of: string | null; config_snapshot: unknown }>(
+      `SELECT id, trigger, mode, retry_of, config_snapshot FROM run WHERE workflow_id = $1`,
+      [execution.workflowId],
+    );
+    const prior = existing.rows[0];
+
+    // A prepared run (activity retry, or a reset to the start) keeps its decisions.
+    if (prior?.config_snapshot) {
+      await takeLock(tx, isWorkflowRunning, task.id, execution.workflowId);
+      await tx.query(
+        `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2 WHERE id = $1`,
+        [prior.id, execution.temporalRunId],
+      );
+      const snapshot = prior.config_snapshot as RunConfigSnapshot;
+      return plan(prior.id, task.id, prior.mode, resourcesFor(snapshot.mappingsType, snapshot.config));
+    }
+
+    // Scheduled starts carry no trigger; a run-now request left by the API says what it was.
+    let trigger: RunTrigger = input.trigger ?? 'schedule';
+    let requestedMode = input.mode;
+    let retryOf = input.retryOf ?? prior?.retry_of ?? null;
+    const pending = task.pending_trigger;
+    if (pending) {
+      await tx.query(`UPDATE import_task SET pending_trigger = NULL WHERE id = $1`, [task.id]);
+      const fresh = Date.now() - Date.parse(pending.requestedAt) <= PENDING_TRIGGER_MAX_AGE_MS;
+      if (fresh && !input.trigger) {
+        trigger = pending.trigger;
+        requestedMode = pending.mode ?? requestedMode;
+        retryOf = pending.retryOf ?? retryOf;
+      }
+    }
+    if (!input.trigger && prior) trigger = prior.trigger;
+    const mode = decideMode(task.type, requestedMode ?? prior?.mode, task.watermark);
+
+    const snapshot: RunConfigSnapshot = {
+      taskId: task.id,
+      taskName: task.name,
+      configVersion: task.config_version,
+      type: task.type,
+      mappingsType: task.mappings_type,
+      config: task.config,
+      connector: {
+        id: connector.id,
+        baseUrl: connector.base_url,
+        authType: connector.auth_type,
+        authPublic: connector.auth_public,
+        pageSize: connector.page_size,
+        timeoutMs: connector.timeout_ms,
+        rateLimitPerSecond: connector.rate_limit_per_second,
+        tls: connector.tls,
+      },
+      since: mode === 'incremental' && task.watermark ? new Date(task.watermark.getTime() - INCREMENTAL_OVERLAP_MS).toISOString() : null,
+    };
+
+    await takeLock(tx, isWorkflowRunning, task.id, execution.workflowId);
+    // The API may already have inserted the row (status running) to answer run-now at once.
+    const { rows } = await tx.query<{ id: string }>(
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot)
+       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7)
+       ON CONFLICT (workflow_id) DO UPDATE SET
+         temporal_run_id = EXCLUDED.temporal_run_id, mode = EXCLUDED.mode, trigger = EXCLUDED.trigger,
+         status = 'running', phase = 'prepare', retry_of = COALESCE(run.retry_of, EXCLUDED.retry_of),
+         config_snapshot = EXCLUDED.config_snapshot, started_at = now(), finished_at = NULL, error = NULL
+       RETURNING id`,
+      [task.id, execution.workflowId, execution.temporalRunId, mode, trigger, retryOf, JSON.stringify(snapshot)],
+    );
+    return plan(rows[0].id, task.id, mode, resources);
+  });
+}
+
+function plan(runId: string, taskId: string, mode: RunMode, resources: ReturnType<typeof resourcesFor>): RunPlan {
+  return { runId, taskId, mode, resources: resources.map((r) => ({ kind: r.kind, path: r.path })), reconcile: mode === 'full' };
+}
+
+/**
+ * One running run per task. The partial unique index is the lock; a row left 'running' by a
+ * workflow that is gone (terminated, timed out) would hold it forever, so such rows are closed.
+ */
+async function takeLock(tx: Sql, isWorkflowRunning: WorkflowLiveness, taskId: string, workflowId: string): Promise<void> {
+  const { rows } = await tx.query<{ id: string; workflow_id: string; started_at: Date }>(
+    `SELECT id, workflow_id, started_at FROM run WHERE task_id = $1 AND status = 'running' AND workflow_id <> $2 FOR UPDATE`,
+    [taskId, workflowId],
+  );
+  for (const other of rows) {
+    const running = await isWorkflowRunning(other.workflow_id);
+    // Unknown liveness: only a run older than the workflow run timeout is certainly dead.
+    const dead = running === false || (running === undefined && Date.now() - other.started_at.getTime() > WORKFLOW_RUN_TIMEOUT_MS);
+    if (!dead) throw new RunAlreadyInProgressError(taskId, other.workflow_id);
+    await tx.query(
+      `UPDATE run SET status = 'cancelled', phase = 'cancelled', finished_at = now(),
+              error = jsonb_build_object('type', 'AbandonedRun', 'message', 'its workflow was no longer running when the next run started')
+        WHERE id = $1`,
+      [other.id],
+    );
+  }
+}

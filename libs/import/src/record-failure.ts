@@ -1,0 +1,72 @@
+import type { FailureRef, RunFailureInfo } from '@app/temporal';
+import type { Db } from './db';
+import type { RunRepository } from './run-repository';
+import type { TaskConfig } from './task-config';
+
+const MAX_MESSAGE = 2000;
+
+/** Text of a failure datacard: type, message, run id and time. */
+export function failureText(error: RunFailureInfo, runId: string, at: Date): string {
+  const message = error.message.length > MAX_MESSAGE ? `${error.message.slice(0, MAX_MESSAGE - 1)}…` : error.message;
+  return `${error.type}: ${message} (run ${runId}, ${at.toISOString()})`;
+}
+
+/**
+ * Marks the run failed and writes exactly one failure datacard per failed run (unique value =
+ * run id, so a retried recordFailure updates it). A failure before the run row existed gets a
+ * run row of its own. `redact` strips the connector's secrets from the message.
+ */
+export async function recordFailure(
+  db: Db,
+  runs: RunRepository,
+  ref: FailureRef,
+  error: RunFailureInfo,
+  redact: (text: string) => string,
+): Promise<{ runId: string; failureDatacardId: string | null }> {
+  const safe: RunFailureInfo = { type: error.type || 'Error', message: redact(error.message ?? '') };
+  return db.transaction(async (tx) => {
+    let runId = ref.runId;
+    if (!runId) {
+      const found = await tx.query<{ id: string }>(`SELECT id FROM run WHERE workflow_id = $1`, [ref.workflowId]);
+      runId = found.rows[0]?.id;
+    }
+    if (!runId) {
+      const created = await tx.query<{ id: string }>(
+        `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, finished_at)
+         SELECT $1, $2, $3, COALESCE((SELECT type FROM import_task WHERE id = $1), 'full'), $4, 'failed', 'failed', now()
+         ON CONFLICT (workflow_id) DO UPDATE SET status = 'failed' RETURNING id`,
+        [ref.taskId, ref.workflowId, ref.temporalRunId ?? null, ref.trigger ?? 'schedule'],
+      );
+      runId = created.rows[0].id;
+    }
+    const { rows } = await tx.query<{ task_id: string; snapshot: { config?: TaskConfig } | null; config: TaskConfig | null }>(
+      `SELECT r.task_id, r.config_snapshot AS snapshot, t.config FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
+      [runId],
+    );
+    const failure = rows[0]?.snapshot?.config?.failure ?? rows[0]?.config?.failure ?? null;
+    let failureDatacardId: string | null = null;
+    // a missing failure folder must not turn recording the failure into a failure of its own
+    const usable = failure
+      ? (await tx.query(`SELECT 1 FROM folder WHERE code = $1 AND template_code = $2`, [failure.folderCode, failure.templateCode])).rowCount === 1
+      : false;
+    if (failure && usable) {
+      const text = failureText(safe, runId, new Date());
+      const card = await tx.query<{ id: string }>(
+        `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
+         VALUES ($1, $2, $3, jsonb_build_object($4::text, $5::text), $6, 'active')
+         ON CONFLICT (template_code, unique_value) DO UPDATE SET attributes = datacard.attributes || EXCLUDED.attributes, updated_at = now()
+         RETURNING id`,
+        [failure.templateCode, failure.folderCode, runId, failure.attributeCode, text, rows[0].task_id],
+      );
+      failureDatacardId = card.rows[0].id;
+    }
+    await tx.query(
+      `UPDATE run SET status = 'failed', phase = 'failed', finished_at = now(), error = $2::jsonb WHERE id = $1`,
+      [runId, JSON.stringify(safe)],
+    );
+    return { runId, failureDatacardId };
+  }).then(async (result) => {
+    await runs.recomputeStats(result.runId).catch(() => undefined);
+    return result;
+  });
+}

@@ -1,0 +1,66 @@
+import type { DataSource } from 'typeorm';
+import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
+import { ScimClient, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
+import { ImportConfigError } from './errors';
+
+/** Builds the SCIM client of a connector; tests and benchmarks may inject their own. */
+export type ScimClientFactory = (config: ScimConnectionConfig, logger?: ScimLogger) => ScimClient;
+
+export const defaultScimClientFactory: ScimClientFactory = (config, logger) => new ScimClient(config, { logger });
+
+/** A client plus a redactor that removes this connector's secrets from any text. */
+export interface OpenScimConnection {
+  client: ScimClient;
+  redact(text: string): string;
+}
+
+/** Removes each secret (and URL user-info) from a text before it reaches a log, a failure or a datacard. */
+export function secretRedactor(secrets: Array<string | undefined>): (text: string) => string {
+  // short values would blank out ordinary words; a 1-3 character secret is not worth hiding that way
+  const values = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1');
+    for (const v of values) out = out.split(v).join('***');
+    return out;
+  };
+}
+
+/**
+ * Decrypts the connector's secret (only ever inside an activity) and opens a SCIM client.
+ * Callers must close the client.
+ */
+export async function openScimConnection(
+  dataSource: DataSource,
+  secretBox: SecretBox,
+  connectorId: string,
+  factory: ScimClientFactory,
+  logger?: ScimLogger,
+): Promise<OpenScimConnection> {
+  const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
+  if (!entity) throw new ImportConfigError(`connector ${connectorId} does not exist`);
+  const config = connectorScimConfig(entity, secretBox);
+  const auth = config.auth;
+  const redact = secretRedactor([
+    auth.type === 'basic' ? auth.password : undefined,
+    auth.type === 'bearer' ? auth.token : undefined,
+    auth.type === 'oauth2' ? auth.clientSecret : undefined,
+  ]);
+  return { client: factory(config, logger), redact };
+}
+
+/** The redactor for a connector without opening a client (used when recording a failure). */
+export async function connectorRedactor(dataSource: DataSource, secretBox: SecretBox, connectorId: string | undefined): Promise<(text: string) => string> {
+  if (!connectorId) return secretRedactor([]);
+  try {
+    const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
+    if (!entity) return secretRedactor([]);
+    const { auth } = connectorScimConfig(entity, secretBox);
+    return secretRedactor([
+      auth.type === 'basic' ? auth.password : undefined,
+      auth.type === 'bearer' ? auth.token : undefined,
+      auth.type === 'oauth2' ? auth.clientSecret : undefined,
+    ]);
+  } catch {
+    return secretRedactor([]);
+  }
+}

@@ -1,0 +1,45 @@
+import type { ResourceKind } from '@app/temporal';
+import type { IdTracker } from '@app/scim';
+import type { StagingRepository } from './staging-repository';
+
+/**
+ * IdTracker backed by staging_record, so de-duplication survives activity retries and memory
+ * stays flat. `addNew` only reads: ids become "seen" when their page is staged (stagePage), in
+ * the same transaction as the checkpoint, so a crash between the two never hides a record.
+ * Ids handed out but not yet staged are held for one page at most.
+ */
+export class StagingIdTracker implements IdTracker {
+  private pending = new Set<string>();
+
+  constructor(
+    private readonly staging: StagingRepository,
+    private readonly runId: string,
+    private readonly resource: ResourceKind,
+    private persisted: number,
+  ) {}
+
+  async add(ids: string[]): Promise<number> {
+    return (await this.addNew(ids)).length;
+  }
+
+  async addNew(ids: string[]): Promise<string[]> {
+    const known = await this.staging.existingIds(this.runId, this.resource, ids);
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (known.has(id) || this.pending.has(id)) continue;
+      this.pending.add(id);
+      fresh.push(id);
+    }
+    return fresh;
+  }
+
+  size(): Promise<number> {
+    return Promise.resolve(this.persisted + this.pending.size);
+  }
+
+  /** Called after a page was staged: its ids are now counted by the database. */
+  committed(inserted: number): void {
+    this.persisted += inserted;
+    this.pending.clear();
+  }
+}

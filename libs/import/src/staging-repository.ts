@@ -1,0 +1,152 @@
+import type { ResourceKind } from '@app/temporal';
+import type { Db, Sql } from './db';
+
+/** One record as it goes into staging: raw SCIM JSON (without members) and member ids apart. */
+export interface StagedRecordInput {
+  sourceId: string;
+  raw: Record<string, unknown>;
+  members: string[] | null;
+}
+
+/** The extract checkpoint of one resource of a run (table run_extract). */
+export interface ExtractCheckpoint<P = unknown> {
+  position: P | null;
+  pages: number;
+  fetched: number;
+  fullRead: boolean;
+  done: boolean;
+}
+
+/**
+ * Per-run staging (UNLOGGED staging_record) and the extract checkpoints. Everything is keyed
+ * by run id, so activities pass only references.
+ */
+export class StagingRepository {
+  constructor(private readonly db: Db) {}
+
+  /** The checkpoint of a resource, or undefined before its first page. */
+  async checkpoint<P>(runId: string, resource: ResourceKind): Promise<ExtractCheckpoint<P> | undefined> {
+    const { rows } = await this.db.query<{ position: P | null; pages: number; fetched: number; full_read: boolean; done: boolean }>(
+      `SELECT position, pages, fetched, full_read, done FROM run_extract WHERE run_id = $1 AND resource = $2`,
+      [runId, resource],
+    );
+    const r = rows[0];
+    return r ? { position: r.position, pages: r.pages, fetched: r.fetched, fullRead: r.full_read, done: r.done } : undefined;
+  }
+
+  /** Starts (or restarts, discarding what was staged) the read of a resource. */
+  async beginExtract(runId: string, resource: ResourceKind, path: string, fullRead: boolean, discard: boolean): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      if (discard) await tx.query(`DELETE FROM staging_record WHERE run_id = $1 AND resource = $2`, [runId, resource]);
+      await tx.query(
+        `INSERT INTO run_extract (run_id, resource, path, full_read) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (run_id, resource) DO UPDATE SET path = EXCLUDED.path, full_read = EXCLUDED.full_read,
+           position = CASE WHEN $5 THEN NULL ELSE run_extract.position END,
+           pages = CASE WHEN $5 THEN 0 ELSE run_extract.pages END,
+           fetched = CASE WHEN $5 THEN 0 ELSE run_extract.fetched END,
+           done = false, report = NULL, updated_at = now()`,
+        [runId, resource, path, fullRead, discard],
+      );
+      await refreshFetched(tx, runId);
+    });
+  }
+
+  /**
+   * Writes one page and its checkpoint in one transaction, so a resumed read never skips a
+   * record whose page was not stored. Returns how many records were new to staging.
+   */
+  async stagePage(
+    runId: string,
+    resource: ResourceKind,
+    records: StagedRecordInput[],
+    position: unknown,
+    rejected: Array<{ reason: string; excerpt: string }> = [],
+  ): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      let inserted = 0;
+      if (rejected.length > 0) {
+        // records without a usable id cannot be staged; they fail on their own, visible in the run's outcomes
+        await tx.query(
+          `INSERT INTO run_record (run_id, kind, outcome, message)
+           SELECT $1, $2, 'failed', 'rejected by the listing: ' || u.reason || ' ' || u.excerpt
+             FROM jsonb_to_recordset($3::jsonb) AS u(reason text, excerpt text)`,
+          [runId, resource, JSON.stringify(rejected)],
+        );
+        await tx.query(
+          `UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + $2::int)) WHERE id = $1`,
+          [runId, rejected.length],
+        );
+      }
+      if (records.length > 0) {
+        const payload = JSON.stringify(records.map((r) => ({ source_id: r.sourceId, raw: r.raw, members: r.members })));
+        // a record seen twice (data changed while paging) keeps its latest version and starts over
+        const { rows } = await tx.query<{ inserted: boolean }>(
+          `INSERT INTO staging_record (run_id, resource, source_id, raw, members)
+           SELECT $1, $2, u.source_id, u.raw, u.members FROM jsonb_to_recordset($3::jsonb) AS u(source_id text, raw jsonb, members jsonb)
+           ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
+             unique_value = NULL, mapped = NULL, hash = NULL, decision = NULL, message = NULL, loaded = false
+           RETURNING (xmax = 0) AS inserted`,
+          [runId, resource, payload],
+        );
+        inserted = rows.filter((r) => r.inserted).length;
+      }
+      await tx.query(
+        `UPDATE run_extract SET position = $3::jsonb, pages = pages + 1, fetched = fetched + $4, updated_at = now()
+          WHERE run_id = $1 AND resource = $2`,
+        [runId, resource, JSON.stringify(position ?? null), inserted],
+      );
+      await refreshFetched(tx, runId);
+      return inserted;
+    });
+  }
+
+  /** Stores the completeness report and marks the resource read; mirrors all reports onto the run. */
+  async finishExtract(runId: string, resource: ResourceKind, report: Record<string, unknown>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE run_extract SET done = true, report = $3::jsonb, updated_at = now() WHERE run_id = $1 AND resource = $2`,
+        [runId, resource, JSON.stringify(report)],
+      );
+      await tx.query(
+        `UPDATE run SET extract_reports = COALESCE((
+            SELECT jsonb_agg(report || jsonb_build_object('resource', resource, 'path', path, 'fullRead', full_read) ORDER BY resource)
+              FROM run_extract WHERE run_id = $1 AND done), '[]'::jsonb)
+          WHERE id = $1`,
+        [runId],
+      );
+    });
+  }
+
+  /** Which of these ids are already staged for the resource (dedup that survives retries). */
+  async existingIds(runId: string, resource: ResourceKind, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.db.query<{ source_id: string }>(
+      `SELECT source_id FROM staging_record WHERE run_id = $1 AND resource = $2 AND source_id = ANY($3::text[])`,
+      [runId, resource, ids],
+    );
+    return new Set(rows.map((r) => r.source_id));
+  }
+
+  /** Number of records staged for a resource. */
+  async count(runId: string, resource: ResourceKind): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM staging_record WHERE run_id = $1 AND resource = $2`,
+      [runId, resource],
+    );
+    return Number(rows[0].n);
+  }
+
+  /** Drops the run's staging (after success; a failed run keeps it for a resume). */
+  async deleteRun(runId: string): Promise<void> {
+    await this.db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
+  }
+}
+
+/** run.stats.fetched = distinct records staged so far, from the small checkpoint table. */
+async function refreshFetched(tx: Sql, runId: string): Promise<void> {
+  await tx.query(
+    `UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb((SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1)))
+      WHERE id = $1`,
+    [runId],
+  );
+}

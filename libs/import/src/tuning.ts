@@ -1,0 +1,24 @@
+/** Sizes and budgets of the import activities, each with its reason. */
+export interface ImportTuning {
+  /** staged rows mapped per chunk: big enough to amortise SQL round trips, small enough to heartbeat often */
+  mapChunkSize: number;
+  /** rows per load transaction: one batch is the unit of idempotence and of work lost to a crash */
+  loadBatchSize: number;
+  /** pause between load batches; 0 in production, lets tests and shared databases breathe */
+  loadBatchPauseMs: number;
+  /** a map activity returns after this long so a huge run never needs one endless attempt */
+  mapTimeBudgetMs: number;
+  /** concurrent GET /Groups/{id} calls when the listing omits members */
+  memberFetchConcurrency: number;
+}
+
+export const DEFAULT_TUNING: ImportTuning = {
+  mapChunkSize: 1000,
+  loadBatchSize: 1000,
+  loadBatchPauseMs: 0,
+  mapTimeBudgetMs: 10 * 60_000,
+  memberFetchConcurrency: 4,
+};
+
+/** Mirrors WORKFLOW_RUN_TIMEOUT ('12h') of libs/temporal: a run older than that is certainly over. */
+export const WORKFLOW_RUN_TIMEOUT_MS = 12 * 3_600_000;

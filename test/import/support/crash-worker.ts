@@ -1,0 +1,39 @@
+/**
+ * A worker in its own process, so a test can SIGKILL it mid-run. Started by worker-crash.spec.ts as
+ * `node --import tsx test/import/support/crash-worker.ts <taskQueue> <bundlePath> <loadBatchSize> <pauseMs>`.
+ * Prints "ready" once it polls.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '@app/config';
+import { createDataSource, SecretBox } from '@app/persistence';
+import { createActivities } from '@app/import';
+
+async function main(): Promise<void> {
+  const [taskQueue, codePath, batchSize, pauseMs] = process.argv.slice(2);
+  const config = loadConfig();
+  const ds = createDataSource(config.databaseUrl, { poolSize: 4 });
+  await ds.initialize();
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue,
+    workflowBundle: { codePath },
+    activities: createActivities({
+      dataSource: ds,
+      secretBox: new SecretBox(config.secretKey),
+      config,
+      temporalUiUrl: config.temporalUiUrl,
+      tuning: { loadBatchSize: Number(batchSize), loadBatchPauseMs: Number(pauseMs) },
+    }),
+  });
+  process.stdout.write('ready\n');
+  await worker.run();
+  await connection.close();
+  await ds.destroy();
+}
+
+main().catch((err: unknown) => {
+  console.error('crash-worker failed:', err);
+  process.exit(1);
+});

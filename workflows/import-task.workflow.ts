@@ -1,0 +1,174 @@
+/**
+ * One import run: prepareRun → extract (per resource) → map → diff → load → reconcileRemovals
+ * (full runs) → finishRun; any failure → recordFailure, and the workflow fails with an
+ * ApplicationFailure. Deterministic code only: @temporalio/workflow and `import type`.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  TimeoutFailure,
+  continueAsNew,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { ImportActivities } from '../libs/import/src/create-activities';
+import type { ImportTaskInput, MapCursor, RunFailureInfo, RunPlan, RunProgress, RunStatsView } from '../libs/temporal/src/contracts';
+
+/**
+ * Failure types no retry can fix: the libs/scim taxonomy (NON_RETRYABLE_SCIM_ERROR_TYPES) plus
+ * the engine's own (NON_RETRYABLE_IMPORT_ERROR_TYPES). Duplicated as literals because workflow
+ * code cannot import those libs at runtime; a unit test keeps the lists equal.
+ */
+export const NON_RETRYABLE_ERROR_TYPES: string[] = [
+  'ScimAuthError',
+  'ScimConfigError',
+  'ScimProtocolError',
+  'ScimIncompleteReadError',
+  'ImportConfigError',
+  'RunAlreadyInProgressError',
+  'SecretKeyMismatchError',
+];
+
+/** Live phase and counts of the run (counts as of the last completed activity; GET /runs/:id is live). */
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+};
+
+// quick, set-based steps; diff over a large run is one big UPDATE, hence the generous limit
+const steps = proxyActivities<ImportActivities>({ startToCloseTimeout: '30m', retry });
+
+// long steps heartbeat every page/chunk/batch: a dead worker is noticed within the heartbeat timeout
+const longSteps = proxyActivities<ImportActivities>({
+  startToCloseTimeout: '4h',
+  heartbeatTimeout: '30s',
+  retry,
+});
+
+const failureSteps = proxyActivities<ImportActivities>({
+  startToCloseTimeout: '2m',
+  retry: { ...retry, maximumAttempts: 5 },
+});
+
+const EMPTY_STATS: RunStatsView = { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0 };
+
+type StepName = 'extract' | 'map' | 'diff' | 'load' | 'reconcile' | 'finish';
+
+/** The run's steps in order; a continue-as-new resumes at an index into this list. */
+function stepList(plan: RunPlan): Array<{ name: StepName; resource?: number }> {
+  return [
+    ...plan.resources.map((_, i) => ({ name: 'extract' as const, resource: i })),
+    { name: 'map' },
+    { name: 'diff' },
+    { name: 'load' },
+    ...(plan.reconcile ? [{ name: 'reconcile' as const }] : []),
+    { name: 'finish' },
+  ];
+}
+
+/** Type and message of what failed, from the activity failure chain. */
+function describeFailure(err: unknown): RunFailureInfo {
+  let e: unknown = err;
+  if (e instanceof ActivityFailure && e.cause) e = e.cause;
+  if (e instanceof ApplicationFailure) return { type: e.type ?? 'Error', message: e.message };
+  if (e instanceof TimeoutFailure) return { type: 'ActivityTimeout', message: `an activity timed out (${e.timeoutType})` };
+  if (e instanceof Error) return { type: e.name, message: e.message };
+  return { type: 'Error', message: String(e) };
+}
+
+/** The import run workflow (type name `importTask`). */
+export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
+  const info = workflowInfo();
+  let runId: string | undefined = input.state?.runId;
+  let phase = input.state ? 'resume' : 'prepare';
+  let stats: RunStatsView = EMPTY_STATS;
+  setHandler(progressQuery, () => ({ runId, phase, stats }));
+
+  try {
+    const plan =
+      input.state?.plan ??
+      (await steps.prepareRun({ taskId: input.taskId, trigger: input.trigger, mode: input.mode, retryOf: input.retryOf }, info.workflowId, info.runId));
+    runId = plan.runId;
+    const list = stepList(plan);
+    const first = input.state?.nextStep ?? 0;
+    let allComplete = true;
+
+    for (let i = first; i < list.length; i++) {
+      // keep history small on huge runs: carry only references into a fresh execution
+      if (i > first && workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof importTask>({ taskId: input.taskId, trigger: input.trigger, state: { runId, plan, nextStep: i } });
+      }
+      const step = list[i];
+      phase = step.name;
+      switch (step.name) {
+        case 'extract': {
+          const r = await longSteps.extract(runId, plan.resources[step.resource ?? 0].kind);
+          allComplete &&= r.complete;
+          stats = r.stats;
+          break;
+        }
+        case 'map': {
+          let cursor: MapCursor = {};
+          for (;;) {
+            const r = await longSteps.map(runId, cursor);
+            stats = r.stats;
+            if (r.done) break;
+            cursor = { afterKey: r.afterKey };
+          }
+          break;
+        }
+        case 'diff':
+          stats = (await steps.diff(runId)).stats;
+          break;
+        case 'load':
+          stats = (await longSteps.load(runId)).stats;
+          break;
+        case 'reconcile':
+          // an incomplete read never removes; the activity re-checks from the stored reports
+          if (allComplete) stats = (await steps.reconcileRemovals(runId)).stats ?? stats;
+          break;
+        case 'finish':
+          stats = (await steps.finishRun(runId)).stats;
+          break;
+      }
+    }
+    phase = 'done';
+    return { runId, phase, stats };
+  } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
+    if (isCancellation(err)) {
+      phase = 'cancelled';
+      const id = runId;
+      if (id) {
+        await CancellationScope.nonCancellable(async () => {
+          stats = await failureSteps.cancelRun(id);
+        });
+      }
+      throw err;
+    }
+    const failure = describeFailure(err);
+    phase = 'failed';
+    try {
+      await CancellationScope.nonCancellable(() =>
+        failureSteps.recordFailure(
+          { runId, taskId: input.taskId, workflowId: info.workflowId, temporalRunId: info.runId, trigger: input.trigger },
+          failure,
+        ),
+      );
+    } catch {
+      // the run still has to show as Failed in Temporal even if its failure record could not be written
+    }
+    throw ApplicationFailure.nonRetryable(failure.message, failure.type);
+  }
+}
