@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDataSource, runMigrations, seedDefaultTargetStore } from '../libs/persistence/src';
-import { childEnvironment, ConfigError, loadDevOverrides } from '../libs/config/src/config';
+import { childEnvironment, loadDevOverrides, orExit } from '../libs/config/src/config';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { ensureTemporalCli, startTemporalDevServer } from './lib/temporal-dev-server';
 import { startScimDemoServer } from '../apps/scim-demo/src';
@@ -71,16 +71,7 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  let overrides;
-  try {
-    overrides = loadDevOverrides();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const overrides = orExit(() => loadDevOverrides());
   mkdirSync(DATA, { recursive: true });
   const secrets = devSecrets();
   const stops: Array<() => Promise<void>> = [];

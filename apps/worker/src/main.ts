@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { APP_CONFIG, ConfigError, loadConfig, nestLogLevels, type AppConfig } from '@app/config';
+import { loadConfig, nestLogLevels, orExit } from '@app/config';
 import { WorkerModule } from './worker.module';
 import { buildActivities } from './build-activities';
 
@@ -20,16 +20,7 @@ function workflowSource(argv: string[]): { workflowBundle: { codePath: string } 
 }
 
 async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = orExit(() => loadConfig());
   const logger = new Logger('worker');
   Runtime.install({
     logger: {
@@ -49,7 +40,6 @@ async function main(): Promise<void> {
   });
 
   const app = await NestFactory.createApplicationContext(WorkerModule, { logger: nestLogLevels(config.logLevel) });
-  app.get<AppConfig>(APP_CONFIG);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
     const worker = await Worker.create({

@@ -132,3 +132,16 @@ export function childEnvironment(extra: Record<string, string>): Record<string, 
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
   return { ...out, ...extra };
 }
+
+/** Runs a loader; a ConfigError ends the process with its message (no stack trace), exit code 1. */
+export function orExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
