@@ -1,16 +1,20 @@
 /**
  * One import run: prepareRun → extract (per resource) → map → diff → load → reconcileRemovals
- * (full runs) → finishRun; any failure → recordFailure, and the workflow fails with an
- * ApplicationFailure. Deterministic code only: @temporalio/workflow and `import type`.
+ * (full runs; then applyRemovals, or a wait for approveRemovals / rejectRemovals when the set is
+ * above the safety threshold) → finishRun; any failure → recordFailure, and the workflow fails
+ * with an ApplicationFailure. Deterministic code only: @temporalio/workflow and `import type`.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ContinueAsNew,
   TimeoutFailure,
+  condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -38,6 +42,14 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
 /** Live phase and counts of the run (counts as of the last completed activity; GET /runs/:id is live). */
 export const progressQuery = defineQuery<RunProgress>('progress');
 
+/** Applies the pending removals (exactly the computed set); sent by POST /runs/:id/approve-removals. */
+export const approveRemovalsSignal = defineSignal('approveRemovals');
+/** Drops the pending removals; sent by POST /runs/:id/reject-removals. */
+export const rejectRemovalsSignal = defineSignal('rejectRemovals');
+
+/** How long removals above the safety threshold wait for a decision before they expire. */
+const REMOVAL_DECISION_TIMEOUT_MS = 72 * 3_600_000;
+
 const retry: RetryPolicy = {
   initialInterval: '1s',
   backoffCoefficient: 2,
@@ -49,10 +61,13 @@ const retry: RetryPolicy = {
 // quick, set-based steps; diff over a large run is one big UPDATE, hence the generous limit
 const steps = proxyActivities<ImportActivities>({ startToCloseTimeout: '30m', retry });
 
-// long steps heartbeat every page/chunk/batch: a dead worker is noticed within the heartbeat timeout
+// long steps heartbeat every page/chunk/batch: a dead worker is noticed within the heartbeat timeout.
+// On cancellation the workflow waits until the activity has stopped (it checks between batches),
+// so cancelRun marks the run only after its last batch committed and nothing writes after it.
 const longSteps = proxyActivities<ImportActivities>({
   startToCloseTimeout: '4h',
   heartbeatTimeout: '30s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry,
 });
 
@@ -93,7 +108,19 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   let runId: string | undefined = input.state?.runId;
   let phase = input.state ? 'resume' : 'prepare';
   let stats: RunStatsView = EMPTY_STATS;
+  // The first decision wins. Decisions count only from the reconcile step on: the API sends one
+  // as soon as the stored state says awaitingApproval, which may be before the activity returns,
+  // but a stray early signal must never approve a set that does not exist yet.
+  let removalDecision: 'approve' | 'reject' | undefined;
+  let acceptingRemovalDecision = false;
   setHandler(progressQuery, () => ({ runId, phase, stats }));
+  setHandler(approveRemovalsSignal, () => {
+    if (acceptingRemovalDecision) removalDecision ??= 'approve';
+  });
+  setHandler(rejectRemovalsSignal, () => {
+    if (acceptingRemovalDecision) removalDecision ??= 'reject';
+  });
+  const decisionTimeoutMs = input.removalDecisionTimeoutMs ?? REMOVAL_DECISION_TIMEOUT_MS;
 
   try {
     const plan =
@@ -102,20 +129,22 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
     runId = plan.runId;
     const list = stepList(plan);
     const first = input.state?.nextStep ?? 0;
-    let allComplete = true;
 
     for (let i = first; i < list.length; i++) {
       // keep history small on huge runs: carry only references into a fresh execution
       if (i > first && workflowInfo().continueAsNewSuggested) {
-        await continueAsNew<typeof importTask>({ taskId: input.taskId, trigger: input.trigger, state: { runId, plan, nextStep: i } });
+        await continueAsNew<typeof importTask>({
+          taskId: input.taskId,
+          trigger: input.trigger,
+          removalDecisionTimeoutMs: input.removalDecisionTimeoutMs,
+          state: { runId, plan, nextStep: i },
+        });
       }
       const step = list[i];
       phase = step.name;
       switch (step.name) {
         case 'extract': {
-          const r = await longSteps.extract(runId, plan.resources[step.resource ?? 0].kind);
-          allComplete &&= r.complete;
-          stats = r.stats;
+          stats = (await longSteps.extract(runId, plan.resources[step.resource ?? 0].kind)).stats;
           break;
         }
         case 'map': {
@@ -134,10 +163,24 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
         case 'load':
           stats = (await longSteps.load(runId)).stats;
           break;
-        case 'reconcile':
-          // an incomplete read never removes; the activity re-checks from the stored reports
-          if (allComplete) stats = (await steps.reconcileRemovals(runId)).stats ?? stats;
+        case 'reconcile': {
+          // the activity proves the read complete from the stored reports and says why when it skips
+          acceptingRemovalDecision = true;
+          const r = await steps.reconcileRemovals(runId, { decisionTimeoutMs });
+          stats = r.stats ?? stats;
+          if (r.next === 'apply') {
+            stats = (await longSteps.applyRemovals(runId, 'withinThreshold')).stats;
+          } else if (r.next === 'awaitDecision') {
+            phase = 'awaitingRemovalApproval';
+            const decided = await condition(() => removalDecision !== undefined, decisionTimeoutMs);
+            acceptingRemovalDecision = false;
+            phase = 'reconcile';
+            stats = decided && removalDecision === 'approve'
+              ? (await longSteps.applyRemovals(runId, 'approved')).stats
+              : (await steps.declineRemovals(runId, decided ? 'rejected' : 'expired')).stats;
+          }
           break;
+        }
         case 'finish':
           stats = (await steps.finishRun(runId)).stats;
           break;

@@ -24,6 +24,7 @@ export async function startWorker(config: AppConfig, ds: DataSource, bundle: Wor
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowBundle: bundle,
+    maxHeartbeatThrottleInterval: '5s',
     activities: {
       ...createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config, temporalUiUrl: config.temporalUiUrl, logger }),
       ...createPingActivities({ dataSource: ds }),

@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       ...workflowSource(process.argv),
       // activities do I/O-bound batch work; a few in parallel keep PostgreSQL busy without starving heartbeats
       maxConcurrentActivityTaskExecutions: 8,
+      // cancellation reaches an activity through its heartbeat; keep that under a few seconds
+      maxHeartbeatThrottleInterval: '5s',
     });
     logger.log(`worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
     // run() resolves after a SIGINT/SIGTERM-triggered shutdown has drained in-flight tasks

@@ -13,7 +13,9 @@ import type {
   LoadResult,
   MapCursor,
   MapResult,
+  ReconcileOptions,
   ReconcileResult,
+  RemovalOutcome,
   ResourceKind,
   RunFailureInfo,
   RunPlan,
@@ -27,7 +29,7 @@ import { finishRun } from './finish-run';
 import { loadRun } from './load';
 import { mapRecords } from './map-records';
 import { livenessFromClient, prepareRun } from './prepare-run';
-import { reconcileRemovals } from './reconcile-removals';
+import { applyRemovals, declineRemovals, reconcileRemovals } from './reconcile-removals';
 import { recordFailure } from './record-failure';
 import { RunRepository } from './run-repository';
 import { connectorRedactor, defaultScimClientFactory, openScimConnection, type ScimClientFactory } from './scim-connection';
@@ -102,11 +104,12 @@ export function createActivities(deps: ImportDeps) {
 
     /** Reads one resource from the SCIM source into staging. */
     async extract(runId: string, resource: ResourceKind): Promise<ExtractResult> {
+      const repo = runs();
       return guarded('extract', () =>
         extract(
           {
-            runs: runs(),
-            staging: new StagingRepository(sql()),
+            runs: repo,
+            staging: new StagingRepository(sql(), repo),
             connect: (connectorId) => openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, scimLogger),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
           },
@@ -135,9 +138,19 @@ export function createActivities(deps: ImportDeps) {
       );
     },
 
-    /** Removal reconciliation of full runs (seam for issue 6). */
-    async reconcileRemovals(runId: string): Promise<ReconcileResult> {
-      return guarded('reconcileRemovals', () => reconcileRemovals(sql(), runs(), runId));
+    /** Full runs: proves the read complete, computes the removal candidates and checks the safety threshold. */
+    async reconcileRemovals(runId: string, options: ReconcileOptions): Promise<ReconcileResult> {
+      return guarded('reconcileRemovals', () => reconcileRemovals({ db: sql(), runs: runs(), batchSize: tuning.removalBatchSize }, runId, options));
+    },
+
+    /** Marks exactly the computed candidate set removed, batch by batch. */
+    async applyRemovals(runId: string, decision: 'withinThreshold' | 'approved'): Promise<RemovalOutcome> {
+      return guarded('applyRemovals', () => applyRemovals({ db: sql(), runs: runs(), batchSize: tuning.removalBatchSize }, runId, decision));
+    },
+
+    /** Closes removals that were rejected or expired; nothing is removed. */
+    async declineRemovals(runId: string, decision: 'rejected' | 'expired'): Promise<RemovalOutcome> {
+      return guarded('declineRemovals', () => declineRemovals({ db: sql(), runs: runs(), batchSize: tuning.removalBatchSize }, runId, decision));
     },
 
     /** Closes a successful run. */

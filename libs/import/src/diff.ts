@@ -2,7 +2,7 @@ import { clearBoundary } from '@app/mapping';
 import type { DiffResult, ResourceKind } from '@app/temporal';
 import type { Db } from './db';
 import type { RunRepository } from './run-repository';
-import { sectionFor } from './task-config';
+import { reactivationOf, sectionFor } from './task-config';
 
 export interface DiffDeps {
   db: Db;
@@ -17,6 +17,7 @@ const OPEN = `s.decision IN ('mapped','create','update','unchanged') AND NOT s.l
  * Decides create / update / unchanged for every mapped record, set-based against the target
  * store and the task cache. A cache entry counts only when pushed after the latest clear
  * boundary; a record whose unique value repeats within the run fails (the first source id wins).
+ * A removed datacard that reappears is an update when its mapping reactivates (see load).
  */
 export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult> {
   const { db, runs } = deps;
@@ -26,6 +27,7 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   await db.query('ANALYZE staging_record');
   const kinds = (await db.query<{ resource: ResourceKind }>(`SELECT DISTINCT resource FROM staging_record WHERE run_id = $1`, [runId])).rows.map((r) => r.resource);
   const templates = kinds.map((k) => sectionFor(run.snapshot.config, k).templateCode);
+  const reactivates = kinds.map((k) => reactivationOf(sectionFor(run.snapshot.config, k)) !== undefined);
   const boundary = clearBoundary((deps.now ?? (() => new Date()))(), run.snapshot.config.cache?.clearHoursUtc ?? [0]);
 
   await db.transaction(async (tx) => {
@@ -44,25 +46,27 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
           RETURNING s.resource, s.source_id, s.message),
        rec AS (
          INSERT INTO run_record (run_id, kind, source_id, outcome, message)
-         SELECT $1, resource, source_id, 'failed', message FROM dup RETURNING 1)
+         SELECT $2, resource, source_id, 'failed', message FROM dup RETURNING 1)
        UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + (SELECT count(*) FROM rec)::int))
-        WHERE id = $1`,
-      [runId],
+        WHERE id = $2`,
+      [runId, run.rowId],
     );
     await tx.query(
       `UPDATE staging_record s SET decision = x.decision
          FROM (
            SELECT s.resource, s.source_id,
                   CASE WHEN d.id IS NULL THEN 'create'
+                       -- a removed record that reappears is pushed again when its mapping reactivates
+                       WHEN d.status = 'removed' AND k.reactivates THEN 'update'
                        WHEN c.hash = s.hash AND c.pushed_at >= $4 THEN 'unchanged'
                        ELSE 'update' END AS decision
              FROM staging_record s
-             JOIN unnest($2::text[], $3::text[]) AS k(resource, template_code) ON k.resource = s.resource
+             JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
              LEFT JOIN datacard d ON d.template_code = k.template_code AND d.unique_value = s.unique_value
              LEFT JOIN task_cache c ON c.task_id = $5 AND c.kind = s.resource AND c.unique_value = s.unique_value
             WHERE s.run_id = $1 AND ${OPEN}) x
         WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`,
-      [runId, kinds, templates, boundary, run.taskId],
+      [runId, kinds, templates, boundary, run.taskId, reactivates],
     );
   });
 

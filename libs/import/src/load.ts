@@ -2,7 +2,7 @@ import type { LoadResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
 import type { Db, Sql } from './db';
 import type { RunRepository } from './run-repository';
-import { KIND_LOAD_ORDER, sectionFor, type MappingSectionConfig } from './task-config';
+import { KIND_LOAD_ORDER, reactivationOf, sectionFor, type MappingSectionConfig } from './task-config';
 import type { TemplateRepository } from './template-repository';
 
 export interface LoadDeps {
@@ -15,11 +15,17 @@ export interface LoadDeps {
 
 interface BatchTarget {
   runId: string;
+  /** the run row that shows the run (RunRepository.rowOf): per-record outcomes and counts go there */
+  rowId: string;
   taskId: string;
   kind: ResourceKind;
   section: MappingSectionConfig;
   /** the reference attribute that holds a group's members, when memberships are mapped */
   membersLocal?: string;
+  /** status attribute of a removed record: kept as removed unless the mapping reactivates */
+  statusAttribute: string | null;
+  /** value the status attribute gets when a removed record reappears (removal.reactivateValue) */
+  reactivateValue: string | null;
 }
 
 interface BatchCounts {
@@ -36,7 +42,9 @@ const PUSHED = `s.decision IN ('create','update')`;
  * Writes the diffed records into the target store in batches, each batch in one transaction:
  * datacards, memberships, task cache, sightings and per-record outcomes, then the batch's
  * staging rows are flagged loaded. A retried load skips committed batches; unchanged records
- * cause no write to datacards or the cache.
+ * cause no write to datacards or the cache. A removed datacard that reappears keeps its removed
+ * status attribute, unless the mapping has `removal.reactivateValue`: then it gets that value
+ * and status active again.
  */
 export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult> {
   const { db, runs } = deps;
@@ -52,7 +60,17 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   for (const kind of KIND_LOAD_ORDER.filter((k) => present.has(k))) {
     const section = sectionFor(run.snapshot.config, kind);
     await deps.templates.assertFolder(section.folderCode, section.templateCode);
-    const target: BatchTarget = { runId, taskId: run.taskId, kind, section, membersLocal: kind === 'access' ? section.members?.local : undefined };
+    const reactivation = reactivationOf(section);
+    const target: BatchTarget = {
+      runId,
+      rowId: run.rowId,
+      taskId: run.taskId,
+      kind,
+      section,
+      membersLocal: kind === 'access' ? section.members?.local : undefined,
+      statusAttribute: section.removal?.statusAttribute ?? null,
+      reactivateValue: reactivation?.value ?? null,
+    };
     for (;;) {
       activity.throwIfCancelled();
       const { rows } = await db.query<{ source_id: string }>(
@@ -99,21 +117,29 @@ async function applyBatch(tx: Sql, t: BatchTarget, sourceIds: string[]): Promise
     );
   }
 
+  // every sub-statement sees the snapshot before the upsert, so batch.was_removed is the old status
   const pushed = await tx.query<{ outcome: 'created' | 'updated' }>(
     `WITH batch AS MATERIALIZED (
-       SELECT s.source_id, s.unique_value, s.mapped, s.message FROM staging_record s WHERE ${IN_BATCH} AND ${PUSHED}),
+       SELECT s.source_id, s.unique_value, s.mapped, s.message, (d0.status = 'removed') AS was_removed
+         FROM staging_record s LEFT JOIN datacard d0 ON d0.template_code = $4 AND d0.unique_value = s.unique_value
+        WHERE ${IN_BATCH} AND ${PUSHED}),
      up AS (
        INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
        SELECT $4, $5, b.unique_value, b.mapped, $6, 'active' FROM batch b
        ON CONFLICT (template_code, unique_value) DO UPDATE
-         SET attributes = datacard.attributes || EXCLUDED.attributes, folder_code = EXCLUDED.folder_code,
-             task_id = EXCLUDED.task_id, updated_at = now()
+         SET attributes = CASE
+               WHEN datacard.status <> 'removed' OR $7::text IS NULL THEN datacard.attributes || EXCLUDED.attributes
+               WHEN $8::text IS NOT NULL THEN datacard.attributes || EXCLUDED.attributes || jsonb_build_object($7::text, $8::text)
+               ELSE datacard.attributes || (EXCLUDED.attributes - $7::text) END,
+             status = CASE WHEN datacard.status = 'removed' AND $8::text IS NOT NULL THEN 'active' ELSE datacard.status END,
+             folder_code = EXCLUDED.folder_code, task_id = EXCLUDED.task_id, updated_at = now()
        RETURNING id, unique_value, (xmax = 0) AS inserted)
      INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
-     SELECT $1, $2, b.source_id, b.unique_value, up.id, CASE WHEN up.inserted THEN 'created' ELSE 'updated' END, b.message
+     SELECT $9, $2, b.source_id, b.unique_value, up.id, CASE WHEN up.inserted THEN 'created' ELSE 'updated' END,
+            CASE WHEN b.was_removed AND $8::text IS NOT NULL THEN concat_ws('; ', 'reactivated', b.message) ELSE b.message END
        FROM up JOIN batch b ON b.unique_value = up.unique_value
      RETURNING outcome`,
-    [...base, templateCode, folderCode, t.taskId],
+    [...base, templateCode, folderCode, t.taskId, t.statusAttribute, t.reactivateValue, t.rowId],
   );
 
   if (t.membersLocal) {
@@ -160,10 +186,10 @@ async function applyBatch(tx: Sql, t: BatchTarget, sourceIds: string[]): Promise
 
   const unchanged = await tx.query(
     `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome)
-     SELECT $1, $2, s.source_id, s.unique_value, d.id, 'unchanged' FROM staging_record s
+     SELECT $5, $2, s.source_id, s.unique_value, d.id, 'unchanged' FROM staging_record s
        LEFT JOIN datacard d ON d.template_code = $4 AND d.unique_value = s.unique_value
       WHERE ${IN_BATCH} AND s.decision = 'unchanged'`,
-    [...base, templateCode],
+    [...base, templateCode, t.rowId],
   );
 
   await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_BATCH}`, base);
@@ -179,7 +205,7 @@ async function applyBatch(tx: Sql, t: BatchTarget, sourceIds: string[]): Promise
         'updated', COALESCE((stats->>'updated')::int, 0) + $3::int,
         'unchanged', COALESCE((stats->>'unchanged')::int, 0) + $4::int)
       WHERE id = $1`,
-    [t.runId, counts.created, counts.updated, counts.unchanged],
+    [t.rowId, counts.created, counts.updated, counts.unchanged],
   );
   return counts;
 }

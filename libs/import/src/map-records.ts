@@ -100,12 +100,9 @@ export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor
            SELECT $1, u.resource, u.source_id, 'failed', u.message
              FROM jsonb_to_recordset($2::jsonb) AS u(resource text, source_id text, decision text, message text)
             WHERE u.decision = 'failed'`,
-          [runId, payload],
+          [run.rowId, payload],
         );
-        await tx.query(
-          `UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + $2::int)) WHERE id = $1`,
-          [runId, chunkFailed],
-        );
+        await runs.addStats(runId, { failed: chunkFailed }, tx);
       }
     });
     mapped += results.length - chunkFailed;

@@ -3,6 +3,7 @@ import type { ImportTaskInput, RunExecutionRef, RunMode, RunPlan, RunTrigger } f
 import { WORKFLOW_RUN_TIMEOUT_MS } from './tuning';
 import type { Db, Sql } from './db';
 import { ImportConfigError, RunAlreadyInProgressError } from './errors';
+import { RunRepository } from './run-repository';
 import { resourcesFor, type ConnectorSnapshot, type MappingsType, type RunConfigSnapshot, type TaskConfig } from './task-config';
 
 /** Incremental reads start this much before the watermark: clocks and commit order differ. */
@@ -92,12 +93,15 @@ export async function prepareRun(
     );
     const prior = existing.rows[0];
 
+    // A run resumed from history (POST /runs/:id/retry) shows on its own row; the old one stays failed.
+    const showing = prior ? await new RunRepository(tx).rowOf(prior.id) : undefined;
+
     // A prepared run (activity retry, or a reset to the start) keeps its decisions.
     if (prior?.config_snapshot) {
       await takeLock(tx, isWorkflowRunning, task.id, execution.workflowId);
       await tx.query(
         `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2 WHERE id = $1`,
-        [prior.id, execution.temporalRunId],
+        [showing ?? prior.id, execution.temporalRunId],
       );
       const snapshot = prior.config_snapshot as RunConfigSnapshot;
       return plan(prior.id, task.id, prior.mode, resourcesFor(snapshot.mappingsType, snapshot.config));
@@ -142,16 +146,26 @@ export async function prepareRun(
 
     await takeLock(tx, isWorkflowRunning, task.id, execution.workflowId);
     // The API may already have inserted the row (status running) to answer run-now at once.
+    const resumed = showing !== undefined && showing !== prior?.id;
+    // a resumed run's old row keeps its failed status: the resuming row is the one that runs
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot)
        VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7)
        ON CONFLICT (workflow_id) DO UPDATE SET
-         temporal_run_id = EXCLUDED.temporal_run_id, mode = EXCLUDED.mode, trigger = EXCLUDED.trigger,
-         status = 'running', phase = 'prepare', retry_of = COALESCE(run.retry_of, EXCLUDED.retry_of),
-         config_snapshot = EXCLUDED.config_snapshot, started_at = now(), finished_at = NULL, error = NULL
+         temporal_run_id = CASE WHEN $8 THEN run.temporal_run_id ELSE EXCLUDED.temporal_run_id END, mode = EXCLUDED.mode, trigger = EXCLUDED.trigger,
+         status = CASE WHEN $8 THEN run.status ELSE 'running' END, phase = CASE WHEN $8 THEN run.phase ELSE 'prepare' END,
+         retry_of = COALESCE(run.retry_of, EXCLUDED.retry_of),
+         config_snapshot = EXCLUDED.config_snapshot, started_at = now(),
+         finished_at = CASE WHEN $8 THEN run.finished_at END, error = CASE WHEN $8 THEN run.error END
        RETURNING id`,
-      [task.id, execution.workflowId, execution.temporalRunId, mode, trigger, retryOf, JSON.stringify(snapshot)],
+      [task.id, execution.workflowId, execution.temporalRunId, mode, trigger, retryOf, JSON.stringify(snapshot), resumed],
     );
+    if (resumed) {
+      await tx.query(
+        `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, mode = $3, config_snapshot = $4 WHERE id = $1`,
+        [showing, execution.temporalRunId, mode, JSON.stringify(snapshot)],
+      );
+    }
     return plan(rows[0].id, task.id, mode, resources);
   });
 }
@@ -165,8 +179,10 @@ function plan(runId: string, taskId: string, mode: RunMode, resources: ReturnTyp
  * workflow that is gone (terminated, timed out) would hold it forever, so such rows are closed.
  */
 async function takeLock(tx: Sql, isWorkflowRunning: WorkflowLiveness, taskId: string, workflowId: string): Promise<void> {
+  // a resumed run's row is keyed `<workflowId>#resume-…`: it is this same workflow, not another run
   const { rows } = await tx.query<{ id: string; workflow_id: string; started_at: Date }>(
-    `SELECT id, workflow_id, started_at FROM run WHERE task_id = $1 AND status = 'running' AND workflow_id <> $2 FOR UPDATE`,
+    `SELECT id, split_part(workflow_id, '#', 1) AS workflow_id, started_at FROM run
+      WHERE task_id = $1 AND status = 'running' AND split_part(workflow_id, '#', 1) <> $2 FOR UPDATE`,
     [taskId, workflowId],
   );
   for (const other of rows) {

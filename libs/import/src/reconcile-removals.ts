@@ -1,27 +1,265 @@
-import type { ReconcileResult } from '@app/temporal';
-import type { Db } from './db';
-import type { RunRepository } from './run-repository';
+import type { PerKind, ReconcileOptions, ReconcileResult, RemovalOutcome, ResourceKind, RunRemovalState } from '@app/temporal';
+import { currentActivity } from './activity-context';
+import type { Db, Sql } from './db';
+import type { RunRepository, RunRow } from './run-repository';
+import { DEFAULT_MAX_REMOVAL_PERCENT, removalOf, sectionFor, type RemovalConfig } from './task-config';
+
+export interface RemovalDeps {
+  db: Db;
+  runs: RunRepository;
+  /** candidates marked per transaction */
+  batchSize: number;
+}
+
+const KINDS: readonly ResourceKind[] = ['identity', 'access', 'generic'];
+const zero = (): PerKind => ({ identity: 0, access: 0, generic: 0 });
+
+/** States a repeated reconcileRemovals keeps instead of computing the set again. */
+const DECIDED_OR_PENDING = new Set(['awaitingApproval', 'applying', 'applied', 'rejected', 'expired']);
 
 /**
- * Removal reconciliation seam (issue 6 implements the marking). It already refuses to act on
- * an incomplete read, and records on the run why nothing was removed.
+ * When each other task last read everything: the start of its latest succeeded full run whose
+ * every extract was proven complete (a resumed run read at its root's start). A task with no
+ * such run yet has NULL, which the owner rule treats as "still sees everything it sighted".
  */
-export async function reconcileRemovals(db: Db, runs: RunRepository, runId: string): Promise<ReconcileResult> {
+const OTHER_OWNERS_READS = `
+  SELECT t.id AS task_id, b.read_started_at
+    FROM import_task t
+    LEFT JOIN LATERAL (
+      SELECT COALESCE(root.started_at, r.started_at) AS read_started_at
+        FROM run r LEFT JOIN run root ON root.id = r.resume_root_id
+       WHERE r.task_id = t.id AND r.status = 'succeeded' AND r.mode = 'full'
+         AND jsonb_array_length(r.extract_reports) > 0
+         AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(r.extract_reports) e WHERE (e->>'complete') IS DISTINCT FROM 'true')
+       ORDER BY r.started_at DESC LIMIT 1) b ON true
+   WHERE t.id <> $3`;
+
+/**
+ * The removal rule, for one mapping of task $3 in run $1 (template $4, kind $2). A datacard is
+ * a candidate when
+ *  - this task has a sighting of it (it owns it) of this kind, and it is not removed yet;
+ *  - this run neither loaded it (sighting from an earlier run) nor staged its source id (a
+ *    record that is still listed but failed to map is seen, not gone);
+ *  - no other existing task still sees it: none has a sighting from its latest complete full
+ *    read or later, and none that never completed a full read has a sighting at all.
+ */
+const INSERT_CANDIDATES = `
+  WITH reads AS MATERIALIZED (${OTHER_OWNERS_READS})
+  INSERT INTO removal_candidate (run_id, datacard_id, kind)
+  SELECT $1, d.id, $2
+    FROM datacard_sighting s
+    JOIN datacard d ON d.id = s.datacard_id
+   WHERE s.task_id = $3 AND s.kind = $2 AND d.template_code = $4
+     AND s.last_run_id <> $1
+     AND d.status <> 'removed'
+     AND NOT EXISTS (SELECT 1 FROM staging_record st WHERE st.run_id = $1 AND st.resource = $2 AND st.source_id = s.source_id)
+     AND NOT EXISTS (
+       SELECT 1 FROM datacard_sighting o JOIN reads ON reads.task_id = o.task_id
+        WHERE o.datacard_id = d.id AND (reads.read_started_at IS NULL OR o.last_seen_at >= reads.read_started_at))
+  ON CONFLICT DO NOTHING`;
+
+/** Records of one mapping this task owns and has not removed: the base of the percentage. */
+const ACTIVE_OWNED = `
+  SELECT count(*) AS n FROM datacard_sighting s JOIN datacard d ON d.id = s.datacard_id
+   WHERE s.task_id = $1 AND s.kind = $2 AND d.template_code = $3 AND d.status <> 'removed'`;
+
+function enabledKinds(run: RunRow, kinds: readonly ResourceKind[]): Array<{ kind: ResourceKind; templateCode: string; removal: RemovalConfig }> {
+  return kinds.flatMap((kind) => {
+    const section = run.snapshot.config[kind];
+    const removal = removalOf(section);
+    return section && removal ? [{ kind, templateCode: section.templateCode, removal }] : [];
+  });
+}
+
+function result(state: RunRemovalState, next: ReconcileResult['next'], stats: ReconcileResult['stats']): ReconcileResult {
+  return { state: state.state, next, skipped: state.state === 'skipped', reason: state.reason, candidates: state.total, removed: state.removed, stats };
+}
+
+/**
+ * Removal reconciliation of a full run, step one: proves the read complete, computes the
+ * candidate set into removal_candidate and checks it against the safety threshold. Within the
+ * threshold the workflow applies it at once; above it, the run waits for an approval. Never
+ * removes anything itself, and records on the run why nothing will be removed when it skips.
+ */
+export async function reconcileRemovals(deps: RemovalDeps, runId: string, options: ReconcileOptions): Promise<ReconcileResult> {
+  const { db, runs } = deps;
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'reconcile');
-  let result: ReconcileResult;
-  if (run.mode !== 'full') {
-    result = { skipped: true, reason: 'incremental runs never remove' };
-  } else {
-    const { rows } = await db.query<{ resource: string; done: boolean; complete: boolean | null }>(
-      `SELECT resource, done, (report->>'complete')::boolean AS complete FROM run_extract WHERE run_id = $1`,
-      [runId],
-    );
-    const incomplete = rows.filter((r) => !r.done || r.complete !== true).map((r) => r.resource);
-    result = incomplete.length > 0
-      ? { skipped: true, reason: `the read of ${incomplete.join(', ')} was not proven complete` }
-      : { skipped: true, reason: 'not implemented' };
+
+  const stored = await runs.removal<RunRemovalState>(runId);
+  if (stored && DECIDED_OR_PENDING.has(stored.state) && (await hasCandidateSet(db, runId, stored))) {
+    // a retried or replayed step: the computed set stands (an approval applies exactly it)
+    const next = stored.state === 'awaitingApproval' ? 'awaitDecision' : stored.state === 'applying' ? 'apply' : 'none';
+    if (next === 'awaitDecision') await runs.enterPhase(runId, 'removalApproval');
+    return result(stored, next, await runs.stats(runId));
   }
-  await db.query(`UPDATE run SET removal = $2::jsonb WHERE id = $1`, [runId, JSON.stringify(result)]);
-  return { ...result, stats: await runs.stats(runId) };
+
+  const skip = async (reason: string, note = true): Promise<ReconcileResult> => {
+    const state: RunRemovalState = { state: 'skipped', reason, candidates: zero(), total: 0 };
+    await runs.setRemoval(runId, state);
+    if (note) await runs.addNote(runId, `nothing was removed: ${reason}`);
+    return result(state, 'none', await runs.stats(runId));
+  };
+
+  if (run.mode !== 'full') return skip('incremental runs never remove: they do not read everything', false);
+
+  const { rows: extracts } = await db.query<{ resource: ResourceKind; path: string; done: boolean; fetched: number; complete: boolean | null; why: string | null }>(
+    `SELECT resource, path, done, fetched, (report->>'complete')::boolean AS complete, report->>'reason' AS why FROM run_extract WHERE run_id = $1 ORDER BY resource`,
+    [runId],
+  );
+  if (extracts.length === 0) return skip('the run read nothing');
+  const incomplete = extracts.filter((e) => !e.done || e.complete !== true);
+  if (incomplete.length > 0) {
+    return skip(`the read was not proven complete (${incomplete.map((e) => `${e.path}: ${e.why ?? 'not finished'}`).join('; ')})`);
+  }
+
+  const kinds = extracts.map((e) => e.resource);
+  const active = zero();
+  for (const kind of kinds) {
+    const { rows } = await db.query<{ n: string }>(ACTIVE_OWNED, [run.taskId, kind, sectionFor(run.snapshot.config, kind).templateCode]);
+    active[kind] = Number(rows[0].n);
+  }
+  // an empty listing is how a broken filter, permission or server looks: it never removes
+  const empty = extracts.filter((e) => Number(e.fetched) === 0 && active[e.resource] > 0);
+  if (empty.length > 0) {
+    return skip(`the source listed no records at ${empty.map((e) => `${e.path} (this task has ${active[e.resource]} active)`).join(', ')}; an empty listing never removes`);
+  }
+
+  const mappings = enabledKinds(run, kinds);
+  if (mappings.length === 0) return skip('no mapping of this task has removal enabled', false);
+
+  const candidates = zero();
+  await db.transaction(async (tx) => {
+    await tx.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [runId]);
+    for (const m of mappings) {
+      const inserted = await tx.query(INSERT_CANDIDATES, [runId, m.kind, run.taskId, m.templateCode]);
+      candidates[m.kind] = inserted.rowCount ?? 0;
+    }
+  });
+
+  const safety = run.snapshot.config.safety ?? {};
+  const maxRemovalPercent = safety.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT;
+  const total = KINDS.reduce((n, k) => n + candidates[k], 0);
+  const overPercent = mappings.filter((m) => candidates[m.kind] * 100 > maxRemovalPercent * active[m.kind]);
+  const overCount = safety.maxRemovals !== undefined && safety.maxRemovals !== null && total > safety.maxRemovals;
+  const exceeded = overPercent.length > 0 || overCount;
+  const now = new Date();
+  const state: RunRemovalState = {
+    state: total === 0 ? 'applied' : exceeded ? 'awaitingApproval' : 'applying',
+    candidates,
+    total,
+    threshold: { maxRemovalPercent, ...(safety.maxRemovals != null ? { maxRemovals: safety.maxRemovals } : {}), active, exceeded },
+    computedAt: now.toISOString(),
+    removed: 0,
+  };
+  if (total === 0) {
+    state.decision = 'withinThreshold';
+  } else if (exceeded) {
+    const why = [
+      ...overPercent.map((m) => `${candidates[m.kind]} of ${active[m.kind]} ${m.kind} records is more than ${maxRemovalPercent}%`),
+      ...(overCount ? [`${total} removals is more than safety.maxRemovals ${safety.maxRemovals}`] : []),
+    ].join('; ');
+    state.reason = `${why}: waiting for approval`;
+    state.decisionDeadline = new Date(now.getTime() + options.decisionTimeoutMs).toISOString();
+  } else {
+    state.decision = 'withinThreshold';
+  }
+  await runs.setRemoval(runId, state);
+  if (exceeded && total > 0) {
+    const rowId = await runs.rowOf(runId);
+    await runs.addNote(
+      runId,
+      `removals above the safety threshold (${state.reason}); approve with POST /api/v1/runs/${rowId}/approve-removals or reject with /reject-removals before ${state.decisionDeadline}`,
+    );
+    await runs.enterPhase(runId, 'removalApproval');
+  }
+  return result(state, total === 0 ? 'none' : exceeded ? 'awaitDecision' : 'apply', await runs.stats(runId));
+}
+
+/** A stored state counts only if its candidate set is still there (finishRun drops it). */
+async function hasCandidateSet(db: Sql, runId: string, stored: RunRemovalState): Promise<boolean> {
+  if (stored.state === 'applied' || stored.state === 'rejected' || stored.state === 'expired') return true;
+  const { rows } = await db.query(`SELECT 1 FROM removal_candidate WHERE run_id = $1 LIMIT 1`, [runId]);
+  return rows.length > 0;
+}
+
+/**
+ * Step two: marks exactly the stored candidate set removed, in batches (one transaction each):
+ * status attribute set to the mapping's removedValue, datacard status `removed`, one `removed`
+ * outcome per datacard. A retry continues with the candidates not yet applied. A candidate that
+ * another owner saw after the set was computed (possible while an approval waited) is left alone.
+ */
+export async function applyRemovals(deps: RemovalDeps, runId: string, decision: 'withinThreshold' | 'approved'): Promise<RemovalOutcome> {
+  const { db, runs } = deps;
+  const activity = currentActivity();
+  const run = await runs.get(runId);
+  await runs.enterPhase(runId, 'reconcile');
+  const rowId = await runs.rowOf(runId);
+  const stored = (await runs.removal<RunRemovalState>(runId)) ?? { state: 'applying' };
+  const decidedAt = stored.decidedAt ?? new Date().toISOString();
+  await runs.setRemoval(runId, { ...stored, state: 'applying', decision, decidedAt });
+
+  const seen = await db.query(
+    `DELETE FROM removal_candidate c
+      WHERE c.run_id = $1 AND NOT c.applied
+        AND EXISTS (SELECT 1 FROM datacard_sighting o WHERE o.datacard_id = c.datacard_id AND o.task_id <> $2 AND o.last_seen_at > $3)`,
+    [runId, run.taskId, stored.computedAt ?? new Date(0).toISOString()],
+  );
+  const seenSinceComputed = (stored.seenSinceComputed ?? 0) + (seen.rowCount ?? 0);
+  if ((seen.rowCount ?? 0) > 0) {
+    await runs.addNote(runId, `${seen.rowCount} removal candidates were seen by another task after the set was computed and were not removed`);
+  }
+
+  for (const m of enabledKinds(run, KINDS)) {
+    for (;;) {
+      activity.throwIfCancelled();
+      const marked = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ batch: string; removed: string }>(
+          `WITH batch AS MATERIALIZED (
+             SELECT c.datacard_id FROM removal_candidate c
+              WHERE c.run_id = $1 AND c.kind = $2 AND NOT c.applied
+              ORDER BY c.datacard_id LIMIT $3 FOR UPDATE),
+           marked AS (
+             UPDATE datacard d SET attributes = d.attributes || jsonb_build_object($5::text, $6::text),
+                    status = 'removed', task_id = $4, updated_at = now()
+               FROM batch b WHERE d.id = b.datacard_id AND d.status <> 'removed'
+             RETURNING d.id, d.unique_value),
+           rec AS (
+             INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome)
+             SELECT $7, $2, s.source_id, m.unique_value, m.id, 'removed'
+               FROM marked m LEFT JOIN datacard_sighting s ON s.datacard_id = m.id AND s.task_id = $4
+             RETURNING 1),
+           done AS (
+             UPDATE removal_candidate c SET applied = true FROM batch b WHERE c.run_id = $1 AND c.datacard_id = b.datacard_id RETURNING 1)
+           SELECT (SELECT count(*) FROM done) AS batch, (SELECT count(*) FROM rec) AS removed`,
+          [runId, m.kind, deps.batchSize, run.taskId, m.removal.statusAttribute, m.removal.removedValue, rowId],
+        );
+        const removed = Number(rows[0].removed);
+        await runs.addStats(runId, { removed }, tx);
+        return { batch: Number(rows[0].batch), removed };
+      });
+      if (marked.batch === 0) break;
+      activity.heartbeat({ kind: m.kind });
+    }
+  }
+
+  // counted from the outcomes: a candidate already removed by someone else has none
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM run_record WHERE run_id = $1 AND outcome = 'removed'`, [rowId]);
+  const removed = Number(rows[0].n);
+  await runs.setRemoval(runId, { ...stored, state: 'applied', decision, decidedAt, removed, ...(seenSinceComputed > 0 ? { seenSinceComputed } : {}) });
+  return { state: 'applied', removed, stats: await runs.stats(runId) };
+}
+
+/** Closes removals that were not approved: rejected by an operator, or expired without a decision. Nothing is removed. */
+export async function declineRemovals(deps: RemovalDeps, runId: string, decision: 'rejected' | 'expired'): Promise<RemovalOutcome> {
+  const { runs } = deps;
+  await runs.get(runId);
+  await runs.enterPhase(runId, 'reconcile');
+  const stored = (await runs.removal<RunRemovalState>(runId)) ?? { state: 'awaitingApproval' };
+  const reason = decision === 'rejected'
+    ? 'an operator rejected the removals; nothing was removed'
+    : `no decision before ${stored.decisionDeadline ?? 'the deadline'}; the removals expired and nothing was removed`;
+  await runs.setRemoval(runId, { ...stored, state: decision, decision, decidedAt: stored.decidedAt ?? new Date().toISOString(), reason, removed: 0 });
+  await runs.addNote(runId, reason);
+  return { state: decision, removed: 0, stats: await runs.stats(runId) };
 }

@@ -1,6 +1,6 @@
 import type { FailureRef, RunFailureInfo } from '@app/temporal';
 import type { Db } from './db';
-import type { RunRepository } from './run-repository';
+import { RunRepository } from './run-repository';
 import type { TaskConfig } from './task-config';
 
 const MAX_MESSAGE = 2000;
@@ -13,8 +13,9 @@ export function failureText(error: RunFailureInfo, runId: string, at: Date): str
 
 /**
  * Marks the run failed and writes exactly one failure datacard per failed run (unique value =
- * run id, so a retried recordFailure updates it). A failure before the run row existed gets a
- * run row of its own. `redact` strips the connector's secrets from the message.
+ * id of the run row that shows the failure, so a retried recordFailure updates the same card;
+ * a resumed run that fails again is a failed run of its own and gets its own card). A failure
+ * before the run row existed gets a run row of its own. `redact` strips the connector's secrets.
  */
 export async function recordFailure(
   db: Db,
@@ -39,6 +40,8 @@ export async function recordFailure(
       );
       runId = created.rows[0].id;
     }
+    // a resumed run fails on its own row (the activities still carry the root's id)
+    const rowId = await new RunRepository(tx).rowOf(runId);
     const { rows } = await tx.query<{ task_id: string; snapshot: { config?: TaskConfig } | null; config: TaskConfig | null }>(
       `SELECT r.task_id, r.config_snapshot AS snapshot, t.config FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
       [runId],
@@ -50,23 +53,23 @@ export async function recordFailure(
       ? (await tx.query(`SELECT 1 FROM folder WHERE code = $1 AND template_code = $2`, [failure.folderCode, failure.templateCode])).rowCount === 1
       : false;
     if (failure && usable) {
-      const text = failureText(safe, runId, new Date());
+      const text = failureText(safe, rowId, new Date());
       const card = await tx.query<{ id: string }>(
         `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
          VALUES ($1, $2, $3, jsonb_build_object($4::text, $5::text), $6, 'active')
          ON CONFLICT (template_code, unique_value) DO UPDATE SET attributes = datacard.attributes || EXCLUDED.attributes, updated_at = now()
          RETURNING id`,
-        [failure.templateCode, failure.folderCode, runId, failure.attributeCode, text, rows[0].task_id],
+        [failure.templateCode, failure.folderCode, rowId, failure.attributeCode, text, rows[0].task_id],
       );
       failureDatacardId = card.rows[0].id;
     }
     await tx.query(
       `UPDATE run SET status = 'failed', phase = 'failed', finished_at = now(), error = $2::jsonb WHERE id = $1`,
-      [runId, JSON.stringify(safe)],
+      [rowId, JSON.stringify(safe)],
     );
-    return { runId, failureDatacardId };
-  }).then(async (result) => {
-    await runs.recomputeStats(result.runId).catch(() => undefined);
-    return result;
+    return { runId, rowId, failureDatacardId };
+  }).then(async ({ runId, rowId, failureDatacardId }) => {
+    await runs.recomputeStats(runId).catch(() => undefined);
+    return { runId: rowId, failureDatacardId };
   });
 }

@@ -1,5 +1,6 @@
 import type { ResourceKind } from '@app/temporal';
 import type { Db, Sql } from './db';
+import type { RunRepository } from './run-repository';
 
 /** One record as it goes into staging: raw SCIM JSON (without members) and member ids apart. */
 export interface StagedRecordInput {
@@ -19,10 +20,14 @@ export interface ExtractCheckpoint<P = unknown> {
 
 /**
  * Per-run staging (UNLOGGED staging_record) and the extract checkpoints. Everything is keyed
- * by run id, so activities pass only references.
+ * by run id, so activities pass only references; what shows on the run (counts, failed
+ * records, extract reports) goes to the row `runs.rowOf` names.
  */
 export class StagingRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly runs: RunRepository,
+  ) {}
 
   /** The checkpoint of a resource, or undefined before its first page. */
   async checkpoint<P>(runId: string, resource: ResourceKind): Promise<ExtractCheckpoint<P> | undefined> {
@@ -36,6 +41,7 @@ export class StagingRepository {
 
   /** Starts (or restarts, discarding what was staged) the read of a resource. */
   async beginExtract(runId: string, resource: ResourceKind, path: string, fullRead: boolean, discard: boolean): Promise<void> {
+    const rowId = await this.runs.rowOf(runId);
     await this.db.transaction(async (tx) => {
       if (discard) await tx.query(`DELETE FROM staging_record WHERE run_id = $1 AND resource = $2`, [runId, resource]);
       await tx.query(
@@ -47,7 +53,7 @@ export class StagingRepository {
            done = false, report = NULL, updated_at = now()`,
         [runId, resource, path, fullRead, discard],
       );
-      await refreshFetched(tx, runId);
+      await refreshFetched(tx, runId, rowId);
     });
   }
 
@@ -62,6 +68,7 @@ export class StagingRepository {
     position: unknown,
     rejected: Array<{ reason: string; excerpt: string }> = [],
   ): Promise<number> {
+    const rowId = await this.runs.rowOf(runId);
     return this.db.transaction(async (tx) => {
       let inserted = 0;
       if (rejected.length > 0) {
@@ -70,12 +77,9 @@ export class StagingRepository {
           `INSERT INTO run_record (run_id, kind, outcome, message)
            SELECT $1, $2, 'failed', 'rejected by the listing: ' || u.reason || ' ' || u.excerpt
              FROM jsonb_to_recordset($3::jsonb) AS u(reason text, excerpt text)`,
-          [runId, resource, JSON.stringify(rejected)],
+          [rowId, resource, JSON.stringify(rejected)],
         );
-        await tx.query(
-          `UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + $2::int)) WHERE id = $1`,
-          [runId, rejected.length],
-        );
+        await this.runs.addStats(runId, { failed: rejected.length }, tx);
       }
       if (records.length > 0) {
         const payload = JSON.stringify(records.map((r) => ({ source_id: r.sourceId, raw: r.raw, members: r.members })));
@@ -95,13 +99,14 @@ export class StagingRepository {
           WHERE run_id = $1 AND resource = $2`,
         [runId, resource, JSON.stringify(position ?? null), inserted],
       );
-      await refreshFetched(tx, runId);
+      await refreshFetched(tx, runId, rowId);
       return inserted;
     });
   }
 
   /** Stores the completeness report and marks the resource read; mirrors all reports onto the run. */
   async finishExtract(runId: string, resource: ResourceKind, report: Record<string, unknown>): Promise<void> {
+    const rowId = await this.runs.rowOf(runId);
     await this.db.transaction(async (tx) => {
       await tx.query(
         `UPDATE run_extract SET done = true, report = $3::jsonb, updated_at = now() WHERE run_id = $1 AND resource = $2`,
@@ -111,8 +116,8 @@ export class StagingRepository {
         `UPDATE run SET extract_reports = COALESCE((
             SELECT jsonb_agg(report || jsonb_build_object('resource', resource, 'path', path, 'fullRead', full_read) ORDER BY resource)
               FROM run_extract WHERE run_id = $1 AND done), '[]'::jsonb)
-          WHERE id = $1`,
-        [runId],
+          WHERE id = $2`,
+        [runId, rowId],
       );
     });
   }
@@ -143,10 +148,10 @@ export class StagingRepository {
 }
 
 /** run.stats.fetched = distinct records staged so far, from the small checkpoint table. */
-async function refreshFetched(tx: Sql, runId: string): Promise<void> {
+async function refreshFetched(tx: Sql, runId: string, rowId: string): Promise<void> {
   await tx.query(
     `UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb((SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1)))
-      WHERE id = $1`,
-    [runId],
+      WHERE id = $2`,
+    [runId, rowId],
   );
 }

@@ -103,3 +103,18 @@ export function resourcesFor(mappingsType: MappingsType, config: TaskConfig): Ar
       throw new ImportConfigError(`unknown mappings type "${String(mappingsType)}"`);
   }
 }
+
+/** The removal settings of a mapping when removal is enabled for it. */
+export function removalOf(section: MappingSectionConfig | null | undefined): RemovalConfig | undefined {
+  return section?.removal?.enabled && section.removal.statusAttribute && section.removal.removedValue !== undefined ? section.removal : undefined;
+}
+
+/** Status attribute and value a removed record gets back when it reappears, if the mapping reactivates. */
+export function reactivationOf(section: MappingSectionConfig | null | undefined): { statusAttribute: string; value: string } | undefined {
+  const removal = section?.removal;
+  if (!removal?.statusAttribute || removal.reactivateValue === undefined || removal.reactivateValue === null) return undefined;
+  return { statusAttribute: removal.statusAttribute, value: removal.reactivateValue };
+}
+
+/** Default of safety.maxRemovalPercent (API.md). */
+export const DEFAULT_MAX_REMOVAL_PERCENT = 20;

@@ -10,6 +10,8 @@ export interface ImportTuning {
   mapTimeBudgetMs: number;
   /** concurrent GET /Groups/{id} calls when the listing omits members */
   memberFetchConcurrency: number;
+  /** datacards marked removed per transaction: like a load batch, the unit of idempotence */
+  removalBatchSize: number;
 }
 
 export const DEFAULT_TUNING: ImportTuning = {
@@ -18,6 +20,7 @@ export const DEFAULT_TUNING: ImportTuning = {
   loadBatchPauseMs: 0,
   mapTimeBudgetMs: 10 * 60_000,
   memberFetchConcurrency: 4,
+  removalBatchSize: 1000,
 };
 
 /** Mirrors WORKFLOW_RUN_TIMEOUT ('12h') of libs/temporal: a run older than that is certainly over. */

@@ -13,6 +13,12 @@ export interface ImportTaskInput {
   trigger?: RunTrigger;
   mode?: RunMode;
   retryOf?: string;
+  /**
+   * How long removals above the safety threshold wait for approveRemovals / rejectRemovals
+   * before they expire (nothing removed). Default 72 h; a caller starting a run by hand (or a
+   * test) may shorten it. Carried across continue-as-new.
+   */
+  removalDecisionTimeoutMs?: number;
   /** carried across continue-as-new */
   state?: ImportTaskContinuation;
 }
@@ -104,12 +110,59 @@ export interface LoadResult {
   stats: RunStatsView;
 }
 
-/** Result of `reconcileRemovals(runId)` (issue 6 fills it in). */
+/** Where a run's removal reconciliation stands (`removal.state` in GET /runs/:id). */
+export type RemovalStateName = 'skipped' | 'awaitingApproval' | 'applying' | 'applied' | 'rejected' | 'expired' | 'cancelled';
+
+/** Per mapping kind. */
+export type PerKind = Record<ResourceKind, number>;
+
+/**
+ * `run.removal` as stored and shown by GET /runs/:id (docs/removals-and-retries.md). Counts
+ * only: the candidate datacards themselves are in the removal_candidate table.
+ */
+export interface RunRemovalState {
+  state: RemovalStateName;
+  /** why nothing was (or not everything was) removed, or why approval is needed */
+  reason?: string;
+  /** datacards the run found unseen by every owner, per mapping */
+  candidates?: PerKind;
+  total?: number;
+  threshold?: { maxRemovalPercent: number; maxRemovals?: number; active: PerKind; exceeded: boolean };
+  computedAt?: string;
+  /** awaitingApproval only: when the pending removals expire (nothing removed) */
+  decisionDeadline?: string;
+  /** how the set was cleared for removal, or why not */
+  decision?: 'withinThreshold' | 'approved' | 'rejected' | 'expired';
+  decidedAt?: string;
+  /** datacards marked removed so far */
+  removed?: number;
+  /** candidates another owner saw between computation and application (not removed) */
+  seenSinceComputed?: number;
+}
+
+/** Options of `reconcileRemovals(runId, options)`. */
+export interface ReconcileOptions {
+  /** how long the workflow will wait for a decision (for the stored decisionDeadline) */
+  decisionTimeoutMs: number;
+}
+
+/** Result of `reconcileRemovals(runId)`: the computed state and what the workflow does next. */
 export interface ReconcileResult {
+  state: RemovalStateName;
+  next: 'apply' | 'awaitDecision' | 'none';
   skipped: boolean;
   reason?: string;
+  /** size of the computed candidate set */
+  candidates?: number;
   removed?: number;
   stats?: RunStatsView;
+}
+
+/** Result of `applyRemovals` and `declineRemovals`. */
+export interface RemovalOutcome {
+  state: RemovalStateName;
+  removed: number;
+  stats: RunStatsView;
 }
 
 export interface FinishResult {

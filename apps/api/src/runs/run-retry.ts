@@ -31,7 +31,7 @@ export async function resetPointBeforeFailedActivity(client: Client, workflowId:
     const activityType = attrs?.activityType?.name ?? '';
     if (['recordFailure', 'cancelRun'].includes(activityType)) continue;
     if (attrs?.workflowTaskCompletedEventId != null) {
-      return { eventId: Long.fromValue(attrs.workflowTaskCompletedEventId as Long | number), activityType };
+      return { eventId: Long.fromValue(attrs.workflowTaskCompletedEventId), activityType };
     }
   }
   return undefined;

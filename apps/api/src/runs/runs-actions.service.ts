@@ -13,6 +13,11 @@ import { resetPointBeforeFailedActivity } from './run-retry';
 export const APPROVE_REMOVALS_SIGNAL = 'approveRemovals';
 export const REJECT_REMOVALS_SIGNAL = 'rejectRemovals';
 
+/** The Temporal workflow id of a run row (a resumed run's row key carries a `#resume-…` suffix). */
+export function temporalWorkflowId(row: Pick<RunRow, 'workflow_id'>): string {
+  return row.workflow_id.split('#')[0];
+}
+
 /** Retry from history, cancellation and removal approval: everything that acts on a run. */
 @Injectable()
 export class RunActionsService {
@@ -63,15 +68,18 @@ export class RunActionsService {
 
   /**
    * Temporal reset to just before the failed activity: completed steps (and their staging data)
-   * are kept. The reset execution continues under a new run row linked to the old one; that row's
-   * workflow_id carries a `#resume-…` suffix (workflow_id is unique per row) which views strip.
-   * Activities of the reset execution find it by its temporal_run_id.
+   * are kept. The reset execution continues under a new run row linked to the old one (retry_of);
+   * that row's workflow_id carries a `#resume-…` suffix (workflow_id is unique per row) which
+   * views strip. Its resume_root_id names the run whose id the replayed activities still carry:
+   * they write run-level state to the newest row resuming that root (RunRepository.rowOf).
    */
   private async resume(old: RunRow) {
     if (!old.temporal_run_id) throw conflict('this run has no Temporal execution to resume; use strategy "restart"');
+    const workflowId = temporalWorkflowId(old);
     let point;
     try {
-      point = await resetPointBeforeFailedActivity(this.client, old.workflow_id, old.temporal_run_id);
+      await this.awaitClosed(workflowId, old.temporal_run_id);
+      point = await resetPointBeforeFailedActivity(this.client, workflowId, old.temporal_run_id);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw conflict('the workflow history of this run is no longer retained by Temporal; use strategy "restart"');
       throw err;
@@ -79,11 +87,13 @@ export class RunActionsService {
     if (!point) throw conflict('no failed step found in this run\'s history to resume from; use strategy "restart"');
     const newRunId = await this.ds.transaction(async (em) => {
       const rows: Array<{ id: string }> = await em.query(
-        `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, stats, extract_reports, notes, config_snapshot, started_at)
-         SELECT task_id, workflow_id || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, stats, extract_reports,
+        `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, resume_root_id,
+                          stats, extract_reports, removal, notes, config_snapshot, started_at)
+         SELECT task_id, $4 || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, COALESCE(resume_root_id, id),
+                stats, extract_reports, removal,
                 notes || to_jsonb(ARRAY['resumed from the failed step ' || $3::text || ' of run ' || id::text]), config_snapshot, now()
          FROM run WHERE id = $1 RETURNING id`,
-        [old.id, randomUUID().slice(0, 8), point.activityType],
+        [old.id, randomUUID().slice(0, 8), point.activityType, workflowId],
       );
       // earlier per-record outcomes belong to the resumed run too: it continues the same work
       await em.query(
@@ -96,7 +106,7 @@ export class RunActionsService {
     try {
       const res = await this.client.workflowService.resetWorkflowExecution({
         namespace: this.config.temporalNamespace,
-        workflowExecution: { workflowId: old.workflow_id, runId: old.temporal_run_id },
+        workflowExecution: { workflowId, runId: old.temporal_run_id },
         reason: `retry of run ${old.id} (resume from ${point.activityType})`,
         workflowTaskFinishEventId: point.eventId,
         requestId: randomUUID(),
@@ -110,6 +120,20 @@ export class RunActionsService {
     return this.runs.get(newRunId);
   }
 
+  /**
+   * The run row turns failed (recordFailure) a moment before its workflow execution closes;
+   * resetting in between would reset a still-running execution, so wait for the close.
+   */
+  private async awaitClosed(workflowId: string, runId: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const d = await this.client.workflow.getHandle(workflowId, runId).describe();
+      if (d.status.name !== 'RUNNING') return;
+      if (Date.now() > deadline) throw conflict('the workflow of this run is still closing; try again in a moment');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   private async runByWorkflow(workflowId: string) {
     const rows: RunRow[] = await this.ds.query(`SELECT * FROM run WHERE workflow_id = $1 ORDER BY started_at DESC LIMIT 1`, [workflowId]);
     if (!rows.length) throw notFound(`run of workflow ${workflowId} not found`);
@@ -120,7 +144,8 @@ export class RunActionsService {
     const run = await this.runs.row(id);
     if (run.status !== 'running') throw conflict(`only a running run can be cancelled; this run is ${run.status}`);
     try {
-      await this.client.workflow.getHandle(run.workflow_id, run.temporal_run_id ?? undefined).cancel();
+      // the latest execution of the workflow: continue-as-new and resets move on from temporal_run_id
+      await this.client.workflow.getHandle(temporalWorkflowId(run)).cancel();
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       await this.ds.query(`UPDATE run SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'running'`, [id]);
@@ -131,7 +156,7 @@ export class RunActionsService {
     const run = await this.runs.row(id);
     const pending = (run.removal as { state?: string } | null)?.state === 'awaitingApproval';
     if (run.status !== 'running' || !pending) throw conflict('this run is not waiting for a removal decision');
-    await this.client.workflow.getHandle(run.workflow_id, run.temporal_run_id ?? undefined).signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
+    await this.client.workflow.getHandle(temporalWorkflowId(run)).signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
     return this.runs.get(id);
   }
 }

@@ -250,9 +250,9 @@ export class TasksService {
     const row = await this.row(id);
     const busy = await this.runningRun(id);
     if (busy) throw conflict(`a run of this task is already in progress (run ${busy})`);
-    const before = await this.schedules.describe(id);
-    if (!before) throw new ProblemException(503, 'the task has no Temporal schedule yet; it is recreated at API start-up, try again shortly');
+    const before = await this.settledSchedule(id);
     if (before.runningWorkflowIds.length) throw conflict(`a run of this task is already in progress (workflow ${before.runningWorkflowIds[0]})`);
+    await this.nextWorkflowIdSecond(id);
     const mode = dto.mode ?? row.type;
     await this.ds.query(`UPDATE import_task SET pending_trigger = $2 WHERE id = $1`, [id, JSON.stringify({ trigger: 'manual', mode, requestedAt: new Date().toISOString() })]);
     await this.schedules.trigger(id);
@@ -266,6 +266,38 @@ export class TasksService {
     const runs: RunRow[] = await this.ds.query(`SELECT * FROM run WHERE workflow_id = $1`, [started.workflowId]);
     if (!runs.length) throw conflict('a run of this task is already in progress');
     return runView(runs[0], this.config);
+  }
+
+  /**
+   * The schedule's state once a run that our database already shows as finished has also closed in
+   * Temporal (it does so a moment after finishRun), so run-now right after a run is not refused.
+   */
+  private async settledSchedule(taskId: string) {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const state = await this.schedules.describe(taskId);
+      if (!state) throw new ProblemException(503, 'the task has no Temporal schedule yet; it is recreated at API start-up, try again shortly');
+      if (!state.runningWorkflowIds.length || Date.now() > deadline) return state;
+      const known: Array<{ status: string }> = await this.ds.query(`SELECT status FROM run WHERE workflow_id = ANY($1)`, [state.runningWorkflowIds]);
+      if (known.some((r) => r.status === 'running') || known.length === 0) return state;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Scheduled workflow ids end in the action time to the second: a trigger within the same second
+   * as the previous run would reuse its workflow id, so wait for the next second.
+   */
+  private async nextWorkflowIdSecond(taskId: string): Promise<void> {
+    const rows: Array<{ workflow_id: string }> = await this.ds.query(
+      `SELECT workflow_id FROM run WHERE task_id = $1 ORDER BY started_at DESC LIMIT 1`,
+      [taskId],
+    );
+    const m = rows[0] && /-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$/.exec(rows[0].workflow_id.split('#')[0]);
+    if (!m) return;
+    const lastSecond = Date.parse(m[1]);
+    const wait = lastSecond + 1000 - Date.now();
+    if (wait > 0 && wait <= 1000) await new Promise((r) => setTimeout(r, wait + 20));
   }
 
   private async runningRun(taskId: string): Promise<string | undefined> {

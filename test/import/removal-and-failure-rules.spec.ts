@@ -1,0 +1,228 @@
+/**
+ * The rules behind removal, failure records and resumed runs, checked by calling the activities
+ * directly (outside a worker, in workflow order) against real PostgreSQL and a demo SCIM server.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { loadConfig, type AppConfig } from '@app/config';
+import { createDataSource, SecretBox } from '@app/persistence';
+import { createActivities, type ImportActivities } from '@app/import';
+import type { RunRemovalState } from '@app/temporal';
+import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import { identityAndAccessConfig, insertConnector, insertTask, seedTargetStore, type TargetCodes } from './support/import-fixtures';
+
+const SUFFIX = randomBytes(4).toString('hex');
+const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
+
+let config: AppConfig;
+let ds: DataSource;
+let box: SecretBox;
+let server: ScimDemoServer;
+let activities: ImportActivities;
+let sequence = 0;
+
+beforeAll(async () => {
+  config = loadConfig();
+  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
+  await ds.initialize();
+  box = new SecretBox(config.secretKey);
+  server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 30, groups: 0 } });
+  activities = createActivities({ dataSource: ds, secretBox: box, config, temporalUiUrl: config.temporalUiUrl });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await ds?.destroy();
+});
+
+/** One full run in workflow order; removals are applied when within the threshold. */
+async function fullRun(taskId: string) {
+  const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, `import-task-${taskId}-${++sequence}`, `t-${sequence}`);
+  for (const r of plan.resources) await activities.extract(plan.runId, r.kind);
+  for (let cursor = {}; ; ) {
+    const m = await activities.map(plan.runId, cursor);
+    if (m.done) break;
+    cursor = { afterKey: m.afterKey };
+  }
+  await activities.diff(plan.runId);
+  await activities.load(plan.runId);
+  const reconcile = await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 });
+  if (reconcile.next === 'apply') await activities.applyRemovals(plan.runId, 'withinThreshold');
+  await activities.finishRun(plan.runId);
+  const rows: Array<{ removal: RunRemovalState; stats: { removed: number } }> = await ds.query(`SELECT removal, stats FROM run WHERE id = $1`, [plan.runId]);
+  return { runId: plan.runId, removal: rows[0].removal, removed: rows[0].stats.removed };
+}
+
+async function identityTask(codes: TargetCodes, overrides: Parameters<typeof identityAndAccessConfig>[1] = {}): Promise<string> {
+  const connectorId = await insertConnector(ds, box, { baseUrl: server.url, ...AUTH, pageSize: 10 });
+  return insertTask(ds, { connectorId, mappingsType: 'identityOnly', config: identityAndAccessConfig(codes, { access: null, ...overrides }) });
+}
+
+describe('removal rules', () => {
+  it('a record still listed but failing to map is seen, not gone: it is not removed', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}m`);
+    const base = identityAndAccessConfig(codes).identity!;
+    // unique by externalId: a record whose externalId disappears cannot be mapped any more
+    const taskId = await identityTask(codes, { identity: { ...base, unique: { external: 'externalId', local: 'externalId' } } });
+    expect((await fullRun(taskId)).removal).toMatchObject({ state: 'applied', total: 0 });
+    const victim = server.admin.listUserIds()[4];
+    const before = (server.admin.getUser(victim) as { externalId: string }).externalId;
+    await server.admin.updateUser(victim, { externalId: '' });
+    try {
+      const run = await fullRun(taskId);
+      const failed: Array<{ source_id: string }> = await ds.query(`SELECT source_id FROM run_record WHERE run_id = $1 AND outcome = 'failed'`, [run.runId]);
+      expect(failed.map((f) => f.source_id)).toEqual([victim]);
+      expect(run.removal).toMatchObject({ state: 'applied', total: 0 });
+      expect(run.removed).toBe(0);
+    } finally {
+      await server.admin.updateUser(victim, { externalId: before });
+    }
+  });
+
+  it('an owner that never completed a full read still counts as seeing what it sighted', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}o`);
+    const a = await identityTask(codes);
+    const b = await identityTask(codes);
+    await fullRun(a);
+    // task b sighted everything but its only run failed before finishing
+    const planB = await activities.prepareRun({ taskId: b, trigger: 'manual' }, `import-task-${b}-broken`, 'tb');
+    await activities.extract(planB.runId, 'identity');
+    await activities.map(planB.runId, {});
+    await activities.diff(planB.runId);
+    await activities.load(planB.runId);
+    await activities.recordFailure({ runId: planB.runId, taskId: b, workflowId: `import-task-${b}-broken` }, { type: 'Boom', message: 'later step failed' });
+
+    await ds.query(`UPDATE import_task SET config = jsonb_set(config, '{filters,users}', to_jsonb('userName ne "' || $2 || '"')) WHERE id = $1`, [
+      a,
+      (server.admin.getUser(server.admin.listUserIds()[0]) as { userName: string }).userName,
+    ]);
+    const blocked = await fullRun(a);
+    expect(blocked.removal).toMatchObject({ state: 'applied', total: 0 });
+
+    // once b is deleted its sightings no longer protect anything
+    await ds.query(`DELETE FROM import_task WHERE id = $1`, [b]);
+    const run = await fullRun(a);
+    expect(run.removal).toMatchObject({ state: 'applied', total: 1, removed: 1 });
+  });
+
+  it('above safety.maxRemovals nothing is marked until applyRemovals; retried steps keep and apply exactly the computed set', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}t`);
+    const taskId = await identityTask(codes, { filters: { users: 'active eq true', groups: null }, safety: { maxRemovalPercent: 100, maxRemovals: 2 } });
+    await fullRun(taskId);
+    const leaving = server.admin.listUserIds().filter((id) => (server.admin.getUser(id) as { active: boolean }).active).slice(10, 13);
+    for (const id of leaving) await server.admin.updateUser(id, { active: false });
+    try {
+      const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, `import-task-${taskId}-thr`, 'thr');
+      await activities.extract(plan.runId, 'identity');
+      await activities.map(plan.runId, {});
+      await activities.diff(plan.runId);
+      await activities.load(plan.runId);
+      const first = await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 });
+      expect(first).toMatchObject({ state: 'awaitingApproval', next: 'awaitDecision', candidates: 3 });
+      const stored: Array<{ removal: RunRemovalState }> = await ds.query(`SELECT removal FROM run WHERE id = $1`, [plan.runId]);
+      expect(stored[0].removal).toMatchObject({ threshold: { maxRemovalPercent: 100, maxRemovals: 2, exceeded: true } });
+      expect(stored[0].removal.reason).toMatch(/3 removals is more than safety.maxRemovals 2/);
+      // a retried reconcile keeps the computed set instead of computing a new one
+      expect(await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 })).toMatchObject({ state: 'awaitingApproval', candidates: 3 });
+      const marked: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM datacard WHERE template_code = $1 AND status = 'removed'`, [codes.account]);
+      expect(Number(marked[0].n)).toBe(0);
+
+      expect(await activities.applyRemovals(plan.runId, 'approved')).toMatchObject({ state: 'applied', removed: 3 });
+      expect(await activities.applyRemovals(plan.runId, 'approved')).toMatchObject({ state: 'applied', removed: 3 });
+      const removed: Array<{ unique_value: string }> = await ds.query(
+        `SELECT unique_value FROM run_record WHERE run_id = $1 AND outcome = 'removed' ORDER BY 1`,
+        [plan.runId],
+      );
+      expect(removed.map((r) => r.unique_value)).toEqual([...leaving].sort());
+      await activities.finishRun(plan.runId);
+      const left: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM removal_candidate WHERE run_id = $1`, [plan.runId]);
+      expect(Number(left[0].n)).toBe(0);
+    } finally {
+      for (const id of leaving) await server.admin.updateUser(id, { active: true });
+    }
+  });
+});
+
+describe('failure records', () => {
+  it('a retried recordFailure leaves exactly one failure datacard per failed run', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}f`);
+    const taskId = await identityTask(codes);
+    const workflowId = `import-task-${taskId}-fail`;
+    const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, workflowId, 'f1');
+    const error = { type: 'ScimAuthError', message: `the server rejected the credentials (password ${AUTH.password})` };
+    const first = await activities.recordFailure({ runId: plan.runId, taskId, workflowId }, error);
+    const second = await activities.recordFailure({ runId: plan.runId, taskId, workflowId }, error);
+    expect(second).toEqual(first);
+    const cards: Array<{ unique_value: string; attributes: { message: string } }> = await ds.query(
+      `SELECT unique_value, attributes FROM datacard WHERE template_code = $1`,
+      [codes.failure],
+    );
+    expect(cards).toHaveLength(1);
+    expect(cards[0].unique_value).toBe(plan.runId);
+    expect(cards[0].attributes.message).toMatch(new RegExp(`^ScimAuthError: the server rejected the credentials \\(password \\*\\*\\*\\) \\(run ${plan.runId}, `));
+    const runs: Array<{ status: string; error: { type: string } }> = await ds.query(`SELECT status, error FROM run WHERE id = $1`, [plan.runId]);
+    expect(runs[0]).toMatchObject({ status: 'failed', error: { type: 'ScimAuthError' } });
+  });
+
+  it('a failure before the run row existed still gets one run row and one datacard', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}g`);
+    const taskId = await identityTask(codes);
+    const workflowId = `import-task-${taskId}-early`;
+    const ref = { taskId, workflowId, temporalRunId: 'e1', trigger: 'manual' as const };
+    const a = await activities.recordFailure(ref, { type: 'RunAlreadyInProgressError', message: 'busy' });
+    const b = await activities.recordFailure(ref, { type: 'RunAlreadyInProgressError', message: 'busy' });
+    expect(b.runId).toBe(a.runId);
+    const cards: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM datacard WHERE template_code = $1`, [codes.failure]);
+    expect(Number(cards[0].n)).toBe(1);
+  });
+});
+
+describe('a run resumed from history', () => {
+  it('writes run-level state to the resuming row while staging stays with the run the activities carry', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}r`);
+    const taskId = await identityTask(codes);
+    const workflowId = `import-task-${taskId}-resume`;
+    const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, workflowId, 'x1');
+    await activities.extract(plan.runId, 'identity');
+    await activities.map(plan.runId, {});
+    await activities.diff(plan.runId);
+    await activities.recordFailure({ runId: plan.runId, taskId, workflowId }, { type: 'SimulatedOutage', message: 'load failed' });
+
+    // what POST /runs/:id/retry {resume} inserts before it resets the workflow
+    const [resumed]: Array<{ id: string }> = await ds.query(
+      `INSERT INTO run (task_id, workflow_id, mode, trigger, status, phase, retry_of, resume_root_id, stats, extract_reports, notes, config_snapshot)
+       SELECT task_id, workflow_id || '#resume-test', mode, 'retry', 'running', 'resuming', id, id, stats, extract_reports, notes, config_snapshot
+         FROM run WHERE id = $1 RETURNING id`,
+      [plan.runId],
+    );
+    const load = await activities.load(plan.runId);
+    expect(load.created).toBe(30);
+    expect(load.stats.created).toBe(30);
+    const reconcile = await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 });
+    expect(reconcile).toMatchObject({ state: 'applied', next: 'none' });
+    await activities.finishRun(plan.runId);
+
+    const rows: Array<{ id: string; status: string; stats: { created: number; fetched: number }; removal: RunRemovalState | null; error: unknown }> = await ds.query(
+      `SELECT id, status, stats, removal, error FROM run WHERE id = ANY($1)`,
+      [[plan.runId, resumed.id]],
+    );
+    const old = rows.find((r) => r.id === plan.runId)!;
+    const now = rows.find((r) => r.id === resumed.id)!;
+    expect(old).toMatchObject({ status: 'failed', error: { type: 'SimulatedOutage' }, removal: null });
+    expect(old.stats.created).toBe(0);
+    expect(now).toMatchObject({ status: 'succeeded', error: null, stats: { created: 30, fetched: 30 }, removal: { state: 'applied' } });
+    const records: Array<{ run_id: string; n: string }> = await ds.query(
+      `SELECT run_id, count(*) AS n FROM run_record WHERE run_id = ANY($1) GROUP BY run_id`,
+      [[plan.runId, resumed.id]],
+    );
+    expect(records).toEqual([{ run_id: resumed.id, n: '30' }]);
+    // sightings and staging are keyed by the run the activities carry; staging is gone after success
+    const sightings: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM datacard_sighting WHERE last_run_id = $1`, [plan.runId]);
+    expect(Number(sightings[0].n)).toBe(30);
+    const staged: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1`, [plan.runId]);
+    expect(Number(staged[0].n)).toBe(0);
+    // a failure of the resumed run would be its own: its own row and its own failure datacard
+    const failure = await activities.recordFailure({ runId: plan.runId, taskId, workflowId }, { type: 'Late', message: 'x' });
+    expect(failure.runId).toBe(resumed.id);
+  });
+});
