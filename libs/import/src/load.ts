@@ -71,15 +71,18 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
       statusAttribute: section.removal?.statusAttribute ?? null,
       reactivateValue: reactivation?.value ?? null,
     };
+    // keyset over the primary key: skipping the loaded prefix from the start every batch is quadratic
+    let after = '';
     for (;;) {
       activity.throwIfCancelled();
       const { rows } = await db.query<{ source_id: string }>(
         `SELECT source_id FROM staging_record
-          WHERE run_id = $1 AND resource = $2 AND decision IN ('create','update','unchanged') AND NOT loaded
+          WHERE run_id = $1 AND resource = $2 AND source_id > $4 AND decision IN ('create','update','unchanged') AND NOT loaded
           ORDER BY source_id LIMIT $3`,
-        [runId, kind, deps.batchSize],
+        [runId, kind, deps.batchSize, after],
       );
       if (rows.length === 0) break;
+      after = rows[rows.length - 1].source_id;
       const counts = await db.transaction((tx) => applyBatch(tx, target, rows.map((r) => r.source_id)));
       totals.batches += 1;
       totals.created += counts.created;
@@ -88,6 +91,9 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
       activity.heartbeat({ resource: kind, batches: totals.batches });
       if (deps.batchPauseMs > 0) await new Promise((r) => setTimeout(r, deps.batchPauseMs));
     }
+    // the next kind's member lookups probe what this one just wrote; stale statistics (an empty table
+    // at the start of a first run) make the planner scan sightings once per member
+    await db.query('ANALYZE datacard_sighting, datacard');
   }
   return { ...totals, stats: await runs.stats(runId) };
 }
