@@ -37,6 +37,8 @@ interface BatchCounts {
 /** Rows of the batch, by primary key; every statement of a batch selects them the same way. */
 const IN_BATCH = `s.run_id = $1 AND s.resource = $2 AND s.source_id = ANY($3::text[])`;
 const PUSHED = `s.decision IN ('create','update')`;
+/** How often (in batches) the target tables' statistics are refreshed during a load. */
+const ANALYZE_EVERY_BATCHES = 20;
 
 /**
  * Writes the diffed records into the target store in batches, each batch in one transaction:
@@ -89,11 +91,14 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
       totals.updated += counts.updated;
       totals.unchanged += counts.unchanged;
       activity.heartbeat({ resource: kind, batches: totals.batches });
+      // a first run grows the target tables from empty: refresh the planner's view now and then,
+      // or it keeps planning for empty tables and each batch gets slower than the last
+      if (totals.batches % ANALYZE_EVERY_BATCHES === 0) await db.query('ANALYZE datacard, datacard_link, datacard_sighting');
       if (deps.batchPauseMs > 0) await new Promise((r) => setTimeout(r, deps.batchPauseMs));
     }
     // the next kind's member lookups probe what this one just wrote; stale statistics (an empty table
     // at the start of a first run) make the planner scan sightings once per member
-    await db.query('ANALYZE datacard_sighting, datacard');
+    await db.query('ANALYZE datacard_sighting, datacard, datacard_link');
   }
   return { ...totals, stats: await runs.stats(runId) };
 }
@@ -154,7 +159,8 @@ async function applyBatch(tx: Sql, t: BatchTarget, sourceIds: string[]): Promise
       `WITH groups AS MATERIALIZED (
          SELECT d.id, COALESCE(s.mapped->($5::text), '[]'::jsonb) AS members FROM staging_record s
            JOIN datacard d ON d.template_code = $4 AND d.unique_value = s.unique_value
-          WHERE ${IN_BATCH} AND ${PUSHED})
+          -- a created card has no links yet: only updated groups can have members to drop
+          WHERE ${IN_BATCH} AND s.decision = 'update')
        DELETE FROM datacard_link l USING groups g
         WHERE l.datacard_id = g.id AND l.attribute_code = $5::text AND NOT (g.members ? l.target_id::text)`,
       [...base, templateCode, t.membersLocal],

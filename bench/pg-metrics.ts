@@ -1,0 +1,69 @@
+/**
+ * What a scenario did to PostgreSQL: rows written per table (pg_stat_user_tables counters,
+ * compared before and after) and the database size.
+ */
+import type { Client } from 'pg';
+
+/** The target store: what "writes nothing when nothing changed" is about. */
+export const TARGET_TABLES = ['datacard', 'datacard_link', 'task_cache'] as const;
+/** The engine's own bookkeeping, reported to show where write volume goes. */
+export const BOOKKEEPING_TABLES = ['datacard_sighting', 'run_record', 'staging_record', 'run_extract', 'run'] as const;
+
+/**
+ * Backends publish their table counters when idle, at most every second and at the latest
+ * PGSTAT_IDLE_INTERVAL (10 s) later; reading sooner can miss the last batches of a run.
+ */
+export const STATS_FLUSH_DELAY_MS = 11_000;
+
+export type TableWrites = Record<string, { ins: number; upd: number; del: number }>;
+
+export async function tableWrites(client: Client): Promise<TableWrites> {
+  const tables = [...TARGET_TABLES, ...BOOKKEEPING_TABLES];
+  const { rows } = await client.query<{ relname: string; ins: string; upd: string; del: string }>(
+    `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del
+       FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ANY($1::text[])`,
+    [tables],
+  );
+  const out: TableWrites = {};
+  for (const t of tables) out[t] = { ins: 0, upd: 0, del: 0 };
+  for (const r of rows) out[r.relname] = { ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) };
+  return out;
+}
+
+/** after - before, per table. */
+export function writesBetween(before: TableWrites, after: TableWrites): TableWrites {
+  const out: TableWrites = {};
+  for (const [t, a] of Object.entries(after)) {
+    const b = before[t] ?? { ins: 0, upd: 0, del: 0 };
+    out[t] = { ins: a.ins - b.ins, upd: a.upd - b.upd, del: a.del - b.del };
+  }
+  return out;
+}
+
+/** Rows inserted, updated or deleted in the given tables. */
+export function rowsWritten(writes: TableWrites, tables: readonly string[]): number {
+  return tables.reduce((sum, t) => sum + (writes[t] ? writes[t].ins + writes[t].upd + writes[t].del : 0), 0);
+}
+
+export async function databaseSizeBytes(client: Client): Promise<number> {
+  const { rows } = await client.query<{ size: string }>(`SELECT pg_database_size(current_database()) AS size`);
+  return Number(rows[0].size);
+}
+
+/**
+ * Makes PostgreSQL log the plan (with actual times) of every statement slower than `ms` in
+ * connections opened from now on: where the importer's database time goes, without touching it.
+ */
+export async function logSlowStatementPlans(client: Client, ms: number): Promise<void> {
+  const db = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0].db.replace(/"/g, '');
+  for (const setting of [
+    `session_preload_libraries = 'auto_explain'`,
+    `auto_explain.log_min_duration = ${Math.floor(ms)}`,
+    `auto_explain.log_analyze = on`,
+    `auto_explain.log_buffers = on`,
+    // batches bind thousands of ids; the plan is what matters
+    `auto_explain.log_parameter_max_length = 0`,
+  ]) {
+    await client.query(`ALTER DATABASE "${db}" SET ${setting}`);
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * `npm run bench -- --users 100000 --groups 10000`: starts a fixture SCIM source, embedded
+ * PostgreSQL, a Temporal dev server, and the API and worker from dist/ (built by `npm run
+ * build`, which `npm run bench` runs first); measures the two lower bounds, then the scenarios;
+ * writes bench/results/latest.json and prints markdown tables. Everything it started is stopped
+ * at the end, on failure and on Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createDataSource, runMigrations, seedDefaultTargetStore } from '../libs/persistence/src';
+import { benchConnector, benchTask } from './bench-task';
+import { Cleanup } from './cleanup';
+import { formatProfileSummary, summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary';
+import { BenchDataSet } from './data-generator';
+import { FixtureScimServer } from './fixture-scim-server';
+import { ImportApi } from './import-api';
+import { logSlowStatementPlans } from './pg-metrics';
+import { logStatementDurations, statementTimes } from './statement-times';
+import { measureLowerBounds, type LowerBounds } from './lower-bounds';
+import { parseOptions, type BenchOptions, type ScenarioId } from './options';
+import { RssSampler, readRssBytes } from './process-sampler';
+import { environmentInfo, evaluateBars, markdown, writeReport, type BenchReport } from './report';
+import { runScenario, type ScenarioResult } from './scenarios';
+import { projectRoot, snapshotBuild, startBenchPostgres, startBenchTemporal, startImportApps } from './stack';
+
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+const MB = 2 ** 20;
+/** the fixture source's basic-auth credentials, fresh per run */
+const sourceAuth = { username: 'bench', password: randomBytes(12).toString('base64url') };
+
+function openLog(dir: string, name: string): WriteStream {
+  return createWriteStream(join(dir, `${name}.log`));
+}
+
+/** Average serialised size of a sample of records, for the report. */
+function averageSizes(ds: BenchDataSet): { user: number; group: number } {
+  const avg = (n: number, size: (k: number) => number) => {
+    const step = Math.max(1, Math.floor(n / 200));
+    let total = 0;
+    let count = 0;
+    for (let k = 0; k < n; k += step, count++) total += size(k);
+    return count ? Math.round(total / count) : 0;
+  };
+  return {
+    user: avg(ds.liveUserCount, (k) => ds.userJson(ds.liveUserIndexes(k, 1)[0]).length),
+    group: avg(ds.groupCount, (g) => ds.groupJson(g).length),
+  };
+}
+
+/** Scenarios 2-4 re-import what scenario 1 imported, so 1 always runs first. */
+function scenarioOrder(requested: ScenarioId[]): ScenarioId[] {
+  return [...new Set<ScenarioId>([1, ...requested])];
+}
+
+interface Run {
+  opts: BenchOptions;
+  root: string;
+  /** the private copy of dist/ the processes run from (see snapshotBuild) */
+  buildRoot: string;
+  logDir: string;
+  cleanup: Cleanup;
+}
+
+async function runScenarios(
+  { opts, root, buildRoot, logDir, cleanup }: Run,
+  source: FixtureScimServer,
+  databaseUrl: string,
+  lowerBounds: LowerBounds,
+  results: ScenarioResult[],
+  onWorkerStarted: (rssBytes: number) => void,
+): Promise<void> {
+  const temporalLog = openLog(logDir, 'temporal');
+  cleanup.add('temporal log', () => new Promise((r) => temporalLog.end(r)));
+  log('starting the Temporal dev server ...');
+  const temporal = await startBenchTemporal(root, temporalLog);
+  cleanup.add('Temporal dev server', () => temporal.stop(), () => temporal.kill());
+
+  const applied = await runMigrations(databaseUrl);
+  log(`migrated (${applied.length} migrations); seeding templates and folders`);
+  const ds = createDataSource(databaseUrl, { poolSize: 1 });
+  await ds.initialize();
+  try {
+    await seedDefaultTargetStore(ds);
+  } finally {
+    await ds.destroy();
+  }
+
+  if (opts.explainSlowMs !== undefined || opts.statementTimes) {
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      if (opts.explainSlowMs !== undefined) await logSlowStatementPlans(admin, opts.explainSlowMs);
+      if (opts.statementTimes) await logStatementDurations(admin);
+    } finally {
+      await admin.end();
+    }
+    if (opts.explainSlowMs !== undefined) log(`plans of statements slower than ${opts.explainSlowMs} ms go to ${join(logDir, 'postgres.log')}`);
+  }
+
+  log('starting the API and the worker from dist/ ...');
+  const workerNodeArgs = opts.profileWorker ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [];
+  const apps = await startImportApps({
+    root,
+    buildRoot,
+    databaseUrl,
+    temporalAddress: temporal.address,
+    logDir,
+    workerNodeArgs,
+    register: (name, stop, kill) => cleanup.add(name, stop, kill),
+  });
+  log(`API at ${apps.apiUrl}, worker pid ${apps.worker.pid}`);
+
+  const rss = new RssSampler(apps.worker.pid);
+  rss.start();
+  // what the worker holds before any run: the part of its peak that does not depend on the data
+  onWorkerStarted(readRssBytes(apps.worker.pid) ?? 0);
+  cleanup.add('RSS sampler', () => Promise.resolve(rss.stop()));
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  cleanup.add('metrics connection', () => db.end());
+
+  const api = new ImportApi(apps.apiUrl, apps.apiToken);
+  const connectorId = await api.createConnector(
+    benchConnector({ baseUrl: source.url, username: sourceAuth.username, password: sourceAuth.password, pageSize: opts.pageSize }),
+  );
+  const taskId = await api.createTask(benchTask(connectorId, `bench-${opts.users}-${process.pid}`));
+  const abort = Promise.race([apps.api.exited, apps.worker.exited]);
+  abort.catch(() => undefined);
+
+  for (const id of scenarioOrder(opts.scenarios)) {
+    const result = await runScenario(id, {
+      api,
+      taskId,
+      source,
+      db,
+      rss,
+      lowerBounds,
+      runTimeoutMs: opts.runTimeoutMinutes * 60_000,
+      abort,
+      log,
+    });
+    results.push(result);
+    if (result.status !== 'succeeded') {
+      log(`scenario ${id} did not succeed; the later scenarios build on it, so the benchmark stops here`);
+      throw new Error(result.error ?? `scenario ${id} ${result.status}`);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const root = projectRoot();
+  let opts: BenchOptions;
+  try {
+    opts = parseOptions(process.argv.slice(2), join(root, 'bench', 'results', 'latest.json'));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    return 2;
+  }
+  const cleanup = new Cleanup();
+  cleanup.onSignals(log);
+  const logDir = join(root, '.data', `bench-logs-${process.pid}`);
+  mkdirSync(logDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
+  const results: ScenarioResult[] = [];
+  let workerRssAtStartBytes: number | undefined;
+  const profiles: ProfileSummary[] = [];
+  let lowerBounds: LowerBounds | undefined;
+  let error: string | undefined;
+  let sizes = { user: 0, group: 0 };
+
+  try {
+    // a run from sources (tsx) measuring only the lower bounds needs no build
+    const fromSources = __filename.endsWith('.ts');
+    let buildRoot: string | undefined;
+    if (!(fromSources && opts.lowerBoundsOnly)) {
+      const build = snapshotBuild(root);
+      cleanup.add('build snapshot', () => Promise.resolve(build.remove()), () => build.remove());
+      buildRoot = build.root;
+      if (opts.profileWorker) {
+        // runs after the worker has exited (and written its profile), before the copy and its source maps go
+        cleanup.add('worker CPU profile summary', () => {
+          for (const f of readdirSync(logDir).filter((n) => n.endsWith('.cpuprofile'))) {
+            const summary = summarizeCpuProfile(join(logDir, f), { root, buildRoot: build.root });
+            profiles.push(summary);
+            writeFileSync(join(logDir, `${f}.txt`), `${formatProfileSummary(summary)}\n`);
+          }
+          return Promise.resolve();
+        });
+      }
+    }
+    const dataSet = new BenchDataSet({ users: opts.users, groups: opts.groups, membershipsPerUser: opts.membershipsPerUser, seed: opts.seed });
+    const source = await FixtureScimServer.start({ dataSet, ...sourceAuth });
+    cleanup.add('fixture SCIM source', () => source.close());
+    sizes = averageSizes(dataSet);
+    log(`fixture SCIM source at ${source.url}: ${opts.users} users (~${sizes.user} B), ${opts.groups} groups (~${sizes.group} B)`);
+
+    const pgLog = openLog(logDir, 'postgres');
+    cleanup.add('postgres log', () => new Promise((r) => pgLog.end(r)));
+    log(`starting embedded PostgreSQL (${opts.fastPostgres ? 'fsync off' : 'durable'}) ...`);
+    const pg = await startBenchPostgres(root, { fast: opts.fastPostgres, log: pgLog });
+    cleanup.add('PostgreSQL', () => pg.stop(), () => pg.kill());
+
+    log('measuring the lower bounds ...');
+    lowerBounds = await measureLowerBounds({
+      fetch: { baseUrl: source.url, ...sourceAuth, pageSize: opts.pageSize, paths: ['/Users', '/Groups'] },
+      databaseUrl: pg.url,
+      dataSet,
+      repeats: opts.lowerBoundRepeats,
+      buildRoot,
+    });
+    log(
+      `fetch-only ${(lowerBounds.fetchOnly.ms / 1000).toFixed(2)} s (${lowerBounds.fetchOnly.pages} pages, ${(lowerBounds.fetchOnly.bytes / MB).toFixed(0)} MB); ` +
+        `load-only ${(lowerBounds.loadOnly.ms / 1000).toFixed(2)} s (${lowerBounds.loadOnly.rows} rows); links COPY ${(lowerBounds.loadOnly.linksMs / 1000).toFixed(2)} s`,
+    );
+
+    if (!opts.lowerBoundsOnly) {
+      if (!buildRoot) throw new Error('scenarios need a build: run `npm run bench` (it builds first)');
+      await runScenarios({ opts, root, buildRoot, logDir, cleanup }, source, pg.url, lowerBounds, results, (rss) => (workerRssAtStartBytes = rss));
+    }
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+    log(`FAILED: ${error}`);
+  }
+
+  log('stopping everything the benchmark started ...');
+  await cleanup.run(log);
+
+  if (opts.statementTimes && results.length > 0) {
+    const windows = results.map((r) => ({ from: Date.parse(r.startedAt), to: Date.parse(r.finishedAt) }));
+    statementTimes(join(logDir, 'postgres.log'), windows, root).forEach((times, k) => (results[k].dbStatements = times));
+  }
+
+  if (lowerBounds) {
+    const { output, ...shown } = opts;
+    const report: BenchReport = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      options: shown,
+      environment: environmentInfo(!opts.fastPostgres, loadAtStart),
+      source: { users: opts.users, groups: opts.groups, memberships: opts.membershipsPerUser, userJsonBytesAvg: sizes.user, groupJsonBytesAvg: sizes.group },
+      lowerBounds,
+      workerRssAtStartBytes,
+      scenarios: results,
+      ...(profiles.length ? { workerProfiles: profiles } : {}),
+      bars: evaluateBars(lowerBounds, results, opts.users),
+      ...(error ? { error } : {}),
+    };
+    writeReport(output, report);
+    process.stdout.write(`\n${markdown(report)}\n\n`);
+    for (const p of profiles) process.stdout.write(`${formatProfileSummary(p)}\n\n`);
+    log(`report written to ${output}`);
+  }
+
+  const warned = results.some((r) => r.warnings.length > 0);
+  if (error || warned || opts.keepLogs || profiles.length > 0 || opts.explainSlowMs !== undefined || opts.statementTimes) {
+    log(`logs${profiles.length ? ' and worker CPU profiles' : ''} kept in ${logDir}`);
+  } else {
+    rmSync(logDir, { recursive: true, force: true });
+  }
+  return error ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('[bench] unexpected failure:', err);
+    process.exit(1);
+  },
+);
