@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { uniq } from '../support/fixtures';
 import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
-import { runApi, sorted, type RunApi } from './support/run-api';
+import { runApi, scimServerPool, sorted, type RunApi } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -19,13 +19,7 @@ let api: ApiHarness;
 let rest: RunApi;
 let worker: RunningWorker;
 let bundle: WorkflowBundleWithSourceMap;
-const servers: ScimDemoServer[] = [];
-
-async function scimServer(seed: { users: number; groups: number; membersPerUser?: number }): Promise<ScimDemoServer> {
-  const server = await startScimDemoServer({ auth: { basic: { username: USER, password: PASSWORD } }, seed });
-  servers.push(server);
-  return server;
-}
+const scimServers = scimServerPool(USER, PASSWORD);
 
 beforeAll(async () => {
   bundle = await buildWorkflowBundle();
@@ -37,12 +31,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await api?.close();
-  for (const s of servers) await s.close();
+  await scimServers.closeAll();
 });
 
 describe('a full run removes exactly what the source no longer has', () => {
   it('deleting 2 users and 1 group: the next full run marks exactly those removed, once', async () => {
-    const scim = await scimServer({ users: 40, groups: 6, membersPerUser: 2 });
+    const scim = await scimServers.start({ users: 40, groups: 6, membersPerUser: 2 });
     const codes = await rest.targetStore('rm');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes);
     const first = await rest.runToEnd(taskId);
@@ -86,7 +80,7 @@ describe('a full run removes exactly what the source no longer has', () => {
   });
 
   it('an incremental run after a deletion removes nothing and says why; the next full run removes it', async () => {
-    const scim = await scimServer({ users: 20, groups: 0 });
+    const scim = await scimServers.start({ users: 20, groups: 0 });
     const codes = await rest.targetStore('inc');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { type: 'incremental', mappingsType: 'identityOnly', access: null });
     const first = await rest.runToEnd(taskId);
@@ -112,7 +106,7 @@ describe('a read that is not proven complete never removes', () => {
   let codes: Awaited<ReturnType<RunApi['targetStore']>>;
 
   beforeAll(async () => {
-    scim = await scimServer({ users: 40, groups: 0 });
+    scim = await scimServers.start({ users: 40, groups: 0 });
     codes = await rest.targetStore('trunc');
     taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { mappingsType: 'identityOnly', access: null });
     expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded', stats: { created: 40 } });
@@ -158,7 +152,7 @@ describe('a read that is not proven complete never removes', () => {
 
 describe('safety threshold', () => {
   async function fiftyPercentGone(prefix: string) {
-    const scim = await scimServer({ users: 20, groups: 0 });
+    const scim = await scimServers.start({ users: 20, groups: 0 });
     const codes = await rest.targetStore(prefix);
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { mappingsType: 'identityOnly', access: null });
     expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded', stats: { created: 20 } });
@@ -210,7 +204,7 @@ describe('safety threshold', () => {
   });
 
   it('pending removals expire without a decision: nothing is removed and the run says so', async () => {
-    const scim = await scimServer({ users: 10, groups: 0 });
+    const scim = await scimServers.start({ users: 10, groups: 0 });
     const codes = await rest.targetStore('exp');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { mappingsType: 'identityOnly', access: null });
     expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded' });
@@ -236,7 +230,7 @@ describe('safety threshold', () => {
 describe('several tasks reading the same records', () => {
   it('one task never removes what another still sees; a record nobody sees any more is removed', async () => {
     // the seed makes every 17th user inactive: 2 of 40 fall outside "active eq true"
-    const scim = await scimServer({ users: 40, groups: 0 });
+    const scim = await scimServers.start({ users: 40, groups: 0 });
     const codes = await rest.targetStore('shared');
     const connectorId = await rest.connector(scim, USER, PASSWORD);
     const identityOnly = { mappingsType: 'identityOnly', access: null };
@@ -273,7 +267,7 @@ describe('several tasks reading the same records', () => {
 
 describe('reactivation', () => {
   it('a removed record that reappears gets reactivateValue when configured, and stays removed otherwise', async () => {
-    const scim = await scimServer({ users: 20, groups: 0 });
+    const scim = await scimServers.start({ users: 20, groups: 0 });
     const connectorId = await rest.connector(scim, USER, PASSWORD);
     const on = await rest.targetStore('react-on');
     const off = await rest.targetStore('react-off');

@@ -9,14 +9,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import { createActivities } from '../../libs/import/src';
 import { SecretBox } from '../../libs/persistence/src/secret-box';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually, uniq } from '../support/fixtures';
 import { buildWorkflowBundle } from '../support/worker-harness';
-import { runApi, type RunApi, type RunBody } from './support/run-api';
+import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -29,23 +28,17 @@ let bundle: WorkflowBundleWithSourceMap;
 let connection: NativeConnection;
 let worker: Worker;
 let workerRun: Promise<void>;
-const servers: ScimDemoServer[] = [];
+const scimServers = scimServerPool(USER, PASSWORD);
 
 /** Test switches read by the worker's activity wrappers. */
 const faults = { loadOutages: 0, slowLoad: false };
-
-async function scimServer(seed: { users: number; groups: number; membersPerUser?: number }): Promise<ScimDemoServer> {
-  const server = await startScimDemoServer({ auth: { basic: { username: USER, password: PASSWORD } }, seed });
-  servers.push(server);
-  return server;
-}
 
 beforeAll(async () => {
   bundle = await buildWorkflowBundle();
   api = await startApi({ taskQueue: uniq('e2e-retries') });
   rest = runApi(api);
   client = api.app.get<Client>(TEMPORAL_CLIENT);
-  const deps = { dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config, temporalUiUrl: api.config.temporalUiUrl };
+  const deps = { dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config };
   const activities = createActivities(deps);
   const slow = createActivities({ ...deps, tuning: { loadBatchSize: 3, loadBatchPauseMs: 150 } });
   connection = await NativeConnection.connect({ address: api.config.temporalAddress });
@@ -78,7 +71,7 @@ afterAll(async () => {
   }
   await connection?.close();
   await api?.close();
-  for (const s of servers) await s.close();
+  await scimServers.closeAll();
 });
 
 afterEach(() => {
@@ -95,7 +88,7 @@ function scheduled(history: temporal.api.history.v1.IHistory): Array<{ id: numbe
 
 describe('a rejected password', () => {
   it('fails fast without retries, leaves one readable failure datacard; fixed password + restart succeeds', async () => {
-    const scim = await scimServer({ users: 12, groups: 2, membersPerUser: 1 });
+    const scim = await scimServers.start({ users: 12, groups: 2, membersPerUser: 1 });
     const codes = await rest.targetStore('pw');
     const connectorId = await rest.connector(scim, USER, PASSWORD);
     const taskId = await rest.task(connectorId, codes);
@@ -143,7 +136,7 @@ describe('a rejected password', () => {
 
 describe('a transient failure in load', () => {
   it('resume continues from the failed step without extracting again (shown in the activity history)', async () => {
-    const scim = await scimServer({ users: 30, groups: 4, membersPerUser: 2 });
+    const scim = await scimServers.start({ users: 30, groups: 4, membersPerUser: 2 });
     const codes = await rest.targetStore('resume');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes);
 
@@ -196,7 +189,7 @@ describe('a transient failure in load', () => {
   });
 
   it('a resumed run that fails again is a failed run of its own, and can be resumed in turn', async () => {
-    const scim = await scimServer({ users: 10, groups: 2, membersPerUser: 1 });
+    const scim = await scimServers.start({ users: 10, groups: 2, membersPerUser: 1 });
     const codes = await rest.targetStore('resume2');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes);
     faults.loadOutages = 2;
@@ -220,7 +213,7 @@ describe('a transient failure in load', () => {
 
 describe('cancellation', () => {
   it('POST /runs/:id/cancel stops the run mid-load: committed batches stay whole, status cancelled', async () => {
-    const scim = await scimServer({ users: 150, groups: 0 });
+    const scim = await scimServers.start({ users: 150, groups: 0 });
     const codes = await rest.targetStore('cancel');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { mappingsType: 'identityOnly', access: null });
     faults.slowLoad = true;
@@ -256,7 +249,7 @@ describe('cancellation', () => {
   });
 
   it('cancelling while removals await approval leaves nothing removed and says so', async () => {
-    const scim = await scimServer({ users: 10, groups: 0 });
+    const scim = await scimServers.start({ users: 10, groups: 0 });
     const codes = await rest.targetStore('cancel-rm');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { mappingsType: 'identityOnly', access: null });
     expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded' });

@@ -39,7 +39,6 @@ beforeAll(async () => {
     dataSource: ds,
     secretBox: box,
     config,
-    temporalUiUrl: config.temporalUiUrl,
     scimClientFactory: (cfg) =>
       new ScimClient(cfg, {
         logger: {

@@ -52,7 +52,7 @@ beforeAll(async () => {
     namespace: config.temporalNamespace,
     taskQueue: TASK_QUEUE,
     workflowBundle,
-    activities: createActivities({ dataSource: ds, secretBox: box, config, temporalUiUrl: config.temporalUiUrl }),
+    activities: createActivities({ dataSource: ds, secretBox: box, config }),
   });
   workerRun = worker.run();
 }, 180_000);

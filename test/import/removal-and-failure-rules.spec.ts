@@ -27,7 +27,7 @@ beforeAll(async () => {
   await ds.initialize();
   box = new SecretBox(config.secretKey);
   server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 30, groups: 0 } });
-  activities = createActivities({ dataSource: ds, secretBox: box, config, temporalUiUrl: config.temporalUiUrl });
+  activities = createActivities({ dataSource: ds, secretBox: box, config });
 });
 
 afterAll(async () => {

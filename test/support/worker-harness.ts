@@ -26,7 +26,7 @@ export async function startWorker(config: AppConfig, ds: DataSource, bundle: Wor
     workflowBundle: bundle,
     maxHeartbeatThrottleInterval: '5s',
     activities: {
-      ...createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config, temporalUiUrl: config.temporalUiUrl, logger }),
+      ...createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config, logger }),
       ...createPingActivities({ dataSource: ds }),
     },
   });

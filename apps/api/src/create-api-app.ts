@@ -7,16 +7,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { nestLogLevels, type AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
-import { ProblemFilter } from './common/problem.filter';
+import { ProblemFilter, sendProblem } from './common/problem.filter';
+import { problemDocument } from './common/problem';
 import { createValidationPipe } from './common/validation';
 
 const BODY_LIMIT = '1mb';
 
-function problem(res: Response, status: number, title: string, detail: string): void {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type: `https://scim-import.dev/problems/${title.toLowerCase().replace(/ /g, '-')}`, title, status, detail }));
+function problem(res: Response, status: number, detail: string): void {
+  sendProblem(res, problemDocument(status, detail));
 }
 
 /** Builds the HTTP app exactly as production runs it (tests use the same factory). */
@@ -30,15 +28,15 @@ export async function createApiApp(config: AppConfig, opts: { logger?: false | L
   app.use((req: Request, res: Response, next: NextFunction) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
-      return problem(res, 415, 'Unsupported Media Type', 'request body must be JSON (Content-Type: application/json)');
+      return problem(res, 415, 'request body must be JSON (Content-Type: application/json)');
     }
     next();
   });
   app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use((err: { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
-    if (err?.type === 'entity.too.large') return problem(res, 413, 'Payload Too Large', `request body exceeds ${BODY_LIMIT}`);
-    if (err?.type === 'entity.parse.failed') return problem(res, 400, 'Bad Request', 'request body is not valid JSON');
-    if (err?.type) return problem(res, err.status ?? 400, 'Bad Request', 'request body could not be read');
+    if (err?.type === 'entity.too.large') return problem(res, 413, `request body exceeds ${BODY_LIMIT}`);
+    if (err?.type === 'entity.parse.failed') return problem(res, 400, 'request body is not valid JSON');
+    if (err?.type) return problem(res, err.status ?? 400, 'request body could not be read');
     next(err);
   });
   app.useGlobalFilters(new ProblemFilter());

@@ -22,7 +22,6 @@ export function buildActivities(app: INestApplicationContext) {
       dataSource,
       secretBox: app.get(SecretBox),
       config,
-      temporalUiUrl: config.temporalUiUrl,
       temporalClient,
       logger,
     }),

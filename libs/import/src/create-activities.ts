@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '@app/config';
 import type { SecretBox } from '@app/persistence';
 import type { ScimLogger } from '@app/scim';
+import { temporalUiLink } from '@app/temporal';
 import type {
   DiffResult,
   ExtractResult,
@@ -50,7 +51,6 @@ export interface ImportDeps {
   dataSource: DataSource;
   secretBox: SecretBox;
   config: AppConfig;
-  temporalUiUrl: string;
   logger?: ImportLogger;
   scimClientFactory?: ScimClientFactory;
   /** to tell whether a stale 'running' run's workflow is gone; defaults to the worker's client */
@@ -171,7 +171,7 @@ export function createActivities(deps: ImportDeps) {
         const result = await recordFailure(sql(), runs(), ref, error, redact);
         deps.logger?.warn(`import run ${result.runId} failed: ${error.type}`, {
           runId: result.runId,
-          temporalUi: `${deps.temporalUiUrl}/namespaces/${deps.config.temporalNamespace}/workflows/${encodeURIComponent(ref.workflowId)}`,
+          temporalUi: temporalUiLink(deps.config.temporalUiUrl, deps.config.temporalNamespace, ref.workflowId),
         });
         return result;
       });

@@ -29,5 +29,11 @@ export function workflowIdPrefixForTask(taskId: string): string {
  */
 export const WORKFLOW_RUN_TIMEOUT = '12h';
 
+/** Link to a workflow (and, when known, one run of it) in the Temporal UI. */
+export function temporalUiLink(uiBaseUrl: string, namespace: string, workflowId: string, runId?: string | null): string {
+  const base = `${uiBaseUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+}
+
 /** Missed schedule actions within this window still run after an outage; older ones are dropped. */
 export const SCHEDULE_CATCHUP_WINDOW = '10m';

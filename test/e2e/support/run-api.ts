@@ -3,7 +3,7 @@
  * (templates, folders, connectors, tasks, run-now, runs, datacards), as an integrating system would.
  */
 import type { Client } from '@temporalio/client';
-import type { ScimDemoServer } from '../../../apps/scim-demo/src';
+import { startScimDemoServer, type ScimDemoServer } from '../../../apps/scim-demo/src';
 import { scheduleIdForTask, TEMPORAL_CLIENT } from '../../../libs/temporal/src';
 import type { ApiHarness } from '../../support/api-harness';
 import { eventually, taskBody, uniq } from '../../support/fixtures';
@@ -172,3 +172,18 @@ export type RunApi = ReturnType<typeof runApi>;
 
 /** Sorted copy. */
 export const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
+
+/** Demo SCIM servers started by a test file with one set of credentials, all closed together. */
+export function scimServerPool(username: string, password: string) {
+  const servers: ScimDemoServer[] = [];
+  return {
+    async start(seed: { users: number; groups: number; membersPerUser?: number }): Promise<ScimDemoServer> {
+      const server = await startScimDemoServer({ auth: { basic: { username, password } }, seed });
+      servers.push(server);
+      return server;
+    },
+    async closeAll(): Promise<void> {
+      for (const s of servers.splice(0)) await s.close();
+    },
+  };
+}

@@ -23,7 +23,6 @@ async function main(): Promise<void> {
       dataSource: ds,
       secretBox: new SecretBox(config.secretKey),
       config,
-      temporalUiUrl: config.temporalUiUrl,
       tuning: { loadBatchSize: Number(batchSize), loadBatchPauseMs: Number(pauseMs) },
     }),
   });

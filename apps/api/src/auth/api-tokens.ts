@@ -23,10 +23,16 @@ export async function ensureBootstrapToken(ds: DataSource, token: string): Promi
   );
 }
 
-/** Scope of a valid, unrevoked token, or undefined. */
+/**
+ * Scope of a valid, unrevoked token, or undefined. `last_used_at` is refreshed at most once a
+ * minute, so a client polling the API does not turn every read into a row write.
+ */
 export async function lookupToken(ds: DataSource, token: string): Promise<TokenScope | undefined> {
   const rows: Array<{ scope: TokenScope }> = await ds.query(
-    `WITH used AS (UPDATE api_token SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING scope) SELECT scope FROM used`,
+    `WITH t AS (SELECT id, scope, last_used_at FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL),
+          touched AS (UPDATE api_token a SET last_used_at = now() FROM t
+                       WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'))
+     SELECT scope FROM t`,
     [hashToken(token)],
   );
   return rows[0]?.scope;

@@ -28,18 +28,22 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** Builds an RFC 9457 problem document; the one place its shape is decided. */
+export function problemDocument(status: number, detail: string, errors?: FieldError[], type?: string, extensions?: Record<string, unknown>): ProblemDocument {
+  return {
+    ...extensions,
+    type: type ?? `https://scim-import.dev/problems/${(TITLES[status] ?? 'error').toLowerCase().replace(/ /g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
 /** An HTTP error carried as a problem document. */
 export class ProblemException extends HttpException {
   constructor(status: number, detail: string, errors?: FieldError[], type?: string, extensions?: Record<string, unknown>) {
-    const doc: ProblemDocument = {
-      ...extensions,
-      type: type ?? `https://scim-import.dev/problems/${(TITLES[status] ?? 'error').toLowerCase().replace(/ /g, '-')}`,
-      title: TITLES[status] ?? 'Error',
-      status,
-      detail,
-      ...(errors && errors.length > 0 ? { errors } : {}),
-    };
-    super(doc, status);
+    super(problemDocument(status, detail, errors, type, extensions), status);
   }
 }
 
@@ -47,4 +51,3 @@ export const badRequest = (detail: string, errors?: FieldError[]) => new Problem
 export const notFound = (detail: string) => new ProblemException(HttpStatus.NOT_FOUND, detail);
 export const conflict = (detail: string, errors?: FieldError[]) => new ProblemException(HttpStatus.CONFLICT, detail, errors);
 export const unprocessable = (detail: string, errors?: FieldError[]) => new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, detail, errors);
-export const problemTitle = (status: number) => TITLES[status] ?? 'Error';

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType, PartialType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -74,59 +74,8 @@ export class ConnectorAuthDto {
   scope?: string;
 }
 
-/** Auth in a PATCH: omitted fields (and secrets) keep their stored values. */
-export class ConnectorAuthPatchDto {
-  @ApiProperty({ enum: AUTH_TYPES, example: 'basic' })
-  @IsIn(AUTH_TYPES as unknown as string[], { message: 'auth.type must be one of basic, bearer, oauth2' })
-  type: AuthType;
-
-  @ApiPropertyOptional({ example: 'svc-import', description: 'basic' })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(256)
-  username?: string;
-
-  @ApiPropertyOptional({ example: 's3cret', description: 'basic; write-only' })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4096)
-  password?: string;
-
-  @ApiPropertyOptional({ description: 'bearer; write-only' })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(16384)
-  token?: string;
-
-  @ApiPropertyOptional({ example: 'https://login.example.com/oauth2/token', description: 'oauth2' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^https?:\/\/[^\s]+$/, { message: 'auth.tokenUrl must be an http(s) URL' })
-  tokenUrl?: string;
-
-  @ApiPropertyOptional({ description: 'oauth2' })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(512)
-  clientId?: string;
-
-  @ApiPropertyOptional({ description: 'oauth2; write-only' })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(4096)
-  clientSecret?: string;
-
-  @ApiPropertyOptional({ description: 'oauth2' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  scope?: string;
-}
+/** Auth in a PATCH: `type` is required, every other field optional (omitted ones keep their stored values). */
+export class ConnectorAuthPatchDto extends IntersectionType(PickType(ConnectorAuthDto, ['type'] as const), PartialType(OmitType(ConnectorAuthDto, ['type'] as const))) {}
 
 export class ConnectorTlsDto {
   @ApiPropertyOptional({ description: 'PEM of a CA to trust in addition to the system CAs' })

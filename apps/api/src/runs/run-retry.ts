@@ -2,14 +2,6 @@ import Long from 'long';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 
-const FAILED_ACTIVITY = new Set(['EVENT_TYPE_ACTIVITY_TASK_FAILED', 'EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT']);
-
-function eventTypeName(t: unknown): string {
-  if (typeof t === 'string') return t;
-  // numeric enum values from the proto
-  return String(t);
-}
-
 /**
  * The WorkflowTaskCompleted event id that scheduled the activity whose failure ended the run.
  * Resetting to it re-runs that activity with every earlier step kept (resetting to the last
@@ -22,11 +14,9 @@ export async function resetPointBeforeFailedActivity(client: Client, workflowId:
   for (const e of events) byId.set(String(e.eventId), e);
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
-    const name = eventTypeName(e.eventType);
-    const isFailure = FAILED_ACTIVITY.has(name) || e.activityTaskFailedEventAttributes != null || e.activityTaskTimedOutEventAttributes != null;
-    if (!isFailure) continue;
     const scheduledId = e.activityTaskFailedEventAttributes?.scheduledEventId ?? e.activityTaskTimedOutEventAttributes?.scheduledEventId;
-    const scheduled = scheduledId != null ? byId.get(String(scheduledId)) : undefined;
+    if (scheduledId == null) continue;
+    const scheduled = byId.get(String(scheduledId));
     const attrs = scheduled?.activityTaskScheduledEventAttributes;
     const activityType = attrs?.activityType?.name ?? '';
     if (['recordFailure', 'cancelRun'].includes(activityType)) continue;

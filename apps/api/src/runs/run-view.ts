@@ -1,4 +1,5 @@
 import type { AppConfig } from '@app/config';
+import { temporalUiLink } from '@app/temporal';
 
 export interface RunRow {
   id: string;
@@ -19,11 +20,6 @@ export interface RunRow {
   notes: string[];
 }
 
-/** Link to the run in the Temporal UI. */
-export function temporalUiUrl(config: Pick<AppConfig, 'temporalUiUrl' | 'temporalNamespace'>, workflowId: string, runId: string | null): string {
-  const base = `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
-}
 
 /** Run as the API shows it (API.md "Run"), plus phase, extract reports, notes and removal state. */
 export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'temporalNamespace'>) {
@@ -46,6 +42,6 @@ export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'te
     extractReports: r.extract_reports,
     notes: r.notes,
     removal: r.removal,
-    temporalUiUrl: temporalUiUrl(config, workflowId, r.temporal_run_id),
+    temporalUiUrl: temporalUiLink(config.temporalUiUrl, config.temporalNamespace, workflowId, r.temporal_run_id),
   };
 }

@@ -8,6 +8,7 @@ import { conflict, notFound } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
 import { resetPointBeforeFailedActivity } from './run-retry';
+import { assertNoRunningRun } from './running-run';
 
 /** Signal names the import workflow listens to while removals wait for a decision. */
 export const APPROVE_REMOVALS_SIGNAL = 'approveRemovals';
@@ -30,15 +31,10 @@ export class RunActionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private async assertNothingRunning(taskId: string): Promise<void> {
-    const rows: Array<{ id: string }> = await this.ds.query(`SELECT id FROM run WHERE task_id = $1 AND status = 'running' LIMIT 1`, [taskId]);
-    if (rows.length) throw conflict(`a run of this task is already in progress (run ${rows[0].id})`);
-  }
-
   async retry(id: string, strategy: 'resume' | 'restart') {
     const old = await this.runs.row(id);
     if (old.status !== 'failed' && old.status !== 'cancelled') throw conflict(`only failed or cancelled runs can be retried; this run is ${old.status}`);
-    await this.assertNothingRunning(old.task_id);
+    await assertNoRunningRun(this.ds, old.task_id);
     const tasks: Array<{ name: string }> = await this.ds.query(`SELECT name FROM import_task WHERE id = $1`, [old.task_id]);
     if (!tasks.length) throw conflict('the task of this run was deleted; it cannot be retried');
     return strategy === 'restart' ? this.restart(old, tasks[0].name) : this.resume(old);

@@ -6,6 +6,7 @@ import { TaskScheduleService, type ScheduledTask, type TaskScheduleSpec } from '
 import { badRequest, conflict, notFound, ProblemException, unprocessable } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runView, type RunRow } from '../runs/run-view';
+import { assertNoRunningRun } from '../runs/running-run';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
 
@@ -248,8 +249,7 @@ export class TasksService {
    */
   async runNow(id: string, dto: RunNowDto) {
     const row = await this.row(id);
-    const busy = await this.runningRun(id);
-    if (busy) throw conflict(`a run of this task is already in progress (run ${busy})`);
+    await assertNoRunningRun(this.ds, id);
     const before = await this.settledSchedule(id);
     if (before.runningWorkflowIds.length) throw conflict(`a run of this task is already in progress (workflow ${before.runningWorkflowIds[0]})`);
     await this.nextWorkflowIdSecond(id);
@@ -298,11 +298,6 @@ export class TasksService {
     const lastSecond = Date.parse(m[1]);
     const wait = lastSecond + 1000 - Date.now();
     if (wait > 0 && wait <= 1000) await new Promise((r) => setTimeout(r, wait + 20));
-  }
-
-  private async runningRun(taskId: string): Promise<string | undefined> {
-    const rows: Array<{ id: string }> = await this.ds.query(`SELECT id FROM run WHERE task_id = $1 AND status = 'running' LIMIT 1`, [taskId]);
-    return rows[0]?.id;
   }
 
   private async awaitStartedWorkflow(taskId: string): Promise<{ workflowId: string; runId: string } | undefined> {
