@@ -255,8 +255,7 @@ export class TasksService {
     await this.nextWorkflowIdSecond(id);
     const mode = dto.mode ?? row.type;
     await this.ds.query(`UPDATE import_task SET pending_trigger = $2 WHERE id = $1`, [id, JSON.stringify({ trigger: 'manual', mode, requestedAt: new Date().toISOString() })]);
-    await this.schedules.trigger(id);
-    const started = await this.awaitStartedWorkflow(id);
+    const started = await this.triggerAndAwaitStart(id);
     if (!started) throw conflict('the schedule did not start a run (another run is in progress)');
     await this.ds.query(
       `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase)
@@ -300,11 +299,26 @@ export class TasksService {
     if (wait > 0 && wait <= 1000) await new Promise((r) => setTimeout(r, wait + 20));
   }
 
-  private async awaitStartedWorkflow(taskId: string): Promise<{ workflowId: string; runId: string } | undefined> {
+  /**
+   * Triggers the schedule and waits for the workflow it starts. The scheduler learns that the
+   * previous run closed a moment after Temporal reports it closed, and drops a SKIP trigger that
+   * arrives in between; triggering again is safe because SKIP never starts a second run.
+   */
+  private async triggerAndAwaitStart(taskId: string): Promise<{ workflowId: string; runId: string } | undefined> {
+    const finished: Array<{ temporal_run_id: string }> = await this.ds.query(
+      `SELECT temporal_run_id FROM run WHERE task_id = $1 AND status <> 'running' AND temporal_run_id IS NOT NULL ORDER BY started_at DESC LIMIT 5`,
+      [taskId],
+    );
+    const old = new Set(finished.map((r) => r.temporal_run_id));
     const deadline = Date.now() + 10_000;
+    let nextTrigger = 0;
     while (Date.now() < deadline) {
+      if (Date.now() >= nextTrigger) {
+        await this.schedules.trigger(taskId);
+        nextTrigger = Date.now() + 2_000;
+      }
       const d = await this.schedules.describeRaw(taskId);
-      const running = d.info.runningActions[0];
+      const running = d.info.runningActions.find((a) => !old.has(a.workflow.firstExecutionRunId));
       if (running) return { workflowId: running.workflow.workflowId, runId: running.workflow.firstExecutionRunId };
       await new Promise((r) => setTimeout(r, 150));
     }
