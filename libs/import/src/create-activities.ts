@@ -112,6 +112,7 @@ export function createActivities(deps: ImportDeps) {
             staging: new StagingRepository(sql(), repo),
             connect: (connectorId) => openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, scimLogger),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
+            templates: templates(),
           },
           runId,
           resource,

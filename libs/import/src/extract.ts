@@ -7,6 +7,8 @@ import type { RunRepository } from './run-repository';
 import { StagingIdTracker } from './staging-id-tracker';
 import type { StagedRecordInput, StagingRepository } from './staging-repository';
 import { resourcesFor } from './task-config';
+import { compileMappers, type Mapper } from './map-records';
+import type { TemplateRepository } from './template-repository';
 
 /** Heartbeat details of extract: a position, never records. */
 interface ExtractHeartbeat {
@@ -24,6 +26,8 @@ export interface ExtractDeps {
   /** opens the SCIM client of the run's connector (decrypts its secret) */
   connect(connectorId: string): Promise<{ client: ScimClient; redact(text: string): string }>;
   memberFetchConcurrency: number;
+  /** when given, records are mapped on the way in (see mapperFor) */
+  templates?: TemplateRepository;
 }
 
 /** A 400 invalidFilter or a 501: the server cannot evaluate the changed-since filter. */
@@ -55,6 +59,7 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
   const beat = activity.heartbeatDetails<ExtractHeartbeat>();
   if (beat && beat.resource === resource && beat.fullRead === checkpoint.fullRead && beat.pages > checkpoint.pages) resumeFrom = beat.position;
 
+  const mapper = await mapperFor(deps.templates, run.snapshot, resource);
   const { client, redact } = await deps.connect(run.snapshot.connector.id);
   try {
     let fullRead = checkpoint.fullRead;
@@ -68,13 +73,32 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
         resumeFrom,
         idTracker: tracker,
       });
-      for await (const page of listing.pages()) {
-        activity.throwIfCancelled();
-        const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat);
-        const inserted = await staging.stagePage(runId, resource, records, page.position, page.rejected);
-        tracker.committed(inserted);
-        pages += 1;
-        activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
+      // one page ahead: the next page is fetched and parsed while this one is mapped and staged
+      const reader = listing.pages()[Symbol.asyncIterator]();
+      let ahead = reader.next();
+      try {
+        for (;;) {
+          const next = await ahead;
+          if (next.done) break;
+          const page = next.value;
+          ahead = reader.next();
+          // a read ahead that fails is reported when it is awaited, not as an unhandled rejection
+          ahead.catch(() => undefined);
+          activity.throwIfCancelled();
+          const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat);
+          if (mapper) mapOnTheWayIn(mapper, records);
+          const inserted = await staging.stagePage(runId, resource, records, page.position, page.rejected);
+          tracker.committed(
+            records.map((r) => r.sourceId),
+            inserted,
+          );
+          pages += 1;
+          activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
+        }
+      } finally {
+        // a read ahead still running is abandoned (closing the client ends it); its page was never
+        // staged, so a resume reads it again
+        ahead.then(() => reader.return(undefined)).catch(() => undefined);
       }
       const report = listing.report();
       if (!fullRead && (report.filteredOut ?? 0) > 0) {
@@ -115,6 +139,29 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
 
 function resultOf(resource: ResourceKind, cp: { fetched: number; pages: number; fullRead: boolean }, stats: ExtractResult['stats'], complete: boolean): ExtractResult {
   return { resource, fetched: cp.fetched, pages: cp.pages, complete, fullReadFallback: cp.fullRead, stats };
+}
+
+/**
+ * The mapping of the resource, compiled once per activity, to map records as they are read: the
+ * map step then only sees what could not be mapped here. A mapping that does not compile is not
+ * an extract error: the map step reports it, as it does for a record that fails to map.
+ */
+async function mapperFor(templates: TemplateRepository | undefined, snapshot: Parameters<typeof compileMappers>[1], resource: ResourceKind): Promise<Mapper | undefined> {
+  if (!templates) return undefined;
+  try {
+    return (await compileMappers(templates, snapshot, [resource])).get(resource);
+  } catch (err) {
+    if (err instanceof ImportConfigError) return undefined;
+    throw err;
+  }
+}
+
+/** Maps each record; one that fails keeps its raw JSON and fails in the map step, with its reason. */
+function mapOnTheWayIn(mapper: Mapper, records: StagedRecordInput[]): void {
+  for (const r of records) {
+    const out = mapper(r.raw, r.members);
+    if (out.ok) r.mapped = { uniqueValue: out.uniqueValue, attributes: out.attributes, hash: out.hash };
+  }
 }
 
 /**

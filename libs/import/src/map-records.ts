@@ -16,12 +16,13 @@ export interface MapDeps {
   timeBudgetMs: number;
 }
 
-type Mapper = (record: Record<string, unknown>, members: string[] | null) =>
+/** Maps one record of a kind: unique value, mapped attributes and hash, or why it cannot be mapped. */
+export type Mapper = (record: Record<string, unknown>, members: string[] | null) =>
   | { ok: true; uniqueValue: string; attributes: Record<string, unknown>; hash: string }
   | { ok: false; reason: string };
 
 /** Compiles the mapping of each resource kind once per activity. */
-async function compileMappers(templates: TemplateRepository, snapshot: RunConfigSnapshot, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
+export async function compileMappers(templates: TemplateRepository, snapshot: RunConfigSnapshot, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
   const mappers = new Map<string, Mapper>();
   for (const kind of kinds) {
     const section = sectionFor(snapshot.config, kind);
@@ -50,7 +51,8 @@ async function compileMappers(templates: TemplateRepository, snapshot: RunConfig
 }
 
 /**
- * Maps staged records in chunks: unique value, mapped attributes and hash per record; a record
+ * Maps the staged records extract could not map on the way in (their mapping failed there, or
+ * did not compile), in chunks: unique value, mapped attributes and hash per record; a record
  * that cannot be mapped fails alone. Stops after the time budget with a cursor to continue from.
  */
 export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor = {}): Promise<MapResult> {

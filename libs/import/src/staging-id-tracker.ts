@@ -6,7 +6,7 @@ import type { StagingRepository } from './staging-repository';
  * IdTracker backed by staging_record, so de-duplication survives activity retries and memory
  * stays flat. `addNew` only reads: ids become "seen" when their page is staged (stagePage), in
  * the same transaction as the checkpoint, so a crash between the two never hides a record.
- * Ids handed out but not yet staged are held for one page at most.
+ * Ids handed out but not yet staged are held until their page is staged (two pages at most).
  */
 export class StagingIdTracker implements IdTracker {
   private pending = new Set<string>();
@@ -37,9 +37,12 @@ export class StagingIdTracker implements IdTracker {
     return Promise.resolve(this.persisted + this.pending.size);
   }
 
-  /** Called after a page was staged: its ids are now counted by the database. */
-  committed(inserted: number): void {
+  /**
+   * Called after a page was staged: its ids are now counted by the database. Only that page's ids
+   * leave `pending`: the next page may already have been read (extract reads one page ahead).
+   */
+  committed(ids: string[], inserted: number): void {
     this.persisted += inserted;
-    this.pending.clear();
+    for (const id of ids) this.pending.delete(id);
   }
 }

@@ -2,11 +2,15 @@ import type { ResourceKind } from '@app/temporal';
 import type { Db, Sql } from './db';
 import type { RunRepository } from './run-repository';
 
-/** One record as it goes into staging: raw SCIM JSON (without members) and member ids apart. */
+/**
+ * One record as it goes into staging: member ids apart, and either its mapping (done on the way
+ * in, the raw JSON is then not kept) or its raw SCIM JSON (without members) for the map step.
+ */
 export interface StagedRecordInput {
   sourceId: string;
   raw: Record<string, unknown>;
   members: string[] | null;
+  mapped?: { uniqueValue: string; attributes: Record<string, unknown>; hash: string };
 }
 
 /** The extract checkpoint of one resource of a run (table run_extract). */
@@ -82,13 +86,21 @@ export class StagingRepository {
         await this.runs.addStats(runId, { failed: rejected.length }, tx);
       }
       if (records.length > 0) {
-        const payload = JSON.stringify(records.map((r) => ({ source_id: r.sourceId, raw: r.raw, members: r.members })));
+        const payload = JSON.stringify(
+          records.map((r) =>
+            r.mapped
+              ? { source_id: r.sourceId, members: r.members, unique_value: r.mapped.uniqueValue, mapped: r.mapped.attributes, hash: r.mapped.hash, decision: 'mapped' }
+              : { source_id: r.sourceId, raw: r.raw, members: r.members },
+          ),
+        );
         // a record seen twice (data changed while paging) keeps its latest version and starts over
         const { rows } = await tx.query<{ inserted: boolean }>(
-          `INSERT INTO staging_record (run_id, resource, source_id, raw, members)
-           SELECT $1, $2, u.source_id, u.raw, u.members FROM jsonb_to_recordset($3::jsonb) AS u(source_id text, raw jsonb, members jsonb)
+          `INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision)
+           SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash, u.decision
+             FROM jsonb_to_recordset($3::jsonb) AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
            ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
-             unique_value = NULL, mapped = NULL, hash = NULL, decision = NULL, message = NULL, loaded = false
+             unique_value = EXCLUDED.unique_value, mapped = EXCLUDED.mapped, hash = EXCLUDED.hash, decision = EXCLUDED.decision,
+             message = NULL, loaded = false
            RETURNING (xmax = 0) AS inserted`,
           [runId, resource, payload],
         );
