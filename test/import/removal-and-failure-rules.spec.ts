@@ -79,6 +79,32 @@ describe('removal rules', () => {
     }
   });
 
+  it('staging lost to a database restart never removes: extract reads again, reconcile refuses an incomplete staging', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}l`);
+    const taskId = await identityTask(codes);
+    expect((await fullRun(taskId)).removal).toMatchObject({ state: 'applied', total: 0 });
+
+    const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, `import-task-${taskId}-${++sequence}`, `t-${sequence}`);
+    const kind = plan.resources[0].kind;
+    await activities.extract(plan.runId, kind);
+    // what a crash does to an UNLOGGED table: the rows are gone, the (logged) checkpoint says done
+    await ds.query(`DELETE FROM staging_record WHERE run_id = $1`, [plan.runId]);
+    const again = await activities.extract(plan.runId, kind);
+    expect(again.fetched).toBe(30);
+    const staged: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1`, [plan.runId]);
+    expect(Number(staged[0].n)).toBe(30);
+
+    await activities.map(plan.runId, {});
+    await activities.diff(plan.runId);
+    await activities.load(plan.runId);
+    await ds.query(`DELETE FROM staging_record WHERE run_id = $1 AND source_id IN (SELECT source_id FROM staging_record WHERE run_id = $1 ORDER BY source_id LIMIT 5)`, [plan.runId]);
+    const reconcile = await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 });
+    expect(reconcile).toMatchObject({ next: 'none', skipped: true });
+    expect(reconcile.reason).toContain('incomplete (25 of 30');
+    const notes: Array<{ notes: string[] }> = await ds.query(`SELECT notes FROM run WHERE id = $1`, [plan.runId]);
+    expect(notes[0].notes.join('\n')).toContain('the read starts over');
+  });
+
   it('an owner that never completed a full read still counts as seeing what it sighted', async () => {
     const codes = await seedTargetStore(ds, `${SUFFIX}o`);
     const a = await identityTask(codes);

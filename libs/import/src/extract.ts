@@ -48,6 +48,14 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
   if (!spec) throw new ImportConfigError(`task ${run.snapshot.taskName} does not read "${resource}"`);
 
   let checkpoint = await staging.checkpoint<ListPosition>(runId, resource);
+  // staging is UNLOGGED: a database crash empties it while the checkpoint survives. Resuming from
+  // the checkpoint would then lose every record read before it, so the read starts over.
+  const stagingLost = checkpoint !== undefined && checkpoint.fetched > 0 && (await staging.count(runId, resource)) < checkpoint.fetched;
+  if (stagingLost && checkpoint) {
+    await runs.addNote(runId, `${spec.path}: records staged before a database restart were lost; the read starts over`);
+    await staging.beginExtract(runId, resource, spec.path, checkpoint.fullRead, true);
+    checkpoint = { position: null, pages: 0, fetched: 0, fullRead: checkpoint.fullRead, done: false };
+  }
   if (checkpoint?.done) return resultOf(resource, checkpoint, await runs.stats(runId), true);
   const since = run.mode === 'incremental' && run.snapshot.since ? new Date(run.snapshot.since) : undefined;
   if (!checkpoint) {
@@ -57,7 +65,7 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
   // The database checkpoint commits with each page; a heartbeat is only newer if it is further on.
   let resumeFrom = checkpoint.position ?? undefined;
   const beat = activity.heartbeatDetails<ExtractHeartbeat>();
-  if (beat && beat.resource === resource && beat.fullRead === checkpoint.fullRead && beat.pages > checkpoint.pages) resumeFrom = beat.position;
+  if (!stagingLost && beat && beat.resource === resource && beat.fullRead === checkpoint.fullRead && beat.pages > checkpoint.pages) resumeFrom = beat.position;
 
   const mapper = await mapperFor(deps.templates, run.snapshot, resource);
   const { client, redact } = await deps.connect(run.snapshot.connector.id);

@@ -113,6 +113,14 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
     return skip(`the read was not proven complete (${incomplete.map((e) => `${e.path}: ${e.why ?? 'not finished'}`).join('; ')})`);
   }
 
+  // staging is UNLOGGED: after a database crash it may hold fewer records than were read, and a
+  // record missing from it would look gone
+  const { rows: stagedRows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1`, [runId]);
+  const read = extracts.reduce((sum, e) => sum + Number(e.fetched), 0);
+  if (Number(stagedRows[0].n) < read) {
+    return skip(`the staged records of this run are incomplete (${stagedRows[0].n} of ${read}; was the database restarted?)`);
+  }
+
   const kinds = extracts.map((e) => e.resource);
   const active = zero();
   for (const kind of kinds) {

@@ -74,6 +74,8 @@ export class StagingRepository {
   ): Promise<number> {
     const rowId = await this.runs.rowOf(runId);
     return this.db.transaction(async (tx) => {
+      // staging is UNLOGGED (gone after a database crash anyway): its checkpoint need not wait for the WAL flush
+      await tx.query(`SET LOCAL synchronous_commit = off`);
       let inserted = 0;
       if (rejected.length > 0) {
         // records without a usable id cannot be staged; they fail on their own, visible in the run's outcomes
