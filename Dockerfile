@@ -1,6 +1,6 @@
 # One image for the API, the worker and the migration job; the command picks the role:
 #   node dist/apps/api/src/main.js       (default)
-#   node dist/apps/worker/src/main.js
+#   node --max-old-space-size=384 dist/apps/worker/src/main.js
 #   node dist/scripts/migrate.js
 # Build: docker build -t scim-import:local .   (or `docker compose build`)
 

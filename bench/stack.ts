@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { startEmbeddedPostgres } from '../scripts/lib/embedded-postgres';
 import { freePort } from '../scripts/lib/free-port';
 import { ensureTemporalCli, startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
+import { WORKER_NODE_FLAGS } from '../apps/worker/src/node-flags';
 
 /** The project root: the nearest directory above this file with a package.json (works from dist/ and from sources). */
 export function projectRoot(): string {
@@ -239,7 +240,7 @@ export async function startImportApps(opts: {
   databaseUrl: string;
   temporalAddress: string;
   logDir: string;
-  /** node flags for the worker only, e.g. --cpu-prof */
+  /** node flags for the worker besides the ones it always runs with (WORKER_NODE_FLAGS), e.g. --cpu-prof */
   workerNodeArgs: string[];
   register: (name: string, stop: () => Promise<void>, kill: () => void) => void;
 }): Promise<ImportApps> {
@@ -260,7 +261,7 @@ export async function startImportApps(opts: {
   // is not inflated by bundling workflows at start-up
   const bundle = join(opts.buildRoot, 'dist', 'workflow-bundle.js');
   const workerArgs = existsSync(bundle) ? ['--workflow-bundle', bundle] : [];
-  const worker = startApp(opts.root, opts.buildRoot, 'worker', 'dist/apps/worker/src/main.js', env, opts.logDir, opts.workerNodeArgs, workerArgs);
+  const worker = startApp(opts.root, opts.buildRoot, 'worker', 'dist/apps/worker/src/main.js', env, opts.logDir, [...WORKER_NODE_FLAGS, ...opts.workerNodeArgs], workerArgs);
   opts.register('worker', () => worker.stop(), () => worker.kill());
   const api = startApp(opts.root, opts.buildRoot, 'api', 'dist/apps/api/src/main.js', env, opts.logDir, []);
   opts.register('api', () => api.stop(), () => api.kill());

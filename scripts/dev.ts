@@ -12,6 +12,7 @@ import { childEnvironment, loadDevOverrides, orExit } from '../libs/config/src/c
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { ensureTemporalCli, startTemporalDevServer } from './lib/temporal-dev-server';
 import { startScimDemoServer } from '../apps/scim-demo/src';
+import { WORKER_NODE_FLAGS } from '../apps/worker/src/node-flags';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DATA = join(ROOT, '.data');
@@ -170,11 +171,11 @@ async function main(): Promise<void> {
       // children write to pipes; keep colour only when the launcher itself talks to a terminal
       ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }),
     });
-    for (const [name, entry] of [
-      ['api', 'dist/apps/api/src/main.js'],
-      ['worker', 'dist/apps/worker/src/main.js'],
+    for (const [name, entry, flags] of [
+      ['api', 'dist/apps/api/src/main.js', []],
+      ['worker', 'dist/apps/worker/src/main.js', WORKER_NODE_FLAGS],
     ] as const) {
-      const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...flags, '--enable-source-maps', join(ROOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       pipeLines(name, child);
       child.once('exit', (code, signal) => {
         if (!stopping) {
