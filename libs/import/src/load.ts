@@ -34,11 +34,22 @@ interface BatchCounts {
   unchanged: number;
 }
 
-/** Rows of the batch, by primary key; every statement of a batch selects them the same way. */
-const IN_BATCH = `s.run_id = $1 AND s.resource = $2 AND s.source_id = ANY($3::text[])`;
-const PUSHED = `s.decision IN ('create','update')`;
-/** How often (in batches) the target tables' statistics are refreshed during a load. */
-const ANALYZE_EVERY_BATCHES = 20;
+/** A staged row of the batch, as the batch's first statement reads it. */
+interface BatchRow {
+  source_id: string;
+  unique_value: string;
+  decision: 'create' | 'update' | 'unchanged';
+  message: string | null;
+}
+
+/**
+ * Rows of the batch: a key range of staging's primary key, (after, last] in source-id order,
+ * narrowed to the rows the batch selected ($1 run, $2 resource, $3 after, $4 last). A range is an
+ * index bound; an `= ANY(array)` of the batch's ids let the planner loop over the array per probe.
+ */
+const IN_RANGE = `s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND s.source_id <= $4`;
+const OPEN = `s.decision IN ('create','update','unchanged') AND NOT s.loaded`;
+const PUSHED = `s.decision IN ('create','update') AND NOT s.loaded`;
 
 /**
  * Writes the diffed records into the target store in batches, each batch in one transaction:
@@ -47,6 +58,10 @@ const ANALYZE_EVERY_BATCHES = 20;
  * cause no write to datacards or the cache. A removed datacard that reappears keeps its removed
  * status attribute, unless the mapping has `removal.reactivateValue`: then it gets that value
  * and status active again.
+ *
+ * No statement of a batch joins staging to the target tables: each reads staging by key range,
+ * or a target table by its own key, or arrays the batch built in node. Such plans stay linear in
+ * the batch whatever the planner's statistics say about tables this very run is filling.
  */
 export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult> {
   const { db, runs } = deps;
@@ -55,7 +70,12 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   await runs.enterPhase(runId, 'load');
   // staging was just filled (or rewritten): without fresh statistics the planner picks nested loops over it
   await db.query('ANALYZE staging_record');
-  const present = new Set((await db.query<{ resource: ResourceKind }>(`SELECT DISTINCT resource FROM staging_record WHERE run_id = $1`, [runId])).rows.map((r) => r.resource));
+  // one index probe per kind (a DISTINCT over the run's staging reads every staged document)
+  const present = new Set<ResourceKind>();
+  for (const kind of KIND_LOAD_ORDER) {
+    const { rows } = await db.query(`SELECT 1 FROM staging_record WHERE run_id = $1 AND resource = $2 LIMIT 1`, [runId, kind]);
+    if (rows.length > 0) present.add(kind);
+  }
 
   const totals = { batches: 0, created: 0, updated: 0, unchanged: 0 };
   // accounts first: group members resolve through the sightings their load writes
@@ -77,140 +97,213 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
     let after = '';
     for (;;) {
       activity.throwIfCancelled();
-      const { rows } = await db.query<{ source_id: string }>(
-        `SELECT source_id FROM staging_record
-          WHERE run_id = $1 AND resource = $2 AND source_id > $4 AND decision IN ('create','update','unchanged') AND NOT loaded
-          ORDER BY source_id LIMIT $3`,
-        [runId, kind, deps.batchSize, after],
-      );
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1].source_id;
-      const counts = await db.transaction((tx) => applyBatch(tx, target, rows.map((r) => r.source_id)));
+      const batch = await db.transaction((tx) => applyBatch(tx, target, after, deps.batchSize));
+      if (!batch) break;
+      after = batch.last;
       totals.batches += 1;
-      totals.created += counts.created;
-      totals.updated += counts.updated;
-      totals.unchanged += counts.unchanged;
+      totals.created += batch.counts.created;
+      totals.updated += batch.counts.updated;
+      totals.unchanged += batch.counts.unchanged;
       activity.heartbeat({ resource: kind, batches: totals.batches });
-      // a first run grows the target tables from empty: refresh the planner's view now and then,
-      // or it keeps planning for empty tables and each batch gets slower than the last
-      if (totals.batches % ANALYZE_EVERY_BATCHES === 0) await db.query('ANALYZE datacard, datacard_link, datacard_sighting');
       if (deps.batchPauseMs > 0) await new Promise((r) => setTimeout(r, deps.batchPauseMs));
     }
-    // the next kind's member lookups probe what this one just wrote; stale statistics (an empty table
-    // at the start of a first run) make the planner scan sightings once per member
-    await db.query('ANALYZE datacard_sighting, datacard, datacard_link');
   }
+  // the batches' plans do not depend on the target tables' statistics, but what reads these tables
+  // next does (removal reconciliation, the next run's diff): a first run grew them from empty
+  if (present.size > 0) await db.query('ANALYZE datacard_sighting, datacard, datacard_link');
   return { ...totals, stats: await runs.stats(runId) };
 }
 
-async function applyBatch(tx: Sql, t: BatchTarget, sourceIds: string[]): Promise<BatchCounts> {
-  const base = [t.runId, t.kind, sourceIds];
+/** Loads the next batch after `after` in one transaction; null when nothing is left. */
+async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number): Promise<{ last: string; counts: BatchCounts } | null> {
   const { templateCode, folderCode } = t.section;
 
-  if (t.membersLocal) {
-    // members -> account datacards this task has sighted (this run's accounts were loaded first)
-    await tx.query(
-      `UPDATE staging_record s SET mapped = s.mapped || jsonb_build_object($4::text, r.ids),
-              message = CASE WHEN r.missing > 0 THEN 'members without an account of this task: ' || r.missing_ids ELSE NULL END
-         FROM (
-           SELECT s.source_id,
-                  COALESCE(jsonb_agg(DISTINCT sg.datacard_id) FILTER (WHERE sg.datacard_id IS NOT NULL), '[]'::jsonb) AS ids,
-                  count(*) FILTER (WHERE m.member_id IS NOT NULL AND sg.datacard_id IS NULL) AS missing,
-                  left(string_agg(m.member_id, ', ' ORDER BY m.member_id) FILTER (WHERE sg.datacard_id IS NULL), 500) AS missing_ids
-             FROM staging_record s
-             LEFT JOIN LATERAL jsonb_array_elements_text(COALESCE(s.members, '[]'::jsonb)) AS m(member_id) ON true
-             LEFT JOIN datacard_sighting sg ON sg.task_id = $5 AND sg.kind = 'identity' AND sg.source_id = m.member_id
-            WHERE ${IN_BATCH} AND ${PUSHED}
-            GROUP BY s.source_id) r
-        -- join on the key only: repeating the batch's ANY() here makes every probe scan the whole array
-        WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id = r.source_id`,
-      [...base, t.membersLocal, t.taskId],
+  // the batch: the next rows in key order; locked, so a second attempt running at the same time
+  // waits for this one and then finds them loaded
+  const { rows } = await tx.query<BatchRow>(
+    `SELECT s.source_id, s.unique_value, s.decision, s.message FROM staging_record s
+      WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${OPEN}
+      ORDER BY s.source_id LIMIT $4 FOR UPDATE`,
+    [t.runId, t.kind, after, size],
+  );
+  if (rows.length === 0) return null;
+  const last = rows[rows.length - 1].source_id;
+  const range = [t.runId, t.kind, after, last];
+  const pushed = rows.filter((r) => r.decision !== 'unchanged');
+  const unchanged = rows.filter((r) => r.decision === 'unchanged');
+
+  // group source id -> the account datacards its members resolved to (memberships only)
+  const members = new Map<string, string[]>();
+  if (t.membersLocal && pushed.length > 0) {
+    // members -> account datacards this task has sighted (this run's accounts were loaded first).
+    // It sets the message of groups with unresolved members: outcomes take pushed groups' messages
+    // from here. One subquery per group row over its own members, one index probe per member: no
+    // join of the batch with the sightings, whose plan would hang on the statistics of either side.
+    const resolved = await tx.query<{ source_id: string; ids: string[]; message: string | null }>(
+      `UPDATE staging_record s
+          SET (mapped, message) = (
+            SELECT s.mapped || jsonb_build_object($5::text, r.ids),
+                   CASE WHEN r.missing > 0 THEN 'members without an account of this task: ' || r.missing_ids ELSE NULL END
+              FROM (
+                SELECT COALESCE(jsonb_agg(DISTINCT sg.datacard_id) FILTER (WHERE sg.datacard_id IS NOT NULL), '[]'::jsonb) AS ids,
+                       count(*) FILTER (WHERE m.member_id IS NOT NULL AND sg.datacard_id IS NULL) AS missing,
+                       left(string_agg(m.member_id, ', ' ORDER BY m.member_id) FILTER (WHERE sg.datacard_id IS NULL), 500) AS missing_ids
+                  FROM jsonb_array_elements_text(COALESCE(s.members, '[]'::jsonb)) AS m(member_id)
+                  -- OFFSET 0 keeps the probe per member (no pull-up into a join with the whole sighting table)
+                  LEFT JOIN LATERAL (
+                    SELECT x.datacard_id FROM datacard_sighting x
+                     WHERE x.task_id = $6 AND x.kind = 'identity' AND x.source_id = m.member_id OFFSET 0) sg ON true) r)
+        WHERE ${IN_RANGE} AND ${PUSHED}
+        RETURNING s.source_id, s.mapped->($5::text) AS ids, s.message`,
+      [...range, t.membersLocal, t.taskId],
     );
+    const message = new Map<string, string | null>();
+    for (const r of resolved.rows) {
+      members.set(r.source_id, r.ids);
+      message.set(r.source_id, r.message);
+    }
+    for (const r of pushed) if (message.has(r.source_id)) r.message = message.get(r.source_id) ?? null;
   }
 
-  // every sub-statement sees the snapshot before the upsert, so batch.was_removed is the old status
-  const pushed = await tx.query<{ outcome: 'created' | 'updated' }>(
-    `WITH batch AS MATERIALIZED (
-       SELECT s.source_id, s.unique_value, s.mapped, s.message, (d0.status = 'removed') AS was_removed
-         FROM staging_record s LEFT JOIN datacard d0 ON d0.template_code = $4 AND d0.unique_value = s.unique_value
-        WHERE ${IN_BATCH} AND ${PUSHED}),
-     up AS (
-       INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
-       SELECT $4, $5, b.unique_value, b.mapped, $6, 'active' FROM batch b
+  // the batch's existing datacards, before the upsert changes them: ids of unchanged records, and
+  // whether a pushed one was removed (only asked when the mapping reactivates)
+  const existing = new Map<string, { id: string; status: string }>();
+  const lookup = t.reactivateValue === null ? unchanged : rows;
+  if (lookup.length > 0) {
+    const found = await tx.query<{ id: string; unique_value: string; status: string }>(
+      `SELECT id, unique_value, status FROM datacard WHERE template_code = $1 AND unique_value = ANY($2::text[])`,
+      [templateCode, lookup.map((r) => r.unique_value)],
+    );
+    for (const d of found.rows) existing.set(d.unique_value, d);
+  }
+
+  // datacard of each pushed record, by unique value
+  const upserted = new Map<string, { id: string; inserted: boolean }>();
+  if (pushed.length > 0) {
+    const up = await tx.query<{ id: string; unique_value: string; inserted: boolean }>(
+      `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
+       SELECT $5, $6, s.unique_value, s.mapped, $7, 'active' FROM staging_record s
+        WHERE ${IN_RANGE} AND ${PUSHED}
        ON CONFLICT (template_code, unique_value) DO UPDATE
          SET attributes = CASE
-               WHEN datacard.status <> 'removed' OR $7::text IS NULL THEN datacard.attributes || EXCLUDED.attributes
-               WHEN $8::text IS NOT NULL THEN datacard.attributes || EXCLUDED.attributes || jsonb_build_object($7::text, $8::text)
-               ELSE datacard.attributes || (EXCLUDED.attributes - $7::text) END,
-             status = CASE WHEN datacard.status = 'removed' AND $8::text IS NOT NULL THEN 'active' ELSE datacard.status END,
+               WHEN datacard.status <> 'removed' OR $8::text IS NULL THEN datacard.attributes || EXCLUDED.attributes
+               WHEN $9::text IS NOT NULL THEN datacard.attributes || EXCLUDED.attributes || jsonb_build_object($8::text, $9::text)
+               ELSE datacard.attributes || (EXCLUDED.attributes - $8::text) END,
+             status = CASE WHEN datacard.status = 'removed' AND $9::text IS NOT NULL THEN 'active' ELSE datacard.status END,
              folder_code = EXCLUDED.folder_code, task_id = EXCLUDED.task_id, updated_at = now()
-       RETURNING id, unique_value, (xmax = 0) AS inserted)
-     INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
-     SELECT $9, $2, b.source_id, b.unique_value, up.id, CASE WHEN up.inserted THEN 'created' ELSE 'updated' END,
-            CASE WHEN b.was_removed AND $8::text IS NOT NULL THEN concat_ws('; ', 'reactivated', b.message) ELSE b.message END
-       FROM up JOIN batch b ON b.unique_value = up.unique_value
-     RETURNING outcome`,
-    [...base, templateCode, folderCode, t.taskId, t.statusAttribute, t.reactivateValue, t.rowId],
+       RETURNING id, unique_value, (xmax = 0) AS inserted`,
+      [...range, templateCode, folderCode, t.taskId, t.statusAttribute, t.reactivateValue],
+    );
+    for (const d of up.rows) upserted.set(d.unique_value, d);
+  }
+
+  // per-record outcomes and the datacard each record now has (none for an unchanged record whose card is gone)
+  const counts: BatchCounts = { created: 0, updated: 0, unchanged: 0 };
+  const outcome = { sourceIds: [] as string[], uniqueValues: [] as string[], ids: [] as Array<string | null>, outcomes: [] as string[], messages: [] as Array<string | null> };
+  const cardOf = new Map<string, string>();
+  for (const r of rows) {
+    let id: string | null;
+    let result: 'created' | 'updated' | 'unchanged';
+    let message: string | null = null;
+    if (r.decision === 'unchanged') {
+      id = existing.get(r.unique_value)?.id ?? null;
+      result = 'unchanged';
+    } else {
+      const card = upserted.get(r.unique_value);
+      if (!card) throw new Error(`load: datacard upsert returned no row for unique value ${r.unique_value}`);
+      id = card.id;
+      result = card.inserted ? 'created' : 'updated';
+      const reactivated = t.reactivateValue !== null && existing.get(r.unique_value)?.status === 'removed';
+      message = reactivated ? (r.message === null ? 'reactivated' : `reactivated; ${r.message}`) : r.message;
+    }
+    counts[result] += 1;
+    if (id !== null) cardOf.set(r.source_id, id);
+    outcome.sourceIds.push(r.source_id);
+    outcome.uniqueValues.push(r.unique_value);
+    outcome.ids.push(id);
+    outcome.outcomes.push(result);
+    outcome.messages.push(message);
+  }
+  await tx.query(
+    `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
+     SELECT $1, $2, u.source_id, u.unique_value, u.datacard_id, u.outcome, u.message
+       FROM unnest($3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[]) AS u(source_id, unique_value, datacard_id, outcome, message)`,
+    [t.rowId, t.kind, outcome.sourceIds, outcome.uniqueValues, outcome.ids, outcome.outcomes, outcome.messages],
   );
 
-  if (t.membersLocal) {
-    // memberships as links too, changed in place so unchanged members are not rewritten
+  if (t.membersLocal && pushed.length > 0) {
+    // memberships as links too, changed in place so unchanged members are not rewritten; pairs of
+    // (group card, member card) built here, so no statement joins the batch with the target tables
+    const created = { groups: [] as string[], targets: [] as string[] };
+    const known = { groups: [] as string[], targets: [] as string[] };
+    // group card -> its members as object keys, so the check per link is a key lookup
+    const keep: Record<string, Record<string, true>> = {};
+    for (const r of pushed) {
+      const card = upserted.get(r.unique_value);
+      if (!card) continue;
+      const ids = members.get(r.source_id) ?? [];
+      // a card this batch created has no links yet: nothing to drop, nothing to conflict with
+      // (members are distinct), so its links skip the conflict check
+      const into = card.inserted ? created : known;
+      for (const id of ids) {
+        into.groups.push(card.id);
+        into.targets.push(id);
+      }
+      if (!card.inserted) keep[card.id] = Object.fromEntries(ids.map((id) => [id, true] as const));
+    }
+    const updatedGroups = Object.keys(keep);
+    if (updatedGroups.length > 0) {
+      // each link of an updated group is checked against its group's members in one jsonb parameter:
+      // no join, the plan is the index scan of those groups' links whatever the statistics say
+      await tx.query(
+        `DELETE FROM datacard_link l
+          WHERE l.datacard_id = ANY($1::uuid[]) AND l.attribute_code = $2::text
+            AND NOT (($3::jsonb -> l.datacard_id::text) ? l.target_id::text)`,
+        [updatedGroups, t.membersLocal, JSON.stringify(keep)],
+      );
+    }
+    if (created.groups.length > 0) {
+      await tx.query(
+        `INSERT INTO datacard_link (datacard_id, attribute_code, target_id)
+         SELECT k.g, $1::text, k.t FROM unnest($2::uuid[], $3::uuid[]) AS k(g, t)`,
+        [t.membersLocal, created.groups, created.targets],
+      );
+    }
+    if (known.groups.length > 0) {
+      await tx.query(
+        `INSERT INTO datacard_link (datacard_id, attribute_code, target_id)
+         SELECT k.g, $1::text, k.t FROM unnest($2::uuid[], $3::uuid[]) AS k(g, t)
+         ON CONFLICT DO NOTHING`,
+        [t.membersLocal, known.groups, known.targets],
+      );
+    }
+  }
+
+  if (pushed.length > 0) {
+    // a group pushed with unresolved members is cached as partial so the next run pushes it again
     await tx.query(
-      `WITH groups AS MATERIALIZED (
-         SELECT d.id, COALESCE(s.mapped->($5::text), '[]'::jsonb) AS members FROM staging_record s
-           JOIN datacard d ON d.template_code = $4 AND d.unique_value = s.unique_value
-          -- a created card has no links yet: only updated groups can have members to drop
-          WHERE ${IN_BATCH} AND s.decision = 'update')
-       DELETE FROM datacard_link l USING groups g
-        WHERE l.datacard_id = g.id AND l.attribute_code = $5::text AND NOT (g.members ? l.target_id::text)`,
-      [...base, templateCode, t.membersLocal],
-    );
-    await tx.query(
-      `INSERT INTO datacard_link (datacard_id, attribute_code, target_id)
-       SELECT d.id, $5::text, e.value::uuid FROM staging_record s
-         JOIN datacard d ON d.template_code = $4 AND d.unique_value = s.unique_value
-         CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(s.mapped->($5::text), '[]'::jsonb)) AS e(value)
-        WHERE ${IN_BATCH} AND ${PUSHED}
-       ON CONFLICT DO NOTHING`,
-      [...base, templateCode, t.membersLocal],
+      `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
+       SELECT $5, $2, s.unique_value, CASE WHEN s.message IS NULL THEN s.hash ELSE s.hash || ':partial' END, now()
+         FROM staging_record s WHERE ${IN_RANGE} AND ${PUSHED}
+       ON CONFLICT (task_id, kind, unique_value) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = EXCLUDED.pushed_at`,
+      [...range, t.taskId],
     );
   }
 
-  // a group pushed with unresolved members is cached as partial so the next run pushes it again
-  await tx.query(
-    `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
-     SELECT $4, $2, s.unique_value, CASE WHEN s.message IS NULL THEN s.hash ELSE s.hash || ':partial' END, now()
-       FROM staging_record s WHERE ${IN_BATCH} AND ${PUSHED}
-     ON CONFLICT (task_id, kind, unique_value) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = EXCLUDED.pushed_at`,
-    [...base, t.taskId],
-  );
-
   // who saw what in which run: group members resolve through it, removal (issue 6) reads it
-  await tx.query(
-    `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
-     SELECT d.id, $4, $1, now(), $2, s.source_id FROM staging_record s
-       JOIN datacard d ON d.template_code = $5 AND d.unique_value = s.unique_value
-      WHERE ${IN_BATCH}
-     ON CONFLICT (datacard_id, task_id) DO UPDATE
-       SET last_run_id = EXCLUDED.last_run_id, last_seen_at = EXCLUDED.last_seen_at, kind = EXCLUDED.kind, source_id = EXCLUDED.source_id`,
-    [...base, t.taskId, templateCode],
-  );
+  const sighted = rows.filter((r) => cardOf.has(r.source_id));
+  if (sighted.length > 0) {
+    await tx.query(
+      `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
+       SELECT u.datacard_id, $1, $2, now(), $3, u.source_id FROM unnest($4::uuid[], $5::text[]) AS u(datacard_id, source_id)
+       ON CONFLICT (datacard_id, task_id) DO UPDATE
+         SET last_run_id = EXCLUDED.last_run_id, last_seen_at = EXCLUDED.last_seen_at, kind = EXCLUDED.kind, source_id = EXCLUDED.source_id`,
+      [t.taskId, t.runId, t.kind, sighted.map((r) => cardOf.get(r.source_id)), sighted.map((r) => r.source_id)],
+    );
+  }
 
-  const unchanged = await tx.query(
-    `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome)
-     SELECT $5, $2, s.source_id, s.unique_value, d.id, 'unchanged' FROM staging_record s
-       LEFT JOIN datacard d ON d.template_code = $4 AND d.unique_value = s.unique_value
-      WHERE ${IN_BATCH} AND s.decision = 'unchanged'`,
-    [...base, templateCode, t.rowId],
-  );
+  await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_RANGE} AND ${OPEN}`, range);
 
-  await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_BATCH}`, base);
-
-  const counts: BatchCounts = {
-    created: pushed.rows.filter((r) => r.outcome === 'created').length,
-    updated: pushed.rows.filter((r) => r.outcome === 'updated').length,
-    unchanged: unchanged.rowCount ?? 0,
-  };
   await tx.query(
     `UPDATE run SET stats = stats || jsonb_build_object(
         'created', COALESCE((stats->>'created')::int, 0) + $2::int,
@@ -219,5 +312,5 @@ async function applyBatch(tx: Sql, t: BatchTarget, sourceIds: string[]): Promise
       WHERE id = $1`,
     [t.rowId, counts.created, counts.updated, counts.unchanged],
   );
-  return counts;
+  return { last, counts };
 }
