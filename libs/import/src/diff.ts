@@ -10,6 +10,9 @@ export interface DiffDeps {
   now?: () => Date;
 }
 
+/** Records staged by a run from which diff refreshes staging's statistics first. */
+const ANALYZE_FROM_STAGED = 5000;
+
 /** Rows diff may (re)decide: mapped and not yet loaded, so a repeated diff changes nothing that was applied. */
 const OPEN = `s.decision IN ('mapped','create','update','unchanged') AND NOT s.loaded`;
 
@@ -23,9 +26,15 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   const { db, runs } = deps;
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'diff');
-  // staging was just filled (or rewritten): without fresh statistics the planner picks nested loops over it
-  await db.query('ANALYZE staging_record');
-  const kinds = (await db.query<{ resource: ResourceKind }>(`SELECT DISTINCT resource FROM staging_record WHERE run_id = $1`, [runId])).rows.map((r) => r.resource);
+  const extracted = (await db.query<{ resource: ResourceKind; fetched: number }>(`SELECT resource, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource`, [runId])).rows;
+  const kinds = extracted.map((r) => r.resource);
+  // a big staging was just filled: without fresh statistics the planner picks nested loops over it
+  // (only the columns the joins use: the JSON columns are costly to sample and never filtered on).
+  // A small one is planned well enough without, and sampling a table that earlier runs left full
+  // of dead rows would cost more than the whole diff.
+  if (extracted.reduce((n, r) => n + Number(r.fetched), 0) >= ANALYZE_FROM_STAGED) {
+    await db.query('ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
+  }
   const templates = kinds.map((k) => sectionFor(run.snapshot.config, k).templateCode);
   const reactivates = kinds.map((k) => reactivationOf(sectionFor(run.snapshot.config, k)) !== undefined);
   const boundary = clearBoundary((deps.now ?? (() => new Date()))(), run.snapshot.config.cache?.clearHoursUtc ?? [0]);

@@ -81,9 +81,12 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
         resumeFrom,
         idTracker: tracker,
       });
-      // one page ahead: the next page is fetched and parsed while this one is mapped and staged
+      // three pages in flight: one is written to staging while the next is mapped and the one after
+      // it is fetched and parsed. Writes stay in page order, so the checkpoint never passes a page
+      // that is not staged.
       const reader = listing.pages()[Symbol.asyncIterator]();
       let ahead = reader.next();
+      let writing: Promise<void> = Promise.resolve();
       try {
         for (;;) {
           const next = await ahead;
@@ -95,15 +98,21 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
           activity.throwIfCancelled();
           const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat);
           if (mapper) mapOnTheWayIn(mapper, records);
-          const inserted = await staging.stagePage(runId, resource, records, page.position, page.rejected);
-          tracker.committed(
-            records.map((r) => r.sourceId),
-            inserted,
-          );
-          pages += 1;
-          activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
+          await writing;
+          writing = staging.stagePage(runId, resource, records, page.position, page.rejected).then((inserted) => {
+            tracker.committed(
+              records.map((r) => r.sourceId),
+              inserted,
+            );
+            pages += 1;
+            activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
+          });
+          writing.catch(() => undefined);
         }
+        await writing;
       } finally {
+        // nothing returns (or discards staging) while a page is still being written
+        await writing.catch(() => undefined);
         // a read ahead still running is abandoned (closing the client ends it); its page was never
         // staged, so a resume reads it again
         ahead.then(() => reader.return(undefined)).catch(() => undefined);

@@ -49,6 +49,8 @@ interface BatchRow {
  */
 const IN_RANGE = `s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND s.source_id <= $4`;
 const OPEN = `s.decision IN ('create','update','unchanged') AND NOT s.loaded`;
+/** Rows written to the target after which the load refreshes the target tables' statistics. */
+const ANALYZE_AFTER_WRITES = 5000;
 const PUSHED = `s.decision IN ('create','update') AND NOT s.loaded`;
 
 /**
@@ -68,8 +70,6 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   const activity = currentActivity();
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'load');
-  // staging was just filled (or rewritten): without fresh statistics the planner picks nested loops over it
-  await db.query('ANALYZE staging_record');
   // one index probe per kind (a DISTINCT over the run's staging reads every staged document)
   const present = new Set<ResourceKind>();
   for (const kind of KIND_LOAD_ORDER) {
@@ -109,8 +109,10 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
     }
   }
   // the batches' plans do not depend on the target tables' statistics, but what reads these tables
-  // next does (removal reconciliation, the next run's diff): a first run grew them from empty
-  if (present.size > 0) await db.query('ANALYZE datacard_sighting, datacard, datacard_link');
+  // next does (removal reconciliation, the next run's diff): a first run grew them from empty, and
+  // a task_cache estimated at a few hundred rows per task made a later diff compare 50M pairs.
+  // Small loads leave it to autovacuum: analysing 100k-row tables for 1,000 writes costs seconds.
+  if (totals.created + totals.updated >= ANALYZE_AFTER_WRITES) await db.query('ANALYZE datacard_sighting, datacard, datacard_link, task_cache');
   return { ...totals, stats: await runs.stats(runId) };
 }
 
@@ -118,17 +120,27 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
 async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number): Promise<{ last: string; counts: BatchCounts } | null> {
   const { templateCode, folderCode } = t.section;
 
-  // the batch: the next rows in key order; locked, so a second attempt running at the same time
-  // waits for this one and then finds them loaded
-  const { rows } = await tx.query<BatchRow>(
-    `SELECT s.source_id, s.unique_value, s.decision, s.message FROM staging_record s
-      WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${OPEN}
-      ORDER BY s.source_id LIMIT $4 FOR UPDATE`,
+  // the batch window: the next keys in primary-key order, whatever their state. Filtering on the
+  // decision here would make the plan depend on statistics of a column diff just rewrote (with
+  // stale ones the planner sorts the whole remaining kind for every batch).
+  const { rows: window } = await tx.query<{ last: string | null }>(
+    `SELECT max(w.source_id) AS last FROM (
+       SELECT source_id FROM staging_record WHERE run_id = $1 AND resource = $2 AND source_id > $3
+        ORDER BY run_id, resource, source_id LIMIT $4) w`,
     [t.runId, t.kind, after, size],
   );
-  if (rows.length === 0) return null;
-  const last = rows[rows.length - 1].source_id;
+  const last = window[0]?.last ?? null;
+  if (last === null) return null;
   const range = [t.runId, t.kind, after, last];
+  // the window's rows still to load; locked, so a second attempt running at the same time waits
+  // for this one and then finds them loaded
+  const { rows } = await tx.query<BatchRow>(
+    `SELECT s.source_id, s.unique_value, s.decision, s.message FROM staging_record s
+      WHERE ${IN_RANGE} AND ${OPEN}
+      ORDER BY s.source_id FOR UPDATE`,
+    range,
+  );
+  if (rows.length === 0) return { last, counts: { created: 0, updated: 0, unchanged: 0 } };
   const pushed = rows.filter((r) => r.decision !== 'unchanged');
   const unchanged = rows.filter((r) => r.decision === 'unchanged');
 

@@ -60,8 +60,6 @@ export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor
   const activity = currentActivity();
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'map');
-  // staging was just filled (or rewritten): without fresh statistics the planner picks nested loops over it
-  await db.query('ANALYZE staging_record');
   const kinds = [...new Set((await db.query<{ resource: ResourceKind }>(`SELECT resource FROM run_extract WHERE run_id = $1`, [runId])).rows.map((r) => r.resource))];
   const mappers = await compileMappers(deps.templates, run.snapshot, kinds);
 

@@ -23,7 +23,12 @@ export class StagingIdTracker implements IdTracker {
   }
 
   async addNew(ids: string[]): Promise<string[]> {
+    // Pending ids are taken before the query: a page whose write commits while the query runs
+    // leaves `pending` only after its commit, so each id is either in this snapshot or visible
+    // to the query. Checking `pending` afterwards would miss such a page's ids on both sides.
+    const pendingBefore = ids.filter((id) => this.pending.has(id));
     const known = await this.staging.existingIds(this.runId, this.resource, ids);
+    for (const id of pendingBefore) known.add(id);
     const fresh: string[] = [];
     for (const id of ids) {
       if (known.has(id) || this.pending.has(id)) continue;
