@@ -79,6 +79,32 @@ describe('removal rules', () => {
     }
   });
 
+  it('a unique value listed twice fails for every source id after the first, which alone is loaded', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}d`);
+    const base = identityAndAccessConfig(codes).identity!;
+    const taskId = await identityTask(codes, { identity: { ...base, unique: { external: 'externalId', local: 'externalId' } } });
+    const ids = [...server.admin.listUserIds()].sort();
+    const [first, second, third] = ids;
+    const before = ids.slice(0, 3).map((id) => (server.admin.getUser(id) as { externalId: string }).externalId);
+    for (const id of [first, second, third]) await server.admin.updateUser(id, { externalId: 'shared-value' });
+    try {
+      const run = await fullRun(taskId);
+      const failed: Array<{ source_id: string; message: string }> = await ds.query(
+        `SELECT source_id, message FROM run_record WHERE run_id = $1 AND outcome = 'failed' ORDER BY source_id`,
+        [run.runId],
+      );
+      expect(failed).toEqual([second, third].map((id) => ({ source_id: id, message: `duplicate unique value shared-value (also source id ${first})` })));
+      const loaded: Array<{ source_id: string }> = await ds.query(
+        `SELECT source_id FROM run_record WHERE run_id = $1 AND unique_value = 'shared-value' AND outcome IN ('created', 'updated')`,
+        [run.runId],
+      );
+      expect(loaded.map((r) => r.source_id)).toEqual([first]);
+      expect(run.removal).toMatchObject({ state: 'applied', total: 0 });
+    } finally {
+      for (const [i, id] of [first, second, third].entries()) await server.admin.updateUser(id, { externalId: before[i] });
+    }
+  });
+
   it('staging lost to a database restart never removes: extract reads again, reconcile refuses an incomplete staging', async () => {
     const codes = await seedTargetStore(ds, `${SUFFIX}l`);
     const taskId = await identityTask(codes);

@@ -42,11 +42,16 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   await db.transaction(async (tx) => {
     // one datacard per (template, unique value): later duplicates in source-id order fail alone
     await tx.query(
-      `WITH ranked AS (
+      `WITH repeated AS MATERIALIZED (
+         -- a hash aggregate finds the (rare) repeated values; only their rows are sorted and ranked
+         SELECT s.resource, s.unique_value FROM staging_record s WHERE s.run_id = $1 AND ${OPEN}
+          GROUP BY s.resource, s.unique_value HAVING count(*) > 1),
+       ranked AS (
          SELECT s.resource, s.source_id, s.unique_value,
-                row_number() OVER (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id) AS rn,
-                first_value(s.source_id) OVER (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id) AS first_id
-           FROM staging_record s WHERE s.run_id = $1 AND ${OPEN}),
+                row_number() OVER w AS rn, first_value(s.source_id) OVER w AS first_id
+           FROM staging_record s JOIN repeated k ON k.resource = s.resource AND k.unique_value = s.unique_value
+          WHERE s.run_id = $1 AND ${OPEN}
+         WINDOW w AS (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id)),
        dup AS (
          UPDATE staging_record s SET decision = 'failed',
                 message = 'duplicate unique value ' || r.unique_value || ' (also source id ' || r.first_id || ')'
