@@ -10,6 +10,20 @@ export interface DiffDeps {
   now?: () => Date;
 }
 
+/**
+ * create | update | unchanged of one mapped record, given its existing datacard `d` (or none),
+ * its task-cache entry `c` (or none), its hash, whether its mapping reactivates, and the cache's
+ * clear boundary. The one definition of the decision: diff decides with it, and extract with it
+ * pre-decides each page so that diff rewrites only what changed in between.
+ */
+export function decisionSql(hash: string, reactivates: string, boundary: string): string {
+  return `CASE WHEN d.id IS NULL THEN 'create'
+               -- a removed record that reappears is pushed again when its mapping reactivates
+               WHEN d.status = 'removed' AND ${reactivates} THEN 'update'
+               WHEN c.hash = ${hash} AND c.pushed_at >= ${boundary} THEN 'unchanged'
+               ELSE 'update' END`;
+}
+
 /** Records staged by a run from which diff refreshes staging's statistics first. */
 const ANALYZE_FROM_STAGED = 5000;
 
@@ -68,12 +82,7 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
     await tx.query(
       `UPDATE staging_record s SET decision = x.decision
          FROM (
-           SELECT s.resource, s.source_id,
-                  CASE WHEN d.id IS NULL THEN 'create'
-                       -- a removed record that reappears is pushed again when its mapping reactivates
-                       WHEN d.status = 'removed' AND k.reactivates THEN 'update'
-                       WHEN c.hash = s.hash AND c.pushed_at >= $4 THEN 'unchanged'
-                       ELSE 'update' END AS decision
+           SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4')} AS decision
              FROM staging_record s
              JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
              LEFT JOIN datacard d ON d.template_code = k.template_code AND d.unique_value = s.unique_value

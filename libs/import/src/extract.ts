@@ -1,3 +1,4 @@
+import { clearBoundary } from '@app/mapping';
 import { ScimConfigError, composeIncrementalFilter, membersOf, type ListPosition, type ScimClient, type ScimResource } from '@app/scim';
 import type { ExtractResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
@@ -5,8 +6,8 @@ import { ImportConfigError } from './errors';
 import { toApplicationFailure } from './to-application-failure';
 import type { RunRepository } from './run-repository';
 import { StagingIdTracker } from './staging-id-tracker';
-import type { StagedRecordInput, StagingRepository } from './staging-repository';
-import { resourcesFor } from './task-config';
+import type { PageDecisionContext, StagedRecordInput, StagingRepository } from './staging-repository';
+import { reactivationOf, resourcesFor, sectionFor } from './task-config';
 import { compileMappers, type Mapper } from './map-records';
 import type { TemplateRepository } from './template-repository';
 
@@ -68,6 +69,14 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
   if (!stagingLost && beat && beat.resource === resource && beat.fullRead === checkpoint.fullRead && beat.pages > checkpoint.pages) resumeFrom = beat.position;
 
   const mapper = await mapperFor(deps.templates, run.snapshot, resource);
+  const section = sectionFor(run.snapshot.config, resource);
+  // what mapped records are pre-decided against; diff decides again (the boundary may pass meanwhile)
+  const decide: PageDecisionContext | undefined = mapper && {
+    templateCode: section.templateCode,
+    taskId: run.taskId,
+    pushedSince: clearBoundary(new Date(), run.snapshot.config.cache?.clearHoursUtc ?? [0]),
+    reactivates: reactivationOf(section) !== undefined,
+  };
   const { client, redact } = await deps.connect(run.snapshot.connector.id);
   try {
     let fullRead = checkpoint.fullRead;
@@ -99,7 +108,7 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
           const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat);
           if (mapper) mapOnTheWayIn(mapper, records);
           await writing;
-          writing = staging.stagePage(runId, resource, records, page.position, page.rejected).then((inserted) => {
+          writing = staging.stagePage(runId, resource, records, page.position, page.rejected, decide).then((inserted) => {
             tracker.committed(
               records.map((r) => r.sourceId),
               inserted,

@@ -1,5 +1,6 @@
 import type { ResourceKind } from '@app/temporal';
 import type { Db, Sql } from './db';
+import { decisionSql } from './diff';
 import type { RunRepository } from './run-repository';
 
 /**
@@ -11,6 +12,15 @@ export interface StagedRecordInput {
   raw: Record<string, unknown>;
   members: string[] | null;
   mapped?: { uniqueValue: string; attributes: Record<string, unknown>; hash: string };
+}
+
+/** What a page's mapped records are pre-decided against (see decisionSql). */
+export interface PageDecisionContext {
+  templateCode: string;
+  taskId: string;
+  /** the task cache counts only entries pushed at or after this (its latest clear boundary) */
+  pushedSince: Date;
+  reactivates: boolean;
 }
 
 /** The extract checkpoint of one resource of a run (table run_extract). */
@@ -71,6 +81,7 @@ export class StagingRepository {
     records: StagedRecordInput[],
     position: unknown,
     rejected: Array<{ reason: string; excerpt: string }> = [],
+    decide?: PageDecisionContext,
   ): Promise<number> {
     const rowId = await this.runs.rowOf(runId);
     return this.db.transaction(async (tx) => {
@@ -95,16 +106,22 @@ export class StagingRepository {
               : { source_id: r.sourceId, raw: r.raw, members: r.members },
           ),
         );
-        // a record seen twice (data changed while paging) keeps its latest version and starts over
+        // a record seen twice (data changed while paging) keeps its latest version and starts over.
+        // Mapped records are pre-decided against the target as it is now (index probes per record;
+        // without a context the joins match nothing); diff decides again and rewrites only changes.
         const { rows } = await tx.query<{ inserted: boolean }>(
           `INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision)
-           SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash, u.decision
+           SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash,
+                  CASE WHEN u.decision IS NULL OR $4::text IS NULL THEN u.decision
+                       ELSE ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz')} END
              FROM jsonb_to_recordset($3::jsonb) AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
+             LEFT JOIN datacard d ON d.template_code = $4::text AND d.unique_value = u.unique_value
+             LEFT JOIN task_cache c ON c.task_id = $5::uuid AND c.kind = $2 AND c.unique_value = u.unique_value
            ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
              unique_value = EXCLUDED.unique_value, mapped = EXCLUDED.mapped, hash = EXCLUDED.hash, decision = EXCLUDED.decision,
              message = NULL, loaded = false
            RETURNING (xmax = 0) AS inserted`,
-          [runId, resource, payload],
+          [runId, resource, payload, decide?.templateCode ?? null, decide?.taskId ?? null, decide?.pushedSince ?? null, decide?.reactivates ?? false],
         );
         inserted = rows.filter((r) => r.inserted).length;
       }
