@@ -3,14 +3,10 @@
  * Scenarios go through the API like any integrating system, never around it.
  */
 
-export interface RunStats {
-  fetched: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-  failed: number;
-}
+import type { RunStatsView } from '../libs/temporal/src/contracts';
+
+/** The run counts of GET /runs/:id: the workflow contract's own type. */
+export type RunStats = RunStatsView;
 
 export interface RunView {
   id: string;

@@ -49,9 +49,9 @@ interface BatchRow {
  */
 const IN_RANGE = `s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND s.source_id <= $4`;
 const OPEN = `s.decision IN ('create','update','unchanged') AND NOT s.loaded`;
+const PUSHED = `s.decision IN ('create','update') AND NOT s.loaded`;
 /** Rows written to the target after which the load refreshes the target tables' statistics. */
 const ANALYZE_AFTER_WRITES = 5000;
-const PUSHED = `s.decision IN ('create','update') AND NOT s.loaded`;
 
 /**
  * Writes the diffed records into the target store in batches, each batch in one transaction:
@@ -274,19 +274,12 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
         [updatedGroups, t.membersLocal, JSON.stringify(keep)],
       );
     }
-    if (created.groups.length > 0) {
+    for (const [pairs, onConflict] of [[created, ''], [known, 'ON CONFLICT DO NOTHING']] as const) {
+      if (pairs.groups.length === 0) continue;
       await tx.query(
         `INSERT INTO datacard_link (datacard_id, attribute_code, target_id)
-         SELECT k.g, $1::text, k.t FROM unnest($2::uuid[], $3::uuid[]) AS k(g, t)`,
-        [t.membersLocal, created.groups, created.targets],
-      );
-    }
-    if (known.groups.length > 0) {
-      await tx.query(
-        `INSERT INTO datacard_link (datacard_id, attribute_code, target_id)
-         SELECT k.g, $1::text, k.t FROM unnest($2::uuid[], $3::uuid[]) AS k(g, t)
-         ON CONFLICT DO NOTHING`,
-        [t.membersLocal, known.groups, known.targets],
+         SELECT k.g, $1::text, k.t FROM unnest($2::uuid[], $3::uuid[]) AS k(g, t) ${onConflict}`,
+        [t.membersLocal, pairs.groups, pairs.targets],
       );
     }
   }

@@ -1,6 +1,6 @@
 import type { ResourceKind } from '@app/temporal';
 import type { Db, Sql } from './db';
-import { decisionSql } from './diff';
+import { decisionSql } from './decision';
 import type { RunRepository } from './run-repository';
 
 /**
