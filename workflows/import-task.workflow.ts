@@ -37,7 +37,19 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   'ImportConfigError',
   'RunAlreadyInProgressError',
   'SecretKeyMismatchError',
+  'StagingLostError',
 ];
+
+/**
+ * How many times a run reads its source again after its staging was lost (StagingLostError:
+ * PostgreSQL crash recovery empties the UNLOGGED staging) before it fails for an operator.
+ */
+const MAX_STAGING_REDOS = 3;
+
+/** The staged records of the run are gone: the steps after extract cannot be retried alone. */
+function isStagingLost(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'StagingLostError';
+}
 
 /** Live phase and counts of the run (counts as of the last completed activity; GET /runs/:id is live). */
 export const progressQuery = defineQuery<RunProgress>('progress');
@@ -58,10 +70,11 @@ const retry: RetryPolicy = {
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
 };
 
-// quick, set-based steps; diff over a large run is one big UPDATE, hence the generous limit
+// quick, set-based steps
 const steps = proxyActivities<ImportActivities>({ startToCloseTimeout: '30m', retry });
 
-// long steps heartbeat every page/chunk/batch: a dead worker is noticed within the heartbeat timeout.
+// long steps heartbeat every page/chunk/batch, and while a long statement runs (diff's UPDATE,
+// the removal candidates): a dead worker is noticed within the heartbeat timeout.
 // On cancellation the workflow waits until the activity has stopped (it checks between batches),
 // so cancelRun marks the run only after its last batch committed and nothing writes after it.
 const longSteps = proxyActivities<ImportActivities>({
@@ -129,6 +142,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
     runId = plan.runId;
     const list = stepList(plan);
     const first = input.state?.nextStep ?? 0;
+    let stagingRedos = input.state?.stagingRedos ?? 0;
 
     for (let i = first; i < list.length; i++) {
       // keep history small on huge runs: carry only references into a fresh execution
@@ -137,53 +151,66 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
           taskId: input.taskId,
           trigger: input.trigger,
           removalDecisionTimeoutMs: input.removalDecisionTimeoutMs,
-          state: { runId, plan, nextStep: i },
+          state: { runId, plan, nextStep: i, stagingRedos },
         });
       }
       const step = list[i];
       phase = step.name;
-      switch (step.name) {
-        case 'extract': {
-          stats = (await longSteps.extract(runId, plan.resources[step.resource ?? 0].kind)).stats;
-          break;
-        }
-        case 'map': {
-          let cursor: MapCursor = {};
-          for (;;) {
-            const r = await longSteps.map(runId, cursor);
-            stats = r.stats;
-            if (r.done) break;
-            cursor = { afterKey: r.afterKey };
+      try {
+        switch (step.name) {
+          case 'extract': {
+            stats = (await longSteps.extract(runId, plan.resources[step.resource ?? 0].kind)).stats;
+            break;
           }
-          break;
-        }
-        case 'diff':
-          stats = (await steps.diff(runId)).stats;
-          break;
-        case 'load':
-          stats = (await longSteps.load(runId)).stats;
-          break;
-        case 'reconcile': {
-          // the activity proves the read complete from the stored reports and says why when it skips
-          acceptingRemovalDecision = true;
-          const r = await steps.reconcileRemovals(runId, { decisionTimeoutMs });
-          stats = r.stats ?? stats;
-          if (r.next === 'apply') {
-            stats = (await longSteps.applyRemovals(runId, 'withinThreshold')).stats;
-          } else if (r.next === 'awaitDecision') {
-            phase = 'awaitingRemovalApproval';
-            const decided = await condition(() => removalDecision !== undefined, decisionTimeoutMs);
-            acceptingRemovalDecision = false;
-            phase = 'reconcile';
-            stats = decided && removalDecision === 'approve'
-              ? (await longSteps.applyRemovals(runId, 'approved')).stats
-              : (await steps.declineRemovals(runId, decided ? 'rejected' : 'expired')).stats;
+          case 'map': {
+            let cursor: MapCursor = {};
+            for (;;) {
+              const r = await longSteps.map(runId, cursor);
+              stats = r.stats;
+              if (r.done) break;
+              cursor = { afterKey: r.afterKey };
+            }
+            break;
           }
-          break;
+          case 'diff':
+            stats = (await longSteps.diff(runId)).stats;
+            break;
+          case 'load':
+            stats = (await longSteps.load(runId)).stats;
+            break;
+          case 'reconcile': {
+            // the activity proves the read complete from the stored reports and says why when it skips
+            acceptingRemovalDecision = true;
+            const r = await longSteps.reconcileRemovals(runId, { decisionTimeoutMs });
+            stats = r.stats ?? stats;
+            if (r.next === 'apply') {
+              stats = (await longSteps.applyRemovals(runId, 'withinThreshold')).stats;
+            } else if (r.next === 'awaitDecision') {
+              phase = 'awaitingRemovalApproval';
+              const decided = await condition(() => removalDecision !== undefined, decisionTimeoutMs);
+              acceptingRemovalDecision = false;
+              phase = 'reconcile';
+              stats = decided && removalDecision === 'approve'
+                ? (await longSteps.applyRemovals(runId, 'approved')).stats
+                : (await steps.declineRemovals(runId, decided ? 'rejected' : 'expired')).stats;
+            }
+            break;
+          }
+          case 'finish':
+            stats = (await steps.finishRun(runId)).stats;
+            break;
         }
-        case 'finish':
-          stats = (await steps.finishRun(runId)).stats;
-          break;
+      } catch (err) {
+        // what was read is no longer staged: read it again (the first extract starts staging over)
+        if (!isStagingLost(err)) throw err;
+        if (stagingRedos >= MAX_STAGING_REDOS) {
+          throw ApplicationFailure.nonRetryable(
+            `the run's staged records were lost ${stagingRedos + 1} times (PostgreSQL crash recovery or restore empties staging); nothing was declared done: restart the run once the database is stable`,
+            'StagingLostError',
+          );
+        }
+        stagingRedos += 1;
+        i = -1;
       }
     }
     phase = 'done';

@@ -10,12 +10,22 @@ export interface ActivityPort {
   heartbeatDetails<T>(): T | undefined;
   /** throws CancelledFailure once the workflow asked this activity to stop (needs heartbeats) */
   throwIfCancelled(): void;
+  /**
+   * Heartbeats (with the last details sent) until `work` settles: a single long SQL statement
+   * then never looks like a dead worker. `onCancel` runs once if the activity is cancelled
+   * meanwhile (a heartbeat timeout or a cancelled run), to stop that statement.
+   */
+  whileRunning<T>(work: () => Promise<T>, onCancel: () => void): Promise<T>;
 }
+
+/** How often a running statement heartbeats; the SDK throttles what actually goes out. */
+const KEEP_ALIVE_MS = 1000;
 
 const OUTSIDE_ACTIVITY: ActivityPort = {
   heartbeat: () => undefined,
   heartbeatDetails: () => undefined,
   throwIfCancelled: () => undefined,
+  whileRunning: (work) => work(),
 };
 
 /** The current activity's context, or a no-op port when called outside an activity. */
@@ -26,11 +36,34 @@ export function currentActivity(): ActivityPort {
   } catch {
     return OUTSIDE_ACTIVITY;
   }
+  // a keep-alive heartbeat repeats the last details: an empty one would replace a resume position
+  let last: unknown;
+  const heartbeat = (details?: unknown) => {
+    if (details !== undefined) last = details;
+    ctx.heartbeat(last);
+  };
   return {
-    heartbeat: (details) => ctx.heartbeat(details),
+    heartbeat,
     heartbeatDetails: <T>() => ctx.info.heartbeatDetails as T | undefined,
     throwIfCancelled: () => {
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
+    },
+    whileRunning: async (work, onCancel) => {
+      const signal = ctx.cancellationSignal;
+      const cancel = () => onCancel();
+      signal.addEventListener('abort', cancel, { once: true });
+      const timer = setInterval(() => heartbeat(), KEEP_ALIVE_MS);
+      heartbeat();
+      try {
+        return await work();
+      } catch (err) {
+        // the statement failed because it was cancelled: say so, so the failure is a cancellation
+        if (signal.aborted) throw new CancelledFailure('activity cancelled');
+        throw err;
+      } finally {
+        clearInterval(timer);
+        signal.removeEventListener('abort', cancel);
+      }
     },
   };
 }

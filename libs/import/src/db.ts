@@ -1,6 +1,7 @@
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { ActivityPort } from './activity-context';
 
 /** Anything that runs SQL: the pool or a client inside a transaction. */
 export interface Sql {
@@ -24,19 +25,55 @@ export class Db implements Sql {
     return this.pool.query<R>(text, params);
   }
 
-  /** Runs fn in one transaction; rolls back on any error. */
-  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn in one transaction; rolls back on any error. With an activity, it heartbeats while
+   * the transaction runs and a cancelled activity cancels the statement that is running.
+   */
+  async transaction<T>(fn: (tx: Sql) => Promise<T>, activity?: ActivityPort): Promise<T> {
     const client: PoolClient = await this.pool.connect();
+    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      const work = async () => {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      };
+      return activity ? await activity.whileRunning(work, () => this.cancelStatementOf(client)) : await work();
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+        // the connection itself is gone: do not hand it to the next caller
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      });
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
+
+  /** One statement that may run long: heartbeats while it runs, cancelled with the activity. */
+  async longQuery<R extends QueryResultRow = QueryResultRow>(activity: ActivityPort, text: string, params?: unknown[]): Promise<QueryResult<R>> {
+    const client: PoolClient = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await activity.whileRunning(() => client.query<R>(text, params), () => this.cancelStatementOf(client));
+    } catch (err) {
+      if (!isQueryError(err)) broken = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Asks the server to cancel what the connection runs now (from another connection). */
+  private cancelStatementOf(client: PoolClient): void {
+    const pid = (client as PoolClient & { processID?: number | null }).processID;
+    if (!pid) return;
+    this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+  }
+}
+
+/** An error the server reported for a statement (the connection is still usable). */
+function isQueryError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string';
 }

@@ -1,8 +1,10 @@
 import { clearBoundary } from '@app/mapping';
 import type { DiffResult, ResourceKind } from '@app/temporal';
+import { currentActivity } from './activity-context';
 import type { Db } from './db';
 import { decisionSql } from './decision';
 import type { RunRepository } from './run-repository';
+import { assertStagingIntact } from './staging-guard';
 import { reactivationOf, sectionFor } from './task-config';
 
 export interface DiffDeps {
@@ -26,7 +28,9 @@ const OPEN = `s.decision IN ('mapped','create','update','unchanged') AND NOT s.l
 export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult> {
   const { db, runs } = deps;
   const run = await runs.get(runId);
+  const activity = currentActivity();
   await runs.enterPhase(runId, 'diff');
+  await assertStagingIntact(db, runId, 'diff');
   const extracted = (await db.query<{ resource: ResourceKind; fetched: number }>(`SELECT resource, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource`, [runId])).rows;
   const kinds = extracted.map((r) => r.resource);
   // a big staging was just filled: without fresh statistics the planner picks nested loops over it
@@ -34,13 +38,15 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   // A small one is planned well enough without, and sampling a table that earlier runs left full
   // of dead rows would cost more than the whole diff.
   if (extracted.reduce((n, r) => n + Number(r.fetched), 0) >= ANALYZE_FROM_STAGED) {
-    await db.query('ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
+    await db.longQuery(activity, 'ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
   }
   const templates = kinds.map((k) => sectionFor(run.snapshot.config, k).templateCode);
   const reactivates = kinds.map((k) => reactivationOf(sectionFor(run.snapshot.config, k)) !== undefined);
   const boundary = clearBoundary((deps.now ?? (() => new Date()))(), run.snapshot.config.cache?.clearHoursUtc ?? [0]);
 
   await db.transaction(async (tx) => {
+    // decisions over a lost staging would decide nothing; a crash during this transaction aborts it
+    await assertStagingIntact(tx, runId, 'diff');
     // one datacard per (template, unique value): later duplicates in source-id order fail alone
     await tx.query(
       `WITH repeated AS MATERIALIZED (
@@ -78,7 +84,7 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
         WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`,
       [runId, kinds, templates, boundary, run.taskId, reactivates],
     );
-  });
+  }, activity);
 
   const { rows } = await db.query<{ decision: string; n: string }>(
     `SELECT decision, count(*) AS n FROM staging_record WHERE run_id = $1 GROUP BY decision`,

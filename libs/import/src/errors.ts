@@ -22,5 +22,17 @@ export class RunAlreadyInProgressError extends Error {
   }
 }
 
+/**
+ * The run's staged records are gone (PostgreSQL crash recovery or a restore empties the UNLOGGED
+ * staging) or no longer match what was read. Retrying the step cannot bring them back: the
+ * workflow reads the source again from the first extract (a bounded number of times).
+ */
+export class StagingLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StagingLostError';
+  }
+}
+
 /** Failure types of this engine that retrying cannot fix (added to the SCIM ones by the workflow). */
-export const NON_RETRYABLE_IMPORT_ERROR_TYPES = ['ImportConfigError', 'RunAlreadyInProgressError', 'SecretKeyMismatchError'];
+export const NON_RETRYABLE_IMPORT_ERROR_TYPES = ['ImportConfigError', 'RunAlreadyInProgressError', 'SecretKeyMismatchError', 'StagingLostError'];

@@ -2,7 +2,7 @@ import { clearBoundary } from '@app/mapping';
 import { ScimConfigError, composeIncrementalFilter, membersOf, type ListPosition, type ScimClient, type ScimResource } from '@app/scim';
 import type { ExtractResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
-import { ImportConfigError } from './errors';
+import { ImportConfigError, StagingLostError } from './errors';
 import { toApplicationFailure } from './to-application-failure';
 import type { RunRepository } from './run-repository';
 import { StagingIdTracker } from './staging-id-tracker';
@@ -48,11 +48,24 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
   const spec = resourcesFor(run.snapshot.mappingsType, run.snapshot.config).find((r) => r.kind === resource);
   if (!spec) throw new ImportConfigError(`task ${run.snapshot.taskName} does not read "${resource}"`);
 
+  // staging is UNLOGGED: a database crash (or a restore) empties it while the checkpoints survive.
+  // Resuming from them would lose every record read before, so the whole read starts over; when a
+  // resource read before this one lost its records too, the workflow goes back to that one.
+  const markerLost = await staging.lost(runId);
+  if (markerLost) {
+    const before = await staging.resetAfterLoss(
+      runId,
+      (redo) => `staged records were lost (PostgreSQL crash recovery or restore) while reading ${spec.path}; the run reads its source again from the start (redo ${redo})`,
+    );
+    const order = resourcesFor(run.snapshot.mappingsType, run.snapshot.config).map((r) => r.kind);
+    const earlier = order.slice(0, order.indexOf(resource));
+    if (before.some((b) => earlier.includes(b.resource) && (b.done || b.fetched > 0))) {
+      throw new StagingLostError(`extract ${spec.path}: records read earlier in this run are no longer staged; the run reads its source again`);
+    }
+  }
   let checkpoint = await staging.checkpoint<ListPosition>(runId, resource);
-  // staging is UNLOGGED: a database crash empties it while the checkpoint survives. Resuming from
-  // the checkpoint would then lose every record read before it, so the read starts over.
-  const stagingLost = checkpoint !== undefined && checkpoint.fetched > 0 && (await staging.count(runId, resource)) < checkpoint.fetched;
-  if (stagingLost && checkpoint) {
+  const stagingLost = markerLost || (checkpoint !== undefined && checkpoint.fetched > 0 && (await staging.count(runId, resource)) < checkpoint.fetched);
+  if (stagingLost && !markerLost && checkpoint) {
     await runs.addNote(runId, `${spec.path}: records staged before a database restart were lost; the read starts over`);
     await staging.beginExtract(runId, resource, spec.path, checkpoint.fullRead, true);
     checkpoint = { position: null, pages: 0, fetched: 0, fullRead: checkpoint.fullRead, done: false };

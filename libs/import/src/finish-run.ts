@@ -1,34 +1,67 @@
 import type { FinishResult } from '@app/temporal';
-import type { Db } from './db';
+import type { Db, Sql } from './db';
+import { StagingLostError } from './errors';
 import type { RunRepository } from './run-repository';
+import { assertStagingIntact, forgetStaging } from './staging-guard';
 
 /**
  * Closes a successful run: authoritative counts from the per-record outcomes, status
  * succeeded, the task's watermark moved to the run's start (only ever forward), staging and
  * removal candidates dropped. A resumed run closes its showing row; its work data is the root's.
+ *
+ * It first proves that everything the run read is in the target: staging still holds every
+ * record the extracts counted, and each of them was loaded or failed on its own. Otherwise the
+ * run must not succeed (nor move the watermark past records that never landed): StagingLostError
+ * sends the workflow back to read the source again.
  */
 export async function finishRun(db: Db, runs: RunRepository, runId: string): Promise<FinishResult> {
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'finish');
   const stats = await runs.recomputeStats(runId);
-  await db.transaction(async (tx) => {
-    // an incremental run has no reconcile step; it still says why it removed nothing
-    await tx.query(
-      `UPDATE run SET status = 'succeeded', phase = 'done', finished_at = now(), error = NULL,
-              removal = CASE WHEN removal IS NULL AND $2 = 'incremental'
-                             THEN jsonb_build_object('state', 'skipped', 'reason', 'incremental runs never remove: they do not read everything')
-                             ELSE removal END
-        WHERE id = $1`,
-      [run.rowId, run.mode],
-    );
-    // records changed after the start may have been missed by this read: the next one starts there
-    // (a resumed run read at its first execution's start, so that is the instant that counts)
-    await tx.query(
-      `UPDATE import_task SET watermark = $2 WHERE id = $1 AND (watermark IS NULL OR watermark < $2)`,
-      [run.taskId, run.startedAt],
-    );
-  });
+  try {
+    await db.transaction(async (tx) => {
+      // in the transaction that declares success: a crash before its commit aborts the commit too
+      await assertEverythingLanded(tx, runId);
+      // an incremental run has no reconcile step; it still says why it removed nothing
+      await tx.query(
+        `UPDATE run SET status = 'succeeded', phase = 'done', finished_at = now(), error = NULL,
+                removal = CASE WHEN removal IS NULL AND $2 = 'incremental'
+                               THEN jsonb_build_object('state', 'skipped', 'reason', 'incremental runs never remove: they do not read everything')
+                               ELSE removal END
+          WHERE id = $1`,
+        [run.rowId, run.mode],
+      );
+      // records changed after the start may have been missed by this read: the next one starts there
+      // (a resumed run read at its first execution's start, so that is the instant that counts)
+      await tx.query(
+        `UPDATE import_task SET watermark = $2 WHERE id = $1 AND (watermark IS NULL OR watermark < $2)`,
+        [run.taskId, run.startedAt],
+      );
+    });
+  } catch (err) {
+    if (err instanceof StagingLostError) await forgetStaging(db, runId);
+    throw err;
+  }
   await db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
   await db.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [runId]);
+  await db.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
   return { status: 'succeeded', stats };
+}
+
+/** Throws StagingLostError unless every record read is staged and was loaded or failed alone. */
+async function assertEverythingLanded(tx: Sql, runId: string): Promise<void> {
+  await assertStagingIntact(tx, runId, 'finish');
+  const { rows } = await tx.query<{ read: number; staged: number; unloaded: number }>(
+    `SELECT (SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1) AS read,
+            count(*)::int AS staged,
+            (count(*) FILTER (WHERE NOT loaded AND decision IS DISTINCT FROM 'failed'))::int AS unloaded
+       FROM staging_record WHERE run_id = $1`,
+    [runId],
+  );
+  const { read, staged, unloaded } = rows[0];
+  if (staged < read || unloaded > 0) {
+    throw new StagingLostError(
+      `finish: ${staged < read ? `staging holds ${staged} of the ${read} records this run read` : `${unloaded} of the ${staged} staged records were never loaded`}; the run reads its source again`,
+    );
+  }
 }

@@ -2,6 +2,7 @@ import type { LoadResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
 import type { Db, Sql } from './db';
 import type { RunRepository } from './run-repository';
+import { assertStagingIntact } from './staging-guard';
 import { KIND_LOAD_ORDER, reactivationOf, sectionFor, type MappingSectionConfig } from './task-config';
 import type { TemplateRepository } from './template-repository';
 
@@ -70,6 +71,7 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   const activity = currentActivity();
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'load');
+  await assertStagingIntact(db, runId, 'load');
   // one index probe per kind (a DISTINCT over the run's staging reads every staged document)
   const present = new Set<ResourceKind>();
   for (const kind of KIND_LOAD_ORDER) {
@@ -78,8 +80,9 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   }
 
   const totals = { batches: 0, created: 0, updated: 0, unchanged: 0 };
+  const kinds = KIND_LOAD_ORDER.filter((k) => present.has(k));
   // accounts first: group members resolve through the sightings their load writes
-  for (const kind of KIND_LOAD_ORDER.filter((k) => present.has(k))) {
+  for (const kind of kinds) {
     const section = sectionFor(run.snapshot.config, kind);
     await deps.templates.assertFolder(section.folderCode, section.templateCode);
     const reactivation = reactivationOf(section);
@@ -95,30 +98,55 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
     };
     // keyset over the primary key: skipping the loaded prefix from the start every batch is quadratic
     let after = '';
+    let written = 0;
     for (;;) {
       activity.throwIfCancelled();
-      const batch = await db.transaction((tx) => applyBatch(tx, target, after, deps.batchSize));
+      // heartbeats while the batch runs; a cancelled (or timed-out) attempt cancels its statement
+      // instead of holding its row locks while the next attempt waits on them
+      const batch = await db.transaction((tx) => applyBatch(tx, target, after, deps.batchSize), activity);
       if (!batch) break;
       after = batch.last;
       totals.batches += 1;
       totals.created += batch.counts.created;
       totals.updated += batch.counts.updated;
       totals.unchanged += batch.counts.unchanged;
+      written += batch.counts.created + batch.counts.updated;
       activity.heartbeat({ resource: kind, batches: totals.batches });
       if (deps.batchPauseMs > 0) await new Promise((r) => setTimeout(r, deps.batchPauseMs));
     }
+    // group members resolve through the sightings the accounts just wrote: on a first run the
+    // planner would otherwise probe a table it believes empty
+    if (kind === 'identity' && kinds.includes('access') && written >= ANALYZE_AFTER_WRITES) {
+      await db.longQuery(activity, 'ANALYZE datacard_sighting, datacard');
+    }
+  }
+  await assertStagingIntact(db, runId, 'load');
+  const { rows: redone } = await db.query<{ staging_redos: number }>(`SELECT staging_redos FROM run WHERE id = $1`, [runId]);
+  if ((redone[0]?.staging_redos ?? 0) > 0) {
+    // the run read its source again after staging was lost: records loaded before have their
+    // outcome already (created stays created); the redo's second outcome of a record goes
+    await db.longQuery(
+      activity,
+      `DELETE FROM run_record r USING run_record o
+        WHERE r.run_id = $1 AND o.run_id = $1 AND r.kind = o.kind AND r.source_id = o.source_id AND o.id < r.id
+          AND r.outcome IN ('created','updated','unchanged') AND o.outcome IN ('created','updated','unchanged')`,
+      [run.rowId],
+    );
+    await runs.recomputeStats(runId);
   }
   // the batches' plans do not depend on the target tables' statistics, but what reads these tables
   // next does (removal reconciliation, the next run's diff): a first run grew them from empty, and
   // a task_cache estimated at a few hundred rows per task made a later diff compare 50M pairs.
   // Small loads leave it to autovacuum: analysing 100k-row tables for 1,000 writes costs seconds.
-  if (totals.created + totals.updated >= ANALYZE_AFTER_WRITES) await db.query('ANALYZE datacard_sighting, datacard, datacard_link, task_cache');
+  if (totals.created + totals.updated >= ANALYZE_AFTER_WRITES) await db.longQuery(activity, 'ANALYZE datacard_sighting, datacard, datacard_link, task_cache');
   return { ...totals, stats: await runs.stats(runId) };
 }
 
 /** Loads the next batch after `after` in one transaction; null when nothing is left. */
 async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number): Promise<{ last: string; counts: BatchCounts } | null> {
   const { templateCode, folderCode } = t.section;
+  // an empty window on a lost staging would end the load early; a crash during the batch aborts it
+  await assertStagingIntact(tx, t.runId, 'load');
 
   // the batch window: the next keys in primary-key order, whatever their state. Filtering on the
   // decision here would make the plan depend on statistics of a column diff just rewrote (with

@@ -3,6 +3,7 @@ import type { MapCursor, MapResult, ResourceKind } from '@app/temporal';
 import { currentActivity, yieldToEventLoop } from './activity-context';
 import type { Db } from './db';
 import { ImportConfigError } from './errors';
+import { assertStagingIntact } from './staging-guard';
 import type { RunRepository } from './run-repository';
 import { sectionFor, type RunConfigSnapshot } from './task-config';
 import type { TemplateAttributeDef } from './template-repository';
@@ -60,6 +61,7 @@ export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor
   const activity = currentActivity();
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'map');
+  await assertStagingIntact(db, runId, 'map');
   const kinds = [...new Set((await db.query<{ resource: ResourceKind }>(`SELECT resource FROM run_extract WHERE run_id = $1`, [runId])).rows.map((r) => r.resource))];
   const mappers = await compileMappers(deps.templates, run.snapshot, kinds);
 
@@ -76,7 +78,11 @@ export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor
         ORDER BY resource, source_id LIMIT $4`,
       [runId, after.resource, after.sourceId, deps.chunkSize],
     );
-    if (rows.length === 0) break;
+    if (rows.length === 0) {
+      // nothing left to map, or nothing staged any more: only the marker tells the two apart
+      await assertStagingIntact(db, runId, 'map');
+      break;
+    }
 
     const results = rows.map((row) => {
       const mapper = mappers.get(row.resource);

@@ -1,7 +1,9 @@
 import type { PerKind, ReconcileOptions, ReconcileResult, RemovalOutcome, ResourceKind, RunRemovalState } from '@app/temporal';
 import { currentActivity } from './activity-context';
 import type { Db, Sql } from './db';
+import { StagingLostError } from './errors';
 import type { RunRepository, RunRow } from './run-repository';
+import { assertStagingIntact, forgetStaging } from './staging-guard';
 import { DEFAULT_MAX_REMOVAL_PERCENT, removalOf, sectionFor, type RemovalConfig } from './task-config';
 
 export interface RemovalDeps {
@@ -94,6 +96,9 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
     return result(stored, next, await runs.stats(runId));
   }
 
+  // the candidates are the owned records this run did not stage: on a lost staging that is all of them
+  await assertStagingIntact(db, runId, 'reconcile');
+
   const skip = async (reason: string, note = true): Promise<ReconcileResult> => {
     const state: RunRemovalState = { state: 'skipped', reason, candidates: zero(), total: 0 };
     await runs.setRemoval(runId, state);
@@ -113,12 +118,13 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
     return skip(`the read was not proven complete (${incomplete.map((e) => `${e.path}: ${e.why ?? 'not finished'}`).join('; ')})`);
   }
 
-  // staging is UNLOGGED: after a database crash it may hold fewer records than were read, and a
-  // record missing from it would look gone
+  // a record missing from staging would look gone: staging must hold every record that was read
+  // (the marker catches a crash; this catches rows lost any other way)
   const { rows: stagedRows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1`, [runId]);
   const read = extracts.reduce((sum, e) => sum + Number(e.fetched), 0);
   if (Number(stagedRows[0].n) < read) {
-    return skip(`the staged records of this run are incomplete (${stagedRows[0].n} of ${read}; was the database restarted?)`);
+    await forgetStaging(db, runId);
+    throw new StagingLostError(`reconcile: staging holds ${stagedRows[0].n} of the ${read} records this run read; the run reads its source again`);
   }
 
   const kinds = extracts.map((e) => e.resource);
@@ -138,12 +144,14 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
 
   const candidates = zero();
   await db.transaction(async (tx) => {
+    // a staging lost before this transaction makes every owned record a candidate; a crash during it aborts it
+    await assertStagingIntact(tx, runId, 'reconcile');
     await tx.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [runId]);
     for (const m of mappings) {
       const inserted = await tx.query(INSERT_CANDIDATES, [runId, m.kind, run.taskId, m.templateCode]);
       candidates[m.kind] = inserted.rowCount ?? 0;
     }
-  });
+  }, currentActivity());
 
   const safety = run.snapshot.config.safety ?? {};
   const maxRemovalPercent = safety.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT;

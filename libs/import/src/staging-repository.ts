@@ -58,6 +58,13 @@ export class StagingRepository {
     const rowId = await this.runs.rowOf(runId);
     await this.db.transaction(async (tx) => {
       if (discard) await tx.query(`DELETE FROM staging_record WHERE run_id = $1 AND resource = $2`, [runId, resource]);
+      // the run's first read creates its staging marker; only resetAfterLoss creates it again, so a
+      // marker lost in a crash never comes back by itself
+      await tx.query(
+        `INSERT INTO staging_marker (run_id) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM run_extract WHERE run_id = $1)
+         ON CONFLICT DO NOTHING`,
+        [runId],
+      );
       await tx.query(
         `INSERT INTO run_extract (run_id, resource, path, full_read) VALUES ($1, $2, $3, $4)
          ON CONFLICT (run_id, resource) DO UPDATE SET path = EXCLUDED.path, full_read = EXCLUDED.full_read,
@@ -133,6 +140,49 @@ export class StagingRepository {
       await refreshFetched(tx, runId, rowId);
       return inserted;
     });
+  }
+
+  /**
+   * Whether the run's staging was lost: it read something (checkpoints are logged) but its
+   * UNLOGGED staging marker is gone, so crash recovery or a restore emptied staging.
+   */
+  async lost(runId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ lost: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM run_extract WHERE run_id = $1) AND NOT EXISTS (SELECT 1 FROM staging_marker WHERE run_id = $1) AS lost`,
+      [runId],
+    );
+    return rows[0].lost;
+  }
+
+  /**
+   * Starts the run's whole read over after its staging was lost: every resource back to its
+   * first page, staging emptied, the marker set again, and the failed outcomes dropped (the redo
+   * finds them again). Outcomes of records already loaded stay: load keeps each record's first.
+   * Returns which resources had been read before (their reads are lost too).
+   */
+  async resetAfterLoss(runId: string, note: (redo: number) => string): Promise<Array<{ resource: ResourceKind; done: boolean; fetched: number }>> {
+    const rowId = await this.runs.rowOf(runId);
+    const before = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ resource: ResourceKind; done: boolean; fetched: number }>(
+        `SELECT resource, done, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource FOR UPDATE`,
+        [runId],
+      );
+      await tx.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
+      await tx.query(
+        `UPDATE run_extract SET position = NULL, pages = 0, fetched = 0, done = false, report = NULL, updated_at = now() WHERE run_id = $1`,
+        [runId],
+      );
+      await tx.query(`INSERT INTO staging_marker (run_id) VALUES ($1) ON CONFLICT DO NOTHING`, [runId]);
+      const redo = await tx.query<{ staging_redos: number }>(`UPDATE run SET staging_redos = staging_redos + 1 WHERE id = $1 RETURNING staging_redos`, [runId]);
+      await tx.query(`DELETE FROM run_record WHERE run_id = $1 AND outcome = 'failed'`, [rowId]);
+      await tx.query(`UPDATE run SET extract_reports = '[]'::jsonb, notes = notes || to_jsonb($2::text) WHERE id = $1`, [
+        rowId,
+        note(redo.rows[0]?.staging_redos ?? 1),
+      ]);
+      return rows;
+    });
+    await this.runs.recomputeStats(runId);
+    return before;
   }
 
   /** Stores the completeness report and marks the resource read; mirrors all reports onto the run. */

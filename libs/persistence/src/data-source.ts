@@ -1,12 +1,21 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
+import { pgDriverWithErrorHandling, type PgErrorReporter } from './pg-driver';
+
+export interface DataSourceExtra {
+  poolSize?: number;
+  /** told about connections the server dropped while no query waited on them (restart, crash) */
+  onConnectionError?: PgErrorReporter;
+}
 
 /** TypeORM options for PostgreSQL; schema changes only ever come from migrations. */
-export function dataSourceOptions(databaseUrl: string, extra?: { poolSize?: number }): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string, extra?: DataSourceExtra): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
+    // a dropped connection must fail the query that uses it, never the process
+    driver: pgDriverWithErrorHandling(extra?.onConnectionError),
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
@@ -19,6 +28,6 @@ export function dataSourceOptions(databaseUrl: string, extra?: { poolSize?: numb
 }
 
 /** Creates (not initialises) a DataSource for the given database URL. */
-export function createDataSource(databaseUrl: string, extra?: { poolSize?: number }): DataSource {
+export function createDataSource(databaseUrl: string, extra?: DataSourceExtra): DataSource {
   return new DataSource(dataSourceOptions(databaseUrl, extra));
 }

@@ -5,3 +5,4 @@ export * from './secret-box';
 export * from './persistence.module';
 export * from './seed';
 export * from './connector-config';
+export * from './pg-driver';

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { dataSourceOptions } from './data-source';
@@ -10,7 +10,14 @@ import { SecretBox } from './secret-box';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.databaseUrl, { poolSize: 20 }), retryAttempts: 3, retryDelay: 1000 }),
+      useFactory: (config: AppConfig) => {
+        const logger = new Logger('database');
+        return {
+          ...dataSourceOptions(config.databaseUrl, { poolSize: 20, onConnectionError: (message) => logger.warn(message) }),
+          retryAttempts: 3,
+          retryDelay: 1000,
+        };
+      },
     }),
   ],
   providers: [{ provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new SecretBox(config.secretKey) }],

@@ -28,6 +28,8 @@ export interface ImportTaskContinuation {
   plan: RunPlan;
   /** index of the next step to execute */
   nextStep: number;
+  /** how many times the run already read its source again after its staging was lost */
+  stagingRedos?: number;
 }
 
 export interface ResourcePlan {
