@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the whole stack in one terminal. Starts embedded PostgreSQL and the Temporal dev
  * server (unless DATABASE_URL / TEMPORAL_ADDRESS are set), migrates, seeds, starts the demo SCIM
- * source, then the API and the worker. Ctrl-C stops everything; data stays under .data/.
+ * source, then the API and the worker (each started again when it dies). Ctrl-C stops everything;
+ * data stays under .data/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { createDataSource, runMigrations, seedDefaultTargetStore } from '../libs/persistence/src';
 import { childEnvironment, loadDevOverrides, orExit } from '../libs/config/src/config';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
+import { supervise, type Supervisor } from './lib/supervise';
 import { ensureTemporalCli, startTemporalDevServer } from './lib/temporal-dev-server';
 import { startScimDemoServer } from '../apps/scim-demo/src';
 import { WORKER_NODE_FLAGS } from '../apps/worker/src/node-flags';
@@ -76,27 +78,14 @@ async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
   const secrets = devSecrets();
   const stops: Array<() => Promise<void>> = [];
-  const children: ChildProcess[] = [];
+  const supervisors: Supervisor[] = [];
   let stopping = false;
 
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('dev', 'stopping ...');
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              done();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(supervisors.map((s) => s.stop()));
     for (const stop of stops.reverse()) {
       try {
         await stop();
@@ -175,15 +164,19 @@ async function main(): Promise<void> {
       ['api', 'dist/apps/api/src/main.js', []],
       ['worker', 'dist/apps/worker/src/main.js', WORKER_NODE_FLAGS],
     ] as const) {
-      const child = spawn(process.execPath, [...flags, '--enable-source-maps', join(ROOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      pipeLines(name, child);
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          say('dev', `${name} exited (${signal ?? code}); stopping the stack`);
-          void shutdown(1);
-        }
-      });
-      children.push(child);
+      // a worker or API that dies (a crash, an out-of-memory kill, kill -9) is started again; the
+      // rest of the stack keeps running
+      supervisors.push(
+        supervise({
+          name,
+          spawn: () => {
+            const child = spawn(process.execPath, [...flags, '--enable-source-maps', join(ROOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+            pipeLines(name, child);
+            return child;
+          },
+          log: (line) => say('dev', line),
+        }),
+      );
     }
 
     const apiUrl = `http://localhost:${overrides.apiPort}`;

@@ -113,7 +113,7 @@ describe('removal rules', () => {
     const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, `import-task-${taskId}-${++sequence}`, `t-${sequence}`);
     const kind = plan.resources[0].kind;
     await activities.extract(plan.runId, kind);
-    // what a crash does to an UNLOGGED table: the rows are gone, the (logged) checkpoint says done
+    // staged rows gone while the (logged) checkpoint says done
     await ds.query(`DELETE FROM staging_record WHERE run_id = $1`, [plan.runId]);
     const again = await activities.extract(plan.runId, kind);
     expect(again.fetched).toBe(30);
@@ -124,11 +124,59 @@ describe('removal rules', () => {
     await activities.diff(plan.runId);
     await activities.load(plan.runId);
     await ds.query(`DELETE FROM staging_record WHERE run_id = $1 AND source_id IN (SELECT source_id FROM staging_record WHERE run_id = $1 ORDER BY source_id LIMIT 5)`, [plan.runId]);
-    const reconcile = await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 });
-    expect(reconcile).toMatchObject({ next: 'none', skipped: true });
-    expect(reconcile.reason).toContain('incomplete (25 of 30');
+    // a missing record would look gone: no candidate set, the run must read its source again
+    await expect(activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 })).rejects.toMatchObject({
+      type: 'StagingLostError',
+      nonRetryable: true,
+      message: expect.stringContaining('staging holds 25 of the 30 records'),
+    });
+    const candidates: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM removal_candidate WHERE run_id = $1`, [plan.runId]);
+    expect(Number(candidates[0].n)).toBe(0);
     const notes: Array<{ notes: string[] }> = await ds.query(`SELECT notes FROM run WHERE id = $1`, [plan.runId]);
     expect(notes[0].notes.join('\n')).toContain('the read starts over');
+
+    // the redo: extract starts the whole read over, and the run ends with nothing removed
+    const redo = await activities.extract(plan.runId, kind);
+    expect(redo.fetched).toBe(30);
+    await activities.map(plan.runId, {});
+    await activities.diff(plan.runId);
+    await activities.load(plan.runId);
+    expect(await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 })).toMatchObject({ next: 'none', state: 'applied', candidates: 0 });
+    const finished = await activities.finishRun(plan.runId);
+    // the records loaded before the loss keep their one outcome
+    expect(finished.stats).toEqual({ fetched: 30, created: 0, updated: 0, unchanged: 30, removed: 0, failed: 0 });
+  });
+
+  it('what PostgreSQL crash recovery does to staging stops every later step, and finish never succeeds or moves the watermark', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}r`);
+    const taskId = await identityTask(codes);
+    const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, `import-task-${taskId}-${++sequence}`, `t-${sequence}`);
+    await activities.extract(plan.runId, plan.resources[0].kind);
+    await activities.map(plan.runId, {});
+    await activities.diff(plan.runId);
+    // load the first half, then empty the UNLOGGED tables as crash recovery does
+    await ds.query(`UPDATE staging_record SET loaded = true WHERE run_id = $1 AND source_id IN (SELECT source_id FROM staging_record WHERE run_id = $1 ORDER BY source_id LIMIT 15)`, [plan.runId]);
+    await ds.query(`DELETE FROM staging_record WHERE run_id = $1`, [plan.runId]);
+    await ds.query(`DELETE FROM staging_marker WHERE run_id = $1`, [plan.runId]);
+    const lost = { type: 'StagingLostError', nonRetryable: true };
+    await expect(activities.map(plan.runId, {})).rejects.toMatchObject(lost);
+    await expect(activities.diff(plan.runId)).rejects.toMatchObject(lost);
+    await expect(activities.load(plan.runId)).rejects.toMatchObject(lost);
+    await expect(activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 })).rejects.toMatchObject(lost);
+    await expect(activities.finishRun(plan.runId)).rejects.toMatchObject(lost);
+    const rows: Array<{ status: string; watermark: Date | null }> = await ds.query(
+      `SELECT r.status, t.watermark FROM run r JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
+      [plan.runId],
+    );
+    expect(rows[0]).toEqual({ status: 'running', watermark: null });
+
+    // a load that stopped early (half the records never loaded) does not finish either
+    await ds.query(`UPDATE run SET status = 'cancelled' WHERE id = $1`, [plan.runId]);
+    const plan2 = await activities.prepareRun({ taskId, trigger: 'manual' }, `import-task-${taskId}-${++sequence}`, `t-${sequence}`);
+    await activities.extract(plan2.runId, plan2.resources[0].kind);
+    await activities.map(plan2.runId, {});
+    await activities.diff(plan2.runId);
+    await expect(activities.finishRun(plan2.runId)).rejects.toMatchObject({ ...lost, message: expect.stringContaining('30 of the 30 staged records were never loaded') });
   });
 
   it('an owner that never completed a full read still counts as seeing what it sighted', async () => {
