@@ -1,0 +1,74 @@
+/**
+ * The first import of a 20,000-user / 2,000-group source (5 memberships per user), into target
+ * tables this task has never written: every activity completes on its first attempt, none times
+ * out. Long statements heartbeat while they run and the load refreshes the statistics of what it
+ * just wrote before it joins on it, so no step depends on statistics that do not exist yet.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { loadConfig, type AppConfig } from '@app/config';
+import { createDataSource, SecretBox } from '@app/persistence';
+import { BenchDataSet } from '../../bench/data-generator';
+import { FixtureScimServer } from '../../bench/fixture-scim-server';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
+
+const SUFFIX = randomBytes(4).toString('hex');
+const USERS = 20_000;
+const GROUPS = 2_000;
+const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
+
+let config: AppConfig;
+let ds: DataSource;
+let connection: Connection;
+let client: Client;
+let bundle: WorkflowBundleWithSourceMap;
+let worker: RunningWorker;
+let server: FixtureScimServer;
+
+beforeAll(async () => {
+  config = { ...loadConfig(), taskQueue: `import-first-${SUFFIX}` };
+  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
+  await ds.initialize();
+  connection = await Connection.connect({ address: config.temporalAddress });
+  client = new Client({ connection, namespace: config.temporalNamespace });
+  bundle = await buildWorkflowBundle();
+  worker = await startWorker(config, ds, bundle);
+  const dataSet = new BenchDataSet({ users: USERS, groups: GROUPS, membershipsPerUser: 5, seed: 11 });
+  server = await FixtureScimServer.start({ dataSet, ...AUTH });
+}, 180_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await server?.close();
+  await connection?.close();
+  await ds?.destroy();
+});
+
+it('a first import of 20,000 users and 2,000 groups runs every activity once, without a timeout', async () => {
+  const codes = await seedTargetStore(ds, `${SUFFIX}h`);
+  const connectorId = await insertConnector(ds, new SecretBox(config.secretKey), { baseUrl: server.url, ...AUTH, pageSize: 200 });
+  const taskId = await insertTask(ds, { connectorId, config: identityAndAccessConfig(codes) });
+  const workflowId = `import-task-${taskId}-first`;
+  const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: config.taskQueue, workflowId });
+  await handle.result();
+
+  const run = await runOf(ds, workflowId);
+  expect(run.status).toBe('succeeded');
+  expect(run.stats).toEqual({ fetched: USERS + GROUPS, created: USERS + GROUPS, updated: 0, unchanged: 0, removed: 0, failed: 0 });
+  const links: Array<{ n: string }> = await ds.query(
+    `SELECT count(*) AS n FROM datacard_link l JOIN datacard d ON d.id = l.datacard_id WHERE d.template_code = $1`,
+    [codes.entitlement],
+  );
+  expect(Number(links[0].n)).toBe(USERS * 5);
+
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const started = events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt);
+  const timedOut = events.filter((e) => e.activityTaskTimedOutEventAttributes);
+  const failed = events.filter((e) => e.activityTaskFailedEventAttributes);
+  expect(started.length).toBeGreaterThanOrEqual(6);
+  expect({ attempts: [...new Set(started)], timedOut: timedOut.length, failed: failed.length }).toEqual({ attempts: [1], timedOut: 0, failed: 0 });
+}, 600_000);
