@@ -37,7 +37,7 @@ it('a process whose checked-out connections are terminated keeps running and que
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   for (const pid of pids) {
-    const [{ ok }] = (await ds.query('SELECT pg_terminate_backend($1) AS ok', [pid])) as Array<{ ok: boolean }>;
+    const [{ ok }] = await ds.query<Array<{ ok: boolean }>>('SELECT pg_terminate_backend($1) AS ok', [pid]);
     expect(ok).toBe(true);
   }
   const code = await exited;

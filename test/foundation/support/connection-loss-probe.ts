@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   );
   await runner.release().catch(() => undefined);
   raw.release(new Error('connection lost'));
-  const [{ ok }] = (await ds.query('SELECT 1 AS ok')) as Array<{ ok: number }>;
+  const [{ ok }] = await ds.query<Array<{ ok: number }>>('SELECT 1 AS ok');
   process.stdout.write(`survived ${reported.length} ${ok}\n`);
   await ds.destroy();
 }
