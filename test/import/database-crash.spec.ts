@@ -78,7 +78,7 @@ function stopPostgres(): Promise<void> {
 function startWorker(): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'test/import/support/crash-worker.ts'), TASK_QUEUE, BUNDLE, '8', '60'],
+    ['--import', 'tsx', join(ROOT, 'test/import/support/crash-worker.ts'), TASK_QUEUE, BUNDLE, '10', '30'],
     { cwd: ROOT, env: { ...process.env, DATABASE_URL: `${databaseUrl}?application_name=${WORKER_APP}` }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stderr?.on('data', (d: Buffer) => (workerLog = (workerLog + d.toString()).slice(-4000)));
