@@ -86,7 +86,8 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
     );
   }, activity);
 
-  const { rows } = await db.query<{ decision: string; n: string }>(
+  const { rows } = await db.longQuery<{ decision: string; n: string }>(
+    activity,
     `SELECT decision, count(*) AS n FROM staging_record WHERE run_id = $1 GROUP BY decision`,
     [runId],
   );

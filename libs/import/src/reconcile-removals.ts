@@ -120,7 +120,8 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
 
   // a record missing from staging would look gone: staging must hold every record that was read
   // (the marker catches a crash; this catches rows lost any other way)
-  const { rows: stagedRows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1`, [runId]);
+  const activity = currentActivity();
+  const { rows: stagedRows } = await db.longQuery<{ n: string }>(activity, `SELECT count(*) AS n FROM staging_record WHERE run_id = $1`, [runId]);
   const read = extracts.reduce((sum, e) => sum + Number(e.fetched), 0);
   if (Number(stagedRows[0].n) < read) {
     await forgetStaging(db, runId);
@@ -130,7 +131,7 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
   const kinds = extracts.map((e) => e.resource);
   const active = zero();
   for (const kind of kinds) {
-    const { rows } = await db.query<{ n: string }>(ACTIVE_OWNED, [run.taskId, kind, sectionFor(run.snapshot.config, kind).templateCode]);
+    const { rows } = await db.longQuery<{ n: string }>(activity, ACTIVE_OWNED, [run.taskId, kind, sectionFor(run.snapshot.config, kind).templateCode]);
     active[kind] = Number(rows[0].n);
   }
   // an empty listing is how a broken filter, permission or server looks: it never removes
@@ -151,7 +152,7 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
       const inserted = await tx.query(INSERT_CANDIDATES, [runId, m.kind, run.taskId, m.templateCode]);
       candidates[m.kind] = inserted.rowCount ?? 0;
     }
-  }, currentActivity());
+  }, activity);
 
   const safety = run.snapshot.config.safety ?? {};
   const maxRemovalPercent = safety.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT;
