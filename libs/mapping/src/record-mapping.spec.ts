@@ -288,7 +288,8 @@ describe('compileRecordMapping', () => {
     });
   });
 
-  it('maps 100,000 records quickly', () => {
+  // speed is measured in bench/, never asserted here: this checks that a compiled mapper is reusable
+  it('maps many records with one compiled mapper', () => {
     const mapping: RecordMapping = {
       unique: { external: 'userName', local: 'login' },
       attributes: [
@@ -301,11 +302,13 @@ describe('compileRecordMapping', () => {
       ],
     };
     const mapper = compileRecordMapping(mapping, targets);
-    const records = Array.from({ length: 100_000 }, (_, i) => ({ ...user, userName: `user${i}` }));
-    const started = Date.now();
-    let ok = 0;
-    for (const record of records) if (mapper.map(record).ok) ok += 1;
-    expect(ok).toBe(records.length);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    const records = Array.from({ length: 5_000 }, (_, i) => ({ ...user, userName: `user${i}` }));
+    const logins = new Set<unknown>();
+    for (const record of records) {
+      const r = mapper.map(record);
+      expect(r.ok).toBe(true);
+      if (r.ok) logins.add(r.uniqueValue);
+    }
+    expect(logins.size).toBe(records.length);
   });
 });
