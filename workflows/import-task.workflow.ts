@@ -161,7 +161,8 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
           stats = (await steps.diff(runId)).stats;
           break;
         case 'load':
-          stats = (await longSteps.load(runId)).stats;
+          // a dry run stops before load: it records what load would do and writes nothing
+          stats = (await (plan.dryRun ? longSteps.recordDryRun(runId) : longSteps.load(runId))).stats;
           break;
         case 'reconcile': {
           // the activity proves the read complete from the stored reports and says why when it skips

@@ -254,13 +254,14 @@ export class TasksService {
     if (before.runningWorkflowIds.length) throw conflict(`a run of this task is already in progress (workflow ${before.runningWorkflowIds[0]})`);
     await this.nextWorkflowIdSecond(id);
     const mode = dto.mode ?? row.type;
-    await this.ds.query(`UPDATE import_task SET pending_trigger = $2 WHERE id = $1`, [id, JSON.stringify({ trigger: 'manual', mode, requestedAt: new Date().toISOString() })]);
+    const dryRun = dto.dryRun === true;
+    await this.ds.query(`UPDATE import_task SET pending_trigger = $2 WHERE id = $1`, [id, JSON.stringify({ trigger: 'manual', mode, ...(dryRun ? { dryRun } : {}), requestedAt: new Date().toISOString() })]);
     const started = await this.triggerAndAwaitStart(id);
     if (!started) throw conflict('the schedule did not start a run (another run is in progress)');
     await this.ds.query(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase)
-       VALUES ($1, $2, $3, $4, 'manual', 'running', 'queued') ON CONFLICT DO NOTHING`,
-      [id, started.workflowId, started.runId, mode],
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, dry_run)
+       VALUES ($1, $2, $3, $4, 'manual', 'running', 'queued', $5) ON CONFLICT DO NOTHING`,
+      [id, started.workflowId, started.runId, mode, dryRun],
     );
     const runs: RunRow[] = await this.ds.query(`SELECT * FROM run WHERE workflow_id = $1`, [started.workflowId]);
     if (!runs.length) throw conflict('a run of this task is already in progress');
