@@ -73,34 +73,29 @@ function newTaskBody(connectorId: string, codes: TargetCodes, overrides: Record<
 }
 
 /**
- * Row counts per table of everything a task, its runs and its templates own: what "nothing
- * changed" is checked against (scoped, as other test files share the database).
+ * Row counts per table of everything the tasks on a test's own templates, their runs and those
+ * templates own, with digests of the rows a write in place would change: what "nothing changed"
+ * is checked against (scoped, as other test files share the database).
  */
-async function footprint(taskId: string | null, codes: TargetCodes, extra: { runTables: boolean }) {
-  const q = async (sql: string, params: unknown[]) => Number(((await api.ds.query(sql, params)) as Array<{ n: string }>)[0].n);
+async function footprint(codes: TargetCodes, extra: { runTables: boolean }) {
+  const q = async (sql: string, params: unknown[]) => (await api.ds.query<Array<{ n: string | null }>>(sql, params))[0].n;
   const templates = [codes.account, codes.entitlement, codes.failure];
-  const runs = `SELECT id FROM run WHERE task_id = $1`;
-  const counts: Record<string, number | string | null> = {
-    datacard: await q(`SELECT count(*) AS n FROM datacard WHERE template_code = ANY($1)`, [templates]),
-    // every attribute and status of every card, so an update in place shows too
-    datacardDigest: ((await api.ds.query(
-      `SELECT md5(COALESCE(string_agg(id::text || status || attributes::text || updated_at::text || COALESCE(task_id::text, ''), '|' ORDER BY id), '')) AS n FROM datacard WHERE template_code = ANY($1)`,
-      [templates],
-    )) as Array<{ n: string }>)[0].n,
+  const tasks = `SELECT id FROM import_task WHERE config->'identity'->>'templateCode' = $1`;
+  const runs = `SELECT id FROM run WHERE task_id IN (${tasks})`;
+  const p = [codes.account];
+  const counts: Record<string, string | null> = {
+    import_task: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(id::text || config::text || COALESCE(watermark::text, '') || config_version, '|' ORDER BY id), '')) AS n FROM import_task WHERE id IN (${tasks})`, p),
+    datacard: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(id::text || status || attributes::text || updated_at::text || COALESCE(task_id::text, ''), '|' ORDER BY id), '')) AS n FROM datacard WHERE template_code = ANY($1)`, [templates]),
     datacard_link: await q(`SELECT count(*) AS n FROM datacard_link l JOIN datacard d ON d.id = l.datacard_id WHERE d.template_code = ANY($1)`, [templates]),
-    task_cache: taskId ? await q(`SELECT count(*) AS n FROM task_cache WHERE task_id = $1`, [taskId]) : 0,
-    taskCacheDigest: taskId ? ((await api.ds.query(`SELECT md5(COALESCE(string_agg(unique_value || hash || pushed_at::text, '|' ORDER BY kind, unique_value), '')) AS n FROM task_cache WHERE task_id = $1`, [taskId])) as Array<{ n: string }>)[0].n : null,
-    datacard_sighting: taskId ? await q(`SELECT count(*) AS n FROM datacard_sighting WHERE task_id = $1`, [taskId]) : 0,
-    sightingDigest: taskId ? ((await api.ds.query(`SELECT md5(COALESCE(string_agg(datacard_id::text || last_run_id::text || last_seen_at::text, '|' ORDER BY datacard_id), '')) AS n FROM datacard_sighting WHERE task_id = $1`, [taskId])) as Array<{ n: string }>)[0].n : null,
-    staging_record: taskId ? await q(`SELECT count(*) AS n FROM staging_record WHERE run_id IN (${runs})`, [taskId]) : 0,
-    removal_candidate: taskId ? await q(`SELECT count(*) AS n FROM removal_candidate WHERE run_id IN (${runs})`, [taskId]) : 0,
-    watermark: taskId ? ((await api.ds.query(`SELECT watermark::text AS n FROM import_task WHERE id = $1`, [taskId])) as Array<{ n: string | null }>)[0].n : null,
-    import_task: await q(`SELECT count(*) AS n FROM import_task`, []),
+    task_cache: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(unique_value || hash || pushed_at::text, '|' ORDER BY task_id, kind, unique_value), '')) AS n FROM task_cache WHERE task_id IN (${tasks})`, p),
+    datacard_sighting: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(datacard_id::text || last_run_id::text || last_seen_at::text, '|' ORDER BY datacard_id, task_id), '')) AS n FROM datacard_sighting WHERE task_id IN (${tasks})`, p),
+    staging_record: await q(`SELECT count(*) AS n FROM staging_record WHERE run_id IN (${runs})`, p),
+    removal_candidate: await q(`SELECT count(*) AS n FROM removal_candidate WHERE run_id IN (${runs})`, p),
   };
   if (extra.runTables) {
-    counts.run = taskId ? await q(`SELECT count(*) AS n FROM run WHERE task_id = $1`, [taskId]) : await q(`SELECT count(*) AS n FROM run`, []);
-    counts.run_record = taskId ? await q(`SELECT count(*) AS n FROM run_record WHERE run_id IN (${runs})`, [taskId]) : await q(`SELECT count(*) AS n FROM run_record`, []);
-    counts.run_extract = taskId ? await q(`SELECT count(*) AS n FROM run_extract WHERE run_id IN (${runs})`, [taskId]) : await q(`SELECT count(*) AS n FROM run_extract`, []);
+    counts.run = await q(`SELECT count(*) AS n FROM run WHERE id IN (${runs})`, p);
+    counts.run_record = await q(`SELECT count(*) AS n FROM run_record WHERE run_id IN (${runs})`, p);
+    counts.run_extract = await q(`SELECT count(*) AS n FROM run_extract WHERE run_id IN (${runs})`, p);
   }
   return counts;
 }
@@ -126,9 +121,9 @@ describe('preview of a task before it is saved', () => {
 
   it('shows mapped cards with their sources, a per-record error for a record without its unique id, in the words a run records, and writes nothing', async () => {
     const body = newTaskBody(connectorId, codes, { identity: { ...newTaskBody(connectorId, codes).identity, unique: { external: 'externalId', local: 'scimId' } } });
-    const before = await footprint(null, codes, { runTables: false });
+    const before = await footprint(codes, { runTables: true });
     const result = await preview('/api/v1/tasks/preview', body, '?limit=100');
-    expect(await footprint(null, codes, { runTables: false })).toEqual(before);
+    expect(await footprint(codes, { runTables: true })).toEqual(before);
     expect(result.taskId).toBeNull();
 
     const users = result.resources.find((r) => r.kind === 'identity');
@@ -220,9 +215,9 @@ describe('preview of a saved task with a changed mapping', () => {
     const changedUser = scim.admin.listUserIds()[4];
     await scim.admin.updateUser(changedUser, { name: { givenName: 'Renamed', familyName: 'Person' } });
     const attributes = task.identity.attributes.map((a) => (a.local === 'login' ? { ...a, transforms: [{ op: 'upper' }] } : a));
-    const before = await footprint(taskId, codes, { runTables: true });
+    const before = await footprint(codes, { runTables: true });
     const changed = await preview(`/api/v1/tasks/${taskId}/preview`, { identity: { ...task.identity, attributes } });
-    expect(await footprint(taskId, codes, { runTables: true })).toEqual(before);
+    expect(await footprint(codes, { runTables: true })).toEqual(before);
 
     const users = changed.resources.find((r) => r.kind === 'identity');
     expect(users?.counts).toEqual({ create: 0, update: 20, unchanged: 0, failed: 0 });
@@ -256,12 +251,12 @@ describe('dry run of a full task', () => {
     const changedUser = scim.admin.listUserIds()[10];
     await scim.admin.updateUser(changedUser, { userName: 'renamed.user' });
 
-    const before = await footprint(taskId, codes, { runTables: false });
+    const before = await footprint(codes, { runTables: false });
     const started = await rest.post(`/api/v1/tasks/${taskId}/runs`, { dryRun: true });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ dryRun: true });
     const dry = await rest.waitRun(started.body.id as string);
-    expect(await footprint(taskId, codes, { runTables: false })).toEqual(before);
+    expect(await footprint(codes, { runTables: false })).toEqual(before);
 
     expect(dry).toMatchObject({
       status: 'succeeded',

@@ -28,24 +28,24 @@ export class ScheduleAdviceService {
     if (tasks.length === 0) return out;
     const ids = tasks.map((t) => t.id).filter((id) => /^[0-9a-f-]{36}$/i.test(id));
     const [all, sizes, durations] = await Promise.all([
-      this.ds.query(`SELECT id, name, schedule, enabled FROM import_task`) as Promise<Array<{ id: string; name: string; schedule: ScheduleDefinition; enabled: boolean }>>,
+      this.ds.query<Array<{ id: string; name: string; schedule: ScheduleDefinition; enabled: boolean }>>(`SELECT id, name, schedule, enabled FROM import_task`),
       // the latest run that read everything and proved it complete measured the source
-      this.ds.query(
+      this.ds.query<Array<{ task_id: string; id: string; extract_reports: Array<{ resource?: string; distinctIds?: number }> }>>(
         `SELECT DISTINCT ON (task_id) task_id, id, extract_reports FROM run
           WHERE task_id = ANY($1::uuid[]) AND status = 'succeeded' AND jsonb_array_length(extract_reports) > 0
             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(extract_reports) e
                              WHERE (e->>'complete') IS DISTINCT FROM 'true' OR (e->>'fullRead') = 'false')
           ORDER BY task_id, started_at DESC`,
         [ids],
-      ) as Promise<Array<{ task_id: string; id: string; extract_reports: Array<{ resource?: string; distinctIds?: number }> }>>,
+      ),
       // a dry run skips load: its duration says nothing about a real run's
-      this.ds.query(
+      this.ds.query<Array<{ task_id: string; ms: string }>>(
         `SELECT task_id, extract(epoch FROM finished_at - started_at) * 1000 AS ms FROM (
            SELECT task_id, started_at, finished_at, row_number() OVER (PARTITION BY task_id ORDER BY started_at DESC) AS rn
              FROM run WHERE task_id = ANY($1::uuid[]) AND status = 'succeeded' AND NOT dry_run AND finished_at IS NOT NULL) r
           WHERE rn <= $2`,
         [ids, RECENT_RUNS],
-      ) as Promise<Array<{ task_id: string; ms: string }>>,
+      ),
     ]);
     const now = new Date();
     const others = all.map((t) => ({ id: t.id, name: t.name, schedule: t.schedule, enabled: t.enabled }));
