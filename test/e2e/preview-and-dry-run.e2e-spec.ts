@@ -294,3 +294,24 @@ describe('dry run of a full task', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents both preview endpoints with their response schema, and dryRun on run-now', async () => {
+    const doc = (await api.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>; parameters?: Array<{ name: string }> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    for (const path of ['/api/v1/tasks/preview', '/api/v1/tasks/{id}/preview']) {
+      const post = doc.paths[path]?.post;
+      expect(post?.responses['200'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/TaskPreviewView');
+      expect(post?.parameters?.map((p) => p.name)).toContain('limit');
+    }
+    expect(Object.keys(doc.components.schemas.TaskPreviewView.properties ?? {})).toEqual(
+      expect.arrayContaining(['resources', 'extrapolatedRunSize', 'removals', 'notes', 'scheduleAdvice']),
+    );
+    expect(Object.keys(doc.components.schemas.PreviewRecordView.properties ?? {})).toEqual(
+      expect.arrayContaining(['unique', 'card', 'sources', 'action', 'changes', 'errors']),
+    );
+    expect(Object.keys(doc.components.schemas.RunNowDto.properties ?? {})).toEqual(expect.arrayContaining(['mode', 'dryRun']));
+  });
+});
