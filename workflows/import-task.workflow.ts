@@ -1,5 +1,6 @@
 /**
- * One import run: prepareRun → extract (per resource) → map → diff → load → reconcileRemovals
+ * One import run: prepareRun → extract (per resource) → map → diff → load (a dry run:
+ * recordDryRun, which records what load would do) → reconcileRemovals
  * (full runs; then applyRemovals, or a wait for approveRemovals / rejectRemovals when the set is
  * above the safety threshold) → finishRun; any failure → recordFailure, and the workflow fails
  * with an ApplicationFailure. Deterministic code only: @temporalio/workflow and `import type`.

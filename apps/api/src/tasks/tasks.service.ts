@@ -137,8 +137,9 @@ export class TasksService {
     const def = this.definitionFromCreate(dto);
     await this.validate(def);
     let createdId: string | undefined;
+    let row: TaskRow;
     try {
-      const row = await this.ds.transaction(async (em) => {
+      row = await this.ds.transaction(async (em) => {
         const rows: TaskRow[] = await em.query(
           `INSERT INTO import_task (name, connector_id, usage, type, mappings_type, schedule, enabled, config)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
@@ -152,13 +153,14 @@ export class TasksService {
         createdId = rows[0].id;
         return rows[0];
       });
-      return await this.advised(this.view(row));
     } catch (err) {
       // the schedule exists but the row did not commit: remove the schedule again
       if (createdId && !(err instanceof ProblemException)) await this.schedules.delete(createdId).catch(() => undefined);
       if (isUniqueViolation(err)) throw conflict(`a task named "${def.name}" already exists`, [{ field: 'name', message: 'already exists' }]);
       throw err;
     }
+    // outside the try: the task is committed, whatever happens to its advice
+    return this.advised(this.view(row));
   }
 
   async list() {
