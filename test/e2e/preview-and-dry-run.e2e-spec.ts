@@ -163,6 +163,32 @@ describe('preview of a task before it is saved', () => {
     expect((await rest.records(run.id, 'failed')).map((r) => [r.sourceId, r.message])).toEqual([[noExternalId, failed[0].errors[0]]]);
   });
 
+  it('reports a value that cannot be converted to its attribute type on the record alone', async () => {
+    const template = uniq('pv-num');
+    await api.http().post('/api/v1/templates').set(rest.auth())
+      .send({ code: template, name: template, attributes: [{ code: 'scimId', name: 'scimId', type: 'string' }, { code: 'employeeNo', name: 'employeeNo', type: 'number' }, { code: 'login', name: 'login', type: 'number' }] })
+      .expect(201);
+    await api.http().post('/api/v1/folders').set(rest.auth()).send({ code: template, name: template, templateCode: template }).expect(201);
+    const identity = {
+      templateCode: template,
+      folderCode: template,
+      unique: { external: 'id', local: 'scimId' },
+      attributes: [
+        { external: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber', local: 'employeeNo' },
+        { external: 'userName', local: 'login' },
+      ],
+    };
+    const result = await preview('/api/v1/tasks/preview', newTaskBody(connectorId, codes, { mappingsType: 'identityOnly', identity, access: null }), '?limit=3');
+    const [users] = result.resources;
+    expect(users.counts).toEqual({ create: 0, update: 0, unchanged: 0, failed: 3 });
+    for (const r of users.records) {
+      const source = scim.admin.getUser(r.sourceId ?? '') as { userName: string };
+      expect(r).toMatchObject({ action: null, card: null, errors: [`attribute "login": cannot convert ${JSON.stringify(source.userName)} from "userName" to number`] });
+      // the employee number itself converts: the record fails on its login only
+      expect(r.sources.employeeNo).toMatchObject({ from: 'external', sourceValue: expect.stringMatching(/^\d+$/) });
+    }
+  });
+
   it('reads at most `limit` records and extrapolates the run from the totals', async () => {
     const result = await preview('/api/v1/tasks/preview', newTaskBody(connectorId, codes), '?limit=5');
     const users = result.resources.find((r) => r.kind === 'identity');
