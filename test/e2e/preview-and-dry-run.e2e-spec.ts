@@ -313,6 +313,17 @@ describe('dry run of a full task', () => {
       const ids = async (runId: string) => sorted((await rest.records(runId, outcome)).map((r) => `${r.kind}:${r.sourceId}:${r.datacardId}`));
       expect(await ids(real.id)).toEqual(await ids(dry.id));
     }
+
+    // schedule advice from the size this read measured (paused, so no scheduled run starts)
+    await rest.patchTask(taskId, { schedule: { everyMinutes: 10 }, enabled: false });
+    const advised = (await api.http().get(`/api/v1/tasks/${taskId}`).set(rest.auth())).body as { scheduleAdvice: Array<{ level: string; message: string }> };
+    expect(advised.scheduleAdvice).toEqual([
+      { level: 'info', message: 'the schedule is paused; the advice below applies once it is resumed' },
+      {
+        level: 'warning',
+        message: `a full read of 37 users and 5 groups (measured by run ${real.id}) is scheduled every 10 minutes; at this size the reference is every 30 minutes: schedule it less often, or make it incremental`,
+      },
+    ]);
   });
 
   it('refuses a dryRun that is not a boolean', async () => {
