@@ -306,6 +306,14 @@ describe('dry run of a full task', () => {
     const view = (await api.http().get(`/api/v1/tasks/${taskId}`).set(rest.auth())).body as { lastRun: { dryRun: boolean } };
     expect(view.lastRun.dryRun).toBe(true);
 
+    // above the safety threshold a dry run says that a real run would wait for approval
+    await rest.patchTask(taskId, { safety: { maxRemovalPercent: 20, maxRemovals: 2 } });
+    const strict = await rest.waitRun((await rest.runNow(taskId, undefined, true)).id);
+    expect(strict).toMatchObject({ status: 'succeeded', dryRun: true, stats: { removed: 3 }, removal: { state: 'dryRun', total: 3, threshold: { maxRemovals: 2, exceeded: true } } });
+    expect(strict.removal?.reason).toMatch(/^dry run: 3 removals is more than safety.maxRemovals 2; a real run would wait for approval/);
+    for (const r of await rest.records(strict.id, 'removed')) expect(r.message).toBe('above the safety threshold: a real run would wait for approval before removing it');
+    await rest.patchTask(taskId, { safety: { maxRemovalPercent: 20 } });
+
     // and a real run then does exactly what the dry run said
     const real = await rest.runToEnd(taskId);
     expect(real).toMatchObject({ status: 'succeeded', dryRun: false, stats: dry.stats, removal: { state: 'applied', total: 3 } });
