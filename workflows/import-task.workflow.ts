@@ -1,5 +1,6 @@
 /**
- * One import run: prepareRun → extract (per resource) → map → diff → load → reconcileRemovals
+ * One import run: prepareRun → extract (per resource) → map → diff → load (a dry run:
+ * recordDryRun, which records what load would do) → reconcileRemovals
  * (full runs; then applyRemovals, or a wait for approveRemovals / rejectRemovals when the set is
  * above the safety threshold) → finishRun; any failure → recordFailure, and the workflow fails
  * with an ApplicationFailure. Deterministic code only: @temporalio/workflow and `import type`.
@@ -176,7 +177,8 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
             stats = (await longSteps.diff(runId)).stats;
             break;
           case 'load':
-            stats = (await longSteps.load(runId)).stats;
+            // a dry run stops before load: it records what load would do and writes nothing
+            stats = (await (plan.dryRun ? longSteps.recordDryRun(runId) : longSteps.load(runId))).stats;
             break;
           case 'reconcile': {
             // the activity proves the read complete from the stored reports and says why when it skips

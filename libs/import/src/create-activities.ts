@@ -25,6 +25,7 @@ import type {
 import { cancelRun } from './cancel-run';
 import { Db } from './db';
 import { diffRun } from './diff';
+import { recordDryRunOutcomes } from './dry-run';
 import { extract } from './extract';
 import { finishRun } from './finish-run';
 import { loadRun } from './load';
@@ -137,6 +138,11 @@ export function createActivities(deps: ImportDeps) {
       return guarded('load', () =>
         loadRun({ db: sql(), runs: runs(), templates: templates(), batchSize: tuning.loadBatchSize, batchPauseMs: tuning.loadBatchPauseMs }, runId),
       );
+    },
+
+    /** The load step of a dry run: records what load would do, writes nothing to the target. */
+    async recordDryRun(runId: string): Promise<LoadResult> {
+      return guarded('recordDryRun', () => recordDryRunOutcomes({ db: sql(), runs: runs() }, runId));
     },
 
     /** Full runs: proves the read complete, computes the removal candidates and checks the safety threshold. */

@@ -208,7 +208,7 @@ function mapOnTheWayIn(mapper: Mapper, records: StagedRecordInput[]): void {
  * `members` attribute may simply be one whose server omits members in lists: its members are
  * read with GET /Groups/{id}.
  */
-async function toStaged(
+export async function toStaged(
   client: ScimClient,
   resource: ResourceKind,
   resources: ScimResource[],

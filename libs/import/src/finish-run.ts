@@ -7,7 +7,8 @@ import { assertStagingIntact, forgetStaging } from './staging-guard';
 /**
  * Closes a successful run: authoritative counts from the per-record outcomes, status
  * succeeded, the task's watermark moved to the run's start (only ever forward), staging and
- * removal candidates dropped. A resumed run closes its showing row; its work data is the root's.
+ * removal candidates dropped (a dry run leaves the watermark alone). A resumed run closes its
+ * showing row; its work data is the root's.
  *
  * It first proves that everything the run read is in the target: staging still holds every
  * record the extracts counted, and each of them was loaded or failed on its own. Otherwise the
@@ -18,10 +19,11 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'finish');
   const stats = await runs.recomputeStats(runId);
+  if (run.dryRun) await runs.addNote(runId, 'dry run: the counts and outcomes say what a run would do; nothing in the target was changed');
   try {
     await db.transaction(async (tx) => {
       // in the transaction that declares success: a crash before its commit aborts the commit too
-      await assertEverythingLanded(tx, runId);
+      await assertEverythingLanded(tx, runId, run.dryRun);
       // an incremental run has no reconcile step; it still says why it removed nothing
       await tx.query(
         `UPDATE run SET status = 'succeeded', phase = 'done', finished_at = now(), error = NULL,
@@ -32,11 +34,14 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
         [run.rowId, run.mode],
       );
       // records changed after the start may have been missed by this read: the next one starts there
-      // (a resumed run read at its first execution's start, so that is the instant that counts)
-      await tx.query(
-        `UPDATE import_task SET watermark = $2 WHERE id = $1 AND (watermark IS NULL OR watermark < $2)`,
-        [run.taskId, run.startedAt],
-      );
+      // (a resumed run read at its first execution's start, so that is the instant that counts);
+      // a dry run loaded nothing: the next real run must still read what changed since the last real one
+      if (!run.dryRun) {
+        await tx.query(
+          `UPDATE import_task SET watermark = $2 WHERE id = $1 AND (watermark IS NULL OR watermark < $2)`,
+          [run.taskId, run.startedAt],
+        );
+      }
     });
   } catch (err) {
     if (err instanceof StagingLostError) await forgetStaging(db, runId);
@@ -48,8 +53,11 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
   return { status: 'succeeded', stats };
 }
 
-/** Throws StagingLostError unless every record read is staged and was loaded or failed alone. */
-async function assertEverythingLanded(tx: Sql, runId: string): Promise<void> {
+/**
+ * Throws StagingLostError unless every record read is staged and was loaded or failed alone
+ * (a dry run loads nothing: for it, everything read must still be staged).
+ */
+async function assertEverythingLanded(tx: Sql, runId: string, dryRun: boolean): Promise<void> {
   await assertStagingIntact(tx, runId, 'finish');
   const { rows } = await tx.query<{ read: number; staged: number; unloaded: number }>(
     `SELECT (SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1) AS read,
@@ -59,7 +67,7 @@ async function assertEverythingLanded(tx: Sql, runId: string): Promise<void> {
     [runId],
   );
   const { read, staged, unloaded } = rows[0];
-  if (staged < read || unloaded > 0) {
+  if (staged < read || (!dryRun && unloaded > 0)) {
     throw new StagingLostError(
       `finish: ${staged < read ? `staging holds ${staged} of the ${read} records this run read` : `${unloaded} of the ${staged} staged records were never loaded`}; the run reads its source again`,
     );

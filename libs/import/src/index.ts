@@ -7,3 +7,18 @@ export { FILTER_FALLBACK_NOTE } from './extract';
 export { failureText } from './record-failure';
 export { secretRedactor, type ScimClientFactory } from './scim-connection';
 export type { TaskConfig, MappingSectionConfig, RunConfigSnapshot, MappingsType } from './task-config';
+export {
+  previewTask,
+  PreviewSourceError,
+  DEFAULT_PREVIEW_LIMIT,
+  MAX_PREVIEW_LIMIT,
+  type AttributeSource,
+  type PreviewAction,
+  type PreviewChange,
+  type PreviewCounts,
+  type PreviewRecord,
+  type PreviewRequest,
+  type PreviewResource,
+  type PreviewResult,
+} from './preview-task';
+export { listingRejectionMessage, duplicateUniqueMessage } from './record-messages';

@@ -1,6 +1,7 @@
 import type { LoadResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
 import type { Db, Sql } from './db';
+import { ImportConfigError } from './errors';
 import type { RunRepository } from './run-repository';
 import { assertStagingIntact } from './staging-guard';
 import { KIND_LOAD_ORDER, reactivationOf, sectionFor, type MappingSectionConfig } from './task-config';
@@ -70,6 +71,7 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   const { db, runs } = deps;
   const activity = currentActivity();
   const run = await runs.get(runId);
+  if (run.dryRun) throw new ImportConfigError(`run ${runId} is a dry run: it must not load`);
   await runs.enterPhase(runId, 'load');
   await assertStagingIntact(db, runId, 'load');
   // one index probe per kind (a DISTINCT over the run's staging reads every staged document)

@@ -23,7 +23,7 @@ export type Mapper = (record: Record<string, unknown>, members: string[] | null)
   | { ok: false; reason: string };
 
 /** Compiles the mapping of each resource kind once per activity. */
-export async function compileMappers(templates: TemplateRepository, snapshot: RunConfigSnapshot, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
+export async function compileMappers(templates: TemplateRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
   const mappers = new Map<string, Mapper>();
   for (const kind of kinds) {
     const section = sectionFor(snapshot.config, kind);

@@ -20,7 +20,7 @@ interface TaskRow {
   config: TaskConfig;
   config_version: number;
   watermark: Date | null;
-  pending_trigger: { trigger: 'manual' | 'retry'; mode?: RunMode; retryOf?: string; requestedAt: string } | null;
+  pending_trigger: { trigger: 'manual' | 'retry'; mode?: RunMode; retryOf?: string; dryRun?: boolean; requestedAt: string } | null;
   connector_id: string;
 }
 
@@ -87,8 +87,8 @@ export async function prepareRun(
     const connector = connectors[0];
     if (!connector) throw new ImportConfigError(`connector ${task.connector_id} of task ${task.name} does not exist`);
 
-    const existing = await tx.query<{ id: string; trigger: RunTrigger; mode: RunMode; retry_of: string | null; config_snapshot: unknown }>(
-      `SELECT id, trigger, mode, retry_of, config_snapshot FROM run WHERE workflow_id = $1`,
+    const existing = await tx.query<{ id: string; trigger: RunTrigger; mode: RunMode; retry_of: string | null; dry_run: boolean; config_snapshot: unknown }>(
+      `SELECT id, trigger, mode, retry_of, dry_run, config_snapshot FROM run WHERE workflow_id = $1`,
       [execution.workflowId],
     );
     const prior = existing.rows[0];
@@ -104,13 +104,14 @@ export async function prepareRun(
         [showing ?? prior.id, execution.temporalRunId],
       );
       const snapshot = prior.config_snapshot as RunConfigSnapshot;
-      return plan(prior.id, task.id, prior.mode, resourcesFor(snapshot.mappingsType, snapshot.config));
+      return plan(prior.id, task.id, prior.mode, resourcesFor(snapshot.mappingsType, snapshot.config), prior.dry_run);
     }
 
     // Scheduled starts carry no trigger; a run-now request left by the API says what it was.
     let trigger: RunTrigger = input.trigger ?? 'schedule';
     let requestedMode = input.mode;
     let retryOf = input.retryOf ?? prior?.retry_of ?? null;
+    let dryRun = input.dryRun ?? prior?.dry_run ?? false;
     const pending = task.pending_trigger;
     if (pending) {
       await tx.query(`UPDATE import_task SET pending_trigger = NULL WHERE id = $1`, [task.id]);
@@ -119,6 +120,7 @@ export async function prepareRun(
         trigger = pending.trigger;
         requestedMode = pending.mode ?? requestedMode;
         retryOf = pending.retryOf ?? retryOf;
+        dryRun = pending.dryRun ?? dryRun;
       }
     }
     if (!input.trigger && prior) trigger = prior.trigger;
@@ -149,16 +151,16 @@ export async function prepareRun(
     const resumed = showing !== undefined && showing !== prior?.id;
     // a resumed run's old row keeps its failed status: the resuming row is the one that runs
     const { rows } = await tx.query<{ id: string }>(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot)
-       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7)
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot, dry_run)
+       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7, $9)
        ON CONFLICT (workflow_id) DO UPDATE SET
          temporal_run_id = CASE WHEN $8 THEN run.temporal_run_id ELSE EXCLUDED.temporal_run_id END, mode = EXCLUDED.mode, trigger = EXCLUDED.trigger,
          status = CASE WHEN $8 THEN run.status ELSE 'running' END, phase = CASE WHEN $8 THEN run.phase ELSE 'prepare' END,
          retry_of = COALESCE(run.retry_of, EXCLUDED.retry_of),
-         config_snapshot = EXCLUDED.config_snapshot, started_at = now(),
+         config_snapshot = EXCLUDED.config_snapshot, started_at = now(), dry_run = EXCLUDED.dry_run,
          finished_at = CASE WHEN $8 THEN run.finished_at END, error = CASE WHEN $8 THEN run.error END
        RETURNING id`,
-      [task.id, execution.workflowId, execution.temporalRunId, mode, trigger, retryOf, JSON.stringify(snapshot), resumed],
+      [task.id, execution.workflowId, execution.temporalRunId, mode, trigger, retryOf, JSON.stringify(snapshot), resumed, dryRun],
     );
     if (resumed) {
       await tx.query(
@@ -166,12 +168,12 @@ export async function prepareRun(
         [showing, execution.temporalRunId, mode, JSON.stringify(snapshot)],
       );
     }
-    return plan(rows[0].id, task.id, mode, resources);
+    return plan(rows[0].id, task.id, mode, resources, dryRun);
   });
 }
 
-function plan(runId: string, taskId: string, mode: RunMode, resources: ReturnType<typeof resourcesFor>): RunPlan {
-  return { runId, taskId, mode, resources: resources.map((r) => ({ kind: r.kind, path: r.path })), reconcile: mode === 'full' };
+function plan(runId: string, taskId: string, mode: RunMode, resources: ReturnType<typeof resourcesFor>, dryRun: boolean): RunPlan {
+  return { runId, taskId, mode, resources: resources.map((r) => ({ kind: r.kind, path: r.path })), reconcile: mode === 'full', ...(dryRun ? { dryRun } : {}) };
 }
 
 /**

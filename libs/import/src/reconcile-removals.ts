@@ -181,6 +181,7 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
   } else {
     state.decision = 'withinThreshold';
   }
+  if (run.dryRun) return recordWouldBeRemovals(deps, run, state, exceeded);
   await runs.setRemoval(runId, state);
   if (exceeded && total > 0) {
     const rowId = await runs.rowOf(runId);
@@ -191,6 +192,42 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
     await runs.enterPhase(runId, 'removalApproval');
   }
   return result(state, total === 0 ? 'none' : exceeded ? 'awaitDecision' : 'apply', await runs.stats(runId));
+}
+
+/**
+ * A dry run stops at the computed set: each candidate becomes a `removed` outcome of the run (what
+ * a real run would remove, or ask approval for), the state says `dryRun`, and nothing is marked.
+ * Repeatable: a retry replaces the outcomes it recorded before.
+ */
+async function recordWouldBeRemovals(deps: RemovalDeps, run: RunRow, computed: RunRemovalState, exceeded: boolean): Promise<ReconcileResult> {
+  const { db, runs } = deps;
+  const total = computed.total ?? 0;
+  const wouldWait = exceeded && total > 0;
+  const message = wouldWait ? 'above the safety threshold: a real run would wait for approval before removing it' : null;
+  await db.transaction(async (tx) => {
+    await tx.query(`DELETE FROM run_record WHERE run_id = $1 AND outcome = 'removed'`, [run.rowId]);
+    await tx.query(
+      `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
+       SELECT $2, c.kind, s.source_id, d.unique_value, d.id, 'removed', $4
+         FROM removal_candidate c JOIN datacard d ON d.id = c.datacard_id
+         LEFT JOIN datacard_sighting s ON s.datacard_id = d.id AND s.task_id = $3
+        WHERE c.run_id = $1 ORDER BY c.kind, d.id`,
+      [run.id, run.rowId, run.taskId, message],
+    );
+    // the set lives on as outcomes; a dry run has nothing to approve
+    await tx.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [run.id]);
+  });
+  const reason = total === 0
+    ? 'dry run: nothing would be removed'
+    : wouldWait
+      ? `dry run: ${computed.reason?.replace(/: waiting for approval$/, '') ?? 'above the safety threshold'}; a real run would wait for approval. Nothing was removed`
+      : `dry run: ${total} records would be removed (within the safety threshold). Nothing was removed`;
+  const state: RunRemovalState = { ...computed, state: 'dryRun', reason, removed: 0 };
+  delete state.decision;
+  delete state.decisionDeadline;
+  await runs.setRemoval(run.id, state);
+  await runs.setStats(run.id, { removed: total });
+  return result(state, 'none', await runs.stats(run.id));
 }
 
 /** A stored state counts only if its candidate set is still there (finishRun drops it). */

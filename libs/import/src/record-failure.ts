@@ -42,8 +42,8 @@ export async function recordFailure(
     }
     // a resumed run fails on its own row (the activities still carry the root's id)
     const rowId = await new RunRepository(tx).rowOf(runId);
-    const { rows } = await tx.query<{ task_id: string; snapshot: { config?: TaskConfig } | null; config: TaskConfig | null }>(
-      `SELECT r.task_id, r.config_snapshot AS snapshot, t.config FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
+    const { rows } = await tx.query<{ task_id: string; snapshot: { config?: TaskConfig } | null; config: TaskConfig | null; dry_run: boolean }>(
+      `SELECT r.task_id, r.config_snapshot AS snapshot, t.config, r.dry_run FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
       [runId],
     );
     const failure = rows[0]?.snapshot?.config?.failure ?? rows[0]?.config?.failure ?? null;
@@ -52,7 +52,8 @@ export async function recordFailure(
     const usable = failure
       ? (await tx.query(`SELECT 1 FROM folder WHERE code = $1 AND template_code = $2`, [failure.folderCode, failure.templateCode])).rowCount === 1
       : false;
-    if (failure && usable) {
+    // a dry run promises to write nothing to the target: its failure shows on the run only
+    if (failure && usable && rows[0].dry_run !== true) {
       const text = failureText(safe, rowId, new Date());
       const card = await tx.query<{ id: string }>(
         `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)

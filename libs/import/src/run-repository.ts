@@ -22,6 +22,8 @@ export interface RunRow {
   /** when the run (its first execution) started: its read began then */
   startedAt: Date;
   snapshot: RunConfigSnapshot;
+  /** a dry run records what it would do and writes nothing to the target */
+  dryRun: boolean;
 }
 
 export const EMPTY_STATS: RunStatsView = { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0 };
@@ -60,9 +62,9 @@ export class RunRepository {
     const rowId = await this.rowOf(runId);
     const { rows } = await this.db.query<{
       id: string; task_id: string; workflow_id: string; mode: RunRow['mode']; status: RunRow['status'];
-      started_at: Date; config_snapshot: RunConfigSnapshot | null;
+      started_at: Date; config_snapshot: RunConfigSnapshot | null; dry_run: boolean;
     }>(
-      `SELECT r.id, r.task_id, r.workflow_id, r.mode, s.status, r.started_at, r.config_snapshot
+      `SELECT r.id, r.task_id, r.workflow_id, r.mode, s.status, r.started_at, r.config_snapshot, r.dry_run
          FROM run r JOIN run s ON s.id = $2 WHERE r.id = $1`,
       [runId, rowId],
     );
@@ -70,7 +72,7 @@ export class RunRepository {
     if (!row || !row.config_snapshot) throw new ImportConfigError(`run ${runId} does not exist or was not prepared`);
     return {
       id: row.id, rowId, taskId: row.task_id, workflowId: row.workflow_id, mode: row.mode, status: row.status,
-      startedAt: row.started_at, snapshot: row.config_snapshot,
+      startedAt: row.started_at, snapshot: row.config_snapshot, dryRun: row.dry_run === true,
     };
   }
 

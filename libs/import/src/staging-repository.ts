@@ -1,6 +1,7 @@
 import type { ResourceKind } from '@app/temporal';
 import type { Db, Sql } from './db';
 import { decisionSql } from './decision';
+import { listingRejectionMessage } from './record-messages';
 import type { RunRepository } from './run-repository';
 
 /**
@@ -99,9 +100,8 @@ export class StagingRepository {
         // records without a usable id cannot be staged; they fail on their own, visible in the run's outcomes
         await tx.query(
           `INSERT INTO run_record (run_id, kind, outcome, message)
-           SELECT $1, $2, 'failed', 'rejected by the listing: ' || u.reason || ' ' || u.excerpt
-             FROM jsonb_to_recordset($3::jsonb) AS u(reason text, excerpt text)`,
-          [rowId, resource, JSON.stringify(rejected)],
+           SELECT $1, $2, 'failed', u.message FROM jsonb_to_recordset($3::jsonb) AS u(message text)`,
+          [rowId, resource, JSON.stringify(rejected.map((r) => ({ message: listingRejectionMessage(r.reason, r.excerpt) })))],
         );
         await this.runs.addStats(runId, { failed: rejected.length }, tx);
       }

@@ -1,7 +1,10 @@
 /**
- * SCIM attribute path expressions (RFC 7644 §3.10 / §3.4.2.2 value paths) as used in mappings:
- * `userName`, `name.givenName`, `emails[type eq "work"].value`,
- * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`.
+ * The one SCIM expression parser: attribute path expressions (RFC 7644 §3.10 / §3.4.2.2 value
+ * paths) as used in mappings — `userName`, `name.givenName`, `emails[type eq "work"].value`,
+ * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value` — and whole filters
+ * (RFC 7644 §3.4.2.2) as tasks send them to a source. The value filter inside brackets is the
+ * same grammar as a filter, without schema URNs and nested brackets; see filter-match.ts for
+ * what a filter means.
  */
 
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
@@ -13,9 +16,17 @@ export interface NameStep {
   key: string;
 }
 
+/**
+ * A filter. Attribute paths are relative to the element the filter tests (the record, or one
+ * value of a multi-valued attribute); `schema` is set for fully qualified (URN) paths. Only a
+ * top-level filter has segments with their own value filter (`emails[type eq "work"].value`).
+ * `valuePath` (`emails[type eq "work"]`) holds when some value of the attribute passes the
+ * filter of its last segment.
+ */
 export type FilterNode =
-  | { kind: 'compare'; path: NameStep[]; op: CompareOp; value: Literal }
-  | { kind: 'present'; path: NameStep[] }
+  | { kind: 'compare'; schema?: string; path: PathSegment[]; op: CompareOp; value: Literal }
+  | { kind: 'present'; schema?: string; path: PathSegment[] }
+  | { kind: 'valuePath'; schema?: string; path: PathSegment[] }
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { kind: 'not'; operand: FilterNode };
 
@@ -57,6 +68,12 @@ export function parseAttributePath(expr: string): ParsedPath {
   return new PathParser(expr).parse();
 }
 
+/** Parses a whole SCIM filter (`userName eq "x" and emails[type eq "work"]`); throws MappingExpressionError (with position). */
+export function parseFilter(filter: string): FilterNode {
+  if (typeof filter !== 'string') throw new MappingExpressionError('Filter must be a string', 0, String(filter));
+  return new PathParser(filter).parseWholeFilter();
+}
+
 /** Checks an attribute expression without throwing. */
 export function validateAttributePath(expr: string): { ok: true } | { ok: false; message: string } {
   try {
@@ -84,7 +101,7 @@ class PathParser {
       if (this.peek() === '[') {
         const open = this.pos;
         this.pos += 1;
-        segment.filter = this.parseOr();
+        segment.filter = this.parseOr(false);
         this.skipSpace();
         if (this.peek() !== ']') this.fail(`Expected "]" to close the value filter opened at position ${open}`);
         this.pos += 1;
@@ -96,6 +113,16 @@ class PathParser {
     this.skipSpace();
     if (this.pos < this.src.length) this.fail(`Unexpected character "${this.src[this.pos]}"`);
     return { expression: this.src, ...(schema ? { schema } : {}), segments };
+  }
+
+  /** A filter from start to end; text after a complete expression is an error. */
+  parseWholeFilter(): FilterNode {
+    this.skipSpace();
+    if (this.pos >= this.src.length) this.fail('Empty filter');
+    const node = this.parseOr(true);
+    this.skipSpace();
+    if (this.pos < this.src.length) this.fail(`Unexpected text after a complete expression: "${this.src.slice(this.pos, this.pos + 30)}"`);
+    return node;
   }
 
   /**
@@ -123,58 +150,88 @@ class PathParser {
     return { name, key: name.toLowerCase() };
   }
 
-  private parseOr(): FilterNode {
-    let left = this.parseAnd();
-    while (this.acceptKeyword('or')) left = { kind: 'or', left, right: this.parseAnd() };
+  /** `top`: a whole filter (URNs and value paths allowed), else the value filter inside brackets. */
+  private parseOr(top: boolean): FilterNode {
+    let left = this.parseAnd(top);
+    while (this.acceptKeyword('or')) left = { kind: 'or', left, right: this.parseAnd(top) };
     return left;
   }
 
-  private parseAnd(): FilterNode {
-    let left = this.parseUnary();
-    while (this.acceptKeyword('and')) left = { kind: 'and', left, right: this.parseUnary() };
+  private parseAnd(top: boolean): FilterNode {
+    let left = this.parseUnary(top);
+    while (this.acceptKeyword('and')) left = { kind: 'and', left, right: this.parseUnary(top) };
     return left;
   }
 
-  private parseUnary(): FilterNode {
+  private parseUnary(top: boolean): FilterNode {
     this.skipSpace();
     const save = this.pos;
     if (this.readWord().toLowerCase() === 'not') {
       this.skipSpace();
-      if (this.peek() === '(') return { kind: 'not', operand: this.parseGroup() };
+      if (this.peek() === '(') return { kind: 'not', operand: this.parseGroup(top) };
     }
     // not a negation: whatever was read is the start of an attribute name
     this.pos = save;
-    if (this.peek() === '(') return this.parseGroup();
-    return this.parseComparison();
+    if (this.peek() === '(') return this.parseGroup(top);
+    return this.parseComparison(top);
   }
 
-  private parseGroup(): FilterNode {
+  private parseGroup(top: boolean): FilterNode {
     const open = this.pos;
     this.pos += 1;
-    const inner = this.parseOr();
+    const inner = this.parseOr(top);
     this.skipSpace();
     if (this.peek() !== ')') this.fail(`Expected ")" to close the group opened at position ${open}`);
     this.pos += 1;
     return inner;
   }
 
-  private parseComparison(): FilterNode {
+  private parseComparison(top: boolean): FilterNode {
     this.skipSpace();
-    const path = [this.parseName('attribute name in filter')];
-    while (this.peek() === '.') {
+    const schema = top ? this.parseFilterSchemaPrefix() : undefined;
+    const at = schema ? { schema } : {};
+    const path: PathSegment[] = [this.parseName('attribute name in filter')];
+    for (;;) {
+      if (top && this.peek() === '[') {
+        const open = this.pos;
+        this.pos += 1;
+        path[path.length - 1].filter = this.parseOr(false);
+        this.skipSpace();
+        if (this.peek() !== ']') this.fail(`Expected "]" to close the value filter opened at position ${open}`);
+        this.pos += 1;
+        // `emails[type eq "work"]` is a filter of its own; `emails[…].value` goes on to an operator
+        if (this.peek() !== '.') return { kind: 'valuePath', ...at, path };
+      }
+      if (this.peek() !== '.') break;
       this.pos += 1;
       path.push(this.parseName('sub-attribute name in filter'));
     }
     if (!this.skipSpace()) this.fail('Expected a space and an operator after the attribute name');
     const opStart = this.pos;
     const op = this.readWord().toLowerCase();
-    if (op === 'pr') return { kind: 'present', path };
+    if (op === 'pr') return { kind: 'present', ...at, path };
     if (!COMPARE_OPS.has(op)) {
       this.pos = opStart;
       this.fail(op ? `Unknown operator "${op}" (expected eq, ne, co, sw, ew, gt, ge, lt, le or pr)` : 'Expected an operator');
     }
     if (!this.skipSpace()) this.fail(`Expected a space and a value after "${op}"`);
-    return { kind: 'compare', path, op: op as CompareOp, value: this.parseLiteral() };
+    return { kind: 'compare', ...at, path, op: op as CompareOp, value: this.parseLiteral() };
+  }
+
+  /**
+   * The URN of a fully qualified attribute in a filter: the text up to the next space, bracket
+   * or parenthesis, split at its last ':' (the URN itself may contain dots, as in "2.0").
+   */
+  private parseFilterSchemaPrefix(): string | undefined {
+    if (this.src.slice(this.pos, this.pos + 4).toLowerCase() !== 'urn:') return undefined;
+    let end = this.pos;
+    while (end < this.src.length && !/[\s[\]()]/.test(this.src[end])) end += 1;
+    const lastColon = this.src.lastIndexOf(':', end - 1);
+    const urn = this.src.slice(this.pos, lastColon);
+    if (lastColon <= this.pos + 3 || !URN.test(urn)) this.fail('Invalid schema URN');
+    this.pos = lastColon + 1;
+    if (!NAME_START.test(this.peek())) this.fail('Expected an attribute name after the schema URN');
+    return urn;
   }
 
   private parseLiteral(): Literal {
@@ -191,7 +248,7 @@ class PathParser {
     if (word === 'false') return false;
     if (word === 'null') return null;
     this.pos = start;
-    return this.fail('Expected a value (a string in double quotes, a number, true, false or null)');
+    return this.fail('Expected a value: the comparison value must be a "quoted string", a number, true, false or null');
   }
 
   private parseString(): string {

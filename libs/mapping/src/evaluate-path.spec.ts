@@ -69,7 +69,9 @@ describe('evaluatePath', () => {
     ['emails[order eq 2].type', ['home']],
     ['emails[type gt "home"].value', ['bjensen@example.com']],
     ['entitlements[validUntil gt "2024-01-01T00:00:00Z"].value', ['current']],
-    ['entitlements[validUntil eq "2025-06-29T22:00:00Z"].value', undefined],
+    // dates compare as instants, eq included: 2025-06-30T00:00:00+02:00 is 22:00 UTC the day before
+    ['entitlements[validUntil eq "2025-06-29T22:00:00Z"].value', ['current']],
+    ['entitlements[validUntil ne "2025-06-29T22:00:00Z"].value', ['old']],
     ['entitlements[validUntil ge "2025-06-29T22:00:00Z"].value', ['current']],
     ['entitlements[validUntil lt "2024-01-01"].value', ['old']],
     ['groups.display', ['Tour Guides', 'Employees']],

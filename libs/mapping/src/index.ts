@@ -1,6 +1,7 @@
 export {
   MappingExpressionError,
   parseAttributePath,
+  parseFilter,
   validateAttributePath,
   type CompareOp,
   type FilterNode,
@@ -10,6 +11,7 @@ export {
   type PathSegment,
 } from './attribute-path';
 export { evaluatePath, matchesFilter } from './evaluate-path';
+export { COMPLETE_RECORD, evaluateFilter, RETURNED_RECORD, type FilterSemantics, type FilterVerdict } from './filter-match';
 export { compileRecordMapping, MappingConfigError } from './record-mapping';
 export { canonicalJson, stableHash } from './stable-hash';
 export { clearBoundary } from './clear-boundary';

@@ -1,3 +1,4 @@
+import { compileFilterCheck } from './filter-match';
 import { composeIncrementalFilter, quoteScimString, validateScimFilter } from './filter';
 
 describe('validateScimFilter', () => {
@@ -25,9 +26,9 @@ describe('validateScimFilter', () => {
     ['(userName eq "a"', /parentheses/],
     ['emails[type eq "work"', /square brackets/],
     ['userName eq abc', /must be a "quoted string"/],
-    ['userName foo "x"', /operator \(eq, ne/],
+    ['userName foo "x"', /Unknown operator "foo" \(expected eq, ne/],
     ['userName eq "a" and', /ends too early/],
-    ['userName eq "a" junk', /unexpected text/],
+    ['userName eq "a" junk', /Unexpected text after a complete expression: "junk"/],
   ])('rejects %j with a clear message', (filter, message) => {
     const result = validateScimFilter(filter);
     expect(result.ok).toBe(false);
@@ -66,5 +67,20 @@ describe('composeIncrementalFilter', () => {
 
   it('refuses an invalid date', () => {
     expect(() => composeIncrementalFilter(undefined, new Date('nope'))).toThrow(RangeError);
+  });
+});
+
+describe('compileFilterCheck', () => {
+  // the rules themselves are tested once, in libs/mapping/src/filter-match.spec.ts
+  it('judges a returned record with the shared evaluator, cautiously', () => {
+    const check = compileFilterCheck('active eq true and userName sw "a"');
+    expect(check({ id: '1', active: true, userName: 'ada' })).toBe(true);
+    expect(check({ id: '1', active: false, userName: 'ada' })).toBe(false);
+    // userName may just not have been returned
+    expect(check({ id: '1', active: true })).toBeUndefined();
+  });
+
+  it('refuses a filter that does not parse', () => {
+    expect(() => compileFilterCheck('userName eq')).toThrow(/^invalid SCIM filter/);
   });
 });

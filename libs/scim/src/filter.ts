@@ -1,13 +1,9 @@
-import type { Filter } from 'scim2-parse-filter';
-import { parse } from 'scim2-parse-filter';
-
-/** RFC 7644 ATTRNAME with optional schema URN prefix and sub-attributes. */
-const ATTR_PATH = /^(?:urn:[A-Za-z0-9:._-]+:)?[A-Za-z$][\w$-]*(?:\.[A-Za-z$][\w$-]*)*$/;
+import { MappingExpressionError, parseFilter, type FilterNode } from '@app/mapping';
 
 export type FilterValidation = { ok: true } | { ok: false; message: string };
 
-/** Explains the parser's terse messages in words an operator can act on. */
-function explainParseError(filter: string, raw: string): string {
+/** Explains a syntax error in words an operator can act on (the parser's own words, with its position, otherwise). */
+function explainParseError(filter: string, err: MappingExpressionError): string {
   const quotes = (filter.replace(/\\./g, '').match(/"/g) ?? []).length;
   if (quotes % 2 === 1) return 'a quoted string is not terminated';
   const depth = (open: string, close: string): number => {
@@ -16,51 +12,22 @@ function explainParseError(filter: string, raw: string): string {
   };
   if (depth('(', ')') !== 0) return 'parentheses are not balanced';
   if (depth('[', ']') !== 0) return 'square brackets of a value path are not balanced';
-  const notJson = /\[(.*)\(Word\)\] is not json/.exec(raw);
-  if (notJson) return `comparison value ${notJson[1]} must be a "quoted string", a number, true, false or null`;
-  if (/as valFilter operator/.test(raw)) {
-    return 'expected an attribute followed by an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)';
-  }
-  if (/\(EOT\)/.test(raw)) return 'the filter ends too early (missing operand after an operator or "and"/"or")';
-  if (/unexpected EOT/.test(raw)) return 'unexpected text after a complete expression';
-  return raw;
+  if (err.position >= filter.trimEnd().length) return `the filter ends too early (missing operand after an operator or "and"/"or"): ${err.detail}`;
+  return err.message;
 }
 
-function collectAttrPaths(f: Filter, out: string[]): void {
-  switch (f.op) {
-    case 'and':
-    case 'or':
-      f.filters.forEach((child) => collectAttrPaths(child, out));
-      return;
-    case 'not':
-      collectAttrPaths(f.filter, out);
-      return;
-    case '[]':
-      out.push(f.attrPath);
-      collectAttrPaths(f.valFilter, out);
-      return;
-    default:
-      out.push(f.attrPath);
-  }
-}
-
-/** Parses a filter into its syntax tree, or throws an Error whose message explains the problem. */
-export function parseScimFilter(filter: string): Filter {
+/**
+ * Parses a filter into its syntax tree (the parser libs/mapping also uses for value filters in
+ * mapping expressions), or throws an Error whose message explains the problem.
+ */
+export function parseScimFilter(filter: string): FilterNode {
   if (filter.trim() === '') throw new Error('invalid SCIM filter: the filter is empty');
-  let ast: Filter;
   try {
-    ast = parse(filter);
+    return parseFilter(filter);
   } catch (err) {
-    const raw = err instanceof Error ? err.message : String(err);
-    throw new Error(`invalid SCIM filter ${JSON.stringify(filter)}: ${explainParseError(filter, raw)}`);
+    if (!(err instanceof MappingExpressionError)) throw err;
+    throw new Error(`invalid SCIM filter ${JSON.stringify(filter)}: ${explainParseError(filter, err)}`);
   }
-  const paths: string[] = [];
-  collectAttrPaths(ast, paths);
-  const bad = paths.find((p) => !ATTR_PATH.test(p));
-  if (bad !== undefined) {
-    throw new Error(`invalid SCIM filter ${JSON.stringify(filter)}: ${JSON.stringify(bad)} is not a valid attribute path`);
-  }
-  return ast;
 }
 
 /** Checks RFC 7644 filter syntax (URNs, value paths, `not`, case-insensitive operators) without throwing. */

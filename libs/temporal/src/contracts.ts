@@ -13,6 +13,8 @@ export interface ImportTaskInput {
   trigger?: RunTrigger;
   mode?: RunMode;
   retryOf?: string;
+  /** a dry run: extract, map, diff and removal candidates, then outcomes recorded instead of loaded */
+  dryRun?: boolean;
   /**
    * How long removals above the safety threshold wait for approveRemovals / rejectRemovals
    * before they expire (nothing removed). Default 72 h; a caller starting a run by hand (or a
@@ -45,6 +47,8 @@ export interface RunPlan {
   resources: ResourcePlan[];
   /** true when the run should end with removal reconciliation */
   reconcile: boolean;
+  /** a dry run: the workflow records would-be outcomes (recordDryRun) instead of loading */
+  dryRun?: boolean;
 }
 
 export interface RunStatsView {
@@ -113,7 +117,7 @@ export interface LoadResult {
 }
 
 /** Where a run's removal reconciliation stands (`removal.state` in GET /runs/:id). */
-export type RemovalStateName = 'skipped' | 'awaitingApproval' | 'applying' | 'applied' | 'rejected' | 'expired' | 'cancelled';
+export type RemovalStateName = 'skipped' | 'awaitingApproval' | 'applying' | 'applied' | 'rejected' | 'expired' | 'cancelled' | 'dryRun';
 
 /** Per mapping kind. */
 export type PerKind = Record<ResourceKind, number>;

@@ -21,6 +21,7 @@ export interface RunBody {
   temporalRunId: string | null;
   mode: string;
   trigger: string;
+  dryRun?: boolean;
   status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   phase: string | null;
   stats: { fetched: number; created: number; updated: number; unchanged: number; removed: number; failed: number };
@@ -121,14 +122,14 @@ export function runApi(api: ApiHarness) {
       await eventually(async () => (await client.schedule.getHandle(scheduleIdForTask(taskId)).describe()).info.runningActions.length === 0, 30_000, 100);
     },
 
-    async runNow(taskId: string, mode?: 'full' | 'incremental'): Promise<RunBody> {
+    async runNow(taskId: string, mode?: 'full' | 'incremental', dryRun?: boolean): Promise<RunBody> {
       await this.settled(taskId);
       // a schedule names its runs <id>-<time in whole seconds>: two triggers within one second
       // would start a second execution under the first one's workflow id (reported to the lead)
       const wait = (lastTrigger.get(taskId) ?? 0) + 1100 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       lastTrigger.set(taskId, Date.now());
-      return ok<RunBody>(http().post(`/api/v1/tasks/${taskId}/runs`).set(auth()).send(mode ? { mode } : {}), 202);
+      return ok<RunBody>(http().post(`/api/v1/tasks/${taskId}/runs`).set(auth()).send({ ...(mode ? { mode } : {}), ...(dryRun ? { dryRun } : {}) }), 202);
     },
 
     async run(runId: string): Promise<RunBody> {

@@ -18,6 +18,8 @@ export interface RunRow {
   extract_reports: unknown[];
   removal: Record<string, unknown> | null;
   notes: string[];
+  /** absent on databases before the DryRunRuns migration */
+  dry_run?: boolean;
 }
 
 
@@ -32,6 +34,7 @@ export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'te
     temporalRunId: r.temporal_run_id,
     mode: r.mode,
     trigger: r.trigger,
+    dryRun: r.dry_run === true,
     status: r.status,
     phase: r.phase,
     startedAt: r.started_at.toISOString(),

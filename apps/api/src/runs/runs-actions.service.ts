@@ -42,7 +42,7 @@ export class RunActionsService {
 
   /** A new workflow with the same input, linked to the old run. */
   private async restart(old: RunRow, taskName: string) {
-    const input: ImportTaskInput = { taskId: old.task_id, trigger: 'retry', mode: old.mode as ImportTaskInput['mode'], retryOf: old.id };
+    const input: ImportTaskInput = { taskId: old.task_id, trigger: 'retry', mode: old.mode as ImportTaskInput['mode'], retryOf: old.id, ...(old.dry_run ? { dryRun: true } : {}) };
     const workflowId = `${workflowIdPrefixForTask(old.task_id)}-retry-${Date.now()}`;
     const handle = await this.client.workflow.start(IMPORT_TASK_WORKFLOW, {
       args: [input],
@@ -55,9 +55,9 @@ export class RunActionsService {
       ],
     });
     await this.ds.query(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of)
-       VALUES ($1, $2, $3, $4, 'retry', 'running', 'queued', $5) ON CONFLICT DO NOTHING`,
-      [old.task_id, workflowId, handle.firstExecutionRunId, old.mode, old.id],
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, dry_run)
+       VALUES ($1, $2, $3, $4, 'retry', 'running', 'queued', $5, $6) ON CONFLICT DO NOTHING`,
+      [old.task_id, workflowId, handle.firstExecutionRunId, old.mode, old.id, old.dry_run === true],
     );
     return this.runByWorkflow(workflowId);
   }
@@ -84,10 +84,10 @@ export class RunActionsService {
     const newRunId = await this.ds.transaction(async (em) => {
       const rows: Array<{ id: string }> = await em.query(
         `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, resume_root_id,
-                          stats, extract_reports, removal, notes, config_snapshot, started_at)
+                          stats, extract_reports, removal, notes, config_snapshot, started_at, dry_run)
          SELECT task_id, $4 || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, COALESCE(resume_root_id, id),
                 stats, extract_reports, removal,
-                notes || to_jsonb(ARRAY['resumed from the failed step ' || $3::text || ' of run ' || id::text]), config_snapshot, now()
+                notes || to_jsonb(ARRAY['resumed from the failed step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run
          FROM run WHERE id = $1 RETURNING id`,
         [old.id, randomUUID().slice(0, 8), point.activityType, workflowId],
       );

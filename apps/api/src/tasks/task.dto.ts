@@ -351,4 +351,12 @@ export class RunNowDto {
   @IsOptional()
   @IsIn(TASK_TYPES as unknown as string[])
   mode?: (typeof TASK_TYPES)[number];
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'a complete run (extract, map, diff, removal candidates with the threshold rule) that stops before load: its stats, removal.candidates and records say what it would do; nothing in the target changes',
+  })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
 }

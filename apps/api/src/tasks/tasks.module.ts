@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';
+import { ScheduleAdviceService } from './schedule-advice.service';
+import { TaskPreviewController } from './task-preview.controller';
+import { TaskPreviewService } from './task-preview.service';
 
-@Module({ controllers: [TasksController], providers: [TasksService], exports: [TasksService] })
+@Module({ controllers: [TaskPreviewController, TasksController], providers: [TasksService, ScheduleAdviceService, TaskPreviewService], exports: [TasksService] })
 export class TasksModule {}

@@ -9,6 +9,7 @@ import { runView, type RunRow } from '../runs/run-view';
 import { assertNoRunningRun } from '../runs/running-run';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
+import { ScheduleAdviceService } from './schedule-advice.service';
 
 interface TaskRow {
   id: string;
@@ -68,7 +69,13 @@ export class TasksService {
     private readonly ds: DataSource,
     private readonly schedules: TaskScheduleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly advice: ScheduleAdviceService,
   ) {}
+
+  /** A task view with its schedule advice (advice only, see schedule-advice.ts). */
+  private async advised<V extends ReturnType<TasksService['view']>>(view: V): Promise<V & { scheduleAdvice: Awaited<ReturnType<ScheduleAdviceService['advise']>> }> {
+    return { ...view, scheduleAdvice: await this.advice.advise(view) };
+  }
 
   view(row: TaskRow) {
     return { id: row.id, ...definitionOf(row), configVersion: row.config_version, watermark: row.watermark?.toISOString() ?? null, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString() };
@@ -80,7 +87,8 @@ export class TasksService {
     return rows[0];
   }
 
-  private async validate(def: TaskDefinition): Promise<void> {
+  /** Every rule of a task definition: 400 for shape problems, 422 for semantic ones (every field listed). */
+  async validate(def: TaskDefinition): Promise<void> {
     const [connectors, templates, folders] = await Promise.all([
       /^[0-9a-f-]{36}$/i.test(def.connectorId) ? this.ds.query(`SELECT 1 FROM connector WHERE id = $1`, [def.connectorId]) : Promise.resolve([]),
       this.ds.query(`SELECT code, attributes FROM template`) as Promise<Array<{ code: string; attributes: TemplateAttribute[] }>>,
@@ -104,9 +112,10 @@ export class TasksService {
     return new ProblemException(503, `${action} failed because Temporal did not accept the schedule change; nothing was saved (${err instanceof Error ? err.message : String(err)})`);
   }
 
-  async create(dto: CreateTaskDto) {
+  /** The definition a create body stands for, defaults filled in (not yet validated). */
+  definitionFromCreate(dto: CreateTaskDto): TaskDefinition {
     const body = plain(dto);
-    const def: TaskDefinition = {
+    return {
       name: body.name.trim(),
       connectorId: body.connectorId.toLowerCase(),
       usage: body.usage ?? 'read',
@@ -122,10 +131,15 @@ export class TasksService {
       cache: { clearHoursUtc: body.cache?.clearHoursUtc ?? [0] },
       safety: { maxRemovalPercent: body.safety?.maxRemovalPercent ?? 20, ...(body.safety?.maxRemovals !== undefined ? { maxRemovals: body.safety.maxRemovals } : {}) },
     };
+  }
+
+  async create(dto: CreateTaskDto) {
+    const def = this.definitionFromCreate(dto);
     await this.validate(def);
     let createdId: string | undefined;
+    let row: TaskRow;
     try {
-      const row = await this.ds.transaction(async (em) => {
+      row = await this.ds.transaction(async (em) => {
         const rows: TaskRow[] = await em.query(
           `INSERT INTO import_task (name, connector_id, usage, type, mappings_type, schedule, enabled, config)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
@@ -139,18 +153,21 @@ export class TasksService {
         createdId = rows[0].id;
         return rows[0];
       });
-      return this.view(row);
     } catch (err) {
       // the schedule exists but the row did not commit: remove the schedule again
       if (createdId && !(err instanceof ProblemException)) await this.schedules.delete(createdId).catch(() => undefined);
       if (isUniqueViolation(err)) throw conflict(`a task named "${def.name}" already exists`, [{ field: 'name', message: 'already exists' }]);
       throw err;
     }
+    // outside the try: the task is committed, whatever happens to its advice
+    return this.advised(this.view(row));
   }
 
   async list() {
     const rows: TaskRow[] = await this.ds.query(`SELECT * FROM import_task ORDER BY created_at, id`);
-    return { items: rows.map((r) => this.view(r)), total: rows.length };
+    const views = rows.map((r) => this.view(r));
+    const advice = await this.advice.adviseAll(views);
+    return { items: views.map((v) => ({ ...v, scheduleAdvice: advice.get(v.id) ?? [] })), total: rows.length };
   }
 
   async get(id: string) {
@@ -163,26 +180,14 @@ export class TasksService {
       this.ds.query(`SELECT * FROM run WHERE task_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`, [id]) as Promise<RunRow[]>,
     ]);
     return {
-      ...this.view(row),
+      ...(await this.advised(this.view(row))),
       scheduleState: state ? { paused: state.paused, nextRunTimes: state.paused ? [] : state.nextRunTimes } : { paused: true, nextRunTimes: [], missing: true },
       ...(lastRuns[0] ? { lastRun: runView(lastRuns[0], this.config) } : {}),
     };
   }
 
   async update(id: string, dto: UpdateTaskDto) {
-    const body = plain(dto) as Record<string, unknown>;
-    const current = await this.row(id);
-    if ('name' in body && body.name !== current.name) {
-      throw badRequest('name is immutable', [{ field: 'name', message: 'the task name cannot be changed; create a new task instead' }]);
-    }
-    const def: TaskDefinition = { ...definitionOf(current) };
-    for (const key of ['connectorId', 'usage', 'type', 'mappingsType', 'enabled', ...CONFIG_KEYS, 'schedule'] as const) {
-      if (key in body) (def as unknown as Record<string, unknown>)[key] = body[key] ?? null;
-    }
-    if ('cache' in body) def.cache = { clearHoursUtc: (body.cache as { clearHoursUtc?: number[] } | null)?.clearHoursUtc ?? [0] };
-    if ('safety' in body) def.safety = { maxRemovalPercent: 20, ...((body.safety as object | null) ?? {}) };
-    if ('failure' in body && !body.failure) def.failure = { templateCode: 'failure', folderCode: 'failures', attributeCode: 'message' };
-    if ('filters' in body && body.filters === null) def.filters = null;
+    const def = await this.definitionWithChanges(id, dto);
     await this.validate(def);
     const row = await this.ds.transaction(async (em) => {
       await this.row(id, em, true);
@@ -198,7 +203,25 @@ export class TasksService {
       }
       return rows[0];
     });
-    return this.view(row);
+    return this.advised(this.view(row));
+  }
+
+  /** The saved task with the fields of an update body merged over it (not yet validated); 404 for an unknown task. */
+  async definitionWithChanges(id: string, dto: UpdateTaskDto): Promise<TaskDefinition> {
+    const body = plain(dto) as Record<string, unknown>;
+    const current = await this.row(id);
+    if ('name' in body && body.name !== current.name) {
+      throw badRequest('name is immutable', [{ field: 'name', message: 'the task name cannot be changed; create a new task instead' }]);
+    }
+    const def: TaskDefinition = { ...definitionOf(current) };
+    for (const key of ['connectorId', 'usage', 'type', 'mappingsType', 'enabled', ...CONFIG_KEYS, 'schedule'] as const) {
+      if (key in body) (def as unknown as Record<string, unknown>)[key] = body[key] ?? null;
+    }
+    if ('cache' in body) def.cache = { clearHoursUtc: (body.cache as { clearHoursUtc?: number[] } | null)?.clearHoursUtc ?? [0] };
+    if ('safety' in body) def.safety = { maxRemovalPercent: 20, ...((body.safety as object | null) ?? {}) };
+    if ('failure' in body && !body.failure) def.failure = { templateCode: 'failure', folderCode: 'failures', attributeCode: 'message' };
+    if ('filters' in body && body.filters === null) def.filters = null;
+    return def;
   }
 
   async remove(id: string): Promise<void> {
@@ -254,13 +277,14 @@ export class TasksService {
     if (before.runningWorkflowIds.length) throw conflict(`a run of this task is already in progress (workflow ${before.runningWorkflowIds[0]})`);
     await this.nextWorkflowIdSecond(id);
     const mode = dto.mode ?? row.type;
-    await this.ds.query(`UPDATE import_task SET pending_trigger = $2 WHERE id = $1`, [id, JSON.stringify({ trigger: 'manual', mode, requestedAt: new Date().toISOString() })]);
+    const dryRun = dto.dryRun === true;
+    await this.ds.query(`UPDATE import_task SET pending_trigger = $2 WHERE id = $1`, [id, JSON.stringify({ trigger: 'manual', mode, ...(dryRun ? { dryRun } : {}), requestedAt: new Date().toISOString() })]);
     const started = await this.triggerAndAwaitStart(id);
     if (!started) throw conflict('the schedule did not start a run (another run is in progress)');
     await this.ds.query(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase)
-       VALUES ($1, $2, $3, $4, 'manual', 'running', 'queued') ON CONFLICT DO NOTHING`,
-      [id, started.workflowId, started.runId, mode],
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, dry_run)
+       VALUES ($1, $2, $3, $4, 'manual', 'running', 'queued', $5) ON CONFLICT DO NOTHING`,
+      [id, started.workflowId, started.runId, mode, dryRun],
     );
     const runs: RunRow[] = await this.ds.query(`SELECT * FROM run WHERE workflow_id = $1`, [started.workflowId]);
     if (!runs.length) throw conflict('a run of this task is already in progress');
