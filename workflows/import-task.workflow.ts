@@ -16,6 +16,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -166,13 +167,27 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
         case 'reconcile': {
           // the activity proves the read complete from the stored reports and says why when it skips
           acceptingRemovalDecision = true;
-          const r = await steps.reconcileRemovals(runId, { decisionTimeoutMs });
-          stats = r.stats ?? stats;
-          if (r.next === 'apply') {
+          const waitingUntil = i === first ? input.state?.awaitingDecisionUntil : undefined;
+          const r = waitingUntil === undefined ? await steps.reconcileRemovals(runId, { decisionTimeoutMs }) : undefined;
+          stats = r?.stats ?? stats;
+          if (r?.next === 'apply') {
             stats = (await longSteps.applyRemovals(runId, 'withinThreshold')).stats;
-          } else if (r.next === 'awaitDecision') {
+          } else if (r?.next === 'awaitDecision' || waitingUntil !== undefined) {
+            const until = waitingUntil ?? Date.now() + decisionTimeoutMs;
+            // The decision window may be longer than this execution's run timeout (the guard
+            // against hung runs): wait in a fresh execution whose run timeout covers the window
+            // plus the same guard for applying the decision.
+            const guardMs = workflowInfo().runTimeoutMs;
+            if (waitingUntil === undefined && guardMs !== undefined && removalDecision === undefined) {
+              await makeContinueAsNewFunc<typeof importTask>({ workflowRunTimeout: until - Date.now() + guardMs })({
+                taskId: input.taskId,
+                trigger: input.trigger,
+                removalDecisionTimeoutMs: input.removalDecisionTimeoutMs,
+                state: { runId, plan, nextStep: i, awaitingDecisionUntil: until },
+              });
+            }
             phase = 'awaitingRemovalApproval';
-            const decided = await condition(() => removalDecision !== undefined, decisionTimeoutMs);
+            const decided = await condition(() => removalDecision !== undefined, Math.max(0, until - Date.now()));
             acceptingRemovalDecision = false;
             phase = 'reconcile';
             stats = decided && removalDecision === 'approve'
@@ -201,6 +216,12 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
       throw err;
     }
     const failure = describeFailure(err);
+    // a scheduled start while a run-now of the task is in progress: the schedule's SKIP did not
+    // see that run, prepareRun's per-task lock did; nothing started, so nothing to record
+    if (!runId && failure.type === 'RunAlreadyInProgressError') {
+      phase = 'skipped';
+      return { runId, phase, stats };
+    }
     phase = 'failed';
     try {
       await CancellationScope.nonCancellable(() =>

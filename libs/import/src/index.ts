@@ -7,3 +7,5 @@ export { FILTER_FALLBACK_NOTE } from './extract';
 export { failureText } from './record-failure';
 export { secretRedactor, type ScimClientFactory } from './scim-connection';
 export type { TaskConfig, MappingSectionConfig, RunConfigSnapshot, MappingsType } from './task-config';
+export { reconcileOpenRuns, sweepStaging, temporalRunState, closeRunFromTemporal, releaseStaging, type ReconciledRun, type TemporalRunState } from './run-housekeeping';
+export { Db, type Sql } from './db';

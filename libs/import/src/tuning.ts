@@ -22,6 +22,3 @@ export const DEFAULT_TUNING: ImportTuning = {
   memberFetchConcurrency: 4,
   removalBatchSize: 1000,
 };
-
-/** Mirrors WORKFLOW_RUN_TIMEOUT ('12h') of libs/temporal: a run older than that is certainly over. */
-export const WORKFLOW_RUN_TIMEOUT_MS = 12 * 3_600_000;

@@ -28,6 +28,11 @@ export interface ImportTaskContinuation {
   plan: RunPlan;
   /** index of the next step to execute */
   nextStep: number;
+  /**
+   * Set when the run continued as new to wait for a removal decision (epoch ms of the decision
+   * deadline): the new execution waits without computing the removals again.
+   */
+  awaitingDecisionUntil?: number;
 }
 
 export interface ResourcePlan {

@@ -18,6 +18,7 @@ export interface RunRow {
   extract_reports: unknown[];
   removal: Record<string, unknown> | null;
   notes: string[];
+  staging_released_at?: Date | null;
 }
 
 
@@ -42,6 +43,8 @@ export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'te
     extractReports: r.extract_reports,
     notes: r.notes,
     removal: r.removal,
+    // from then on the run can be restarted but not resumed (docs/removals-and-retries.md)
+    ...(r.staging_released_at ? { stagingReleasedAt: r.staging_released_at.toISOString() } : {}),
     temporalUiUrl: temporalUiLink(config.temporalUiUrl, config.temporalNamespace, workflowId, r.temporal_run_id),
   };
 }
