@@ -16,6 +16,13 @@ const MAX_REASON = 2000;
 /** A row without a Temporal run id (a resume being set up) is left alone this long. */
 const UNBOUND_GRACE_MS = 2 * 60_000;
 
+/**
+ * A row whose workflow Temporal does not know is closed only after this long: Temporal forgets a
+ * workflow only when its retention has passed, so a young row without one is someone's work in
+ * progress (a start that has not reached Temporal yet, a test driving activities by hand).
+ */
+const NOT_FOUND_GRACE_MS = 10 * 60_000;
+
 function clip(text: string): string {
   return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
 }
@@ -125,6 +132,7 @@ export async function reconcileOpenRuns(db: Sql, client: Client, namespace: stri
     if (!row.temporal_run_id && Date.now() - row.started_at.getTime() < UNBOUND_GRACE_MS) continue;
     const state = await temporalRunState(client, namespace, row.workflow_id);
     if (state.open !== false) continue;
+    if (state.error.type === 'WorkflowNotFound' && Date.now() - row.started_at.getTime() < NOT_FOUND_GRACE_MS) continue;
     if (await closeRunFromTemporal(db, row.id, state)) closed.push({ runId: row.id, status: state.status, reason: state.error.message });
   }
   return closed;
