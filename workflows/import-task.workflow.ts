@@ -113,7 +113,8 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   // as soon as the stored state says awaitingApproval, which may be before the activity returns,
   // but a stray early signal must never approve a set that does not exist yet.
   let removalDecision: 'approve' | 'reject' | undefined;
-  let acceptingRemovalDecision = false;
+  // an execution that continued as new only to wait for the decision accepts one from its start
+  let acceptingRemovalDecision = input.state?.awaitingDecisionUntil !== undefined;
   setHandler(progressQuery, () => ({ runId, phase, stats }));
   setHandler(approveRemovalsSignal, () => {
     if (acceptingRemovalDecision) removalDecision ??= 'approve';
