@@ -9,3 +9,4 @@ export { secretRedactor, type ScimClientFactory } from './scim-connection';
 export type { TaskConfig, MappingSectionConfig, RunConfigSnapshot, MappingsType } from './task-config';
 export { reconcileOpenRuns, sweepStaging, temporalRunState, closeRunFromTemporal, releaseStaging, type ReconciledRun, type TemporalRunState } from './run-housekeeping';
 export { Db, type Sql } from './db';
+export { failClosedRedactor } from './fail-closed-redactor';
