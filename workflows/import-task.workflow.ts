@@ -188,7 +188,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
               });
             }
             phase = 'awaitingRemovalApproval';
-            const decided = await condition(() => removalDecision !== undefined, Math.max(0, until - Date.now()));
+            const decided = await condition(() => removalDecision !== undefined, Math.max(1, until - Date.now()));
             acceptingRemovalDecision = false;
             phase = 'reconcile';
             stats = decided && removalDecision === 'approve'
