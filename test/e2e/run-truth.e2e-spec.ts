@@ -290,4 +290,36 @@ describe('resume of a cancelled run', () => {
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
     expect(after).toEqual(['load', 'reconcileRemovals', 'finishRun']);
   });
+
+  it.each([
+    ['while it waits in the execution it continued into', true],
+    ['just as it continued as new to wait', false],
+  ])('a run cancelled %s waits again for the removal decision when resumed, and the decision applies', async (_when, waitInNewExecution) => {
+    const { scim, codes, taskId } = await identityTask('resume-approval', 10);
+    expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded' });
+    const gone = scim.admin.listUserIds().slice(0, 5);
+    for (const id of gone) await scim.admin.deleteUser(id);
+    const started = await rest.runNow(taskId);
+    const pending = await rest.waitRun(started.id, (r) => r.removal?.state === 'awaitingApproval' || r.status !== 'running');
+    expect(pending.removal?.state).toBe('awaitingApproval');
+    // the wait runs in the execution the run continued into (run-now runs have a run timeout)
+    await eventually(async () => (await client.workflow.getHandle(started.workflowId).describe()).runId !== started.temporalRunId, 20_000, 50);
+    if (waitInNewExecution) {
+      // the new execution answers the progress query once it has started to wait
+      await eventually(async () => (await client.workflow.getHandle(started.workflowId).query<{ phase: string }>('progress')).phase === 'awaitingRemovalApproval', 20_000, 100);
+    }
+    expect((await rest.post(`/api/v1/runs/${started.id}/cancel`)).status).toBe(202);
+    const cancelled = await rest.waitRun(started.id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', removal: { state: 'cancelled', removed: 0 } });
+
+    const retry = await rest.post(`/api/v1/runs/${started.id}/retry`, { strategy: 'resume' });
+    expect(retry.status).toBe(202);
+    const waiting = await rest.waitRun(retry.body.id, (r) => r.status !== 'running' || (r.removal?.state === 'awaitingApproval' && r.phase !== 'resuming' && r.phase !== 'queued'));
+    expect(waiting).toMatchObject({ status: 'running', removal: { state: 'awaitingApproval', total: 5 } });
+    expect(await rest.datacards({ template: codes.account, status: 'removed' })).toHaveLength(0);
+    expect((await rest.post(`/api/v1/runs/${retry.body.id}/approve-removals`)).status).toBe(202);
+    const done = await rest.waitRun(retry.body.id);
+    expect(done).toMatchObject({ status: 'succeeded', retryOf: started.id, stats: { removed: 5 }, removal: { state: 'applied', decision: 'approved' } });
+    expect((await rest.datacards({ template: codes.account, status: 'removed' })).map((d) => d.uniqueValue).sort()).toEqual([...gone].sort());
+  });
 });

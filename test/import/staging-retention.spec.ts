@@ -82,6 +82,22 @@ describe('staging retention', () => {
     expect(await staged(rootResuming)).toBe(3);
   });
 
+  it('a failed run whose staging was removed can be restarted but not resumed, and says since when', async () => {
+    const api = await startApi();
+    try {
+      const failed = await run('failed', 100);
+      await stage(failed, 2);
+      await sweepStaging(db, 24 * HOUR);
+      const auth = { Authorization: `Bearer ${api.adminToken}` };
+      const shown = await api.http().get(`/api/v1/runs/${failed}`).set(auth).expect(200);
+      expect(shown.body.stagingReleasedAt).toEqual(expect.any(String));
+      const resume = await api.http().post(`/api/v1/runs/${failed}/retry`).set(auth).send({ strategy: 'resume' }).expect(409);
+      expect(resume.body.detail).toMatch(/staging of this run was removed after the resume window \(STAGING_RESUME_WINDOW_HOURS\); use strategy "restart"/);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('the API sweeps what a crash left behind when it starts (and every 10 minutes)', async () => {
     const orphan = randomUUID();
     const expired = await run('failed', 100);

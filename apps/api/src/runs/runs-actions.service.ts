@@ -8,7 +8,7 @@ import { conflict, notFound } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
 import { RunHousekeepingService } from './run-housekeeping.service';
-import { resetPointBeforeFailedActivity } from './run-retry';
+import { lastExecutionOfRun, resetPointBeforeFailedActivity } from './run-retry';
 import { assertNoRunningRun } from './running-run';
 
 /** Signal names the import workflow listens to while removals wait for a decision. */
@@ -88,7 +88,9 @@ export class RunActionsService {
     let point;
     try {
       await this.awaitClosed(workflowId, old.temporal_run_id);
-      point = await resetPointBeforeFailedActivity(this.client, workflowId, old.temporal_run_id);
+      const endedIn = await lastExecutionOfRun(this.client, this.config.temporalNamespace, workflowId, old.temporal_run_id);
+      await this.awaitClosed(workflowId, endedIn);
+      point = await resetPointBeforeFailedActivity(this.client, workflowId, endedIn);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw conflict('the workflow history of this run is no longer retained by Temporal; use strategy "restart"');
       throw err;
@@ -118,12 +120,16 @@ export class RunActionsService {
     try {
       const res = await this.client.workflowService.resetWorkflowExecution({
         namespace: this.config.temporalNamespace,
-        workflowExecution: { workflowId, runId: old.temporal_run_id },
+        workflowExecution: { workflowId, runId: point.runId },
         reason: `retry of run ${old.id} (resume from ${point.activityType})`,
         workflowTaskFinishEventId: point.eventId,
         requestId: randomUUID(),
       });
-      await this.ds.query(`UPDATE run SET temporal_run_id = $2, phase = 'queued' WHERE id = $1`, [newRunId, res.runId]);
+      // a run resumed into its wait for a removal decision runs no step before it waits again
+      await this.ds.query(
+        `UPDATE run SET temporal_run_id = $2, phase = CASE WHEN removal->>'state' = 'awaitingApproval' THEN 'removalApproval' ELSE 'queued' END WHERE id = $1`,
+        [newRunId, res.runId],
+      );
     } catch (err) {
       await this.ds.query(`DELETE FROM run WHERE id = $1`, [newRunId]);
       throw err;
