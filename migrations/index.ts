@@ -4,7 +4,17 @@ import { RemovalReconciliation1764374400000 } from './1764374400000-RemovalRecon
 import { StagingMappedAtExtract1764460800000 } from './1764460800000-StagingMappedAtExtract';
 import { LinkTargetWithoutForeignKey1764547200000 } from './1764547200000-LinkTargetWithoutForeignKey';
 import { DryRunRuns1764633600000 } from './1764633600000-DryRunRuns';
+import { RunStateFromTemporal1764637200000 } from './1764637200000-RunStateFromTemporal';
 import { StagingMarker1764651000000 } from './1764651000000-StagingMarker';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
-export const MIGRATIONS = [InitialSchema1764201600000, ImportRunCheckpoints1764288000000, RemovalReconciliation1764374400000, StagingMappedAtExtract1764460800000, LinkTargetWithoutForeignKey1764547200000, DryRunRuns1764633600000, StagingMarker1764651000000];
+export const MIGRATIONS = [
+  InitialSchema1764201600000,
+  ImportRunCheckpoints1764288000000,
+  RemovalReconciliation1764374400000,
+  StagingMappedAtExtract1764460800000,
+  LinkTargetWithoutForeignKey1764547200000,
+  DryRunRuns1764633600000,
+  RunStateFromTemporal1764637200000,
+  StagingMarker1764651000000,
+];

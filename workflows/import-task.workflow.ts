@@ -17,6 +17,7 @@ import {
   defineQuery,
   defineSignal,
   isCancellation,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -126,7 +127,8 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   // as soon as the stored state says awaitingApproval, which may be before the activity returns,
   // but a stray early signal must never approve a set that does not exist yet.
   let removalDecision: 'approve' | 'reject' | undefined;
-  let acceptingRemovalDecision = false;
+  // an execution that continued as new only to wait for the decision accepts one from its start
+  let acceptingRemovalDecision = input.state?.awaitingDecisionUntil !== undefined;
   setHandler(progressQuery, () => ({ runId, phase, stats }));
   setHandler(approveRemovalsSignal, () => {
     if (acceptingRemovalDecision) removalDecision ??= 'approve';
@@ -139,7 +141,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   try {
     const plan =
       input.state?.plan ??
-      (await steps.prepareRun({ taskId: input.taskId, trigger: input.trigger, mode: input.mode, retryOf: input.retryOf }, info.workflowId, info.runId));
+      (await steps.prepareRun({ taskId: input.taskId, trigger: input.trigger, mode: input.mode, retryOf: input.retryOf, dryRun: input.dryRun }, info.workflowId, info.runId));
     runId = plan.runId;
     const list = stepList(plan);
     const first = input.state?.nextStep ?? 0;
@@ -183,13 +185,27 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
           case 'reconcile': {
             // the activity proves the read complete from the stored reports and says why when it skips
             acceptingRemovalDecision = true;
-            const r = await longSteps.reconcileRemovals(runId, { decisionTimeoutMs });
-            stats = r.stats ?? stats;
-            if (r.next === 'apply') {
+            const waitingUntil = i === first ? input.state?.awaitingDecisionUntil : undefined;
+            const r = waitingUntil === undefined ? await longSteps.reconcileRemovals(runId, { decisionTimeoutMs }) : undefined;
+            stats = r?.stats ?? stats;
+            if (r?.next === 'apply') {
               stats = (await longSteps.applyRemovals(runId, 'withinThreshold')).stats;
-            } else if (r.next === 'awaitDecision') {
+            } else if (r?.next === 'awaitDecision' || waitingUntil !== undefined) {
+              const until = waitingUntil ?? Date.now() + decisionTimeoutMs;
+              // The decision window may be longer than this execution's run timeout (the guard
+              // against hung runs): wait in a fresh execution whose run timeout covers the window
+              // plus the same guard for applying the decision.
+              const guardMs = workflowInfo().runTimeoutMs;
+              if (waitingUntil === undefined && guardMs !== undefined && removalDecision === undefined) {
+                await makeContinueAsNewFunc<typeof importTask>({ workflowRunTimeout: until - Date.now() + guardMs })({
+                  taskId: input.taskId,
+                  trigger: input.trigger,
+                  removalDecisionTimeoutMs: input.removalDecisionTimeoutMs,
+                  state: { runId, plan, nextStep: i, stagingRedos, awaitingDecisionUntil: until },
+                });
+              }
               phase = 'awaitingRemovalApproval';
-              const decided = await condition(() => removalDecision !== undefined, decisionTimeoutMs);
+              const decided = await condition(() => removalDecision !== undefined, Math.max(1, until - Date.now()));
               acceptingRemovalDecision = false;
               phase = 'reconcile';
               stats = decided && removalDecision === 'approve'
@@ -230,6 +246,12 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
       throw err;
     }
     const failure = describeFailure(err);
+    // a scheduled start while a run-now of the task is in progress: the schedule's SKIP did not
+    // see that run, prepareRun's per-task lock did; nothing started, so nothing to record
+    if (!runId && failure.type === 'RunAlreadyInProgressError') {
+      phase = 'skipped';
+      return { runId, phase, stats };
+    }
     phase = 'failed';
     try {
       await CancellationScope.nonCancellable(() =>

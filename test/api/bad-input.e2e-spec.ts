@@ -17,6 +17,30 @@ type Case = {
 const base = (connectorId: string, over: Record<string, unknown> = {}) => taskBody(connectorId, over);
 const without = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
+/** A public, self-signed test CA certificate (its key was thrown away). */
+const TEST_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBkjCCATegAwIBAgIUfakFXxCS1bZDQYDB/PgsEXiGqHEwCgYIKoZIzj0EAwIw
+HjEcMBoGA1UEAwwTc2NpbS1pbXBvcnQtdGVzdC1jYTAeFw0yNjExMzAwNTM1MzJa
+Fw0zNjExMjcwNTM1MzJaMB4xHDAaBgNVBAMME3NjaW0taW1wb3J0LXRlc3QtY2Ew
+WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAARvww5ROxHvjXpQ5ekKGZB370isgyXK
+ZIanWM5lCHsAn/hlxz+URqz2mlHdwie/Lb8eYpAq9zK2ysHdNi1vszcLo1MwUTAd
+BgNVHQ4EFgQUHsaTGQ9+K1O+pNbFG/iEUWDpMLswHwYDVR0jBBgwFoAUHsaTGQ9+
+K1O+pNbFG/iEUWDpMLswDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBG
+AiEAsz81e5TMuPG4s3F1G4lyscvtnQVXXAYZqHp8nwIJxosCIQDRmQW7pR8P4/al
+/bugZfqMbwkZ/lXJtXsPdrzvWSisww==
+-----END CERTIFICATE-----`;
+
+/** `{"name": [[[…]]]}` nested `depth` levels: JSON.parse copes, recursive walkers do not. */
+const deeplyNested = (depth: number) => `{"name":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+const genericSection = (resourcePath: string) => ({
+  resourcePath,
+  templateCode: 'account',
+  folderCode: 'accounts',
+  unique: { external: 'id', local: 'scimId' },
+  attributes: [{ external: 'displayName', local: 'login' }],
+});
+
 const CASES: Case[] = [
   { name: 'missing name', body: (c) => without(base(c.connectorId), 'name'), status: 400, field: 'name' },
   { name: 'missing connectorId', body: (c) => without(base(c.connectorId), 'connectorId'), status: 400, field: 'connectorId' },
@@ -82,6 +106,37 @@ const CASES: Case[] = [
   { name: 'connector with bad baseUrl', path: 'connectors', body: () => connectorBody({ baseUrl: 'ftp://nope' }), status: 400, field: 'baseUrl' },
   { name: 'connector basic auth without password', path: 'connectors', body: () => connectorBody({ auth: { type: 'basic', username: 'u' } }), status: 400, field: 'auth.password' },
   { name: 'connector with unknown auth type', path: 'connectors', body: () => connectorBody({ auth: { type: 'kerberos' } }), status: 400, field: 'auth.type' },
+  // control characters, blanks and NUL (PostgreSQL cannot store NUL: it used to answer 500)
+  { name: 'NUL in a connector name', path: 'connectors', body: () => connectorBody({ name: 'bad\u0000name' }), status: 400, field: 'name' },
+  { name: 'NUL in a task name', body: (c) => base(c.connectorId, { name: 'bad\u0000name' }), status: 400, field: 'name' },
+  { name: 'NUL deep inside a task body', body: (c) => base(c.connectorId, { filters: { users: 'userName eq "a\u0000b"' } }), status: 400, field: 'filters.users' },
+  { name: 'control characters in a connector name', path: 'connectors', body: () => connectorBody({ name: 'bad\u0007name' }), status: 400, field: 'name' },
+  { name: 'a line break in a connector name', path: 'connectors', body: () => connectorBody({ name: 'two\nlines' }), status: 400, field: 'name' },
+  { name: 'a connector name of spaces only', path: 'connectors', body: () => connectorBody({ name: '    ' }), status: 400, field: 'name' },
+  { name: 'a task name of spaces only', body: (c) => base(c.connectorId, { name: '   ' }), status: 400, field: 'name' },
+  // nesting and size limits are applied before validation (deep nesting used to overflow the stack: 500)
+  { name: 'a body nested 100,000 levels deep', body: () => undefined, raw: { contentType: 'application/json', payload: deeplyNested(100_000) }, status: 400, field: 'name', detail: /nested deeper than 32 levels/ },
+  { name: 'a body nested 40 levels deep', body: () => undefined, raw: { contentType: 'application/json', payload: deeplyNested(40) }, status: 400, field: 'name' },
+  { name: 'a body with 60,000 values', body: () => undefined, raw: { contentType: 'application/json', payload: JSON.stringify({ name: 'x', filters: new Array(60_000).fill(0) }) }, status: 400, field: 'filters', detail: /more than 50000 values/ },
+  // baseUrl ports, TLS and header-safe credentials
+  { name: 'baseUrl port 99999', path: 'connectors', body: () => connectorBody({ baseUrl: 'https://scim.example.com:99999/scim/v2' }), status: 400, field: 'baseUrl' },
+  { name: 'baseUrl port 0', path: 'connectors', body: () => connectorBody({ baseUrl: 'https://scim.example.com:0/scim/v2' }), status: 400, field: 'baseUrl' },
+  { name: 'oauth2 tokenUrl port 70000', path: 'connectors', body: () => connectorBody({ auth: { type: 'oauth2', tokenUrl: 'https://login.example.com:70000/token', clientId: 'c', clientSecret: 'secret-value' } }), status: 400, field: 'auth.tokenUrl' },
+  { name: 'a garbage tls.caPem', path: 'connectors', body: () => connectorBody({ tls: { caPem: '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----' } }), status: 400, field: 'tls.caPem' },
+  { name: 'a tls.caPem with trailing junk', path: 'connectors', body: () => connectorBody({ tls: { caPem: `${TEST_CA_PEM}\nrm -rf /` } }), status: 400, field: 'tls.caPem' },
+  { name: 'a bearer token with CR/LF', path: 'connectors', body: () => connectorBody({ auth: { type: 'bearer', token: 'abc\r\nX-Injected: 1' } }), status: 400, field: 'auth.token' },
+  { name: 'a bearer token with a space', path: 'connectors', body: () => connectorBody({ auth: { type: 'bearer', token: 'abc def' } }), status: 400, field: 'auth.token' },
+  { name: 'a password with CR/LF', path: 'connectors', body: () => connectorBody({ auth: { type: 'basic', username: 'svc', password: 'pw\r\nX-Injected: 1' } }), status: 400, field: 'auth.password' },
+  { name: 'a username with LF', path: 'connectors', body: () => connectorBody({ auth: { type: 'basic', username: 'svc\nroot', password: 'pw-value' } }), status: 400, field: 'auth.username' },
+  { name: 'a username with a colon', path: 'connectors', body: () => connectorBody({ auth: { type: 'basic', username: 'svc:root', password: 'pw-value' } }), status: 400, field: 'auth.username' },
+  { name: 'an oauth2 client secret with CR', path: 'connectors', body: () => connectorBody({ auth: { type: 'oauth2', tokenUrl: 'https://login.example.com/token', clientId: 'c', clientSecret: 'x\ry' } }), status: 400, field: 'auth.clientSecret' },
+  { name: 'a connector with a valid CA certificate (accepted)', path: 'connectors', body: () => connectorBody({ tls: { caPem: TEST_CA_PEM, rejectUnauthorized: true } }), status: 201 },
+  // generic.resourcePath stays under the connector base URL
+  { name: 'generic.resourcePath with ".." segments', body: (c) => base(c.connectorId, { mappingsType: 'generic', identity: null, access: null, generic: genericSection('/../../internal/admin/Users') }), status: 400, field: 'generic.resourcePath' },
+  { name: 'generic.resourcePath with percent-encoded ".."', body: (c) => base(c.connectorId, { mappingsType: 'generic', identity: null, access: null, generic: genericSection('/%2e%2e/admin/Users') }), status: 400, field: 'generic.resourcePath' },
+  { name: 'generic.resourcePath as an absolute URL', body: (c) => base(c.connectorId, { mappingsType: 'generic', identity: null, access: null, generic: genericSection('https://evil.example.com/Users') }), status: 400, field: 'generic.resourcePath' },
+  { name: 'generic.resourcePath with a "." segment', body: (c) => base(c.connectorId, { mappingsType: 'generic', identity: null, access: null, generic: genericSection('/Devices/./x') }), status: 400, field: 'generic.resourcePath' },
+  { name: 'generic.resourcePath with a query', body: (c) => base(c.connectorId, { mappingsType: 'generic', identity: null, access: null, generic: genericSection('/Devices?x=1') }), status: 400, field: 'generic.resourcePath' },
 ];
 
 describe('bad input is refused field by field and leaves nothing behind', () => {
@@ -91,6 +146,7 @@ describe('bad input is refused field by field and leaves nothing behind', () => 
   let existingName: string;
   let existingTaskId: string;
   const created: string[] = [];
+  const createdConnectors: string[] = [];
   const auth = () => ({ Authorization: `Bearer ${api.adminToken}` });
 
   beforeAll(async () => {
@@ -104,6 +160,7 @@ describe('bad input is refused field by field and leaves nothing behind', () => 
   });
   afterAll(async () => {
     for (const id of created) await api.http().delete(`/api/v1/tasks/${id}`).set(auth());
+    for (const id of createdConnectors) await api.http().delete(`/api/v1/connectors/${id}`).set(auth());
     await api.close();
   });
 
@@ -120,6 +177,12 @@ describe('bad input is refused field by field and leaves nothing behind', () => 
     else req = req.send(body as object);
     const res = await req;
     expect(res.status).toBe(c.status);
+    if (c.status === 201 && c.path === 'connectors') {
+      createdConnectors.push(res.body.id);
+      const back = await api.http().get(`/api/v1/connectors/${res.body.id}`).set(auth()).expect(200);
+      expect(back.body.name).toBe(body?.name);
+      return;
+    }
     if (c.status === 201) {
       created.push(res.body.id);
       const back = await api.http().get(`/api/v1/tasks/${res.body.id}`).set(auth()).expect(200);
@@ -133,7 +196,8 @@ describe('bad input is refused field by field and leaves nothing behind', () => 
     if (c.field) expect(problem.errors.map((e: { field: string }) => e.field)).toContain(c.field);
     if (c.detail) expect(problem.detail).toMatch(c.detail);
     expect(await counts(api, connectorId)).toEqual(countsBefore);
-    if (c.path === 'connectors' && typeof body?.name === 'string') {
+    // (a NUL cannot even be sent to PostgreSQL as a query parameter)
+    if (c.path === 'connectors' && typeof body?.name === 'string' && !body.name.includes('\u0000')) {
       expect(await api.ds.query(`SELECT 1 FROM connector WHERE name = $1`, [body.name])).toHaveLength(0);
     }
   });

@@ -29,13 +29,23 @@ describe('operations endpoints', () => {
 });
 
 describe('health when Temporal is down', () => {
-  it('answers 503 and names the failing part', async () => {
+  it('answers 503 and names the failing part; error text only with a token', async () => {
     // a namespace that does not exist makes the Temporal check fail while the database stays up
     const api = await startApi({ temporalNamespace: 'no-such-namespace-for-health' });
     try {
       const res = await api.http().get('/health').expect(503);
       expect(res.body.failing).toEqual(['temporal']);
-      expect(res.body.checks.database.status).toBe('up');
+      // without a token: up/down per part, nothing about addresses, namespaces or errors
+      expect(res.body.checks).toEqual({ database: { status: 'up' }, temporal: { status: 'down' } });
+      expect(res.text).not.toMatch(/no-such-namespace|Namespace|error|latency/i);
+      for (const header of ['Bearer not-a-real-token', `Basic ${Buffer.from('a:b').toString('base64')}`]) {
+        const unknown = await api.http().get('/health').set('Authorization', header).expect(503);
+        expect(unknown.body.checks).toEqual({ database: { status: 'up' }, temporal: { status: 'down' } });
+      }
+
+      const detailed = await api.http().get('/health').set('Authorization', `Bearer ${api.readToken}`).expect(503);
+      expect(detailed.body.checks.temporal).toMatchObject({ status: 'down', error: expect.stringContaining('no-such-namespace-for-health') });
+      expect(detailed.body.checks.database).toMatchObject({ status: 'up', latencyMs: expect.any(Number) });
     } finally {
       await api.close();
     }

@@ -102,7 +102,7 @@ describe('task schedules (real PostgreSQL + Temporal dev server)', () => {
     }
   });
 
-  it('run now starts a run through the schedule and answers 409 while it is in progress', async () => {
+  it('run now starts a run at once and answers 409 while it is in progress', async () => {
     // no worker polls this queue, so the run stays in progress
     const res = await api.http().post('/api/v1/tasks').set(auth()).send(taskBody(connectorId, { schedule: null })).expect(201);
     const taskId: string = res.body.id;

@@ -4,7 +4,8 @@ import { connectorBody } from '../support/fixtures';
 describe('API tokens', () => {
   let api: ApiHarness;
   beforeAll(async () => {
-    api = await startApi({ apiToken: 'bootstrap-token-for-tests-0123456789' });
+    // the suite's shared API_TOKEN (test/support/global-setup.ts): every API start revokes any other bootstrap token
+    api = await startApi();
   });
   afterAll(async () => {
     await api.close();
@@ -27,6 +28,7 @@ describe('API tokens', () => {
   it('tokens are stored hashed; API_TOKEN bootstraps an admin token', async () => {
     const rows: Array<{ token_hash: string }> = await api.ds.query(`SELECT token_hash FROM api_token`);
     expect(rows.some((r) => r.token_hash.includes(api.adminToken))).toBe(false);
-    await api.http().get('/api/v1/tasks').set('Authorization', 'Bearer bootstrap-token-for-tests-0123456789').expect(200);
+    expect(api.config.apiToken).toBeDefined();
+    await api.http().get('/api/v1/tasks').set('Authorization', `Bearer ${api.config.apiToken}`).expect(200);
   });
 });

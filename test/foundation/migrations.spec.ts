@@ -38,13 +38,15 @@ describe('migrations', () => {
     const tables = await withClient(url, userTables);
     expect(tables).toEqual(expect.arrayContaining(['datacard', 'datacard_link', 'staging_record', 'run', 'run_extract']));
 
-    // rows the later down()s must cope with: a staged record without raw JSON, a link without its member card
+    // rows the later down()s must cope with: a staged record without raw JSON, a link without its member card,
+    // a run in a status only the later schema knows
     await withClient(url, async (c) => {
       await c.query(`INSERT INTO template (code, name, attributes) VALUES ('t', 't', '[]')`);
       await c.query(`INSERT INTO folder (code, name, template_code) VALUES ('f', 'f', 't')`);
       const card = await c.query<{ id: string }>(`INSERT INTO datacard (template_code, folder_code, unique_value) VALUES ('t', 'f', 'u') RETURNING id`);
       await c.query(`INSERT INTO datacard_link (datacard_id, attribute_code, target_id) VALUES ($1, 'members', gen_random_uuid())`, [card.rows[0].id]);
       await c.query(`INSERT INTO staging_record (run_id, resource, source_id, raw, mapped) VALUES (gen_random_uuid(), 'identity', 's', NULL, '{}')`);
+      await c.query(`INSERT INTO run (task_id, workflow_id, mode, trigger, status, finished_at) VALUES (gen_random_uuid(), 'w-terminated', 'full', 'manual', 'terminated', now())`);
     });
 
     for (let i = 0; i < MIGRATIONS.length; i++) await revertLastMigration(url);

@@ -1,10 +1,17 @@
 import { NON_RETRYABLE_SCIM_ERROR_TYPES } from '@app/scim';
 import { NON_RETRYABLE_IMPORT_ERROR_TYPES, decideMode, failureText, secretRedactor } from '@app/import';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { WORKFLOW_RUN_TIMEOUT } from '@app/temporal';
+import { WORKFLOW_RUN_TIMEOUT_MS } from '../../libs/import/src/tuning';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../workflows/import-task.workflow';
 
 describe('import workflow contracts', () => {
   it('the workflow lists exactly the SCIM and engine non-retryable failure types', () => {
     expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual([...NON_RETRYABLE_SCIM_ERROR_TYPES, ...NON_RETRYABLE_IMPORT_ERROR_TYPES].sort());
+  });
+
+  it('libs/import mirrors the workflow run timeout of libs/temporal', () => {
+    expect(WORKFLOW_RUN_TIMEOUT_MS).toBe(msToNumber(WORKFLOW_RUN_TIMEOUT));
   });
 
   it('reads everything on full tasks and on the first incremental run', () => {

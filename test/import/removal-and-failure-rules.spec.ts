@@ -264,6 +264,25 @@ describe('failure records', () => {
     expect(runs[0]).toMatchObject({ status: 'failed', error: { type: 'ScimAuthError' } });
   });
 
+  it('when the connector secret cannot be decrypted, the failure text is redacted closed: no secret-looking value survives', async () => {
+    const codes = await seedTargetStore(ds, `${SUFFIX}k`);
+    const taskId = await identityTask(codes);
+    const workflowId = `import-task-${taskId}-wrong-key`;
+    const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, workflowId, 'k1');
+    // a worker whose SECRET_KEY changed: it cannot read the stored password to look for it
+    const wrongKey = createActivities({ dataSource: ds, secretBox: new SecretBox(randomBytes(32)), config });
+    const basic = Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64');
+    const message = `401 from https://${AUTH.username}:${AUTH.password}@scim.example.com/v2/Users: server said "Authorization: Basic ${basic}" password=${AUTH.password}`;
+    await wrongKey.recordFailure({ runId: plan.runId, taskId, workflowId }, { type: 'ScimAuthError', message });
+    const cards: Array<{ attributes: { message: string } }> = await ds.query(`SELECT attributes FROM datacard WHERE template_code = $1`, [codes.failure]);
+    const runs: Array<{ error: { message: string } }> = await ds.query(`SELECT error FROM run WHERE id = $1`, [plan.runId]);
+    for (const text of [cards[0].attributes.message, runs[0].error.message]) {
+      expect(text).toContain('401 from https://');
+      for (const secret of [AUTH.password, basic, AUTH.password.slice(3)]) expect(text).not.toContain(secret);
+      expect(text).toContain('scim.example.com');
+    }
+  });
+
   it('a failure before the run row existed still gets one run row and one datacard', async () => {
     const codes = await seedTargetStore(ds, `${SUFFIX}g`);
     const taskId = await identityTask(codes);

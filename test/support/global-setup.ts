@@ -43,6 +43,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.SECRET_KEY ??= randomBytes(32).toString('base64');
   process.env.TASK_QUEUE ??= 'scim-import-test';
   process.env.LOG_LEVEL ??= 'warn';
+  // one bootstrap token for every API the suite starts: each start revokes any other bootstrap token
+  process.env.API_TOKEN ??= `sit_test_bootstrap_${randomBytes(18).toString('base64url')}`;
 
   if (!process.env.DATABASE_URL) {
     const port = await freePort();

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { ensureBootstrapToken } from './auth/api-tokens';
+import { syncBootstrapToken } from './auth/api-tokens';
 import { TasksService } from './tasks/tasks.service';
 
 /** Start-up duties of the API: the bootstrap admin token and reconciling task schedules with Temporal. */
@@ -16,9 +16,11 @@ export class BootstrapService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.apiToken) {
-      await ensureBootstrapToken(this.ds, this.config.apiToken);
-      this.logger.log('bootstrap admin token from API_TOKEN is active');
+    // only the configured API_TOKEN may act as bootstrap admin token; a replaced one stops working now
+    const { revoked } = await syncBootstrapToken(this.ds, this.config.apiToken);
+    if (this.config.apiToken) this.logger.log('bootstrap admin token from API_TOKEN is active');
+    if (revoked > 0) {
+      this.logger.warn(`revoked ${revoked} earlier bootstrap admin token(s): ${this.config.apiToken ? 'API_TOKEN has changed' : 'API_TOKEN is no longer set'}`);
     }
     try {
       await this.tasks.reconcileSchedules();

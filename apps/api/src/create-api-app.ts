@@ -10,6 +10,7 @@ import { ApiModule } from './api.module';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { problemDocument } from './common/problem';
 import { createValidationPipe } from './common/validation';
+import { checkJsonBody } from './common/json-body-guard';
 
 const BODY_LIMIT = '1mb';
 
@@ -38,6 +39,12 @@ export async function createApiApp(config: AppConfig, opts: { logger?: false | L
     if (err?.type === 'entity.parse.failed') return problem(res, 400, 'request body is not valid JSON');
     if (err?.type) return problem(res, err.status ?? 400, 'request body could not be read');
     next(err);
+  });
+  // depth, size and control characters are refused before validation walks the body recursively
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const problemField = req.body !== undefined ? checkJsonBody(req.body) : undefined;
+    if (problemField) return sendProblem(res, problemDocument(400, `request validation failed: ${problemField.field}: ${problemField.message}`, [problemField]));
+    next();
   });
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(createValidationPipe());

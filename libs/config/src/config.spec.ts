@@ -14,6 +14,16 @@ describe('loadConfig', () => {
     expect(c.apiPort).toBe(3000);
     expect(c.secretKey).toHaveLength(32);
     expect(c.logLevel).toBe('log');
+    expect(c.runReconcileIntervalMs).toBe(10_000);
+    expect(c.stagingResumeWindowMs).toBe(72 * 3_600_000);
+  });
+
+  it('reads the run reconciliation interval and the staging resume window, and refuses nonsense', () => {
+    const c = loadConfig({ ...valid, RUN_RECONCILE_INTERVAL_SECONDS: '2.5', STAGING_RESUME_WINDOW_HOURS: '0.5' });
+    expect(c.runReconcileIntervalMs).toBe(2500);
+    expect(c.stagingResumeWindowMs).toBe(1_800_000);
+    expect(() => loadConfig({ ...valid, RUN_RECONCILE_INTERVAL_SECONDS: '-1' })).toThrow(/RUN_RECONCILE_INTERVAL_SECONDS/);
+    expect(() => loadConfig({ ...valid, STAGING_RESUME_WINDOW_HOURS: 'forever' })).toThrow(/STAGING_RESUME_WINDOW_HOURS/);
   });
 
   it('accepts a base64 secret key', () => {

@@ -16,6 +16,10 @@ export interface AppConfig {
   apiToken?: string;
   logLevel: LogLevel;
   temporalUiUrl: string;
+  /** how often the API brings 'running' run rows in line with Temporal (0 = only at read and run-now) */
+  runReconcileIntervalMs: number;
+  /** how long failed and cancelled runs keep their staging so that they can be resumed */
+  stagingResumeWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +83,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const temporalUiUrl = (get('TEMPORAL_UI_URL') ?? 'http://localhost:8233').replace(/\/+$/, '');
   if (!/^https?:\/\/.+/.test(temporalUiUrl)) problems.push('TEMPORAL_UI_URL must be an http(s) URL');
 
+  const reconcileText = get('RUN_RECONCILE_INTERVAL_SECONDS') ?? '10';
+  const reconcileSeconds = Number(reconcileText);
+  if (!/^\d+(\.\d+)?$/.test(reconcileText) || reconcileSeconds > 3600) problems.push(`RUN_RECONCILE_INTERVAL_SECONDS must be a number of seconds 0-3600 (got "${reconcileText}")`);
+
+  const windowText = get('STAGING_RESUME_WINDOW_HOURS') ?? '72';
+  const windowHours = Number(windowText);
+  if (!/^\d+(\.\d+)?$/.test(windowText) || windowHours > 24 * 365) problems.push(`STAGING_RESUME_WINDOW_HOURS must be a number of hours 0-8760 (got "${windowText}")`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: databaseUrl as string,
@@ -90,6 +102,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiToken,
     logLevel,
     temporalUiUrl,
+    runReconcileIntervalMs: Math.round(reconcileSeconds * 1000),
+    stagingResumeWindowMs: Math.round(windowHours * 3_600_000),
   };
 }
 

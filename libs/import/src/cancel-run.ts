@@ -4,7 +4,8 @@ import type { RunRepository } from './run-repository';
 
 /**
  * Marks a run cancelled. Committed load and removal batches stay (each is whole); staging is
- * kept so the run can still be inspected. Removals not yet applied (waiting for a decision, or
+ * kept so the run can be resumed from the step it was cancelled in, until the resume window
+ * passes (sweepStaging). Removals not yet applied (waiting for a decision, or
  * mid-way) are dropped; the removal state says how many were applied.
  */
 export async function cancelRun(db: Db, runs: RunRepository, runId: string): Promise<RunStatsView> {

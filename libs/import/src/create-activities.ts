@@ -99,7 +99,7 @@ export function createActivities(deps: ImportDeps) {
     /** Creates or takes over the run row of this workflow execution and plans the run. */
     async prepareRun(input: ImportTaskInput, workflowId: string, temporalRunId: string): Promise<RunPlan> {
       return guarded('prepareRun', () =>
-        prepareRun(sql(), livenessFromClient(deps.temporalClient ?? workerClient()), input, { workflowId, temporalRunId }),
+        prepareRun(sql(), livenessFromClient(deps.temporalClient ?? workerClient(), deps.config.temporalNamespace), input, { workflowId, temporalRunId }),
       );
     },
 

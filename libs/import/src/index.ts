@@ -22,3 +22,6 @@ export {
   type PreviewResult,
 } from './preview-task';
 export { listingRejectionMessage, duplicateUniqueMessage } from './record-messages';
+export { reconcileOpenRuns, sweepStaging, temporalRunState, closeRunFromTemporal, releaseStaging, type ReconciledRun, type TemporalRunState } from './run-housekeeping';
+export { Db, type Sql } from './db';
+export { failClosedRedactor } from './fail-closed-redactor';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { ImportTaskInput, RunExecutionRef, RunMode, RunPlan, RunTrigger } from '@app/temporal';
-import { WORKFLOW_RUN_TIMEOUT_MS } from './tuning';
+import { closeRunFromTemporal, temporalRunState, type TemporalRunState } from './run-housekeeping';
 import type { Db, Sql } from './db';
 import { ImportConfigError, RunAlreadyInProgressError } from './errors';
 import { RunRepository } from './run-repository';
@@ -35,21 +35,12 @@ interface ConnectorRow {
   tls: ConnectorSnapshot['tls'];
 }
 
-/** Tells whether a workflow execution is still running; undefined when that cannot be known. */
-export type WorkflowLiveness = (workflowId: string) => Promise<boolean | undefined>;
+/** What Temporal says about the latest execution of a workflow id (see temporalRunState). */
+export type WorkflowLiveness = (workflowId: string) => Promise<TemporalRunState>;
 
 /** Liveness through a Temporal client (the worker's, or one passed in deps). */
-export function livenessFromClient(client: Client | undefined): WorkflowLiveness {
-  return async (workflowId) => {
-    if (!client) return undefined;
-    try {
-      const d = await client.workflow.getHandle(workflowId).describe();
-      return d.status.name === 'RUNNING';
-    } catch (err) {
-      if (err instanceof Error && err.name === 'WorkflowNotFoundError') return false;
-      return undefined;
-    }
-  };
+export function livenessFromClient(client: Client | undefined, namespace: string): WorkflowLiveness {
+  return async (workflowId) => (client ? temporalRunState(client, namespace, workflowId) : { open: undefined, reason: 'no Temporal client' });
 }
 
 /** Decides full or incremental: the first incremental run, and every run of a full task, reads everything. */
@@ -178,25 +169,19 @@ function plan(runId: string, taskId: string, mode: RunMode, resources: ReturnTyp
 
 /**
  * One running run per task. The partial unique index is the lock; a row left 'running' by a
- * workflow that is gone (terminated, timed out) would hold it forever, so such rows are closed.
+ * workflow that is gone (terminated, timed out) would hold it forever, so such rows are closed
+ * with the status Temporal reports. When Temporal cannot say, the other run counts as running.
  */
 async function takeLock(tx: Sql, isWorkflowRunning: WorkflowLiveness, taskId: string, workflowId: string): Promise<void> {
   // a resumed run's row is keyed `<workflowId>#resume-…`: it is this same workflow, not another run
-  const { rows } = await tx.query<{ id: string; workflow_id: string; started_at: Date }>(
-    `SELECT id, split_part(workflow_id, '#', 1) AS workflow_id, started_at FROM run
+  const { rows } = await tx.query<{ id: string; workflow_id: string }>(
+    `SELECT id, split_part(workflow_id, '#', 1) AS workflow_id FROM run
       WHERE task_id = $1 AND status = 'running' AND split_part(workflow_id, '#', 1) <> $2 FOR UPDATE`,
     [taskId, workflowId],
   );
   for (const other of rows) {
-    const running = await isWorkflowRunning(other.workflow_id);
-    // Unknown liveness: only a run older than the workflow run timeout is certainly dead.
-    const dead = running === false || (running === undefined && Date.now() - other.started_at.getTime() > WORKFLOW_RUN_TIMEOUT_MS);
-    if (!dead) throw new RunAlreadyInProgressError(taskId, other.workflow_id);
-    await tx.query(
-      `UPDATE run SET status = 'cancelled', phase = 'cancelled', finished_at = now(),
-              error = jsonb_build_object('type', 'AbandonedRun', 'message', 'its workflow was no longer running when the next run started')
-        WHERE id = $1`,
-      [other.id],
-    );
+    const state = await isWorkflowRunning(other.workflow_id);
+    if (state.open !== false) throw new RunAlreadyInProgressError(taskId, other.workflow_id);
+    await closeRunFromTemporal(tx, other.id, state);
   }
 }

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
 import { ScimClient, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
 import { ImportConfigError } from './errors';
+import { failClosedRedactor } from './fail-closed-redactor';
 
 /** Builds the SCIM client of a connector; tests and benchmarks may inject their own. */
 export type ScimClientFactory = (config: ScimConnectionConfig, logger?: ScimLogger) => ScimClient;
@@ -48,12 +49,15 @@ export async function openScimConnection(
   return { client: factory(config, logger), redact };
 }
 
-/** The redactor for a connector without opening a client (used when recording a failure). */
+/**
+ * The redactor for a connector without opening a client (used when recording a failure). When
+ * the connector or its secrets cannot be read it fails closed (failClosedRedactor).
+ */
 export async function connectorRedactor(dataSource: DataSource, secretBox: SecretBox, connectorId: string | undefined): Promise<(text: string) => string> {
-  if (!connectorId) return secretRedactor([]);
+  if (!connectorId) return failClosedRedactor();
   try {
     const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
-    if (!entity) return secretRedactor([]);
+    if (!entity) return failClosedRedactor();
     const { auth } = connectorScimConfig(entity, secretBox);
     return secretRedactor([
       auth.type === 'basic' ? auth.password : undefined,
@@ -61,6 +65,6 @@ export async function connectorRedactor(dataSource: DataSource, secretBox: Secre
       auth.type === 'oauth2' ? auth.clientSecret : undefined,
     ]);
   } catch {
-    return secretRedactor([]);
+    return failClosedRedactor();
   }
 }

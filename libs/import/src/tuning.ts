@@ -23,5 +23,9 @@ export const DEFAULT_TUNING: ImportTuning = {
   removalBatchSize: 1000,
 };
 
-/** Mirrors WORKFLOW_RUN_TIMEOUT ('12h') of libs/temporal: a run older than that is certainly over. */
+/**
+ * Mirrors WORKFLOW_RUN_TIMEOUT ('12h') of libs/temporal: the run timeout of an execution that
+ * does work, the guard against hung runs. An execution that waits for a removal decision gets
+ * the rest of the decision window on top (the workflow continues as new to wait).
+ */
 export const WORKFLOW_RUN_TIMEOUT_MS = 12 * 3_600_000;

@@ -25,7 +25,9 @@ export function workflowIdPrefixForTask(taskId: string): string {
 
 /**
  * A run may not hang forever: SKIP overlap would then block every later run.
- * 12 hours covers a million-record full import many times over.
+ * 12 hours covers a million-record full import many times over. It bounds an execution doing
+ * work; a run waiting for a removal decision continues as new with the rest of its decision
+ * window added, so the 72-hour window is never cut (workflows/import-task.workflow.ts).
  */
 export const WORKFLOW_RUN_TIMEOUT = '12h';
 

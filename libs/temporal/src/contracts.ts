@@ -32,6 +32,11 @@ export interface ImportTaskContinuation {
   nextStep: number;
   /** how many times the run already read its source again after its staging was lost */
   stagingRedos?: number;
+  /**
+   * Set when the run continued as new to wait for a removal decision (epoch ms of the decision
+   * deadline): the new execution waits without computing the removals again.
+   */
+  awaitingDecisionUntil?: number;
 }
 
 export interface ResourcePlan {

@@ -14,13 +14,28 @@ export async function createApiToken(ds: DataSource, name: string, scope: TokenS
   return { id: rows[0].id, token };
 }
 
-/** Registers the bootstrap admin token from API_TOKEN (idempotent). */
-export async function ensureBootstrapToken(ds: DataSource, token: string): Promise<void> {
-  await ds.query(
-    `INSERT INTO api_token (name, scope, token_hash, bootstrap) VALUES ('bootstrap (API_TOKEN)', 'admin', $1, true)
-     ON CONFLICT (token_hash) DO NOTHING`,
-    [hashToken(token)],
-  );
+/**
+ * Makes `token` (API_TOKEN) the only bootstrap admin token: registers it (again, if it was
+ * configured before) and revokes every other bootstrap token. Without a token, none stays valid.
+ * Returns how many earlier bootstrap tokens were revoked.
+ */
+export async function syncBootstrapToken(ds: DataSource, token: string | undefined): Promise<{ revoked: number }> {
+  const hash = token ? hashToken(token) : null;
+  return ds.transaction(async (em) => {
+    if (hash) {
+      await em.query(
+        `INSERT INTO api_token (name, scope, token_hash, bootstrap) VALUES ('bootstrap (API_TOKEN)', 'admin', $1, true)
+         ON CONFLICT (token_hash) DO UPDATE SET revoked_at = NULL WHERE api_token.bootstrap`,
+        [hash],
+      );
+    }
+    const revoked: Array<{ n: number }> = await em.query(
+      `WITH r AS (UPDATE api_token SET revoked_at = now() WHERE bootstrap AND revoked_at IS NULL AND ($1::text IS NULL OR token_hash <> $1) RETURNING id)
+       SELECT count(*)::int AS n FROM r`,
+      [hash],
+    );
+    return { revoked: revoked[0].n };
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { HasNoControlCharacters, IsHeaderToken, IsHttpUrl, IsNotBlank, IsPemCertificates } from '../common/field-validators';
 
 export const AUTH_TYPES = ['basic', 'bearer', 'oauth2'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -31,6 +32,8 @@ export class ConnectorAuthDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
+  @HasNoControlCharacters({ message: 'auth.username must not contain control characters (CR, LF, …)' })
+  @Matches(/^[^:]*$/, { message: 'auth.username must not contain ":" (Basic authentication separates it from the password with one)' })
   username?: string;
 
   @ApiPropertyOptional({ example: 's3cret', description: 'basic; write-only' })
@@ -38,6 +41,7 @@ export class ConnectorAuthDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
+  @HasNoControlCharacters({ message: 'auth.password must not contain control characters (CR, LF, …)' })
   password?: string;
 
   @ApiPropertyOptional({ description: 'bearer; write-only' })
@@ -45,12 +49,14 @@ export class ConnectorAuthDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(16384)
+  @IsHeaderToken({ message: 'auth.token must be visible ASCII without spaces, CR or LF: it is sent in the Authorization header' })
   token?: string;
 
   @ApiPropertyOptional({ example: 'https://login.example.com/oauth2/token', description: 'oauth2' })
   @ValidateIf((o: ConnectorAuthDto) => o.type === 'oauth2' || o.tokenUrl !== undefined)
   @IsString()
-  @Matches(/^https?:\/\/[^\s]+$/, { message: 'auth.tokenUrl must be an http(s) URL' })
+  @IsHttpUrl({ message: 'auth.tokenUrl must be an http(s) URL without credentials or fragment, with a port 1-65535 if any' })
+  @MaxLength(2048)
   tokenUrl?: string;
 
   @ApiPropertyOptional({ description: 'oauth2' })
@@ -58,6 +64,7 @@ export class ConnectorAuthDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(512)
+  @HasNoControlCharacters({ message: 'auth.clientId must not contain control characters (CR, LF, …)' })
   clientId?: string;
 
   @ApiPropertyOptional({ description: 'oauth2; write-only' })
@@ -65,6 +72,7 @@ export class ConnectorAuthDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
+  @HasNoControlCharacters({ message: 'auth.clientSecret must not contain control characters (CR, LF, …)' })
   clientSecret?: string;
 
   @ApiPropertyOptional({ description: 'oauth2' })
@@ -81,8 +89,8 @@ export class ConnectorTlsDto {
   @ApiPropertyOptional({ description: 'PEM of a CA to trust in addition to the system CAs' })
   @IsOptional()
   @IsString()
-  @Matches(/-----BEGIN CERTIFICATE-----/, { message: 'tls.caPem must be a PEM certificate' })
   @MaxLength(65536)
+  @IsPemCertificates({ message: 'tls.caPem must be one or more PEM certificates that parse as X.509' })
   caPem?: string;
 
   @ApiPropertyOptional({ default: true })
@@ -91,18 +99,18 @@ export class ConnectorTlsDto {
   rejectUnauthorized?: boolean;
 }
 
-const URL_PATTERN = /^https?:\/\/[^\s/@?#]+(:\d{1,5})?(\/[^\s?#]*)?$/;
-
 export class CreateConnectorDto {
   @ApiProperty({ example: 'HR SCIM' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsNotBlank({ message: 'name must not be blank' })
+  @HasNoControlCharacters({ message: 'name must not contain control characters' })
   name: string;
 
   @ApiProperty({ example: 'https://scim.example.com:8443/scim/v2' })
   @IsString()
-  @Matches(URL_PATTERN, { message: 'baseUrl must be an http(s) URL without credentials, query or fragment' })
+  @IsHttpUrl({ message: 'baseUrl must be an http(s) URL without credentials, query or fragment, with a port 1-65535 if any' })
   @MaxLength(2048)
   baseUrl: string;
 
@@ -147,12 +155,14 @@ export class UpdateConnectorDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @IsNotBlank({ message: 'name must not be blank' })
+  @HasNoControlCharacters({ message: 'name must not contain control characters' })
   name?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @Matches(URL_PATTERN, { message: 'baseUrl must be an http(s) URL without credentials, query or fragment' })
+  @IsHttpUrl({ message: 'baseUrl must be an http(s) URL without credentials, query or fragment, with a port 1-65535 if any' })
   @MaxLength(2048)
   baseUrl?: string;
 

@@ -1,11 +1,12 @@
-import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Inject, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import type { Client } from '@temporalio/client';
 import { TEMPORAL_CLIENT } from '@app/temporal';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Public } from '../auth/auth.guard';
+import { lookupToken } from '../auth/api-tokens';
 import { MetricsService } from './metrics.service';
 
 type PartStatus = { status: 'up' | 'down'; latencyMs: number; error?: string };
@@ -35,19 +36,28 @@ export class HealthController {
 
   @Public()
   @Get('health')
-  @ApiOperation({ summary: 'Database and Temporal reachability; 503 names the failing part' })
-  async health(@Res() res: Response): Promise<void> {
+  @ApiOperation({ summary: 'Database and Temporal reachability; 503 names the failing part. Without a token only up/down per part; with a valid token also latency and error text' })
+  async health(@Req() req: Request, @Res() res: Response): Promise<void> {
     const [database, temporal] = await Promise.all([
       probe(() => this.ds.query('SELECT 1')),
       probe(() => this.temporal.workflowService.describeNamespace({ namespace: this.config.temporalNamespace })),
     ]);
     const ok = database.status === 'up' && temporal.status === 'up';
     const down = [database.status === 'down' ? 'database' : '', temporal.status === 'down' ? 'temporal' : ''].filter(Boolean);
+    // error texts name hosts, ports and namespaces: only callers with a token see them
+    const detailed = await this.hasValidToken(req, database.status === 'up');
+    const brief = (p: PartStatus) => ({ status: p.status });
     res.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({
       status: ok ? 'ok' : 'unavailable',
       ...(down.length ? { failing: down } : {}),
-      checks: { database, temporal },
+      checks: detailed ? { database, temporal } : { database: brief(database), temporal: brief(temporal) },
     });
+  }
+
+  private async hasValidToken(req: Request, databaseUp: boolean): Promise<boolean> {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!match || !databaseUp) return false;
+    return (await lookupToken(this.ds, match[1]).catch(() => undefined)) !== undefined;
   }
 
   @Public()

@@ -20,6 +20,7 @@ export interface RunRow {
   notes: string[];
   /** absent on databases before the DryRunRuns migration */
   dry_run?: boolean;
+  staging_released_at?: Date | null;
 }
 
 
@@ -45,6 +46,8 @@ export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'te
     extractReports: r.extract_reports,
     notes: r.notes,
     removal: r.removal,
+    // from then on the run can be restarted but not resumed (docs/removals-and-retries.md)
+    ...(r.staging_released_at ? { stagingReleasedAt: r.staging_released_at.toISOString() } : {}),
     temporalUiUrl: temporalUiLink(config.temporalUiUrl, config.temporalNamespace, workflowId, r.temporal_run_id),
   };
 }

@@ -7,12 +7,16 @@ import { IMPORT_TASK_ID, IMPORT_TASK_NAME, IMPORT_TASK_WORKFLOW, TEMPORAL_CLIENT
 import { conflict, notFound } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
-import { resetPointBeforeFailedActivity } from './run-retry';
+import { RunHousekeepingService } from './run-housekeeping.service';
+import { lastExecutionOfRun, resetPointBeforeFailedActivity } from './run-retry';
 import { assertNoRunningRun } from './running-run';
 
 /** Signal names the import workflow listens to while removals wait for a decision. */
 export const APPROVE_REMOVALS_SIGNAL = 'approveRemovals';
 export const REJECT_REMOVALS_SIGNAL = 'rejectRemovals';
+
+/** Run statuses a retry accepts: the run ended and nothing runs it any more. */
+const RETRYABLE = ['failed', 'cancelled', 'terminated', 'timedOut'];
 
 /** The Temporal workflow id of a run row (a resumed run's row key carries a `#resume-…` suffix). */
 export function temporalWorkflowId(row: Pick<RunRow, 'workflow_id'>): string {
@@ -27,13 +31,22 @@ export class RunActionsService {
   constructor(
     private readonly ds: DataSource,
     private readonly runs: RunsService,
+    private readonly housekeeping: RunHousekeepingService,
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async retry(id: string, strategy: 'resume' | 'restart') {
+    await this.housekeeping.reconcile({ runId: id });
     const old = await this.runs.row(id);
-    if (old.status !== 'failed' && old.status !== 'cancelled') throw conflict(`only failed or cancelled runs can be retried; this run is ${old.status}`);
+    if (!RETRYABLE.includes(old.status)) throw conflict(`only failed, cancelled, terminated or timed-out runs can be retried; this run is ${old.status}`);
+    if (strategy === 'resume' && (old.status === 'terminated' || old.status === 'timedOut')) {
+      throw conflict(`a ${old.status} run ended without its own clean-up and its staging was released; use strategy "restart"`);
+    }
+    if (strategy === 'resume' && old.staging_released_at) {
+      throw conflict('the staging of this run was removed after the resume window (STAGING_RESUME_WINDOW_HOURS); use strategy "restart"');
+    }
+    await this.housekeeping.reconcile({ taskId: old.task_id });
     await assertNoRunningRun(this.ds, old.task_id);
     const tasks: Array<{ name: string }> = await this.ds.query(`SELECT name FROM import_task WHERE id = $1`, [old.task_id]);
     if (!tasks.length) throw conflict('the task of this run was deleted; it cannot be retried');
@@ -75,19 +88,24 @@ export class RunActionsService {
     let point;
     try {
       await this.awaitClosed(workflowId, old.temporal_run_id);
-      point = await resetPointBeforeFailedActivity(this.client, workflowId, old.temporal_run_id);
+      const endedIn = await lastExecutionOfRun(this.client, this.config.temporalNamespace, workflowId, old.temporal_run_id);
+      await this.awaitClosed(workflowId, endedIn);
+      point = await resetPointBeforeFailedActivity(this.client, workflowId, endedIn);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw conflict('the workflow history of this run is no longer retained by Temporal; use strategy "restart"');
       throw err;
     }
-    if (!point) throw conflict('no failed step found in this run\'s history to resume from; use strategy "restart"');
+    if (!point) throw conflict('no failed or cancelled step found in this run\'s history to resume from; use strategy "restart"');
     const newRunId = await this.ds.transaction(async (em) => {
       const rows: Array<{ id: string }> = await em.query(
         `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, resume_root_id,
                           stats, extract_reports, removal, notes, config_snapshot, started_at, dry_run)
          SELECT task_id, $4 || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, COALESCE(resume_root_id, id),
-                stats, extract_reports, removal,
-                notes || to_jsonb(ARRAY['resumed from the failed step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run
+                stats, extract_reports,
+                -- removals the cancel dropped while they waited for a decision wait again (nothing was applied)
+                CASE WHEN status = 'cancelled' AND removal->>'state' = 'cancelled' AND removal ? 'decisionDeadline' AND COALESCE((removal->>'removed')::int, 0) = 0
+                     THEN (removal - 'reason') || jsonb_build_object('state', 'awaitingApproval') ELSE removal END,
+                notes || to_jsonb(ARRAY['resumed from the ' || CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'failed' END || ' step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run
          FROM run WHERE id = $1 RETURNING id`,
         [old.id, randomUUID().slice(0, 8), point.activityType, workflowId],
       );
@@ -102,17 +120,21 @@ export class RunActionsService {
     try {
       const res = await this.client.workflowService.resetWorkflowExecution({
         namespace: this.config.temporalNamespace,
-        workflowExecution: { workflowId, runId: old.temporal_run_id },
+        workflowExecution: { workflowId, runId: point.runId },
         reason: `retry of run ${old.id} (resume from ${point.activityType})`,
         workflowTaskFinishEventId: point.eventId,
         requestId: randomUUID(),
       });
-      await this.ds.query(`UPDATE run SET temporal_run_id = $2, phase = 'queued' WHERE id = $1`, [newRunId, res.runId]);
+      // a run resumed into its wait for a removal decision runs no step before it waits again
+      await this.ds.query(
+        `UPDATE run SET temporal_run_id = $2, phase = CASE WHEN removal->>'state' = 'awaitingApproval' THEN 'removalApproval' ELSE 'queued' END WHERE id = $1`,
+        [newRunId, res.runId],
+      );
     } catch (err) {
       await this.ds.query(`DELETE FROM run WHERE id = $1`, [newRunId]);
       throw err;
     }
-    this.logger.log(`run ${old.id} resumed as run ${newRunId} from its failed ${point.activityType} step`);
+    this.logger.log(`run ${old.id} (${old.status}) resumed as run ${newRunId} from its ${point.activityType} step`);
     return this.runs.get(newRunId);
   }
 

@@ -34,7 +34,7 @@ export class RunsController {
 
   @Post(':id/retry')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Retry a failed or cancelled run: "resume" resets the workflow to just before the failed step; "restart" starts anew. 409 otherwise.' })
+  @ApiOperation({ summary: 'Retry a failed, cancelled, terminated or timed-out run: "resume" resets the workflow to just before the failed or cancelled step (failed and cancelled runs, within the staging resume window); "restart" starts anew. 409 otherwise.' })
   retry(@Param('id', new IdPipe('run')) id: string, @Body() dto: RetryRunDto) {
     return this.actions.retry(id, dto.strategy);
   }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { RunsController } from './runs.controller';
 import { RunsService } from './runs.service';
 import { RunActionsService } from './runs-actions.service';
+import { RunHousekeepingService } from './run-housekeeping.service';
 
-@Module({ controllers: [RunsController], providers: [RunsService, RunActionsService], exports: [RunsService, RunActionsService] })
+@Module({ controllers: [RunsController], providers: [RunsService, RunActionsService, RunHousekeepingService], exports: [RunsService, RunActionsService, RunHousekeepingService] })
 export class RunsModule {}

@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@app/config';
 import { badRequest, notFound } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runView, type RunRow } from './run-view';
+import { RunHousekeepingService } from './run-housekeeping.service';
 
 export const OUTCOMES = ['created', 'updated', 'unchanged', 'removed', 'failed'] as const;
 
@@ -13,6 +14,7 @@ export class RunsService {
   constructor(
     private readonly ds: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly housekeeping: RunHousekeepingService,
   ) {}
 
   async row(id: string): Promise<RunRow> {
@@ -21,8 +23,11 @@ export class RunsService {
     return rows[0];
   }
 
+  /** The run as shown; a row that says running is first checked against Temporal. */
   async get(id: string) {
-    return runView(await this.row(id), this.config);
+    let row = await this.row(id);
+    if (row.status === 'running' && (await this.housekeeping.reconcile({ runId: id }).catch(() => [])).length) row = await this.row(id);
+    return runView(row, this.config);
   }
 
   async records(id: string, outcome: string | undefined, limit: number, cursor: string | undefined) {

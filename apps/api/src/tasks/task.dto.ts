@@ -18,6 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsNotBlank, IsRelativeResourcePath } from '../common/field-validators';
 
 export const TASK_TYPES = ['full', 'incremental'] as const;
 export const MAPPINGS_TYPES = ['identityAndAccess', 'identityOnly', 'accessOnly', 'generic'] as const;
@@ -156,7 +157,8 @@ export class MappingDto {
   @ApiPropertyOptional({ example: '/Devices', description: 'generic only' })
   @IsOptional()
   @IsString()
-  @Matches(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, { message: 'resourcePath must look like /Devices' })
+  @IsRelativeResourcePath({ message: 'resourcePath must be a resource path under the connector base URL, like /Devices (no "." or ".." segments, no scheme, query or encoded characters)' })
+  @MaxLength(512)
   resourcePath?: string;
 
   @ApiPropertyOptional({ description: 'generic only: SCIM filter' })
@@ -309,7 +311,8 @@ export class CreateTaskDto extends TaskBodyDto {
   @IsNotEmpty()
   @MaxLength(200)
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  @Matches(/^[^\u0000-\u001f\u007f]+$/, { message: 'name must not contain control characters' })
+  @Matches(/^[^\u0000-\u001f\u007f-\u009f]+$/, { message: 'name must not contain control characters' })
+  @IsNotBlank({ message: 'name must not be blank' })
   name: string;
 
   @ApiProperty({ format: 'uuid' })

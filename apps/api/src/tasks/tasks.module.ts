@@ -4,6 +4,12 @@ import { TasksService } from './tasks.service';
 import { ScheduleAdviceService } from './schedule-advice.service';
 import { TaskPreviewController } from './task-preview.controller';
 import { TaskPreviewService } from './task-preview.service';
+import { RunsModule } from '../runs/runs.module';
 
-@Module({ controllers: [TaskPreviewController, TasksController], providers: [TasksService, ScheduleAdviceService, TaskPreviewService], exports: [TasksService] })
+@Module({
+  imports: [RunsModule],
+  controllers: [TaskPreviewController, TasksController],
+  providers: [TasksService, ScheduleAdviceService, TaskPreviewService],
+  exports: [TasksService],
+})
 export class TasksModule {}

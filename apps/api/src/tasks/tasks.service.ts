@@ -2,11 +2,23 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { TemplateAttribute } from '@app/persistence';
-import { TaskScheduleService, type ScheduledTask, type TaskScheduleSpec } from '@app/temporal';
+import type { Client } from '@temporalio/client';
+import {
+  IMPORT_TASK_ID,
+  IMPORT_TASK_NAME,
+  IMPORT_TASK_WORKFLOW,
+  TEMPORAL_CLIENT,
+  TaskScheduleService,
+  WORKFLOW_RUN_TIMEOUT,
+  workflowIdPrefixForTask,
+  type ImportTaskInput,
+  type ScheduledTask,
+  type TaskScheduleSpec,
+} from '@app/temporal';
 import { badRequest, conflict, notFound, ProblemException, unprocessable } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runView, type RunRow } from '../runs/run-view';
-import { assertNoRunningRun } from '../runs/running-run';
+import { RunHousekeepingService } from '../runs/run-housekeeping.service';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
 import { ScheduleAdviceService } from './schedule-advice.service';
@@ -70,6 +82,8 @@ export class TasksService {
     private readonly schedules: TaskScheduleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly advice: ScheduleAdviceService,
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
+    private readonly housekeeping: RunHousekeepingService,
   ) {}
 
   /** A task view with its schedule advice (advice only, see schedule-advice.ts). */
@@ -267,86 +281,51 @@ export class TasksService {
   }
 
   /**
-   * Run now: records the request for prepareRun, triggers the schedule with overlap SKIP and
-   * answers with the run it started. 409 while a run is in progress.
+   * Run now: starts the run's workflow directly and answers with its run row. The row is
+   * inserted as running in the same transaction that starts the workflow and commits only once
+   * Temporal accepted it: the partial unique index (one running run per task) makes a second
+   * concurrent run-now wait for the first and then get 409, and a scheduled start that comes in
+   * between is refused by prepareRun's per-task lock. Rows that say running are first checked
+   * against Temporal, so a terminated run never blocks the task.
    */
   async runNow(id: string, dto: RunNowDto) {
     const row = await this.row(id);
-    await assertNoRunningRun(this.ds, id);
-    const before = await this.settledSchedule(id);
-    if (before.runningWorkflowIds.length) throw conflict(`a run of this task is already in progress (workflow ${before.runningWorkflowIds[0]})`);
-    await this.nextWorkflowIdSecond(id);
+    await this.housekeeping.reconcile({ taskId: id });
     const mode = dto.mode ?? row.type;
+    const workflowId = `${workflowIdPrefixForTask(id)}-manual-${new Date().toISOString()}`;
     const dryRun = dto.dryRun === true;
-    await this.ds.query(`UPDATE import_task SET pending_trigger = $2 WHERE id = $1`, [id, JSON.stringify({ trigger: 'manual', mode, ...(dryRun ? { dryRun } : {}), requestedAt: new Date().toISOString() })]);
-    const started = await this.triggerAndAwaitStart(id);
-    if (!started) throw conflict('the schedule did not start a run (another run is in progress)');
-    await this.ds.query(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, dry_run)
-       VALUES ($1, $2, $3, $4, 'manual', 'running', 'queued', $5) ON CONFLICT DO NOTHING`,
-      [id, started.workflowId, started.runId, mode, dryRun],
-    );
-    const runs: RunRow[] = await this.ds.query(`SELECT * FROM run WHERE workflow_id = $1`, [started.workflowId]);
-    if (!runs.length) throw conflict('a run of this task is already in progress');
-    return runView(runs[0], this.config);
-  }
-
-  /**
-   * The schedule's state once a run that our database already shows as finished has also closed in
-   * Temporal (it does so a moment after finishRun), so run-now right after a run is not refused.
-   */
-  private async settledSchedule(taskId: string) {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const state = await this.schedules.describe(taskId);
-      if (!state) throw new ProblemException(503, 'the task has no Temporal schedule yet; it is recreated at API start-up, try again shortly');
-      if (!state.runningWorkflowIds.length || Date.now() > deadline) return state;
-      const known: Array<{ status: string }> = await this.ds.query(`SELECT status FROM run WHERE workflow_id = ANY($1)`, [state.runningWorkflowIds]);
-      if (known.some((r) => r.status === 'running') || known.length === 0) return state;
-      await new Promise((r) => setTimeout(r, 100));
+    const input: ImportTaskInput = { taskId: id, trigger: 'manual', mode, ...(dryRun ? { dryRun } : {}) };
+    let started: RunRow;
+    try {
+      started = await this.ds.transaction(async (em) => {
+        const rows: RunRow[] = await em.query(
+          `INSERT INTO run (task_id, workflow_id, mode, trigger, status, phase, dry_run) VALUES ($1, $2, $3, 'manual', 'running', 'queued', $4) RETURNING *`,
+          [id, workflowId, mode, dryRun],
+        );
+        const handle = await this.client.workflow
+          .start(IMPORT_TASK_WORKFLOW, {
+            args: [input],
+            workflowId,
+            taskQueue: this.config.taskQueue,
+            workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
+            typedSearchAttributes: [
+              { key: IMPORT_TASK_ID, value: id },
+              { key: IMPORT_TASK_NAME, value: row.name },
+            ],
+          })
+          .catch((err: unknown) => {
+            this.logger.error(`run-now of task ${id}: Temporal did not start the workflow: ${err instanceof Error ? err.message : String(err)}`);
+            throw new ProblemException(503, 'Temporal did not accept the run; nothing was started, try again shortly');
+          });
+        await em.query(`UPDATE run SET temporal_run_id = $2 WHERE id = $1`, [rows[0].id, handle.firstExecutionRunId]);
+        return { ...rows[0], temporal_run_id: handle.firstExecutionRunId };
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const running: Array<{ id: string }> = await this.ds.query(`SELECT id FROM run WHERE task_id = $1 AND status = 'running' LIMIT 1`, [id]);
+      throw conflict(`a run of this task is already in progress${running[0] ? ` (run ${running[0].id})` : ''}`);
     }
-  }
-
-  /**
-   * Scheduled workflow ids end in the action time to the second: a trigger within the same second
-   * as the previous run would reuse its workflow id, so wait for the next second.
-   */
-  private async nextWorkflowIdSecond(taskId: string): Promise<void> {
-    const rows: Array<{ workflow_id: string }> = await this.ds.query(
-      `SELECT workflow_id FROM run WHERE task_id = $1 ORDER BY started_at DESC LIMIT 1`,
-      [taskId],
-    );
-    const m = rows[0] && /-(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)$/.exec(rows[0].workflow_id.split('#')[0]);
-    if (!m) return;
-    const lastSecond = Date.parse(m[1]);
-    const wait = lastSecond + 1000 - Date.now();
-    if (wait > 0 && wait <= 1000) await new Promise((r) => setTimeout(r, wait + 20));
-  }
-
-  /**
-   * Triggers the schedule and waits for the workflow it starts. The scheduler learns that the
-   * previous run closed a moment after Temporal reports it closed, and drops a SKIP trigger that
-   * arrives in between; triggering again is safe because SKIP never starts a second run.
-   */
-  private async triggerAndAwaitStart(taskId: string): Promise<{ workflowId: string; runId: string } | undefined> {
-    const finished: Array<{ temporal_run_id: string }> = await this.ds.query(
-      `SELECT temporal_run_id FROM run WHERE task_id = $1 AND status <> 'running' AND temporal_run_id IS NOT NULL ORDER BY started_at DESC LIMIT 5`,
-      [taskId],
-    );
-    const old = new Set(finished.map((r) => r.temporal_run_id));
-    const deadline = Date.now() + 10_000;
-    let nextTrigger = 0;
-    while (Date.now() < deadline) {
-      if (Date.now() >= nextTrigger) {
-        await this.schedules.trigger(taskId);
-        nextTrigger = Date.now() + 2_000;
-      }
-      const d = await this.schedules.describeRaw(taskId);
-      const running = d.info.runningActions.find((a) => !old.has(a.workflow.firstExecutionRunId));
-      if (running) return { workflowId: running.workflow.workflowId, runId: running.workflow.firstExecutionRunId };
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    return undefined;
+    return runView(started, this.config);
   }
 
   /** Start-up reconciliation: recreate missing schedules, remove orphans, log what changed. */

@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Client } from '@temporalio/client';
+import { APP_CONFIG, type AppConfig } from '@app/config';
+import { Db, reconcileOpenRuns, sweepStaging, type ReconciledRun } from '@app/import';
+import { TEMPORAL_CLIENT } from '@app/temporal';
+
+/** Staging of crashed or expired runs is swept this often (it scans run ids, not rows). */
+const STAGING_SWEEP_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Temporal is the one source of truth for "is this run in progress": this service closes run
+ * rows whose workflow closed without its own clean-up (terminated, timed out, ...) — on a timer,
+ * and on demand at GET /runs/:id, run-now and retry — and sweeps staging nobody can resume.
+ */
+@Injectable()
+export class RunHousekeepingService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('runs');
+  private reconcileTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+  private pass?: Promise<unknown>;
+  private stopped = false;
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private db(): Db {
+    return Db.fromDataSource(this.ds);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.runReconcileIntervalMs > 0) {
+      this.reconcileTimer = setInterval(() => this.background(() => this.reconcile()), this.config.runReconcileIntervalMs);
+      this.reconcileTimer.unref();
+    }
+    this.sweepTimer = setInterval(() => this.background(() => this.sweep()), STAGING_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+    this.background(() => this.sweep());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.reconcileTimer);
+    clearInterval(this.sweepTimer);
+    await this.pass?.catch(() => undefined);
+  }
+
+  /** One pass at a time; a failing pass is logged and the next one tries again. */
+  private background(work: () => Promise<unknown>): void {
+    if (this.pass || this.stopped) return;
+    this.pass = work()
+      .catch((err: unknown) => this.logger.warn(`run housekeeping failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (this.pass = undefined));
+  }
+
+  /** Closes the open rows (of one task or run, or all) whose workflow Temporal reports closed. */
+  async reconcile(filter: { taskId?: string; runId?: string } = {}): Promise<ReconciledRun[]> {
+    const closed = await reconcileOpenRuns(this.db(), this.client, this.config.temporalNamespace, filter);
+    for (const c of closed) this.logger.warn(`run ${c.runId} is ${c.status} in Temporal without its own clean-up: ${c.reason}`);
+    return closed;
+  }
+
+  /** Removes staging that can no longer be resumed (docs/removals-and-retries.md, "Staging retention"). */
+  async sweep(): Promise<string[]> {
+    const released = await sweepStaging(this.db(), this.config.stagingResumeWindowMs);
+    if (released.length) this.logger.log(`staging of ${released.length} finished run(s) removed (beyond the resume window or not resumable)`);
+    return released;
+  }
+}
