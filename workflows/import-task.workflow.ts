@@ -34,6 +34,7 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   'ScimConfigError',
   'ScimProtocolError',
   'ScimIncompleteReadError',
+  'ScimResponseTooLargeError',
   'ImportConfigError',
   'RunAlreadyInProgressError',
   'SecretKeyMismatchError',
