@@ -3,6 +3,7 @@ import { ImportRunCheckpoints1764288000000 } from './1764288000000-ImportRunChec
 import { RemovalReconciliation1764374400000 } from './1764374400000-RemovalReconciliation';
 import { StagingMappedAtExtract1764460800000 } from './1764460800000-StagingMappedAtExtract';
 import { LinkTargetWithoutForeignKey1764547200000 } from './1764547200000-LinkTargetWithoutForeignKey';
+import { ConnectorMaxResponseBytes1764640800000 } from './1764640800000-ConnectorMaxResponseBytes';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
-export const MIGRATIONS = [InitialSchema1764201600000, ImportRunCheckpoints1764288000000, RemovalReconciliation1764374400000, StagingMappedAtExtract1764460800000, LinkTargetWithoutForeignKey1764547200000];
+export const MIGRATIONS = [InitialSchema1764201600000, ImportRunCheckpoints1764288000000, RemovalReconciliation1764374400000, StagingMappedAtExtract1764460800000, LinkTargetWithoutForeignKey1764547200000, ConnectorMaxResponseBytes1764640800000];

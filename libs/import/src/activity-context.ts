@@ -10,6 +10,8 @@ export interface ActivityPort {
   heartbeatDetails<T>(): T | undefined;
   /** throws CancelledFailure once the workflow asked this activity to stop (needs heartbeats) */
   throwIfCancelled(): void;
+  /** fires (with a CancelledFailure as reason) when the workflow asks this activity to stop */
+  signal?: AbortSignal;
 }
 
 const OUTSIDE_ACTIVITY: ActivityPort = {
@@ -32,6 +34,7 @@ export function currentActivity(): ActivityPort {
     throwIfCancelled: () => {
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
     },
+    signal: ctx.cancellationSignal,
   };
 }
 
