@@ -124,7 +124,14 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  worker?.kill('SIGTERM');
+  if (worker && worker.exitCode === null && worker.signalCode === null) {
+    const exited = new Promise((r) => worker.once('exit', r));
+    worker.kill('SIGTERM');
+    // a graceful shutdown waits for activities; one stuck on a stalled source must not hold the suite
+    const timer = setTimeout(() => worker.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
   await api?.close();
   for (const s of servers.splice(0)) await s.close();
   rmSync(BUNDLE, { force: true });
