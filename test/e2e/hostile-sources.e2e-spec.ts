@@ -161,6 +161,18 @@ describe('a 200 MB page', () => {
   }, 180_000);
 });
 
+describe('a page just under the default limit', () => {
+  it('imports on the worker with the production heap cap: the default leaves room', async () => {
+    const big = await scimServer({ users: 0, groups: 0 }, { hugePage: { bytes: 30 * 1024 * 1024 } });
+    const run = await rest.runToEnd(await rest.task(await basicConnector(big), await rest.targetStore('big'), identityOnly));
+    // about 33,000 users of 950 bytes in one 30 MiB page, read, mapped, staged and loaded
+    expect(run.status).toBe('succeeded');
+    expect(run.stats.fetched).toBeGreaterThan(30_000);
+    expect(run.stats.created).toBe(run.stats.fetched);
+    expect(worker.exitCode).toBeNull();
+  }, 300_000);
+});
+
 describe('a source that answers each page in 20 s', () => {
   it('imports, slowly: the request timeout (30 s), not the heartbeat timeout, limits a request', async () => {
     const slow = await scimServer({ users: 3, groups: 0 }, { listLatencyMs: 20_000 });
