@@ -315,12 +315,12 @@ export class ScimHttpTransport {
         error = errorFromResponse(where, res.status, res.headers, res.text);
       } catch (err) {
         this.throwIfCancelled();
-        error = err instanceof ScimError ? err : errorFromNetwork(where, err, this.timeoutMs);
-        redactScimError(error, (t) => this.redact(t));
+        error = redactScimError(err instanceof ScimError ? err : errorFromNetwork(where, err, this.timeoutMs), (t) => this.redact(t));
         if (!(err instanceof ScimError)) {
           this.logger.debug('SCIM request failed', { method, url: where.url, ms: Date.now() - started, error: error.message });
         }
       }
+      // every error leaves (and is logged) only after its texts were scrubbed of credentials (cheap: short texts)
       redactScimError(error, (t) => this.redact(t));
       // An OAuth2 token can be revoked or expire early; one fresh token is worth a try, more is not.
       if (error instanceof ScimAuthError && error.status === 401 && this.oauth && !refreshedToken && error.url === where.url) {
