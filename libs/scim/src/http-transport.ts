@@ -10,6 +10,7 @@ import { errorFromNetwork, errorFromResponse } from './http-error-mapping';
 import { parseJsonBody } from './list-response';
 import { OAuth2TokenSource } from './oauth2-token-source';
 import { redactUrl } from './redact-url';
+import { requestSignal } from './request-signal';
 import { isSafeResourcePath } from './resource-path';
 import { SecretScrubber } from './secret-scrubber';
 import { TokenBucket } from './token-bucket';
@@ -202,12 +203,6 @@ export class ScimHttpTransport {
     }
   }
 
-  /** The whole-request timeout, joined with the caller's cancellation when there is one. */
-  private requestSignal(): AbortSignal {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    return this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
-  }
-
   /**
    * One HTTP exchange. A 2xx body is read up to `maxResponseBytes` (Content-Length is checked
    * first, then bytes are counted as they stream in) and an oversized one throws
@@ -224,12 +219,24 @@ export class ScimHttpTransport {
     const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': USER_AGENT };
     if (authenticate) headers.authorization = await this.authorization();
     if (this.bucket) await this.bucket.acquire();
-    const res = await request(url, {
-      method: method as 'GET',
-      headers,
-      dispatcher: this.agent,
-      signal: this.requestSignal(),
-    });
+    // the whole-request timeout, joined with the caller's cancellation; it covers reading the body too
+    const { signal, dispose } = requestSignal(this.timeoutMs, this.signal);
+    try {
+      return await this.exchange(method, url, headers, signal, where, readBody);
+    } finally {
+      dispose();
+    }
+  }
+
+  private async exchange(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    where: RequestDescription,
+    readBody: boolean,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+    const res = await request(url, { method: method as 'GET', headers, dispatcher: this.agent, signal });
     const status = res.statusCode;
     const responseHeaders = this.scrubHeaders(res.headers);
     if (!readBody) {

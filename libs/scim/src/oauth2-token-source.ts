@@ -4,6 +4,7 @@ import { declaredLength, discardBody, readBounded } from './bounded-body';
 import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError, ScimResponseTooLargeError, excerptOf, redactScimError } from './errors';
 import { errorFromNetwork, errorFromResponse, parseErrorBody } from './http-error-mapping';
 import { redactUrl } from './redact-url';
+import { requestSignal } from './request-signal';
 import { SecretScrubber } from './secret-scrubber';
 
 /** Tokens without `expires_in` are kept this long; a 401 refreshes them earlier anyway. */
@@ -135,14 +136,14 @@ export class OAuth2TokenSource {
     let status: number;
     let text: string;
     let responseHeaders: Record<string, string | string[] | undefined>;
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const { signal, dispose } = requestSignal(this.timeoutMs, this.options.signal);
     try {
       const res = await request(url, {
         method: 'POST',
         headers,
         body: formEncode(fields),
         dispatcher: this.dispatcher,
-        signal: this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout,
+        signal,
       });
       status = res.statusCode;
       responseHeaders = res.headers;
@@ -161,6 +162,8 @@ export class OAuth2TokenSource {
     } catch (err) {
       if (err instanceof ScimError) throw err;
       throw errorFromNetwork(where, err, this.timeoutMs);
+    } finally {
+      dispose();
     }
     if (status === 400 || status === 401 || status === 403) {
       const { detail } = parseErrorBody(text);
