@@ -75,7 +75,10 @@ const identityOnly = { mappingsType: 'identityOnly', access: null };
 
 /** A workflow's history as text, payloads decoded, so a search sees what Temporal stored. */
 async function historyText(run: RunBody): Promise<string> {
-  const history = await client.workflow.getHandle(run.workflowId, run.temporalRunId ?? undefined).fetchHistory();
+  const handle = client.workflow.getHandle(run.workflowId, run.temporalRunId ?? undefined);
+  // the run row is final a moment before the workflow closes; the history must hold the close event too
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
   return JSON.stringify(history, (_key, value: unknown) => {
     if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
     if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
