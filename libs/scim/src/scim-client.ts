@@ -174,15 +174,17 @@ export class ScimClient {
             ],
       });
     try {
+      let cursorUsed = byCursor;
       try {
         await probe(byCursor);
       } catch (err) {
         // a server that announces cursors next to index paging may still refuse one of them
         const refused = err instanceof ScimConfigError && (err.status === 400 || err.status === 501);
         if (!refused || !serviceProvider || !(byCursor ? serviceProvider.indexPagination : serviceProvider.cursorPagination)) throw err;
-        await probe(!byCursor);
+        cursorUsed = !byCursor;
+        await probe(cursorUsed);
       }
-      const paging = byCursor ? ' with cursor paging' : '';
+      const paging = cursorUsed ? ' with cursor paging' : '';
       return { ok: true, message: `credentials accepted: read ${probePath}${paging}${spcNote}`, serviceProvider };
     } catch (err) {
       if (err instanceof ScimAuthError) return { ok: false, message: `authentication failed: ${err.message}`, serviceProvider };
