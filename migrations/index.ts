@@ -5,6 +5,7 @@ import { StagingMappedAtExtract1764460800000 } from './1764460800000-StagingMapp
 import { LinkTargetWithoutForeignKey1764547200000 } from './1764547200000-LinkTargetWithoutForeignKey';
 import { DryRunRuns1764633600000 } from './1764633600000-DryRunRuns';
 import { RunStateFromTemporal1764637200000 } from './1764637200000-RunStateFromTemporal';
+import { ConnectorMaxResponseBytes1764640800000 } from './1764640800000-ConnectorMaxResponseBytes';
 import { StagingMarker1764651000000 } from './1764651000000-StagingMarker';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   LinkTargetWithoutForeignKey1764547200000,
   DryRunRuns1764633600000,
   RunStateFromTemporal1764637200000,
+  ConnectorMaxResponseBytes1764640800000,
   StagingMarker1764651000000,
 ];

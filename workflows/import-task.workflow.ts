@@ -36,6 +36,7 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   'ScimConfigError',
   'ScimProtocolError',
   'ScimIncompleteReadError',
+  'ScimResponseTooLargeError',
   'ImportConfigError',
   'RunAlreadyInProgressError',
   'SecretKeyMismatchError',

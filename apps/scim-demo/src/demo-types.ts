@@ -35,6 +35,22 @@ export interface ScimQuirks {
   noLastModifiedFilter?: boolean;
   /** Filters are silently ignored (everything is returned). */
   ignoreFilter?: boolean;
+  /** With cursorOnly: the status a startIndex request gets (400 invalidValue by default; RFC 9865 also allows 501). */
+  rejectStartIndexStatus?: 400 | 501;
+  /** Listing requests (GET /Users, /Groups, /Devices and POST .search) answer after this many ms: a slow or, with a large value, a stalled source. */
+  listLatencyMs?: number;
+  /**
+   * Listing requests stream a ListResponse of about this many bytes of generated users, produced
+   * while it is sent (the server never holds it in memory). `declareLength` sends an exact
+   * Content-Length instead of chunked encoding.
+   */
+  hugePage?: { bytes: number; declareLength?: boolean };
+  /**
+   * Every request answers `status` with a SCIM error whose detail, and a response header
+   * `X-Echo-Authorization`, repeat the request's Authorization header: a server that leaks the
+   * credentials it was sent.
+   */
+  echoAuthorization?: { status: number };
 }
 
 export interface ScimDemoAuth {

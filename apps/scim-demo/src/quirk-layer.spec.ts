@@ -175,6 +175,60 @@ describe('scim-demo quirks', () => {
       expect(next.status).toBe(200);
       expect(ids(next.body)).toEqual(userIds.slice(10, 20));
     });
+
+    it('rejectStartIndexStatus 501 refuses index paging as not implemented', async () => {
+      server.setQuirks({ cursorOnly: true, rejectStartIndexStatus: 501 });
+      const rejected = await get('/Users?startIndex=1&count=1');
+      expect(rejected.status).toBe(501);
+      expect((await get('/Users?count=1&cursor=')).status).toBe(200);
+    });
+  });
+
+  it('listLatencyMs delays listings only, and a client that gives up ends the wait', async () => {
+    server.setQuirks({ listLatencyMs: 400 });
+    const started = Date.now();
+    expect((await get('/Users?count=1')).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    const single = Date.now();
+    expect((await get(`/Users/${userIds[0]}`)).status).toBe(200);
+    expect(Date.now() - single).toBeLessThan(390);
+    server.setQuirks({ listLatencyMs: 60_000 });
+    const aborted = await fetch(`${server.url}/Users?count=1`, { signal: AbortSignal.timeout(200) }).catch((e: unknown) => e);
+    expect((aborted as Error).name).toBe('TimeoutError');
+  });
+
+  it('hugePage streams a valid ListResponse of the requested size, chunked or with Content-Length', async () => {
+    for (const declareLength of [false, true]) {
+      server.setQuirks({ hugePage: { bytes: 300_000, declareLength } });
+      const res = await fetch(`${server.url}/Users?count=10`);
+      const text = await res.text();
+      expect(res.headers.get('content-length')).toBe(declareLength ? String(Buffer.byteLength(text)) : null);
+      expect(Buffer.byteLength(text)).toBeGreaterThan(290_000);
+      expect(Buffer.byteLength(text)).toBeLessThanOrEqual(301_000);
+      const body = JSON.parse(text) as Json;
+      expect(body.Resources.length).toBe(body.totalResults);
+      expect(new Set(ids(body)).size).toBe(body.totalResults);
+    }
+  });
+
+  it('hugePage stops producing when the client goes away', async () => {
+    server.setQuirks({ hugePage: { bytes: 2_000_000_000 } });
+    const res = await fetch(`${server.url}/Users`);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    await reader.cancel();
+    // the server keeps answering other requests
+    server.setQuirks({});
+    expect((await get('/Users?count=1')).status).toBe(200);
+  });
+
+  it('echoAuthorization answers with the Authorization header it received, in the body and a header', async () => {
+    server.setQuirks({ echoAuthorization: { status: 401 } });
+    const res = await get('/Users', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toContain('Basic dXNlcjpwYXNz');
+    expect(res.headers.get('x-echo-authorization')).toBe('Basic dXNlcjpwYXNz');
   });
 
   it('omitMembersInList drops members from listings but not from GET by id', async () => {

@@ -72,9 +72,15 @@ export class QuirkLayer {
     return router;
   }
 
-  private injectFailures(_req: Request, res: Response, next: NextFunction): void {
+  private injectFailures(req: Request, res: Response, next: NextFunction): void {
     const q = this.quirks;
     this.requestsSinceReset += 1;
+    if (q.echoAuthorization) {
+      const received = req.get('authorization') ?? '(none)';
+      res.set('X-Echo-Authorization', received);
+      this.sendError(res, q.echoAuthorization.status, `Rejected request with Authorization: ${received}`);
+      return;
+    }
     if (this.burstLeft > 0 && q.errorBurst) {
       this.burstLeft -= 1;
       const { status } = q.errorBurst;
@@ -112,6 +118,7 @@ export class QuirkLayer {
 
     if (q.cursorOnly) {
       if (params.startIndex !== undefined) {
+        if (q.rejectStartIndexStatus === 501) return this.sendError(res, 501, 'Index pagination is not implemented; use the cursor parameter');
         return this.sendError(res, 400, 'Index pagination is not supported; use the cursor parameter', 'invalidValue');
       }
       const key = `${req.method} ${req.path.toLowerCase()}`;
@@ -141,7 +148,14 @@ export class QuirkLayer {
     }
 
     if (q.maxCount !== undefined) params.count = Math.min(info.requestedCount ?? DEFAULT_PAGE_SIZE, q.maxCount);
-    next();
+    const answer = q.hugePage ? () => streamHugePage(res, q.hugePage!) : next;
+    if (q.listLatencyMs && q.listLatencyMs > 0) {
+      const timer = setTimeout(answer, q.listLatencyMs);
+      // a client that gives up must not leave a timer behind (nor keep a closing server waiting)
+      res.once('close', () => clearTimeout(timer));
+      return;
+    }
+    answer();
   }
 
   private installResponseRewrite(req: Request, res: Response, next: NextFunction): void {
@@ -247,6 +261,49 @@ export class QuirkLayer {
       .set('Content-Type', this.quirks.plainJsonContentType ? PLAIN_CONTENT_TYPE : `${SCIM_CONTENT_TYPE}; charset=utf-8`)
       .send(JSON.stringify(body));
   }
+}
+
+/** Size of one generated user of a huge page, in bytes (fixed, so the body length is known in advance). */
+const HUGE_RECORD_PAD = 900;
+
+/**
+ * Writes a ListResponse of about `bytes` bytes made of generated users, chunk by chunk and only as
+ * fast as the client reads (backpressure), and stops when the client goes away.
+ */
+function streamHugePage(res: Response, spec: { bytes: number; declareLength?: boolean }): void {
+  const record = (i: number) =>
+    JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      id: `huge-${String(i).padStart(9, '0')}`,
+      userName: `huge.user.${String(i).padStart(9, '0')}`,
+      displayName: 'x'.repeat(HUGE_RECORD_PAD),
+    });
+  const recordBytes = Buffer.byteLength(record(0));
+  const head = (n: number) => `{"schemas":["${LIST_SCHEMA}"],"totalResults":${n},"startIndex":1,"itemsPerPage":${n},"Resources":[`;
+  const tail = ']}';
+  const count = Math.max(1, Math.floor(spec.bytes / (recordBytes + 1)));
+  const total = Buffer.byteLength(head(count)) + count * recordBytes + (count - 1) + tail.length;
+  res.status(200).set('Content-Type', `${SCIM_CONTENT_TYPE}; charset=utf-8`);
+  if (spec.declareLength) res.set('Content-Length', String(total));
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+  });
+  res.write(head(count));
+  let i = 0;
+  const pump = (): void => {
+    while (!closed && i < count) {
+      // about 64 KiB per write
+      const batch: string[] = [];
+      for (let n = 0; n < 64 && i < count; n++, i++) batch.push((i === 0 ? '' : ',') + record(i));
+      if (!res.write(batch.join(''))) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!closed) res.end(tail);
+  };
+  pump();
 }
 
 /** scimmy's messages are class instances with accessors; rewriting needs their JSON form. */

@@ -16,6 +16,8 @@ export interface ActivityPort {
    * meanwhile (a heartbeat timeout or a cancelled run), to stop that statement.
    */
   whileRunning<T>(work: () => Promise<T>, onCancel: () => void): Promise<T>;
+  /** fires (with a CancelledFailure as reason) when the workflow asks this activity to stop */
+  signal?: AbortSignal;
 }
 
 /** How often a running statement heartbeats; the SDK throttles what actually goes out. */
@@ -65,6 +67,7 @@ export function currentActivity(): ActivityPort {
         signal.removeEventListener('abort', cancel);
       }
     },
+    signal: ctx.cancellationSignal,
   };
 }
 

@@ -111,7 +111,7 @@ export function createActivities(deps: ImportDeps) {
           {
             runs: repo,
             staging: new StagingRepository(sql(), repo),
-            connect: (connectorId) => openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, scimLogger),
+            connect: (connectorId, signal) => openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, scimLogger, signal),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
             templates: templates(),
           },

@@ -2,6 +2,7 @@ import { clearBoundary } from '@app/mapping';
 import { ScimConfigError, composeIncrementalFilter, membersOf, type ListPosition, type ScimClient, type ScimResource } from '@app/scim';
 import type { ExtractResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
+import { keepHeartbeating, type HeartbeatKeeper } from './heartbeat-keeper';
 import { ImportConfigError, StagingLostError } from './errors';
 import { toApplicationFailure } from './to-application-failure';
 import type { RunRepository } from './run-repository';
@@ -24,8 +25,8 @@ export const FILTER_FALLBACK_NOTE = 'server cannot filter on meta.lastModified; 
 export interface ExtractDeps {
   runs: RunRepository;
   staging: StagingRepository;
-  /** opens the SCIM client of the run's connector (decrypts its secret) */
-  connect(connectorId: string): Promise<{ client: ScimClient; redact(text: string): string }>;
+  /** opens the SCIM client of the run's connector (decrypts its secret); `signal` aborts its requests */
+  connect(connectorId: string, signal?: AbortSignal): Promise<{ client: ScimClient; redact(text: string): string }>;
   memberFetchConcurrency: number;
   /** when given, records are mapped on the way in (see mapperFor) */
   templates?: TemplateRepository;
@@ -41,8 +42,18 @@ function rejectsFilter(err: unknown): boolean {
  * Resumes from the last heartbeat after a retry and from the database checkpoint after a reset.
  */
 export async function extract(deps: ExtractDeps, runId: string, resource: ResourceKind): Promise<ExtractResult> {
+  // a slow source may take longer for one page than the heartbeat timeout: beat on a timer while
+  // waiting, so only the connector's request timeout limits a request
+  const activity = keepHeartbeating(currentActivity());
+  try {
+    return await extractResource(deps, runId, resource, activity);
+  } finally {
+    activity.stop();
+  }
+}
+
+async function extractResource(deps: ExtractDeps, runId: string, resource: ResourceKind, activity: HeartbeatKeeper): Promise<ExtractResult> {
   const { runs, staging } = deps;
-  const activity = currentActivity();
   const run = await runs.get(runId);
   await runs.enterPhase(runId, 'extract');
   const spec = resourcesFor(run.snapshot.mappingsType, run.snapshot.config).find((r) => r.kind === resource);
@@ -90,7 +101,7 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
     pushedSince: clearBoundary(new Date(), run.snapshot.config.cache?.clearHoursUtc ?? [0]),
     reactivates: reactivationOf(section) !== undefined,
   };
-  const { client, redact } = await deps.connect(run.snapshot.connector.id);
+  const { client, redact } = await deps.connect(run.snapshot.connector.id, activity.signal);
   try {
     let fullRead = checkpoint.fullRead;
     let pages = checkpoint.pages;
@@ -170,6 +181,8 @@ export async function extract(deps: ExtractDeps, runId: string, resource: Resour
       stats: await runs.stats(runId),
     };
   } catch (err) {
+    // a cancel aborts the request in flight; whatever that request then threw, the activity was cancelled
+    activity.throwIfCancelled();
     throw toApplicationFailure(err, redact);
   } finally {
     await client.close().catch(() => undefined);

@@ -1,13 +1,16 @@
 import type { DataSource } from 'typeorm';
 import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
-import { ScimClient, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
+import { ScimClient, secretFormsOf, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
 import { ImportConfigError } from './errors';
 import { failClosedRedactor } from './fail-closed-redactor';
 
-/** Builds the SCIM client of a connector; tests and benchmarks may inject their own. */
-export type ScimClientFactory = (config: ScimConnectionConfig, logger?: ScimLogger) => ScimClient;
+/**
+ * Builds the SCIM client of a connector; tests and benchmarks may inject their own. `signal` is the
+ * activity's cancellation: it aborts the request in flight.
+ */
+export type ScimClientFactory = (config: ScimConnectionConfig, logger?: ScimLogger, signal?: AbortSignal) => ScimClient;
 
-export const defaultScimClientFactory: ScimClientFactory = (config, logger) => new ScimClient(config, { logger });
+export const defaultScimClientFactory: ScimClientFactory = (config, logger, signal) => new ScimClient(config, { logger, signal });
 
 /** A client plus a redactor that removes this connector's secrets from any text. */
 export interface OpenScimConnection {
@@ -36,17 +39,15 @@ export async function openScimConnection(
   connectorId: string,
   factory: ScimClientFactory,
   logger?: ScimLogger,
+  signal?: AbortSignal,
 ): Promise<OpenScimConnection> {
   const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
   if (!entity) throw new ImportConfigError(`connector ${connectorId} does not exist`);
   const config = connectorScimConfig(entity, secretBox);
-  const auth = config.auth;
-  const redact = secretRedactor([
-    auth.type === 'basic' ? auth.password : undefined,
-    auth.type === 'bearer' ? auth.token : undefined,
-    auth.type === 'oauth2' ? auth.clientSecret : undefined,
-  ]);
-  return { client: factory(config, logger), redact };
+  const client = factory(config, logger, signal);
+  // every wire form of the credentials (Base64 Basic pair, encodings), plus the access tokens the client was issued
+  const forms = secretRedactor(secretFormsOf(config.auth));
+  return { client, redact: (text) => client.redact(forms(text)) };
 }
 
 /**
@@ -59,11 +60,7 @@ export async function connectorRedactor(dataSource: DataSource, secretBox: Secre
     const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
     if (!entity) return failClosedRedactor();
     const { auth } = connectorScimConfig(entity, secretBox);
-    return secretRedactor([
-      auth.type === 'basic' ? auth.password : undefined,
-      auth.type === 'bearer' ? auth.token : undefined,
-      auth.type === 'oauth2' ? auth.clientSecret : undefined,
-    ]);
+    return secretRedactor(secretFormsOf(auth));
   } catch {
     return failClosedRedactor();
   }

@@ -30,6 +30,7 @@ export function connectorScimConfig(c: ConnectorEntity, box: SecretBox): ScimCon
     pageSize: c.pageSize,
     timeoutMs: c.timeoutMs,
     rateLimitPerSecond: c.rateLimitPerSecond ?? undefined,
+    maxResponseBytes: c.maxResponseBytes ?? undefined,
     tls: c.tls ?? undefined,
   };
 }

@@ -15,6 +15,12 @@ export interface ScimConnectionConfig {
   timeoutMs?: number;
   /** Requests per second for this client; undefined or 0 means unlimited. */
   rateLimitPerSecond?: number;
+  /**
+   * Largest response body read for one request (one page), in bytes; default 32 MiB. Bodies are
+   * counted while they stream in and the read stops at the limit, so a hostile or huge answer
+   * never reaches the heap whole.
+   */
+  maxResponseBytes?: number;
   tls?: { caPem?: string; rejectUnauthorized?: boolean };
 }
 
@@ -34,9 +40,16 @@ export interface ScimClientOptions {
    * are thrown as ScimRetryableError with `retryAfterMs` so the caller (Temporal) schedules them.
    */
   maxRetryWaitMs?: number;
+  /**
+   * Aborts every request in flight (and the waits between retries) when it fires; the request
+   * then rejects with the signal's reason (for a Temporal activity: its CancelledFailure).
+   */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_PAGE_SIZE = 200;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_MAX_RETRY_WAIT_MS = 30_000;
+/** 32 MiB: a page of a few thousand large records fits; well below the worker's 384 MB heap cap. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;

@@ -109,12 +109,24 @@ export class ScimCursorError extends ScimError {
   }
 }
 
+/**
+ * A response was larger than the connector's `maxResponseBytes`: the same request would be just as
+ * large next time, so only a smaller page (or a higher limit) helps.
+ */
+export class ScimResponseTooLargeError extends ScimError {
+  constructor(summary: string, ctx: ScimErrorContext = {}) {
+    super(summary, ctx, false);
+    this.name = 'ScimResponseTooLargeError';
+  }
+}
+
 /** Failure type names a Temporal retry policy should list in `nonRetryableErrorTypes`. */
 export const NON_RETRYABLE_SCIM_ERROR_TYPES: string[] = [
   'ScimAuthError',
   'ScimConfigError',
   'ScimProtocolError',
   'ScimIncompleteReadError',
+  'ScimResponseTooLargeError',
 ];
 
 /** True when retrying the same call later may succeed; unknown (non-SCIM) errors count as retryable. */
@@ -130,4 +142,14 @@ export function isRetryable(err: unknown): boolean {
 export function excerptOf(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Removes secrets from an error's texts in place (message, detail, excerpt, url, stack) and returns it. */
+export function redactScimError<E extends ScimError>(err: E, redact: (text: string) => string): E {
+  const texts = err as unknown as Record<'message' | 'detail' | 'excerpt' | 'url' | 'stack', string | undefined>;
+  for (const key of ['message', 'detail', 'excerpt', 'url', 'stack'] as const) {
+    const value = texts[key];
+    if (typeof value === 'string') texts[key] = redact(value);
+  }
+  return err;
 }

@@ -6,8 +6,10 @@ import {
   ScimError,
   ScimIncompleteReadError,
   ScimProtocolError,
+  ScimResponseTooLargeError,
   ScimRetryableError,
   isRetryable,
+  redactScimError,
 } from './errors';
 import { errorFromNetwork, errorFromResponse, parseErrorBody } from './http-error-mapping';
 
@@ -136,6 +138,7 @@ describe('taxonomy', () => {
       new ScimProtocolError('x'),
       new ScimIncompleteReadError('x'),
       new ScimCursorError('x'),
+      new ScimResponseTooLargeError('x'),
     ];
     expect(all.map((e) => e.name)).toEqual([
       'ScimError',
@@ -145,6 +148,7 @@ describe('taxonomy', () => {
       'ScimProtocolError',
       'ScimIncompleteReadError',
       'ScimCursorError',
+      'ScimResponseTooLargeError',
     ]);
     for (const e of all) {
       expect(e).toBeInstanceOf(ScimError);
@@ -153,8 +157,16 @@ describe('taxonomy', () => {
       expect(isRetryable(e)).toBe(e.retryable);
     }
     expect(NON_RETRYABLE_SCIM_ERROR_TYPES.sort()).toEqual(
-      ['ScimAuthError', 'ScimConfigError', 'ScimIncompleteReadError', 'ScimProtocolError'].sort(),
+      ['ScimAuthError', 'ScimConfigError', 'ScimIncompleteReadError', 'ScimProtocolError', 'ScimResponseTooLargeError'].sort(),
     );
+  });
+
+  it('redactScimError cleans message, detail, excerpt, url and stack in place', () => {
+    const err = new ScimProtocolError('bad', { method: 'GET', url: 'http://h/SECRET', detail: 'said SECRET', excerpt: 'SECRET body' });
+    const same = redactScimError(err, (t) => t.split('SECRET').join('***'));
+    expect(same).toBe(err);
+    expect(`${err.message} ${err.detail} ${err.excerpt} ${err.url} ${err.stack}`).not.toContain('SECRET');
+    expect(err.message).toContain('said ***');
   });
 
   it('treats unknown errors as retryable unless they say otherwise', () => {

@@ -2,17 +2,23 @@ import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { ScimClientOptions, ScimConnectionConfig, ScimLogger } from './connection-config';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_TIMEOUT_MS } from './connection-config';
-import { ScimAuthError, ScimConfigError, ScimError, ScimRetryableError } from './errors';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_TIMEOUT_MS } from './connection-config';
+import { declaredLength, discardBody, formatBytes, readBounded } from './bounded-body';
+import { ScimAuthError, ScimConfigError, ScimError, ScimResponseTooLargeError, ScimRetryableError, redactScimError } from './errors';
 import type { RequestDescription } from './http-error-mapping';
 import { errorFromNetwork, errorFromResponse } from './http-error-mapping';
 import { parseJsonBody } from './list-response';
 import { OAuth2TokenSource } from './oauth2-token-source';
 import { redactUrl } from './redact-url';
+import { requestSignal } from './request-signal';
+import { isSafeResourcePath } from './resource-path';
+import { SecretScrubber } from './secret-scrubber';
 import { TokenBucket } from './token-bucket';
 
 const ACCEPT = 'application/scim+json, application/json';
 const USER_AGENT = 'scim-import';
+/** An error answer is only read for its message: more than this is never needed. */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 const silentLogger: ScimLogger = { debug: () => undefined, warn: () => undefined };
 
@@ -43,8 +49,20 @@ export interface RawResponse {
   url: string;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits, but ends at once (rejecting with the signal's reason) when the signal fires. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -60,6 +78,10 @@ export class ScimHttpTransport {
   readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxRetryWaitMs: number;
+  /** Largest body read per request, in bytes. */
+  readonly maxResponseBytes: number;
+  private readonly signal?: AbortSignal;
+  private readonly scrubber: SecretScrubber;
   private base?: URL;
 
   constructor(
@@ -70,6 +92,9 @@ export class ScimHttpTransport {
     this.timeoutMs = config.timeoutMs && config.timeoutMs > 0 ? config.timeoutMs : DEFAULT_TIMEOUT_MS;
     this.maxAttempts = Math.max(1, options.maxAttemptsPerRequest ?? DEFAULT_MAX_ATTEMPTS);
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
+    this.maxResponseBytes = config.maxResponseBytes && config.maxResponseBytes > 0 ? Math.floor(config.maxResponseBytes) : DEFAULT_MAX_RESPONSE_BYTES;
+    this.signal = options.signal;
+    this.scrubber = SecretScrubber.forAuth(config.auth);
     const tls = config.tls ?? {};
     if (tls.rejectUnauthorized === false) {
       this.logger.warn('SCIM TLS certificate verification is disabled for this connector', {
@@ -91,13 +116,22 @@ export class ScimHttpTransport {
       this.bucket = new TokenBucket(config.rateLimitPerSecond);
     }
     if (config.auth.type === 'oauth2') {
-      this.oauth = new OAuth2TokenSource(config.auth, this.agent, this.timeoutMs);
+      this.oauth = new OAuth2TokenSource(config.auth, this.agent, this.timeoutMs, Date.now, {
+        scrubber: this.scrubber,
+        signal: this.signal,
+        maxResponseBytes: this.maxResponseBytes,
+      });
     }
   }
 
   /** The base URL without credentials, for messages. */
   get redactedBaseUrl(): string {
     return redactUrl(this.config.baseUrl);
+  }
+
+  /** The text with every form of this connector's secrets (and issued access tokens) replaced by `***`. */
+  redact(text: string): string {
+    return this.scrubber.scrub(text);
   }
 
   /** Releases pooled connections. */
@@ -138,8 +172,18 @@ export class ScimHttpTransport {
   /** Builds the request URL; values are percent-encoded with %20 (not +), which every server decodes. */
   urlFor(path: string, query: [string, string][] = []): URL {
     const base = this.baseUrl();
+    // credentials must never be sent outside the SCIM base path (`/../../admin/Users`)
+    if (!isSafeResourcePath(path)) {
+      throw new ScimConfigError(
+        `the resource path ${JSON.stringify(this.redact(path).slice(0, 200))} is not allowed: paths are resolved under the base URL ` +
+          `${redactUrl(base)} and may not contain "." or ".." segments (also percent-encoded), backslashes, a query or a fragment`,
+      );
+    }
     const url = new URL(base.toString());
     url.pathname = `${base.pathname}${path.startsWith('/') ? path : `/${path}`}`;
+    if (url.pathname !== base.pathname && !url.pathname.startsWith(`${base.pathname}/`)) {
+      throw new ScimConfigError(`the resource path ${JSON.stringify(path.slice(0, 200))} resolves outside the base URL ${redactUrl(base)}`);
+    }
     const ours = query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
     const existing = base.search.replace(/^\?/, '');
     const search = [existing, ...ours].filter((s) => s !== '').join('&');
@@ -159,22 +203,80 @@ export class ScimHttpTransport {
     }
   }
 
+  /**
+   * One HTTP exchange. A 2xx body is read up to `maxResponseBytes` (Content-Length is checked
+   * first, then bytes are counted as they stream in) and an oversized one throws
+   * ScimResponseTooLargeError; an error body is read only as far as a message needs, and any
+   * echo of a credential in it is scrubbed before anything else sees it.
+   */
   private async send(
     method: string,
     url: URL,
     authenticate: boolean,
+    where: RequestDescription,
+    readBody = true,
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': USER_AGENT };
     if (authenticate) headers.authorization = await this.authorization();
     if (this.bucket) await this.bucket.acquire();
-    const res = await request(url, {
-      method: method as 'GET',
-      headers,
-      dispatcher: this.agent,
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text };
+    // the whole-request timeout, joined with the caller's cancellation; it covers reading the body too
+    const { signal, dispose } = requestSignal(this.timeoutMs, this.signal);
+    try {
+      return await this.exchange(method, url, headers, signal, where, readBody);
+    } finally {
+      dispose();
+    }
+  }
+
+  private async exchange(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    where: RequestDescription,
+    readBody: boolean,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+    const res = await request(url, { method: method as 'GET', headers, dispatcher: this.agent, signal });
+    const status = res.statusCode;
+    const responseHeaders = this.scrubHeaders(res.headers);
+    if (!readBody) {
+      discardBody(res.body);
+      return { status, headers: responseHeaders, text: '' };
+    }
+    const success = status >= 200 && status < 300;
+    if (!success) {
+      const body = await readBounded(res.body, ERROR_BODY_LIMIT);
+      return { status, headers: responseHeaders, text: this.redact(body.text) };
+    }
+    const tooLarge = (detail: string) =>
+      new ScimResponseTooLargeError(
+        `the answer is larger than the connector's maxResponseBytes (${formatBytes(this.maxResponseBytes)}): ${detail}. ` +
+          `Lower the connector's pageSize so that one page stays below the limit (or raise maxResponseBytes, ` +
+          `keeping it well below the worker's heap)`,
+        { ...where, status },
+      );
+    const declared = declaredLength(res.headers['content-length']);
+    if (declared !== undefined && declared > this.maxResponseBytes) {
+      discardBody(res.body);
+      throw tooLarge(`Content-Length says ${formatBytes(declared)}, nothing was read`);
+    }
+    const body = await readBounded(res.body, this.maxResponseBytes);
+    if (body.overLimit) throw tooLarge(`reading stopped after ${formatBytes(body.bytes)}`);
+    return { status, headers: responseHeaders, text: body.text };
+  }
+
+  /** Response headers with credential echoes removed (a server may reflect Authorization). */
+  private scrubHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[] | undefined> {
+    const out: Record<string, string | string[] | undefined> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      out[name] = Array.isArray(value) ? value.map((v) => this.redact(v)) : value === undefined ? undefined : this.redact(value);
+    }
+    return out;
+  }
+
+  /** The cancellation reason when the caller's signal fired, so nothing retries or maps a cancel as a failure. */
+  private throwIfCancelled(): void {
+    if (this.signal?.aborted) throw this.signal.reason ?? new Error('SCIM request cancelled');
   }
 
   /** Sends one request and returns whatever HTTP status came back; only transport failures throw. */
@@ -182,10 +284,11 @@ export class ScimHttpTransport {
     const url = this.urlFor(req.path, req.query);
     const where: RequestDescription = { method: req.method ?? 'GET', url: redactUrl(url) };
     try {
-      const res = await this.send(where.method, url, req.authenticate ?? false);
+      const res = await this.send(where.method, url, req.authenticate ?? false, where, false);
       return { status: res.status, url: where.url };
     } catch (err) {
-      throw errorFromNetwork(where, err, this.timeoutMs);
+      this.throwIfCancelled();
+      throw redactScimError(errorFromNetwork(where, err, this.timeoutMs), (t) => this.redact(t));
     }
   }
 
@@ -198,26 +301,34 @@ export class ScimHttpTransport {
     const maxAttempts = req.noRetry ? 1 : this.maxAttempts;
     let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
+      this.throwIfCancelled();
       const started = Date.now();
       let error: ScimError;
       try {
-        const res = await this.send(method, url, authenticate);
+        const res = await this.send(method, url, authenticate, where);
         this.logger.debug('SCIM request', { method, url: where.url, status: res.status, ms: Date.now() - started });
         if (res.status >= 200 && res.status < 300) {
           const contentType = res.headers['content-type'];
-          const body = parseJsonBody(res.text, Array.isArray(contentType) ? contentType[0] : contentType, {
-            ...where,
-            status: res.status,
-          });
+          const type = Array.isArray(contentType) ? contentType[0] : contentType;
+          let body: unknown;
+          try {
+            body = parseJsonBody(res.text, type, { ...where, status: res.status });
+          } catch {
+            // the error quotes the body; quote the scrubbed text (only this rare path pays for scrubbing a page)
+            body = parseJsonBody(this.redact(res.text), type, { ...where, status: res.status });
+          }
           return { status: res.status, body, url: where.url };
         }
         error = errorFromResponse(where, res.status, res.headers, res.text);
       } catch (err) {
-        error = err instanceof ScimError ? err : errorFromNetwork(where, err, this.timeoutMs);
+        this.throwIfCancelled();
+        error = redactScimError(err instanceof ScimError ? err : errorFromNetwork(where, err, this.timeoutMs), (t) => this.redact(t));
         if (!(err instanceof ScimError)) {
           this.logger.debug('SCIM request failed', { method, url: where.url, ms: Date.now() - started, error: error.message });
         }
       }
+      // every error leaves (and is logged) only after its texts were scrubbed of credentials (cheap: short texts)
+      redactScimError(error, (t) => this.redact(t));
       // An OAuth2 token can be revoked or expire early; one fresh token is worth a try, more is not.
       if (error instanceof ScimAuthError && error.status === 401 && this.oauth && !refreshedToken && error.url === where.url) {
         refreshedToken = true;
@@ -237,7 +348,7 @@ export class ScimHttpTransport {
         waitMs: wait,
         reason: error.message,
       });
-      await sleep(wait);
+      await sleep(wait, this.signal);
     }
   }
 }

@@ -2,6 +2,8 @@ export * from './connection-config';
 export * from './errors';
 export * from './retry-after';
 export * from './redact-url';
+export { isSafeResourcePath } from './resource-path';
+export { SecretScrubber, secretFormsOf } from './secret-scrubber';
 export * from './filter';
 export { compileFilterCheck, evaluateFilter } from './filter-match';
 export type { FilterVerdict } from './filter-match';

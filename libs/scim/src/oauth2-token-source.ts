@@ -1,13 +1,27 @@
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
-import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError, excerptOf } from './errors';
+import { declaredLength, discardBody, readBounded } from './bounded-body';
+import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError, ScimResponseTooLargeError, excerptOf, redactScimError } from './errors';
 import { errorFromNetwork, errorFromResponse, parseErrorBody } from './http-error-mapping';
 import { redactUrl } from './redact-url';
+import { requestSignal } from './request-signal';
+import { SecretScrubber } from './secret-scrubber';
 
 /** Tokens without `expires_in` are kept this long; a 401 refreshes them earlier anyway. */
 const DEFAULT_LIFETIME_MS = 5 * 60_000;
 /** Refresh before expiry so a token never expires between being read and being used. */
 const MAX_EXPIRY_MARGIN_MS = 60_000;
+/** A token answer is a few KiB; anything far larger is not one. */
+const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
+
+/** What the token source shares with the transport of its connector. */
+export interface OAuth2TokenSourceOptions {
+  /** Learns every access token issued, so an echo of it is scrubbed too. */
+  scrubber?: SecretScrubber;
+  /** Cancels a token request in flight. */
+  signal?: AbortSignal;
+  maxResponseBytes?: number;
+}
 
 export interface OAuth2ClientCredentials {
   tokenUrl: string;
@@ -43,7 +57,12 @@ export class OAuth2TokenSource {
     private readonly dispatcher: Dispatcher,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly options: OAuth2TokenSourceOptions = {},
+  ) {
+    this.scrubber = options.scrubber ?? SecretScrubber.forAuth({ type: 'oauth2', ...credentials });
+  }
+
+  private readonly scrubber: SecretScrubber;
 
   /** Returns a valid access token, fetching one when none is cached or it is about to expire. */
   async token(): Promise<string> {
@@ -71,6 +90,15 @@ export class OAuth2TokenSource {
   }
 
   private async fetchToken(): Promise<CachedToken> {
+    try {
+      return await this.fetchTokenOnce();
+    } catch (err) {
+      if (this.options.signal?.aborted) throw this.options.signal.reason;
+      throw err instanceof ScimError ? redactScimError(err, (t) => this.scrubber.scrub(t)) : err;
+    }
+  }
+
+  private async fetchTokenOnce(): Promise<CachedToken> {
     try {
       return await this.requestToken(this.usePostCredentials);
     } catch (err) {
@@ -108,19 +136,34 @@ export class OAuth2TokenSource {
     let status: number;
     let text: string;
     let responseHeaders: Record<string, string | string[] | undefined>;
+    const { signal, dispose } = requestSignal(this.timeoutMs, this.options.signal);
     try {
       const res = await request(url, {
         method: 'POST',
         headers,
         body: formEncode(fields),
         dispatcher: this.dispatcher,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
       });
       status = res.statusCode;
       responseHeaders = res.headers;
-      text = await res.body.text();
+      const limit = Math.min(TOKEN_RESPONSE_LIMIT, this.options.maxResponseBytes ?? TOKEN_RESPONSE_LIMIT);
+      const declared = declaredLength(res.headers['content-length']);
+      if (declared !== undefined && declared > limit) {
+        discardBody(res.body);
+        throw new ScimResponseTooLargeError(`the OAuth2 token endpoint answered ${declared} bytes, more than a token answer can be`, { ...where, status });
+      }
+      const body = await readBounded(res.body, limit);
+      if (body.overLimit && status >= 200 && status < 300) {
+        throw new ScimResponseTooLargeError(`the OAuth2 token endpoint answered more than ${limit} bytes, more than a token answer can be`, { ...where, status });
+      }
+      // an error answer may echo the client secret or the request body; nothing reads it unscrubbed
+      text = status >= 200 && status < 300 ? body.text : this.scrubber.scrub(body.text);
     } catch (err) {
+      if (err instanceof ScimError) throw err;
       throw errorFromNetwork(where, err, this.timeoutMs);
+    } finally {
+      dispose();
     }
     if (status === 400 || status === 401 || status === 403) {
       const { detail } = parseErrorBody(text);
@@ -153,6 +196,7 @@ export class OAuth2TokenSource {
         status,
       });
     }
+    this.scrubber.add(accessToken);
     const tokenType = record.token_type;
     if (typeof tokenType === 'string' && tokenType.toLowerCase() !== 'bearer') {
       throw new ScimConfigError(`the OAuth2 token endpoint issued a ${tokenType} token; only Bearer tokens are supported`, {

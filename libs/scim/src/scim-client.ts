@@ -37,6 +37,11 @@ function isMissingEndpoint(err: unknown): boolean {
   return err instanceof ScimConfigError && err.status !== undefined && [404, 405, 501].includes(err.status);
 }
 
+/** The paging rule of listings (ResourceListing): cursors when offered and index is absent or not preferred. */
+function usesCursorPaging(spc: ServiceProviderCapabilities): boolean {
+  return spc.cursorPagination && (!spc.indexPagination || spc.defaultPaginationMethod === 'cursor');
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -56,6 +61,11 @@ export class ScimClient {
     this.logger = options.logger ?? silentLogger;
     this.transport = new ScimHttpTransport(config, { ...options, logger: this.logger });
     this.pageSize = config.pageSize && config.pageSize > 0 ? Math.floor(config.pageSize) : DEFAULT_PAGE_SIZE;
+  }
+
+  /** The text with every form of this connector's secrets (and the access tokens it was issued) replaced by `***`. */
+  redact(text: string): string {
+    return this.transport.redact(text);
   }
 
   /** Releases pooled connections; the client cannot be used afterwards. */
@@ -148,15 +158,34 @@ export class ScimClient {
       if (!(err instanceof ScimConfigError)) return { ok: false, message: `could not check credentials: ${messageOf(err)}` };
       spcNote = ' (ServiceProviderConfig is not available)';
     }
-    try {
-      await this.transport.request({
+    // probe the way the server says it pages: a cursor-only server (RFC 9865) may answer 501 to startIndex
+    const byCursor = serviceProvider !== undefined && usesCursorPaging(serviceProvider);
+    const probe = (cursor: boolean) =>
+      this.transport.request({
         path: probePath,
-        query: [
-          ['startIndex', '1'],
-          ['count', '1'],
-        ],
+        query: cursor
+          ? [
+              ['count', '1'],
+              ['cursor', ''],
+            ]
+          : [
+              ['startIndex', '1'],
+              ['count', '1'],
+            ],
       });
-      return { ok: true, message: `credentials accepted: read ${probePath}${spcNote}`, serviceProvider };
+    try {
+      let cursorUsed = byCursor;
+      try {
+        await probe(byCursor);
+      } catch (err) {
+        // a server that announces cursors next to index paging may still refuse one of them
+        const refused = err instanceof ScimConfigError && (err.status === 400 || err.status === 501);
+        if (!refused || !serviceProvider || !(byCursor ? serviceProvider.indexPagination : serviceProvider.cursorPagination)) throw err;
+        cursorUsed = !byCursor;
+        await probe(cursorUsed);
+      }
+      const paging = cursorUsed ? ' with cursor paging' : '';
+      return { ok: true, message: `credentials accepted: read ${probePath}${paging}${spcNote}`, serviceProvider };
     } catch (err) {
       if (err instanceof ScimAuthError) return { ok: false, message: `authentication failed: ${err.message}`, serviceProvider };
       if (err instanceof ScimConfigError && err.status === 404 && serviceProvider) {

@@ -17,6 +17,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { HasNoControlCharacters, IsHeaderToken, IsHttpUrl, IsNotBlank, IsPemCertificates } from '../common/field-validators';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '@app/scim';
+
+/** Bounds of a connector's maxResponseBytes: a page must fit, and stay far below the worker's 384 MB heap. */
+export const MIN_MAX_RESPONSE_BYTES = 64 * 1024;
+export const MAX_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
 
 export const AUTH_TYPES = ['basic', 'bearer', 'oauth2'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -141,6 +146,18 @@ export class CreateConnectorDto {
   @Max(10000)
   rateLimitPerSecond?: number;
 
+  @ApiPropertyOptional({
+    example: 33554432,
+    default: DEFAULT_MAX_RESPONSE_BYTES,
+    description:
+      'largest SCIM answer (one page) read, in bytes (64 KiB to 128 MiB; default 32 MiB). A larger page fails the run with ScimResponseTooLargeError: lower pageSize. Keep it well below the worker heap (384 MB).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_MAX_RESPONSE_BYTES)
+  @Max(MAX_MAX_RESPONSE_BYTES)
+  maxResponseBytes?: number;
+
   @ApiPropertyOptional({ type: ConnectorTlsDto })
   @IsOptional()
   @IsObject()
@@ -194,6 +211,13 @@ export class UpdateConnectorDto {
   @Max(10000)
   rateLimitPerSecond?: number | null;
 
+  @ApiPropertyOptional({ nullable: true, description: 'largest SCIM answer (one page) in bytes; null restores the default (32 MiB)' })
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_MAX_RESPONSE_BYTES)
+  @Max(MAX_MAX_RESPONSE_BYTES)
+  maxResponseBytes?: number | null;
+
   @ApiPropertyOptional({ type: ConnectorTlsDto })
   @IsOptional()
   @IsObject()
@@ -211,6 +235,8 @@ export interface ConnectorView {
   pageSize: number;
   timeoutMs: number;
   rateLimitPerSecond: number | null;
+  /** bytes; the default (32 MiB) when not set */
+  maxResponseBytes: number;
   tls: { caPem?: string; rejectUnauthorized: boolean };
   createdAt: string;
   updatedAt: string;

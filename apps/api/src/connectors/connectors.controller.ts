@@ -49,7 +49,9 @@ export class ConnectorsController {
 
   @Post(':id/test-authentication')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Credentials accepted and ServiceProviderConfig readable' })
+  @ApiOperation({
+    summary: 'Credentials accepted and ServiceProviderConfig readable; reads one record with the paging the server announces (cursor or index). Never returns a secret, even when the server echoes one.',
+  })
   testAuthentication(@Param('id', new IdPipe('connector')) id: string) {
     return this.connectors.testAuthentication(id);
   }

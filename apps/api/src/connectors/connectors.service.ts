@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { ConnectorEntity, SecretBox, connectorScimConfig, SecretKeyMismatchError, type ConnectorSecrets } from '@app/persistence';
-import { ScimClient } from '@app/scim';
+import { DEFAULT_MAX_RESPONSE_BYTES, ScimClient } from '@app/scim';
 import { badRequest, conflict, notFound, ProblemException, type FieldError } from '../common/problem';
 import type { ConnectorAuthDto, ConnectorAuthPatchDto, ConnectorView, CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
 
@@ -42,6 +42,7 @@ export class ConnectorsService {
       pageSize: c.pageSize,
       timeoutMs: c.timeoutMs,
       rateLimitPerSecond: c.rateLimitPerSecond,
+      maxResponseBytes: c.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
       tls: { ...(c.tls?.caPem ? { caPem: c.tls.caPem } : {}), rejectUnauthorized: c.tls?.rejectUnauthorized ?? true },
       createdAt: c.createdAt.toISOString(),
       updatedAt: c.updatedAt.toISOString(),
@@ -71,6 +72,7 @@ export class ConnectorsService {
       pageSize: dto.pageSize ?? 200,
       timeoutMs: dto.timeoutMs ?? 30000,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
+      maxResponseBytes: dto.maxResponseBytes ?? null,
       tls: dto.tls ? { caPem: dto.tls.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? true } : null,
     });
     try {
@@ -87,6 +89,7 @@ export class ConnectorsService {
     if (dto.pageSize !== undefined) c.pageSize = dto.pageSize;
     if (dto.timeoutMs !== undefined) c.timeoutMs = dto.timeoutMs;
     if (dto.rateLimitPerSecond !== undefined) c.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.maxResponseBytes !== undefined) c.maxResponseBytes = dto.maxResponseBytes;
     if (dto.tls !== undefined) c.tls = { caPem: dto.tls.caPem ?? c.tls?.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? c.tls?.rejectUnauthorized ?? true };
     if (dto.auth) {
       const field = secretField(dto.auth.type);
@@ -140,7 +143,11 @@ export class ConnectorsService {
 
   async testConnection(id: string) {
     const client = this.client(await this.get(id));
-    const result = await client.testConnection().finally(() => client.close());
+    // the client scrubs secrets where errors are made; scrubbing the answer again costs nothing and guards the API
+    const result = await client
+      .testConnection()
+      .then((r) => ({ ...r, message: client.redact(r.message) }))
+      .finally(() => client.close());
     if (!result.ok) throw new ProblemException(502, result.message, undefined, undefined, { ok: false, latencyMs: result.latencyMs, message: result.message });
     return result;
   }
@@ -150,8 +157,10 @@ export class ConnectorsService {
     const client = this.client(c);
     try {
       const reach = await client.testConnection();
-      if (!reach.ok) throw new ProblemException(502, reach.message, undefined, undefined, { ok: false, message: reach.message });
-      return await client.testAuthentication();
+      const reachMessage = client.redact(reach.message);
+      if (!reach.ok) throw new ProblemException(502, reachMessage, undefined, undefined, { ok: false, message: reachMessage });
+      const result = await client.testAuthentication();
+      return { ...result, message: client.redact(result.message) };
     } finally {
       await client.close();
     }

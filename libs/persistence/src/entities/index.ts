@@ -32,6 +32,8 @@ export class ConnectorEntity {
   @Column('integer', { name: 'page_size' }) pageSize: number;
   @Column('integer', { name: 'timeout_ms' }) timeoutMs: number;
   @Column('double precision', { name: 'rate_limit_per_second', nullable: true }) rateLimitPerSecond: number | null;
+  /** largest SCIM answer (one page) read, in bytes; null = the client's default */
+  @Column('integer', { name: 'max_response_bytes', nullable: true }) maxResponseBytes: number | null;
   @Column('jsonb', { nullable: true }) tls: { caPem?: string; rejectUnauthorized?: boolean } | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
