@@ -7,3 +7,5 @@ export { FILTER_FALLBACK_NOTE } from './extract';
 export { failureText } from './record-failure';
 export { secretRedactor, type ScimClientFactory } from './scim-connection';
 export type { TaskConfig, MappingSectionConfig, RunConfigSnapshot, MappingsType } from './task-config';
+export { createActivityTelemetry, type ActivityTelemetry, type ActivityTelemetryDeps } from './activity-telemetry';
+export { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS, type RunOutcome, type TaskLabels } from './import-metrics';

@@ -1,12 +1,27 @@
 import type { DataSource } from 'typeorm';
 import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
-import { ScimClient, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
+import { ScimClient, type ScimClientOptions, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
 import { ImportConfigError } from './errors';
 
 /** Builds the SCIM client of a connector; tests and benchmarks may inject their own. */
-export type ScimClientFactory = (config: ScimConnectionConfig, logger?: ScimLogger) => ScimClient;
+export type ScimClientFactory = (config: ScimConnectionConfig, options?: Pick<ScimClientOptions, 'logger' | 'metrics'>) => ScimClient;
 
-export const defaultScimClientFactory: ScimClientFactory = (config, logger) => new ScimClient(config, { logger });
+export const defaultScimClientFactory: ScimClientFactory = (config, options) => new ScimClient(config, options);
+
+/** The logger with this connector's secrets removed from every message and field. */
+function redactingLogger(logger: ScimLogger, redact: (text: string) => string): ScimLogger {
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === 'string') return redact(value);
+    if (Array.isArray(value)) return value.map(scrub);
+    if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
+    return value;
+  };
+  const clean = (meta?: object) => (meta ? (scrub(meta) as object) : undefined);
+  return {
+    debug: (msg, meta) => logger.debug(redact(msg), clean(meta)),
+    warn: (msg, meta) => logger.warn(redact(msg), clean(meta)),
+  };
+}
 
 /** A client plus a redactor that removes this connector's secrets from any text. */
 export interface OpenScimConnection {
@@ -34,7 +49,7 @@ export async function openScimConnection(
   secretBox: SecretBox,
   connectorId: string,
   factory: ScimClientFactory,
-  logger?: ScimLogger,
+  options: Pick<ScimClientOptions, 'logger' | 'metrics'> = {},
 ): Promise<OpenScimConnection> {
   const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
   if (!entity) throw new ImportConfigError(`connector ${connectorId} does not exist`);
@@ -45,7 +60,8 @@ export async function openScimConnection(
     auth.type === 'bearer' ? auth.token : undefined,
     auth.type === 'oauth2' ? auth.clientSecret : undefined,
   ]);
-  return { client: factory(config, logger), redact };
+  const logger = options.logger && redactingLogger(options.logger, redact);
+  return { client: factory(config, { ...options, logger }), redact };
 }
 
 /** The redactor for a connector without opening a client (used when recording a failure). */

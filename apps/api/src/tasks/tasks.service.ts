@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { TemplateAttribute } from '@app/persistence';
-import { TaskScheduleService, type ScheduledTask, type TaskScheduleSpec } from '@app/temporal';
+import { TaskScheduleService, resourcePathsOf, type ScheduledTask, type TaskScheduleSpec } from '@app/temporal';
 import { badRequest, conflict, notFound, ProblemException, unprocessable } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runView, type RunRow } from '../runs/run-view';
@@ -96,7 +96,13 @@ export class TasksService {
   }
 
   private scheduled(id: string, def: TaskDefinition): ScheduledTask {
-    return { id, name: def.name, schedule: scheduleSpec(def.schedule), enabled: def.enabled };
+    return {
+      id,
+      name: def.name,
+      schedule: scheduleSpec(def.schedule),
+      enabled: def.enabled,
+      describe: { mode: def.type, connectorId: def.connectorId, resources: resourcePathsOf(def.mappingsType, def.generic?.resourcePath) },
+    };
   }
 
   private temporalProblem(err: unknown, action: string): Error {
