@@ -7,7 +7,7 @@ const LEVELS: Record<TemporalLogLevel, AppLogLevel> = { TRACE: 'verbose', DEBUG:
 /**
  * The Temporal Runtime logger (worker, activity and workflow log lines of the SDK, and Core's
  * forwarded lines) written through the AppLogger. The SDK's activity attributes are renamed to
- * ours (workflowRunId → temporalRunId); the task token is dropped (it authorises completing the
+ * ours (workflowRunId, and a workflow line's runId → temporalRunId); the task token is dropped (it authorises completing the
  * activity). `Activity started` is left out: the SDK writes it before any interceptor has seen the
  * arguments, so it could not carry the run's ids; the import interceptor writes its own.
  */
@@ -19,6 +19,11 @@ export function temporalRuntimeLogger(logger: AppLogger): TemporalLogger {
     if (message === 'Activity started' && rest.activityType !== undefined) return;
     const fields: Record<string, unknown> = { ...rest };
     if (workflowRunId !== undefined) fields.temporalRunId = workflowRunId;
+    // workflow lines name Temporal's run id `runId`; ours (the import run) is a different id
+    else if (rest.workflowType !== undefined && rest.activityType === undefined && rest.runId !== undefined) {
+      fields.temporalRunId = rest.runId;
+      delete fields.runId;
+    }
     logger.write(target, message, `temporal${sdkComponent ? `.${sdkComponent}` : ''}`, fields);
   };
   return {
