@@ -61,7 +61,7 @@ it('a scheduled run shows its task, mode, trigger, connector, resources, progres
     const d = await schedules.describeRaw(taskId);
     const action = d.action as { staticSummary?: string; staticDetails?: string };
     expect(action.staticSummary).toBe(`${name} · full · schedule`);
-    expect(action.staticDetails).toBe(`**Connector:** ${connectorId}\n**Resources:** /Users, /Groups`);
+    expect(action.staticDetails).toBe(`**Connector:** ${connectorId}\n\n**Resources:** /Users, /Groups`);
 
     await schedules.trigger(taskId);
     let workflowId: string | undefined;

@@ -20,9 +20,9 @@ export function runStaticSummary(d: RunDescription): string {
   return `${d.taskName} · ${d.mode} · ${d.trigger}`;
 }
 
-/** Markdown lines: connector and resources. */
+/** Markdown paragraphs: connector and resources. */
 export function runStaticDetails(d: RunDescription): string {
-  return [`**Connector:** ${d.connectorId}`, `**Resources:** ${d.resources.join(', ') || '—'}`].join('\n');
+  return [`**Connector:** ${d.connectorId}`, `**Resources:** ${d.resources.join(', ') || '—'}`].join('\n\n');
 }
 
 /** SCIM resource paths a task reads, from its mappings type (the generic mapping names its own). */
