@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       await waitFor(run.id as string, (r) => r.status !== 'running');
     }
     const live = await call('POST', `/tasks/${everything}/runs`, {});
-    const liveRun = await waitFor(live.id as string, (r) => typeof r.temporalUiUrl === 'string' && (r.temporalUiUrl as string).includes('/history'));
+    const liveRun = await waitFor(live.id as string, (r) => typeof r.temporalUiUrl === 'string' && r.temporalUiUrl.includes('/history'));
     // wait until the workflow shows the second extract: its details then carry the first one's counts
     const workflowId = decodeURIComponent(new URL(liveRun.temporalUiUrl as string).pathname.split('/')[4]);
     for (let i = 0; i < 300; i++) {
