@@ -73,6 +73,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('worker failed:', err instanceof Error ? err.message : err);
+  // through the application logger once it is installed (JSON in production), Nest's console logger before
+  new Logger('worker').fatal(`worker failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
