@@ -64,6 +64,9 @@ describe('AppLogger', () => {
     const { logger, lines } = capture('pretty');
     logger.log('run started', { runId: 'r1', note: 'two words' }, 'activities');
     expect(lines).toEqual(['03:04:05.678 INFO  [activities] run started  runId=r1 note="two words"']);
+    logger.error(new Error('boom'), 'worker');
+    expect(lines[1].split('\n')[0]).toBe('03:04:05.678 ERROR [worker] boom  error={"type":"Error"}');
+    expect(lines[1].split('\n')[1]).toBe('Error: boom');
   });
 });
 

@@ -120,7 +120,15 @@ export class AppLogger implements LoggerService {
 /** `12:00:00.123 INFO  [context] message  key=value …` */
 function pretty(line: Record<string, unknown>): string {
   const { level, time, message, context, ...fields } = line as { level: string; time: string; message: string; context?: string };
-  const { stack, ...rest } = fields as Record<string, unknown> & { stack?: unknown };
+  const { stack: ownStack, ...rest } = fields as Record<string, unknown> & { stack?: unknown };
+  // an error's stack reads best on the lines below, as Nest's console logger prints it
+  const error = rest.error as { stack?: unknown } | undefined;
+  const stack = ownStack ?? error?.stack;
+  if (error && typeof error.stack === 'string') {
+    const { stack: _s, ...others } = error;
+    rest.error = others;
+    if (Object.keys(others).length === 0) delete rest.error;
+  }
   const tail = Object.entries(rest)
     .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
     .join(' ');
