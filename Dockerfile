@@ -28,7 +28,8 @@ RUN npm run build \
  && npm run build:workflows \
  && test -f dist/workflow-bundle.js
 
-# Production dependencies only, installed from the same lockfile.
+# Production dependencies only, installed from the same lockfile: no embedded PostgreSQL, demo
+# SCIM server or benchmark packages (test/foundation/production-dependencies.spec.ts checks it).
 FROM npm11 AS prod-deps
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
@@ -44,5 +45,6 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
 USER node
-EXPOSE 3000
+# 3000: the API (and its /metrics); 9464: the worker's Prometheus /metrics (WORKER_METRICS_PORT)
+EXPOSE 3000 9464
 CMD ["node", "dist/apps/api/src/main.js"]

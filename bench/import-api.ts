@@ -1,5 +1,5 @@
 /**
- * The few REST calls the scenarios make (API.md): connector, task, run now, run status.
+ * The few REST calls the scenarios make (docs/api.md): connector, task, run now, run status.
  * Scenarios go through the API like any integrating system, never around it.
  */
 

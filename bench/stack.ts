@@ -255,6 +255,8 @@ export async function startImportApps(opts: {
     API_PORT: String(apiPort),
     TASK_QUEUE: `bench-${process.pid}`,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'log',
+    // the worker's Prometheus endpoint on a free port: 9464 may belong to a running dev stack
+    WORKER_METRICS_PORT: String(await freePort()),
   };
   mkdirSync(opts.logDir, { recursive: true });
   // as in production: a prebuilt workflow bundle (`npm run bench` builds it), so the worker's memory

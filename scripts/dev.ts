@@ -157,6 +157,7 @@ async function main(): Promise<void> {
       API_TOKEN: secrets.apiToken,
       API_PORT: String(overrides.apiPort),
       TEMPORAL_UI_URL: temporalUiUrl,
+      LOG_FORMAT: overrides.logFormat,
       // children write to pipes; keep colour only when the launcher itself talks to a terminal
       ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }),
     });
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
       `  OpenAPI      ${apiUrl}/docs`,
       `  Health       ${apiUrl}/health`,
       `  Temporal UI  ${temporalUiUrl}`,
+      `  Metrics      ${apiUrl}/metrics (API), http://localhost:${env.WORKER_METRICS_PORT ?? '9464'}/metrics (worker)`,
       `  Admin token  ${secrets.apiToken}`,
       `  Demo SCIM    ${scim.url}  (basic auth: ${secrets.scimUsername} / ${secrets.scimPassword})`,
       '',

@@ -19,6 +19,7 @@ import {
   isCancellation,
   makeContinueAsNewFunc,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
   type RetryPolicy,
@@ -118,6 +119,25 @@ function describeFailure(err: unknown): RunFailureInfo {
   return { type: 'Error', message: String(e) };
 }
 
+/** 12345 → "12,345" (no Intl in workflow code: its data may differ between workers). */
+function count(n: number): string {
+  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** What the Temporal UI shows as the run's current details: the step it is in and the counts so far. */
+function currentDetails(step: string, stats: RunStatsView, position?: { index: number; total: number }, note?: string): string {
+  const where = position ? ` (step ${position.index + 1} of ${position.total})` : '';
+  const counts = (['fetched', 'created', 'updated', 'unchanged', 'removed', 'failed'] as const).map((k) => `${k} ${count(stats[k])}`).join(' · ');
+  return [`**${step}**${where}`, counts, ...(note ? [note] : [])].join('\n\n');
+}
+
+/** The one-line summary an activity shows in the UI's event history, e.g. "extract /Users". */
+function stepLabel(step: { name: StepName; resource?: number }, plan: RunPlan): string {
+  if (step.name === 'extract') return `extract ${plan.resources[step.resource ?? 0].path}`;
+  if (step.name === 'reconcile') return 'removal reconciliation';
+  return step.name;
+}
+
 /** The import run workflow (type name `importTask`). */
 export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   const info = workflowInfo();
@@ -145,6 +165,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
       (await steps.prepareRun({ taskId: input.taskId, trigger: input.trigger, mode: input.mode, retryOf: input.retryOf, dryRun: input.dryRun }, info.workflowId, info.runId));
     runId = plan.runId;
     const list = stepList(plan);
+    let toWrite: number | undefined;
     const first = input.state?.nextStep ?? 0;
     let stagingRedos = input.state?.stagingRedos ?? 0;
 
@@ -160,29 +181,43 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
       }
       const step = list[i];
       phase = step.name;
+      const label = stepLabel(step, plan);
+      const position = { index: i, total: list.length };
+      setCurrentDetails(currentDetails(`${label} · ${plan.mode} run`, stats, position));
       try {
         switch (step.name) {
           case 'extract': {
-            stats = (await longSteps.extract(runId, plan.resources[step.resource ?? 0].kind)).stats;
+            stats = (await longSteps.extract.executeWithOptions({ summary: label }, [runId, plan.resources[step.resource ?? 0].kind])).stats;
             break;
           }
           case 'map': {
             let cursor: MapCursor = {};
             for (;;) {
-              const r = await longSteps.map(runId, cursor);
+              const r = await longSteps.map.executeWithOptions({ summary: 'map staged records' }, [runId, cursor]);
               stats = r.stats;
               if (r.done) break;
               cursor = { afterKey: r.afterKey };
+              setCurrentDetails(currentDetails(`${label} · ${plan.mode} run`, stats, position, `mapped ${count(r.mapped)} records in the last chunk`));
             }
             break;
           }
-          case 'diff':
-            stats = (await longSteps.diff(runId)).stats;
+          case 'diff': {
+            const r = await longSteps.diff.executeWithOptions({ summary: 'diff against the target store' }, [runId]);
+            stats = r.stats;
+            toWrite = r.create + r.update;
             break;
-          case 'load':
+          }
+          case 'load': {
+            const note = toWrite === undefined ? undefined : `writing ${count(toWrite)} of ${count(stats.fetched)} records (the rest are unchanged or failed)`;
+            setCurrentDetails(currentDetails(`${label} · ${plan.mode} run`, stats, position, note));
             // a dry run stops before load: it records what load would do and writes nothing
-            stats = (await (plan.dryRun ? longSteps.recordDryRun(runId) : longSteps.load(runId))).stats;
+            stats = (
+              await (plan.dryRun
+                ? longSteps.recordDryRun.executeWithOptions({ summary: 'dry run: record what load would do' }, [runId])
+                : longSteps.load.executeWithOptions({ summary: 'load into the target store' }, [runId]))
+            ).stats;
             break;
+          }
           case 'reconcile': {
             // the activity proves the read complete from the stored reports and says why when it skips
             acceptingRemovalDecision = true;
@@ -206,6 +241,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
                 });
               }
               phase = 'awaitingRemovalApproval';
+              setCurrentDetails(currentDetails('waiting for removal approval', stats, position, r?.candidates !== undefined ? `${count(r.candidates)} removals above the safety threshold` : 'removals above the safety threshold'));
               const decided = await condition(() => removalDecision !== undefined, Math.max(1, until - Date.now()));
               acceptingRemovalDecision = false;
               phase = 'reconcile';
@@ -233,6 +269,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
       }
     }
     phase = 'done';
+    setCurrentDetails(currentDetails(`succeeded · ${plan.mode} run`, stats));
     return { runId, phase, stats };
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;
@@ -254,6 +291,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
       return { runId, phase, stats };
     }
     phase = 'failed';
+    setCurrentDetails(currentDetails('failed', stats, undefined, `${failure.type}: ${failure.message}`));
     try {
       await CancellationScope.nonCancellable(() =>
         failureSteps.recordFailure(

@@ -1,5 +1,5 @@
 /**
- * The ESLint guard that keeps workflows/ deterministic (DESIGN.md section 2): workflow files may
+ * The ESLint guard that keeps workflows/ deterministic (docs/design.md, Layout): workflow files may
  * import @temporalio/workflow and, type-only, the contracts in libs; never Node builtins, the
  * database stack or libs/persistence. Lints snippets through the real eslint.config.mjs.
  */

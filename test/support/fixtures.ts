@@ -16,7 +16,7 @@ export function connectorBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** The API.md example task, pointed at a connector. */
+/** The example task of docs/api.md, pointed at a connector. */
 export function taskBody(connectorId: string, overrides: Record<string, unknown> = {}) {
   return {
     name: uniq('task'),

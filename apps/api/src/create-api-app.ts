@@ -5,7 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { nestLogLevels, type AppConfig } from '@app/config';
+import type { AppConfig } from '@app/config';
+import { createAppLogger } from '@app/logging';
 import { ApiModule } from './api.module';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { problemDocument } from './common/problem';
@@ -22,7 +23,7 @@ function problem(res: Response, status: number, detail: string): void {
 export async function createApiApp(config: AppConfig, opts: { logger?: false | LoggerService } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false,
-    logger: opts.logger === undefined ? nestLogLevels(config.logLevel) : opts.logger,
+    logger: opts.logger === undefined ? createAppLogger(config) : opts.logger,
   });
   app.disable('x-powered-by');
   // writing requests must carry JSON; anything else is refused before parsing

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('api failed to start:', err instanceof Error ? err.message : err);
+  // through the application logger once it is installed (JSON in production), Nest's console logger before
+  new Logger('api').fatal(`api failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig, nestLogLevels, orExit } from '@app/config';
+import { loadConfig, orExit } from '@app/config';
+import { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS } from '@app/import';
+import { createAppLogger, temporalRuntimeLogger } from '@app/logging';
 import { WorkerModule } from './worker.module';
 import { buildActivities } from './build-activities';
 
@@ -21,32 +23,38 @@ function workflowSource(argv: string[]): { workflowBundle: { codePath: string } 
 
 async function main(): Promise<void> {
   const config = orExit(() => loadConfig());
+  const appLogger = createAppLogger(config);
+  Logger.overrideLogger(appLogger);
   const logger = new Logger('worker');
+  // one Prometheus endpoint for the SDK's metrics and ours (ImportMetrics uses the runtime's meter)
+  const metricsAddress = config.workerMetricsPort > 0 ? `0.0.0.0:${config.workerMetricsPort}` : undefined;
   Runtime.install({
-    logger: {
-      log: (level, message) => {
-        if (level === 'ERROR') logger.error(message);
-        else if (level === 'WARN') logger.warn(message);
-        else logger.debug(message);
-      },
-      trace: () => undefined,
-      debug: (m) => logger.debug(m),
-      info: (m) => logger.debug(m),
-      warn: (m) => logger.warn(m),
-      error: (m) => logger.error(m),
+    logger: temporalRuntimeLogger(appLogger),
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(metricsAddress && {
+        metrics: {
+          prometheus: {
+            bindAddress: metricsAddress,
+            histogramBucketOverrides: { scim_import_run_duration_seconds: RUN_DURATION_BUCKETS_SECONDS },
+          },
+        },
+      }),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
+  const metrics = metricsAddress ? new ImportMetrics(Runtime.instance().metricMeter) : undefined;
 
-  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: nestLogLevels(config.logLevel) });
+  const app = await NestFactory.createApplicationContext(WorkerModule, { logger: appLogger });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
+    const { activities, interceptors } = buildActivities(app, { logger: appLogger, metrics });
     const worker = await Worker.create({
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      activities: buildActivities(app),
+      activities,
+      interceptors: { activity: [interceptors] },
       ...workflowSource(process.argv),
       // activities do I/O-bound batch work; a few in parallel keep PostgreSQL busy without starving heartbeats
       maxConcurrentActivityTaskExecutions: 8,
@@ -54,6 +62,7 @@ async function main(): Promise<void> {
       maxHeartbeatThrottleInterval: '5s',
     });
     logger.log(`worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+    if (metricsAddress) logger.log(`worker metrics at http://${metricsAddress}/metrics`);
     // run() resolves after a SIGINT/SIGTERM-triggered shutdown has drained in-flight tasks
     await worker.run();
     logger.log('worker stopped');
@@ -64,6 +73,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('worker failed:', err instanceof Error ? err.message : err);
+  // through the application logger once it is installed (JSON in production), Nest's console logger before
+  new Logger('worker').fatal(`worker failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

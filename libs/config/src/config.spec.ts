@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, loadDevOverrides, resolveLogFormat } from './config';
 
 const valid = {
   DATABASE_URL: 'postgres://u:p@localhost:5432/db',
@@ -54,5 +54,28 @@ describe('loadConfig', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain(secret);
     }
+  });
+});
+
+describe('log format', () => {
+  it('LOG_FORMAT chooses; otherwise JSON in production or off a terminal, pretty on a terminal', () => {
+    expect(loadConfig({ ...valid, LOG_FORMAT: 'pretty', NODE_ENV: 'production' }).logFormat).toBe('pretty');
+    expect(loadConfig({ ...valid, LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
+    expect(resolveLogFormat(undefined, 'production', true)).toBe('json');
+    expect(resolveLogFormat(undefined, undefined, false)).toBe('json');
+    expect(resolveLogFormat(undefined, 'development', true)).toBe('pretty');
+    expect(() => loadConfig({ ...valid, LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT must be one of json, pretty/);
+  });
+
+  it('the dev launcher hands pretty to its children unless LOG_FORMAT says otherwise', () => {
+    expect(loadDevOverrides({}).logFormat).toBe('pretty');
+    expect(loadDevOverrides({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => loadDevOverrides({ LOG_FORMAT: 'yaml' })).toThrow(ConfigError);
+  });
+
+  it('WORKER_METRICS_PORT defaults to 9464 and must be a port', () => {
+    expect(loadConfig(valid).workerMetricsPort).toBe(9464);
+    expect(loadConfig({ ...valid, WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
+    expect(() => loadConfig({ ...valid, WORKER_METRICS_PORT: 'x' })).toThrow(/WORKER_METRICS_PORT/);
   });
 });

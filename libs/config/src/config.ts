@@ -3,6 +3,8 @@
  * Invalid or missing values stop start-up with a single message naming every offender.
  */
 export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+/** `json`: one JSON object per line (production); `pretty`: coloured text for people (npm run dev). */
+export type LogFormat = 'json' | 'pretty';
 
 export interface AppConfig {
   databaseUrl: string;
@@ -15,11 +17,14 @@ export interface AppConfig {
   /** optional bootstrap admin token */
   apiToken?: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   temporalUiUrl: string;
   /** how often the API brings 'running' run rows in line with Temporal (0 = only at read and run-now) */
   runReconcileIntervalMs: number;
   /** how long failed and cancelled runs keep their staging so that they can be resumed */
   stagingResumeWindowMs: number;
+  /** port of the worker's Prometheus endpoint (/metrics); 0 turns it off */
+  workerMetricsPort: number;
 }
 
 export class ConfigError extends Error {
@@ -30,6 +35,19 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+const LOG_FORMATS: LogFormat[] = ['json', 'pretty'];
+
+/**
+ * LOG_FORMAT when set; otherwise JSON in production and whenever stdout is not a terminal (a log
+ * shipper or a pipe reads it), pretty text in a terminal.
+ */
+export function resolveLogFormat(value: string | undefined, nodeEnv: string | undefined, stdoutIsTTY: boolean): LogFormat | undefined {
+  if (value !== undefined) {
+    const format = value.toLowerCase() as LogFormat;
+    return LOG_FORMATS.includes(format) ? format : undefined;
+  }
+  return nodeEnv === 'production' || !stdoutIsTTY ? 'json' : 'pretty';
+}
 
 /** Decodes SECRET_KEY given as 64 hex characters or base64 of 32 bytes. */
 export function decodeSecretKey(value: string): Buffer | undefined {
@@ -80,6 +98,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const logLevel = (get('LOG_LEVEL') ?? 'log').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const logFormat = resolveLogFormat(get('LOG_FORMAT'), get('NODE_ENV'), process.stdout.isTTY === true);
+  if (!logFormat) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
+
+  const metricsPortText = get('WORKER_METRICS_PORT') ?? '9464';
+  const workerMetricsPort = Number(metricsPortText);
+  if (!/^\d+$/.test(metricsPortText) || workerMetricsPort > 65535) problems.push(`WORKER_METRICS_PORT must be a port number 0-65535 (got "${metricsPortText}")`);
+
   const temporalUiUrl = (get('TEMPORAL_UI_URL') ?? 'http://localhost:8233').replace(/\/+$/, '');
   if (!/^https?:\/\/.+/.test(temporalUiUrl)) problems.push('TEMPORAL_UI_URL must be an http(s) URL');
 
@@ -101,9 +126,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: secretKey as Buffer,
     apiToken,
     logLevel,
+    logFormat: logFormat as LogFormat,
     temporalUiUrl,
     runReconcileIntervalMs: Math.round(reconcileSeconds * 1000),
     stagingResumeWindowMs: Math.round(windowHours * 3_600_000),
+    workerMetricsPort,
   };
 }
 
@@ -118,9 +145,11 @@ export interface DevOverrides {
   temporalAddress?: string;
   apiPort: number;
   scimDemoPort: number;
+  /** log format of the API and worker it starts: LOG_FORMAT, else pretty */
+  logFormat: LogFormat;
 }
 
-/** Reads the dev launcher's overrides (DATABASE_URL, TEMPORAL_ADDRESS, API_PORT, SCIM_DEMO_PORT). */
+/** Reads the dev launcher's overrides (DATABASE_URL, TEMPORAL_ADDRESS, API_PORT, SCIM_DEMO_PORT, LOG_FORMAT). */
 export function loadDevOverrides(env: Record<string, string | undefined> = process.env): DevOverrides {
   const problems: string[] = [];
   const port = (name: string, fallback: number) => {
@@ -135,7 +164,10 @@ export function loadDevOverrides(env: Record<string, string | undefined> = proce
     temporalAddress: env.TEMPORAL_ADDRESS?.trim() || undefined,
     apiPort: port('API_PORT', 3000),
     scimDemoPort: port('SCIM_DEMO_PORT', 8880),
+    // the children write to pipes, which would make them default to JSON; people read this terminal
+    logFormat: resolveLogFormat(env.LOG_FORMAT?.trim() || undefined, undefined, true) ?? 'pretty',
   };
+  if (env.LOG_FORMAT?.trim() && !resolveLogFormat(env.LOG_FORMAT.trim(), undefined, true)) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
   if (problems.length) throw new ConfigError(problems);
   return overrides;
 }

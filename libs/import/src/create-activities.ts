@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '@app/config';
 import type { SecretBox } from '@app/persistence';
-import type { ScimLogger } from '@app/scim';
+import type { ScimLogger, ScimMetrics } from '@app/scim';
 import { temporalUiLink } from '@app/temporal';
 import type {
   DiffResult,
@@ -44,6 +44,7 @@ export interface ImportLogger {
   log(message: string, meta?: object): void;
   warn(message: string, meta?: object): void;
   error(message: string, meta?: object): void;
+  debug?(message: string, meta?: object): void;
 }
 
 /** What the activities need; the worker resolves these from Nest DI. */
@@ -54,6 +55,8 @@ export interface ImportDeps {
   config: AppConfig;
   logger?: ImportLogger;
   scimClientFactory?: ScimClientFactory;
+  /** SCIM HTTP counters (status codes, retries, rate-limit waits); see import-metrics.ts */
+  scimMetrics?: ScimMetrics;
   /** to tell whether a stale 'running' run's workflow is gone; defaults to the worker's client */
   temporalClient?: Client;
   tuning?: Partial<ImportTuning>;
@@ -75,7 +78,7 @@ export function createActivities(deps: ImportDeps) {
   const tuning: ImportTuning = { ...DEFAULT_TUNING, ...deps.tuning };
   const factory = deps.scimClientFactory ?? defaultScimClientFactory;
   const scimLogger: ScimLogger | undefined = deps.logger
-    ? { debug: () => undefined, warn: (msg, meta) => deps.logger?.warn(msg, meta) }
+    ? { debug: (msg, meta) => deps.logger?.debug?.(msg, meta), warn: (msg, meta) => deps.logger?.warn(msg, meta) }
     : undefined;
   // the DataSource may be initialised after the factory runs (Nest lifecycle), so resolve lazily
   let db: Db | undefined;
@@ -111,7 +114,8 @@ export function createActivities(deps: ImportDeps) {
           {
             runs: repo,
             staging: new StagingRepository(sql(), repo),
-            connect: (connectorId, signal) => openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, scimLogger, signal),
+            connect: (connectorId, signal) =>
+              openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, { logger: scimLogger, metrics: deps.scimMetrics, signal }),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
             templates: templates(),
           },

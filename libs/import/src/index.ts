@@ -25,3 +25,5 @@ export { listingRejectionMessage, duplicateUniqueMessage } from './record-messag
 export { reconcileOpenRuns, sweepStaging, temporalRunState, closeRunFromTemporal, releaseStaging, type ReconciledRun, type TemporalRunState } from './run-housekeeping';
 export { Db, type Sql } from './db';
 export { failClosedRedactor } from './fail-closed-redactor';
+export { createActivityTelemetry, type ActivityTelemetry, type ActivityTelemetryDeps } from './activity-telemetry';
+export { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS, type RunOutcome, type TaskLabels } from './import-metrics';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
-import { ScimClient, secretFormsOf, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
+import { ScimClient, secretFormsOf, type ScimClientOptions, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
 import { ImportConfigError } from './errors';
 import { failClosedRedactor } from './fail-closed-redactor';
 
@@ -8,9 +8,26 @@ import { failClosedRedactor } from './fail-closed-redactor';
  * Builds the SCIM client of a connector; tests and benchmarks may inject their own. `signal` is the
  * activity's cancellation: it aborts the request in flight.
  */
-export type ScimClientFactory = (config: ScimConnectionConfig, logger?: ScimLogger, signal?: AbortSignal) => ScimClient;
+export type ScimClientFactory = (config: ScimConnectionConfig, options?: ScimConnectionOptions) => ScimClient;
 
-export const defaultScimClientFactory: ScimClientFactory = (config, logger, signal) => new ScimClient(config, { logger, signal });
+/** What a run gives the client of its connector: a logger, metrics hooks and its cancellation. */
+export type ScimConnectionOptions = Pick<ScimClientOptions, 'logger' | 'metrics' | 'signal'>;
+
+export const defaultScimClientFactory: ScimClientFactory = (config, options) => new ScimClient(config, options);
+/** The logger with this connector's secrets removed from every message and field. */
+function redactingLogger(logger: ScimLogger, redact: (text: string) => string): ScimLogger {
+  const scrub = (value: unknown): unknown => {
+    if (typeof value === 'string') return redact(value);
+    if (Array.isArray(value)) return value.map(scrub);
+    if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
+    return value;
+  };
+  const clean = (meta?: object) => (meta ? (scrub(meta) as object) : undefined);
+  return {
+    debug: (msg, meta) => logger.debug(redact(msg), clean(meta)),
+    warn: (msg, meta) => logger.warn(redact(msg), clean(meta)),
+  };
+}
 
 /** A client plus a redactor that removes this connector's secrets from any text. */
 export interface OpenScimConnection {
@@ -38,16 +55,18 @@ export async function openScimConnection(
   secretBox: SecretBox,
   connectorId: string,
   factory: ScimClientFactory,
-  logger?: ScimLogger,
-  signal?: AbortSignal,
+  options: ScimConnectionOptions = {},
 ): Promise<OpenScimConnection> {
   const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
   if (!entity) throw new ImportConfigError(`connector ${connectorId} does not exist`);
   const config = connectorScimConfig(entity, secretBox);
-  const client = factory(config, logger, signal);
   // every wire form of the credentials (Base64 Basic pair, encodings), plus the access tokens the client was issued
   const forms = secretRedactor(secretFormsOf(config.auth));
-  return { client, redact: (text) => client.redact(forms(text)) };
+  let client: ScimClient | undefined;
+  const redact = (text: string) => (client ? client.redact(forms(text)) : forms(text));
+  const logger = options.logger && redactingLogger(options.logger, redact);
+  client = factory(config, { ...options, logger });
+  return { client, redact };
 }
 
 /**

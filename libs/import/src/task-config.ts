@@ -1,7 +1,7 @@
 import type { ResourceKind } from '@app/temporal';
 import { ImportConfigError } from './errors';
 
-/** One attribute mapping as the API stores it (see API.md, Task). */
+/** One attribute mapping as the API stores it (see docs/api.md, Tasks). */
 export interface AttributeMappingConfig {
   external?: string;
   constant?: unknown;
@@ -116,5 +116,5 @@ export function reactivationOf(section: MappingSectionConfig | null | undefined)
   return { statusAttribute: removal.statusAttribute, value: removal.reactivateValue };
 }
 
-/** Default of safety.maxRemovalPercent (API.md). */
+/** Default of safety.maxRemovalPercent (docs/api.md). */
 export const DEFAULT_MAX_REMOVAL_PERCENT = 20;

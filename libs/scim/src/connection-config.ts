@@ -30,9 +30,20 @@ export interface ScimLogger {
   warn(msg: string, meta?: object): void;
 }
 
+/** What the transport reports, for metrics (the worker exports them to Prometheus). */
+export interface ScimMetrics {
+  /** an HTTP answer arrived, whatever its status */
+  response(status: number): void;
+  /** a failed request is sent again; `reason` is the HTTP status, or `network` */
+  retry(reason: string): void;
+  /** a request waited `ms` for a rate limit: the connector's own (`client`) or a 429's Retry-After (`server`) */
+  rateLimitWait(source: 'client' | 'server', ms: number): void;
+}
+
 /** Tuning that is not part of a connector. */
 export interface ScimClientOptions {
   logger?: ScimLogger;
+  metrics?: ScimMetrics;
   /** Attempts per HTTP request for retryable failures, including the first. Default 3. */
   maxAttemptsPerRequest?: number;
   /**

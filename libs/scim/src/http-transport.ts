@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
-import type { ScimClientOptions, ScimConnectionConfig, ScimLogger } from './connection-config';
+import type { ScimClientOptions, ScimConnectionConfig, ScimLogger, ScimMetrics } from './connection-config';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_WAIT_MS, DEFAULT_TIMEOUT_MS } from './connection-config';
 import { declaredLength, discardBody, formatBytes, readBounded } from './bounded-body';
 import { ScimAuthError, ScimConfigError, ScimError, ScimResponseTooLargeError, ScimRetryableError, redactScimError } from './errors';
@@ -75,6 +75,7 @@ export class ScimHttpTransport {
   private readonly bucket?: TokenBucket;
   private readonly oauth?: OAuth2TokenSource;
   private readonly logger: ScimLogger;
+  private readonly metrics?: ScimMetrics;
   readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxRetryWaitMs: number;
@@ -89,6 +90,7 @@ export class ScimHttpTransport {
     options: ScimClientOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics;
     this.timeoutMs = config.timeoutMs && config.timeoutMs > 0 ? config.timeoutMs : DEFAULT_TIMEOUT_MS;
     this.maxAttempts = Math.max(1, options.maxAttemptsPerRequest ?? DEFAULT_MAX_ATTEMPTS);
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
@@ -218,7 +220,12 @@ export class ScimHttpTransport {
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': USER_AGENT };
     if (authenticate) headers.authorization = await this.authorization();
-    if (this.bucket) await this.bucket.acquire();
+    if (this.bucket) {
+      const queued = Date.now();
+      await this.bucket.acquire();
+      const waited = Date.now() - queued;
+      if (waited > 0) this.metrics?.rateLimitWait('client', waited);
+    }
     // the whole-request timeout, joined with the caller's cancellation; it covers reading the body too
     const { signal, dispose } = requestSignal(this.timeoutMs, this.signal);
     try {
@@ -238,6 +245,7 @@ export class ScimHttpTransport {
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     const res = await request(url, { method: method as 'GET', headers, dispatcher: this.agent, signal });
     const status = res.statusCode;
+    this.metrics?.response(status);
     const responseHeaders = this.scrubHeaders(res.headers);
     if (!readBody) {
       discardBody(res.body);
@@ -340,6 +348,8 @@ export class ScimHttpTransport {
       const backoff = Math.min(5_000, 250 * 2 ** (attempt - 1)) + Math.floor(Math.random() * 100);
       const wait = error.retryAfterMs !== undefined ? Math.max(error.retryAfterMs, 50) : backoff;
       if (wait > this.maxRetryWaitMs) throw error;
+      this.metrics?.retry(error.status !== undefined ? String(error.status) : 'network');
+      if (error.status === 429) this.metrics?.rateLimitWait('server', wait);
       this.logger.warn('SCIM request will be retried', {
         method,
         url: where.url,

@@ -3,3 +3,4 @@ export type * from './contracts';
 export * from './temporal-client';
 export * from './schedule.service';
 export * from './temporal.module';
+export * from './run-summary';

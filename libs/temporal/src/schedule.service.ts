@@ -17,6 +17,7 @@ import {
   workflowIdPrefixForTask,
 } from './constants';
 import type { ImportTaskInput } from './contracts';
+import { runStaticDetails, runStaticSummary, type RunDescription } from './run-summary';
 
 export type TaskScheduleSpec = { cron: string; timezone?: string } | { everyMinutes: number } | null;
 
@@ -26,6 +27,8 @@ export interface ScheduledTask {
   name: string;
   schedule: TaskScheduleSpec;
   enabled: boolean;
+  /** what the Temporal UI shows for the schedule's runs (summary and details of the action) */
+  describe?: Omit<RunDescription, 'taskName' | 'trigger'>;
 }
 
 export interface TaskScheduleState {
@@ -49,6 +52,7 @@ export class TaskScheduleService {
 
   private options(task: ScheduledTask): ScheduleOptions {
     const args: [ImportTaskInput] = [{ taskId: task.id }];
+    const described = task.describe && { ...task.describe, taskName: task.name, trigger: 'schedule' as const };
     return {
       scheduleId: scheduleIdForTask(task.id),
       spec: toSpec(task.schedule),
@@ -59,6 +63,7 @@ export class TaskScheduleService {
         taskQueue: this.taskQueue,
         args,
         workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
+        ...(described && { staticSummary: runStaticSummary(described), staticDetails: runStaticDetails(described) }),
         typedSearchAttributes: [
           { key: IMPORT_TASK_ID, value: task.id },
           { key: IMPORT_TASK_NAME, value: task.name },

@@ -93,7 +93,7 @@ export function runApi(api: ApiHarness) {
       return c.id;
     },
 
-    /** The API.md example task on the test's own templates, manual runs only, no filters unless given. */
+    /** The example task of docs/api.md on the test's own templates, manual runs only, no filters unless given. */
     async task(connectorId: string, codes: TargetCodes, overrides: Record<string, unknown> = {}): Promise<string> {
       const base = taskBody(connectorId, { schedule: null, filters: null }) as Record<string, unknown> & {
         identity: Record<string, unknown>;

@@ -24,7 +24,7 @@ export interface RunRow {
 }
 
 
-/** Run as the API shows it (API.md "Run"), plus phase, extract reports, notes and removal state. */
+/** Run as the API shows it (docs/api.md, Runs), plus phase, extract reports, notes and removal state. */
 export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'temporalNamespace'>) {
   // a resumed run's row key is `<workflowId>#resume-…`; Temporal knows only the workflow id
   const workflowId = r.workflow_id.split('#')[0];

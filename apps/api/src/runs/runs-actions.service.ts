@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { IMPORT_TASK_ID, IMPORT_TASK_NAME, IMPORT_TASK_WORKFLOW, TEMPORAL_CLIENT, WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask, type ImportTaskInput } from '@app/temporal';
+import { IMPORT_TASK_ID, IMPORT_TASK_NAME, IMPORT_TASK_WORKFLOW, TEMPORAL_CLIENT, WORKFLOW_RUN_TIMEOUT, runStaticSummary, workflowIdPrefixForTask, type ImportTaskInput } from '@app/temporal';
 import { conflict, notFound } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
@@ -62,6 +62,7 @@ export class RunActionsService {
       workflowId,
       taskQueue: this.config.taskQueue,
       workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
+      staticSummary: runStaticSummary({ taskName, mode: input.mode ?? 'full', trigger: 'retry', connectorId: '', resources: [] }),
       typedSearchAttributes: [
         { key: IMPORT_TASK_ID, value: old.task_id },
         { key: IMPORT_TASK_NAME, value: taskName },

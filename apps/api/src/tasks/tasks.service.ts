@@ -11,7 +11,11 @@ import {
   TaskScheduleService,
   WORKFLOW_RUN_TIMEOUT,
   workflowIdPrefixForTask,
+  resourcePathsOf,
+  runStaticDetails,
+  runStaticSummary,
   type ImportTaskInput,
+  type RunDescription,
   type ScheduledTask,
   type TaskScheduleSpec,
 } from '@app/temporal';
@@ -118,7 +122,13 @@ export class TasksService {
   }
 
   private scheduled(id: string, def: TaskDefinition): ScheduledTask {
-    return { id, name: def.name, schedule: scheduleSpec(def.schedule), enabled: def.enabled };
+    return {
+      id,
+      name: def.name,
+      schedule: scheduleSpec(def.schedule),
+      enabled: def.enabled,
+      describe: { mode: def.type, connectorId: def.connectorId, resources: resourcePathsOf(def.mappingsType, def.generic?.resourcePath) },
+    };
   }
 
   private temporalProblem(err: unknown, action: string): Error {
@@ -294,6 +304,8 @@ export class TasksService {
     const mode = dto.mode ?? row.type;
     const workflowId = `${workflowIdPrefixForTask(id)}-manual-${new Date().toISOString()}`;
     const dryRun = dto.dryRun === true;
+    const def = definitionOf(row);
+    const described: RunDescription = { taskName: row.name, mode, trigger: 'manual', connectorId: def.connectorId, resources: resourcePathsOf(def.mappingsType, def.generic?.resourcePath) };
     const input: ImportTaskInput = { taskId: id, trigger: 'manual', mode, ...(dryRun ? { dryRun } : {}) };
     let started: RunRow;
     try {
@@ -308,6 +320,9 @@ export class TasksService {
             workflowId,
             taskQueue: this.config.taskQueue,
             workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
+            // what the Temporal UI shows for the run: task, mode, trigger; connector and resources
+            staticSummary: runStaticSummary(described),
+            staticDetails: runStaticDetails(described),
             typedSearchAttributes: [
               { key: IMPORT_TASK_ID, value: id },
               { key: IMPORT_TASK_NAME, value: row.name },

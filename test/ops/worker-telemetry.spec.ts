@@ -1,0 +1,170 @@
+/**
+ * The production worker (apps/worker/src/main.ts) in its own process, in JSON log mode with its
+ * Prometheus endpoint on a free port (Runtime.install runs once per process, so not in jest's):
+ * after a real import every line written during the run's activities carries the run's ids, no
+ * connector secret appears anywhere in the output, and /metrics shows non-zero import counters
+ * next to the Temporal SDK's own metrics.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { DataSource } from 'typeorm';
+import { loadConfig, type AppConfig } from '@app/config';
+import { createDataSource, SecretBox } from '@app/persistence';
+import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import { freePort } from '../../scripts/lib/free-port';
+import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from '../import/support/import-fixtures';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SUFFIX = randomBytes(4).toString('hex');
+const TASK_QUEUE = `telemetry-${SUFFIX}`;
+const AUTH = { username: 'svc-telemetry', password: `pw-${randomBytes(10).toString('hex')}` };
+const BUNDLE = join(tmpdir(), `telemetry-bundle-${SUFFIX}.js`);
+
+let config: AppConfig;
+let ds: DataSource;
+let client: Client;
+let connection: Connection;
+let server: ScimDemoServer;
+let worker: ChildProcess | undefined;
+let metricsPort: number;
+const output: string[] = [];
+
+/** Starts the worker process and resolves once it polls. */
+function startWorker(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE], {
+    cwd: ROOT,
+    env: { ...process.env, TASK_QUEUE, LOG_FORMAT: 'json', LOG_LEVEL: 'debug', WORKER_METRICS_PORT: String(metricsPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  worker = child;
+  return new Promise((ready, reject) => {
+    let buffer = '';
+    const take = (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        output.push(line);
+        if (line.includes('worker polling task queue')) ready();
+      }
+    };
+    child.stdout?.on('data', take);
+    child.stderr?.on('data', take);
+    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-20).join('\n')}`)));
+  });
+}
+
+async function scrape(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** Sum of the samples of `name` whose labels include every given label. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const set = m[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+beforeAll(async () => {
+  config = loadConfig();
+  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
+  await ds.initialize();
+  connection = await Connection.connect({ address: config.temporalAddress });
+  client = new Client({ connection, namespace: config.temporalNamespace });
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
+  writeFileSync(BUNDLE, bundle.code);
+  server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 40, groups: 6, membersPerUser: 2 } });
+  metricsPort = await freePort();
+  await startWorker();
+}, 180_000);
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((r) => worker?.once('exit', r));
+    worker.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
+    // a worker that did not drain in time is killed: the test must not leave it behind
+    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  }
+  await server?.close();
+  await connection?.close();
+  await ds?.destroy();
+  rmSync(BUNDLE, { force: true });
+});
+
+it('a real run in JSON mode: ids on every activity line, no secret, import and SDK metrics on /metrics', async () => {
+  const codes = await seedTargetStore(ds, `${SUFFIX}t`);
+  const connectorId = await insertConnector(ds, new SecretBox(config.secretKey), { baseUrl: server.url, ...AUTH, pageSize: 10 });
+  const taskId = await insertTask(ds, { connectorId, config: identityAndAccessConfig(codes) });
+  const workflowId = `import-task-${taskId}-telemetry`;
+  const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+  await handle.result();
+  const run = await runOf(ds, workflowId);
+  expect(run.status).toBe('succeeded');
+  expect(run.stats.created).toBe(46);
+
+  // ---- metrics: the import's own counters and the SDK's, from the one endpoint ----
+  let text = '';
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    text = await scrape();
+    if (sample(text, 'scim_import_runs_total', { task_id: taskId, outcome: 'succeeded' }) >= 1) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const task = { task_id: taskId };
+  expect(sample(text, 'scim_import_runs_total', { ...task, outcome: 'succeeded' })).toBe(1);
+  expect(sample(text, 'scim_import_records_read_total', { ...task, resource: 'identity' })).toBe(40);
+  expect(sample(text, 'scim_import_records_read_total', { ...task, resource: 'access' })).toBe(6);
+  expect(sample(text, 'scim_import_pages_fetched_total', task)).toBeGreaterThanOrEqual(5);
+  expect(sample(text, 'scim_import_records_total', { ...task, outcome: 'created' })).toBe(46);
+  expect(sample(text, 'scim_import_records_total', { ...task, outcome: 'failed' })).toBe(0);
+  expect(sample(text, 'scim_import_run_duration_seconds_count', { ...task, outcome: 'succeeded' })).toBe(1);
+  expect(sample(text, 'scim_import_scim_responses_total', { ...task, status: '200' })).toBeGreaterThanOrEqual(5);
+  // the SDK's runtime metrics, served by the same exporter
+  expect(sample(text, 'temporal_activity_execution_latency_count', { activity_type: 'extract' })).toBeGreaterThanOrEqual(2);
+  expect(sample(text, 'temporal_workflow_completed', { workflow_type: 'importTask' })).toBeGreaterThanOrEqual(1);
+  expect(text).toMatch(/^temporal_worker_task_slots_available\{/m);
+
+  // ---- logs: one JSON object per line; every line written during the run's activities carries its ids ----
+  const lines = output.filter((l) => l.trim() !== '');
+  const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  for (const e of events) {
+    expect(typeof e.level).toBe('string');
+    expect(typeof e.time).toBe('string');
+    expect(typeof e.message).toBe('string');
+  }
+  const ofRun = events.filter((e) => e.workflowId === workflowId);
+  const types = new Set(ofRun.map((e) => e.activityType));
+  for (const t of ['prepareRun', 'extract', 'map', 'diff', 'load', 'finishRun']) expect(types).toContain(t);
+  // SCIM requests are logged at debug from inside extract: the context reaches library code
+  expect(ofRun.filter((e) => e.message === 'SCIM request').length).toBeGreaterThanOrEqual(5);
+  // the SDK's workflow lines name the Temporal run id like the activity lines do
+  for (const e of ofRun.filter((x) => x.activityType === undefined)) expect(e).toMatchObject({ temporalRunId: handle.firstExecutionRunId, workflowType: 'importTask' });
+  for (const e of ofRun.filter((x) => x.activityType !== undefined)) {
+    expect(e).toMatchObject({ workflowId, temporalRunId: handle.firstExecutionRunId, taskId });
+    expect(e.attempt).toBeGreaterThanOrEqual(1);
+    // before prepareRun has created the run there is no run id to carry
+    if (!(e.activityType === 'prepareRun' && e.message === 'activity started')) expect(e.runId).toBe(run.id);
+  }
+  // every line the activities wrote themselves is one of the run's
+  expect(events.filter((e) => e.context === 'activities' && e.workflowId !== workflowId)).toEqual([]);
+
+  // ---- secrets: neither the password nor the Authorization header value appears anywhere ----
+  const all = output.join('\n');
+  expect(all).not.toContain(AUTH.password);
+  expect(all).not.toContain(Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64'));
+});
