@@ -62,10 +62,11 @@ export async function openScimConnection(
   const config = connectorScimConfig(entity, secretBox);
   // every wire form of the credentials (Base64 Basic pair, encodings), plus the access tokens the client was issued
   const forms = secretRedactor(secretFormsOf(config.auth));
-  let client: ScimClient | undefined;
-  const redact = (text: string) => (client ? client.redact(forms(text)) : forms(text));
+  // the logger is made before the client, so it looks the client up when it writes
+  const issued: { client?: ScimClient } = {};
+  const redact = (text: string) => (issued.client ? issued.client.redact(forms(text)) : forms(text));
   const logger = options.logger && redactingLogger(options.logger, redact);
-  client = factory(config, { ...options, logger });
+  const client = (issued.client = factory(config, { ...options, logger }));
   return { client, redact };
 }
 
