@@ -4,12 +4,13 @@ import { json } from 'express';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { nestLogLevels, type AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
 import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { problemDocument } from './common/problem';
 import { createValidationPipe } from './common/validation';
+import { openApiDocument } from './openapi';
 
 const BODY_LIMIT = '1mb';
 
@@ -43,15 +44,6 @@ export async function createApiApp(config: AppConfig, opts: { logger?: false | L
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('scim-import')
-      .setDescription('Durable SCIM 2.0 imports into the identity target store, run on Temporal.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { RunsController } from './runs.controller';
+import { RemovalCandidatesController } from './removal-candidates.controller';
 import { RunsService } from './runs.service';
 import { RunActionsService } from './runs-actions.service';
 
-@Module({ controllers: [RunsController], providers: [RunsService, RunActionsService], exports: [RunsService, RunActionsService] })
+@Module({ controllers: [RunsController, RemovalCandidatesController], providers: [RunsService, RunActionsService], exports: [RunsService, RunActionsService] })
 export class RunsModule {}

@@ -34,7 +34,7 @@ export class TransformDto {
   @MaxLength(20)
   separator?: string;
 
-  @ApiPropertyOptional({ description: 'default: value used when the source value is missing or empty' })
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'default: value used when the source value is missing or empty' })
   @IsOptional()
   value?: string | number | boolean;
 }
@@ -47,7 +47,7 @@ export class AttributeMappingDto {
   @MaxLength(1000)
   external?: string;
 
-  @ApiPropertyOptional({ description: 'a fixed value instead of `external`' })
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'a fixed value instead of `external`' })
   @IsOptional()
   constant?: string | number | boolean;
 
