@@ -11,6 +11,7 @@ import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { problemDocument } from './common/problem';
 import { createValidationPipe } from './common/validation';
 import { openApiDocument } from './openapi';
+import { serveConsole } from './console/serve-console';
 
 const BODY_LIMIT = '1mb';
 
@@ -25,6 +26,7 @@ export async function createApiApp(config: AppConfig, opts: { logger?: false | L
     logger: opts.logger === undefined ? nestLogLevels(config.logLevel) : opts.logger,
   });
   app.disable('x-powered-by');
+  serveConsole(app);
   // writing requests must carry JSON; anything else is refused before parsing
   app.use((req: Request, res: Response, next: NextFunction) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;

@@ -177,7 +177,7 @@ export class UpdateConnectorDto {
   @Max(600000)
   timeoutMs?: number;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'requests per second; null for unlimited' })
   @IsOptional()
   @IsNumber()
   @Min(0.1)

@@ -146,7 +146,7 @@ export class MappingDto {
   @Type(() => RemovalDto)
   removal?: RemovalDto | null;
 
-  @ApiPropertyOptional({ type: MembersDto, description: 'access only: reference attribute receiving memberships' })
+  @ApiPropertyOptional({ type: MembersDto, nullable: true, description: 'access only: reference attribute receiving memberships' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
@@ -159,7 +159,7 @@ export class MappingDto {
   @Matches(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, { message: 'resourcePath must look like /Devices' })
   resourcePath?: string;
 
-  @ApiPropertyOptional({ description: 'generic only: SCIM filter' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'generic only: SCIM filter' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
@@ -188,13 +188,13 @@ export class ScheduleDto {
 }
 
 export class FiltersDto {
-  @ApiPropertyOptional({ example: 'active eq true' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'active eq true' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   users?: string | null;
 
-  @ApiPropertyOptional({ example: 'displayName sw "app-"' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'displayName sw "app-"' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
@@ -208,7 +208,7 @@ export class FailureDto {
 }
 
 export class CacheDto {
-  @ApiPropertyOptional({ example: [0], description: 'UTC hours at which the task cache counts as cleared' })
+  @ApiPropertyOptional({ type: [Number], example: [0], description: 'UTC hours at which the task cache counts as cleared' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(24)
@@ -253,7 +253,7 @@ export class TaskBodyDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ type: FiltersDto })
+  @ApiPropertyOptional({ type: FiltersDto, nullable: true })
   @IsOptional()
   @IsObject()
   @ValidateNested()
