@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
-import { eventually } from '../support/fixtures';
+import { eventually, taskBody } from '../support/fixtures';
 import { runApi, scimServerPool, sorted, type RunApi } from '../e2e/support/run-api';
 import { combobox, field, pick, signIn, startConsoleStack, type ConsoleStack } from './support/console-stack';
 
@@ -145,6 +145,7 @@ describe('operator console', () => {
     await create.click();
     await row.getByText(/invalid attribute expression/).waitFor();
     expect(page.url()).toMatch(/\/tasks\/new$/);
+    await row.scrollIntoViewIfNeeded();
     await stack.screenshot(page, '04-task-form-error');
 
     await field(row, 'Row 2 external expression').fill('emails[type eq "work"].value');
@@ -168,9 +169,34 @@ describe('operator console', () => {
     await page.getByRole('table', { name: 'Extract reports' }).getByText('/Users').waitFor();
     await page.getByTestId('records').waitFor();
     await stack.screenshot(page, '05-run');
-    await page.getByRole('link', { name: 'Tasks' }).click();
-    await page.getByRole('link', { name: `Last run of ${names.task}` }).waitFor();
-    await stack.screenshot(page, '06-tasks');
+    // a scheduled task beside it: the list says its schedule in words and its next run times
+    const nightly = (
+      await stack.api
+        .http()
+        .post('/api/v1/tasks')
+        .set(rest.auth())
+        .send(
+          taskBody(connectorId, {
+            name: `${names.task}-nightly`,
+            schedule: { cron: '30 2 * * *', timezone: 'Europe/Helsinki' },
+            filters: null,
+          }),
+        )
+        .expect(201)
+    ).body as { id: string };
+    try {
+      await page.getByRole('link', { name: 'Tasks' }).click();
+      await page.getByRole('link', { name: `Last run of ${names.task}` }).waitFor();
+      const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `${names.task}-nightly`, exact: true }) });
+      await row.getByText('daily at 02:30 (Europe/Helsinki)').waitFor();
+      await row
+        .getByText(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
+        .first()
+        .waitFor();
+      await stack.screenshot(page, '06-tasks');
+    } finally {
+      await stack.api.http().delete(`/api/v1/tasks/${nightly.id}`).set(rest.auth()).expect(204);
+    }
     await page.getByRole('link', { name: names.task, exact: true }).click();
     await page.getByRole('table', { name: 'Runs' }).waitFor();
     await stack.screenshot(page, '07-task');
@@ -232,6 +258,7 @@ describe('operator console: failures, retries and removals', () => {
     const listed = page.getByTestId('candidate');
     await eventually(async () => (await listed.count()) === gone.length, 10_000);
     expect(sorted(await listed.allTextContents())).toEqual(sorted(gone));
+    await page.getByTestId('removal').scrollIntoViewIfNeeded();
     await stack.screenshot(page, '11-run-removals-awaiting');
 
     await page.getByRole('button', { name: 'Approve removals' }).click();

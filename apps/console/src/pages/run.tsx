@@ -134,20 +134,22 @@ function RemovalPanel({ run }: { run: Run }) {
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {candidates.data.items.map((c) => (
-                  <Table.Tr key={c.datacardId}>
-                    <Table.Td>{c.kind}</Table.Td>
-                    <Table.Td>
-                      <Anchor component={Link} to={`/datacards/${c.datacardId}`} data-testid="candidate">
-                        {c.uniqueValue}
-                      </Anchor>
-                    </Table.Td>
-                    <Table.Td>
-                      {c.templateCode} / {c.folderCode}
-                    </Table.Td>
-                    <Table.Td>{c.status}</Table.Td>
-                  </Table.Tr>
-                ))}
+                {[...candidates.data.items]
+                  .sort((x, y) => x.kind.localeCompare(y.kind) || x.uniqueValue.localeCompare(y.uniqueValue))
+                  .map((c) => (
+                    <Table.Tr key={c.datacardId}>
+                      <Table.Td>{c.kind}</Table.Td>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/datacards/${c.datacardId}`} data-testid="candidate">
+                          {c.uniqueValue}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td>
+                        {c.templateCode} / {c.folderCode}
+                      </Table.Td>
+                      <Table.Td>{c.status}</Table.Td>
+                    </Table.Tr>
+                  ))}
               </Table.Tbody>
             </Table>
           )}

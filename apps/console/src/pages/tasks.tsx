@@ -44,8 +44,8 @@ export function TasksPage() {
               <Table.Th>Connector</Table.Th>
               <Table.Th>Type</Table.Th>
               <Table.Th>Schedule</Table.Th>
-              <Table.Th>Next runs</Table.Th>
-              <Table.Th>State</Table.Th>
+              <Table.Th>Next runs (local time)</Table.Th>
+              <Table.Th w={110}>State</Table.Th>
               <Table.Th>Last run</Table.Th>
             </Table.Tr>
           </Table.Thead>
