@@ -136,7 +136,7 @@ export function MappingEditor({ section, title, value: m, onChange, templates, f
                       size="xs"
                       aria-label={`Row ${i + 1} source`}
                       value={row.source}
-                      onChange={(v) => setRow(i, { source: v as AttributeRow['source'] })}
+                      onChange={(v) => setRow(i, { source: v })}
                       data={[
                         { value: 'external', label: 'SCIM' },
                         { value: 'constant', label: 'Fixed' },

@@ -274,7 +274,7 @@ export function ConnectorPage() {
                   <SegmentedControl
                     aria-labelledby="auth-type-label"
                     value={form.authType}
-                    onChange={(v) => set('authType', v as AuthType)}
+                    onChange={(v) => set('authType', v)}
                     data={[
                       { value: 'basic', label: 'Basic' },
                       { value: 'bearer', label: 'Bearer token' },

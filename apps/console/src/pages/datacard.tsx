@@ -30,7 +30,7 @@ export function DatacardPage() {
   });
   const references = (template.data?.attributes ?? []).filter((a) => a.type === 'reference').map((a) => a.code);
   const referencedIds = [
-    ...new Set(references.flatMap((code) => (Array.isArray(card.data?.attributes[code]) ? (card.data!.attributes[code] as string[]) : []))),
+    ...new Set(references.flatMap((code) => (Array.isArray(card.data?.attributes[code]) ? (card.data.attributes[code] as string[]) : []))),
   ].slice(0, MAX_RESOLVED);
   // memberships are datacard ids: resolve them to names
   const resolved = useQueries({

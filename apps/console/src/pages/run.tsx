@@ -207,7 +207,7 @@ function Records({ runId, status }: { runId: string; status: string }) {
           aria-label="Outcome filter"
           size="xs"
           value={outcome}
-          onChange={(v) => setOutcome(v as typeof outcome)}
+          onChange={(v) => setOutcome(v)}
           data={[...OUTCOMES]}
         />
       </Group>

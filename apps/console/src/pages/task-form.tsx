@@ -153,7 +153,7 @@ export function TaskFormPage() {
                   <SegmentedControl
                     aria-label="Schedule kind"
                     value={form.scheduleKind}
-                    onChange={(v) => set('scheduleKind', v as TaskForm['scheduleKind'])}
+                    onChange={(v) => set('scheduleKind', v)}
                     data={[
                       { value: 'manual', label: 'Manual only' },
                       { value: 'every', label: 'Every N minutes' },
