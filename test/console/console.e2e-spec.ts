@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { eventually, taskBody } from '../support/fixtures';
-import { runApi, scimServerPool, sorted, type RunApi } from '../e2e/support/run-api';
+import { runApi, scimServerPool, sorted, type RunApi, type TargetCodes } from '../e2e/support/run-api';
 import { combobox, field, pick, signIn, startConsoleStack, type ConsoleStack } from './support/console-stack';
 
 const USER = 'svc-console';
@@ -23,11 +23,14 @@ const scimServers = scimServerPool(USER, PASSWORD);
 const names = { connector: `console-conn-${randomUUID().slice(0, 6)}`, task: `console-task-${randomUUID().slice(0, 6)}` };
 let connectorId = '';
 let taskId = '';
+/** this file's own templates and folders: the demo seed's ids are the same in every test file */
+let codes: TargetCodes;
 
 beforeAll(async () => {
   stack = await startConsoleStack();
   rest = runApi(stack.api);
   scim = await scimServers.start({ users: USERS, groups: GROUPS, membersPerUser: 1 });
+  codes = await rest.targetStore('console');
   page = await stack.newPage();
 }, 240_000);
 
@@ -133,9 +136,9 @@ describe('operator console', () => {
     const identity = page.locator('[data-section="identity"]');
     const access = page.locator('[data-section="access"]');
     // picking a template suggests the attribute rows, the folder, the unique id and removal settings
-    await pick(page, identity, 'Template', /^Account/);
-    await pick(page, access, 'Template', /^Entitlement/);
-    expect(await combobox(identity, 'Folder').inputValue()).toMatch(/accounts/);
+    await pick(page, identity, 'Template', new RegExp(`^${codes.account} `));
+    await pick(page, access, 'Template', new RegExp(`^${codes.entitlement} `));
+    expect(await combobox(identity, 'Folder').inputValue()).toContain(codes.account);
     expect(await create.isDisabled()).toBe(false);
 
     // a mapping expression the server refuses: 422 with the field, shown beside that row
@@ -205,17 +208,19 @@ describe('operator console', () => {
   it('browses the imported datacards by task and template and opens one with its memberships by name', async () => {
     await page.getByRole('link', { name: 'Datacards' }).click();
     await pick(page, page, 'Task', names.task);
-    await pick(page, page, 'Template', /^Entitlement/);
+    await pick(page, page, 'Template', new RegExp(`^${codes.entitlement} `));
     const table = page.getByTestId('datacards');
     await eventually(async () => (await table.locator('tbody tr').count()) === GROUPS, 10_000);
-    await pick(page, page, 'Template', /^Account/);
+    await pick(page, page, 'Template', new RegExp(`^${codes.account} `));
     await eventually(async () => (await table.locator('tbody tr').count()) === USERS, 10_000);
     await stack.screenshot(page, '08-datacards');
 
     // a group's members are datacard ids in the API; the console shows the accounts' names
-    const groups = await rest.datacards({ taskId, template: 'entitlement' });
+    const groups = await rest.datacards({ taskId, template: codes.entitlement });
     const group = groups.find((g) => Array.isArray(g.attributes.members) && (g.attributes.members as string[]).length > 0)!;
-    const member = (await rest.datacards({ taskId, template: 'account' })).find((a) => a.id === (group.attributes.members as string[])[0])!;
+    const member = (await rest.datacards({ taskId, template: codes.account })).find(
+      (a) => a.id === (group.attributes.members as string[])[0],
+    )!;
     await page.goto(`/datacards/${group.id}`);
     const memberName = String(member.attributes.displayName || member.attributes.login);
     await page.getByRole('link', { name: memberName, exact: true }).waitFor();
@@ -267,9 +272,9 @@ describe('operator console: failures, retries and removals', () => {
     expect(await stat(page, 'removed')).toBe(gone.length);
     expect(await state.textContent()).toBe('applied');
 
-    const removed = await rest.datacards({ taskId, template: 'account', status: 'removed' });
+    const removed = await rest.datacards({ taskId, template: codes.account, status: 'removed' });
     expect(sorted(removed.map((d) => d.uniqueValue))).toEqual(sorted(gone));
-    expect(await rest.datacards({ taskId, template: 'account', status: 'active' })).toHaveLength(USERS - gone.length);
+    expect(await rest.datacards({ taskId, template: codes.account, status: 'active' })).toHaveLength(USERS - gone.length);
     expect(sorted((await rest.records(runId, 'removed')).map((r) => r.uniqueValue))).toEqual(sorted(gone));
 
     // the record filter shows the same set

@@ -4,7 +4,7 @@
  * demo SCIM servers, and Debian's Chromium driven by playwright-core (no browser download).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -29,15 +29,36 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the console when dist/console is missing or older than its sources (CI has built it already). */
+function consoleIsFresh(): boolean {
+  if (!existsSync(CONSOLE_INDEX)) return false;
+  const built = statSync(CONSOLE_INDEX).mtimeMs;
+  return built >= newestMtime(CONSOLE_SRC) && built >= statSync(join(ROOT, 'docs', 'openapi.json')).mtimeMs;
+}
+
+/**
+ * Builds the console when dist/console is missing or older than its sources (CI has built it
+ * already). Test files run in parallel: a lock directory keeps two of them from building at once.
+ */
 export function ensureConsoleBuilt(): void {
-  if (
-    existsSync(CONSOLE_INDEX) &&
-    statSync(CONSOLE_INDEX).mtimeMs >= newestMtime(CONSOLE_SRC) &&
-    statSync(CONSOLE_INDEX).mtimeMs >= statSync(join(ROOT, 'docs', 'openapi.json')).mtimeMs
-  )
-    return;
-  execFileSync('npm', ['run', 'build:console', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (consoleIsFresh()) return;
+  const lock = join(ROOT, 'dist', '.console-build-lock');
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // another test file is building; wait for it, then use its build (a lock left by a killed run expires)
+      if (existsSync(lock) && statSync(lock).mtimeMs < Date.now() - 5 * 60_000) rmSync(lock, { recursive: true, force: true });
+      execFileSync('sleep', ['1']);
+      if (!existsSync(lock) && consoleIsFresh()) return;
+    }
+  }
+  try {
+    if (!consoleIsFresh()) execFileSync('npm', ['run', 'build:console', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface ConsoleStack {

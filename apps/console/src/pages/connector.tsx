@@ -199,7 +199,13 @@ export function ConnectorPage() {
     mutationFn: async () => {
       const body = bodyOf(form);
       if (!id) return call(api.POST('/api/v1/connectors', { body }));
-      return call(api.PATCH('/api/v1/connectors/{id}', { params: { path: { id } }, body }));
+      // an emptied rate limit means unlimited: PATCH says so with null (omitting it would keep the old one)
+      return call(
+        api.PATCH('/api/v1/connectors/{id}', {
+          params: { path: { id } },
+          body: { ...body, rateLimitPerSecond: body.rateLimitPerSecond ?? null },
+        }),
+      );
     },
     onSuccess: (c) => {
       void queryClient.invalidateQueries({ queryKey: ['connectors'] });
