@@ -188,6 +188,7 @@ async function main(): Promise<void> {
     const banner = [
       '',
       '  scim-import is running',
+      `  Console      ${apiUrl}/`,
       `  API          ${apiUrl}/api/v1`,
       `  OpenAPI      ${apiUrl}/docs`,
       `  Health       ${apiUrl}/health`,

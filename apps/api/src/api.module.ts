@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { TemporalModule } from '@app/temporal';
+import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { BootstrapService } from './bootstrap.service';
 import { HealthController } from './health/health.controller';
@@ -25,7 +26,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [configModule, PersistenceModule, TemporalModule, ConnectorsModule, TargetStoreModule, TasksModule, RunsModule],
-      controllers: [HealthController],
+      controllers: [HealthController, AuthController],
       providers: [MetricsService, BootstrapService, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

@@ -4,7 +4,7 @@ import { json } from 'express';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '@app/config';
 import { createAppLogger } from '@app/logging';
 import { ApiModule } from './api.module';
@@ -12,6 +12,8 @@ import { ProblemFilter, sendProblem } from './common/problem.filter';
 import { problemDocument } from './common/problem';
 import { createValidationPipe } from './common/validation';
 import { checkJsonBody } from './common/json-body-guard';
+import { openApiDocument } from './openapi';
+import { serveConsole } from './console/serve-console';
 
 const BODY_LIMIT = '1mb';
 
@@ -26,6 +28,7 @@ export async function createApiApp(config: AppConfig, opts: { logger?: false | L
     logger: opts.logger === undefined ? createAppLogger(config) : opts.logger,
   });
   app.disable('x-powered-by');
+  serveConsole(app);
   // writing requests must carry JSON; anything else is refused before parsing
   app.use((req: Request, res: Response, next: NextFunction) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -51,15 +54,6 @@ export async function createApiApp(config: AppConfig, opts: { logger?: false | L
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('scim-import')
-      .setDescription('Durable SCIM 2.0 imports into the identity target store, run on Temporal.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -52,3 +52,9 @@ export async function lookupToken(ds: DataSource, token: string): Promise<TokenS
   );
   return rows[0]?.scope;
 }
+
+/** Name and scope of a valid, unrevoked token (read only: does not touch `last_used_at`). */
+export async function describeToken(ds: DataSource, token: string): Promise<{ name: string; scope: TokenScope } | undefined> {
+  const rows: Array<{ name: string; scope: TokenScope }> = await ds.query(`SELECT name, scope FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL`, [hashToken(token)]);
+  return rows[0];
+}

@@ -204,14 +204,14 @@ export class UpdateConnectorDto {
   @Max(600000)
   timeoutMs?: number;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'requests per second; null for unlimited' })
   @IsOptional()
   @IsNumber()
   @Min(0.1)
   @Max(10000)
   rateLimitPerSecond?: number | null;
 
-  @ApiPropertyOptional({ nullable: true, description: 'largest SCIM answer (one page) in bytes; null restores the default (32 MiB)' })
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'largest SCIM answer (one page) in bytes; null restores the default (32 MiB)' })
   @IsOptional()
   @IsInt()
   @Min(MIN_MAX_RESPONSE_BYTES)

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, HttpStatus, Inject, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthView } from './health.view';
 import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import type { Client } from '@temporalio/client';
@@ -37,6 +38,8 @@ export class HealthController {
   @Public()
   @Get('health')
   @ApiOperation({ summary: 'Database and Temporal reachability; 503 names the failing part. Without a token only up/down per part; with a valid token also latency and error text' })
+  @ApiOkResponse({ type: HealthView })
+  @ApiServiceUnavailableResponse({ type: HealthView, description: '`failing` names the part that is down' })
   async health(@Req() req: Request, @Res() res: Response): Promise<void> {
     const [database, temporal] = await Promise.all([
       probe(() => this.ds.query('SELECT 1')),
@@ -64,6 +67,8 @@ export class HealthController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4')
   @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
   async prometheus(): Promise<string> {
     return this.metrics.render();
   }

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.view';
+import { RunCancelView, RunRecordPageView, RunView } from './run.view';
 import { IdPipe } from '../common/uuid.pipe';
 import { badRequest } from '../common/problem';
 import { OUTCOMES, RunsService } from './runs.service';
@@ -8,6 +10,7 @@ import { RetryRunDto } from './run.dto';
 
 @ApiTags('runs')
 @ApiBearerAuth()
+@ApiProblems(401)
 @Controller('api/v1/runs')
 export class RunsController {
   constructor(
@@ -17,12 +20,16 @@ export class RunsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A run with live counts, phase, extract completeness and a Temporal UI link' })
+  @ApiOkResponse({ type: RunView })
+  @ApiProblems(404)
   get(@Param('id', new IdPipe('run')) id: string) {
     return this.runs.get(id);
   }
 
   @Get(':id/records')
   @ApiOperation({ summary: 'Per-record outcomes of a run' })
+  @ApiOkResponse({ type: RunRecordPageView })
+  @ApiProblems(400, 404)
   @ApiQuery({ name: 'outcome', required: false, enum: OUTCOMES })
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
@@ -35,6 +42,8 @@ export class RunsController {
   @Post(':id/retry')
   @HttpCode(202)
   @ApiOperation({ summary: 'Retry a failed, cancelled, terminated or timed-out run: "resume" resets the workflow to just before the failed or cancelled step (failed and cancelled runs, within the staging resume window); "restart" starts anew. 409 otherwise.' })
+  @ApiAcceptedResponse({ type: RunView, description: 'the new run; its `retryOf` is the old one' })
+  @ApiProblems(400, 403, 404, [409, 'not retryable in its state, a run is in progress, or nothing to resume from'])
   retry(@Param('id', new IdPipe('run')) id: string, @Body() dto: RetryRunDto) {
     return this.actions.retry(id, dto.strategy);
   }
@@ -42,6 +51,8 @@ export class RunsController {
   @Post(':id/cancel')
   @HttpCode(202)
   @ApiOperation({ summary: 'Cancel a running run; committed batches stay, nothing is half-applied' })
+  @ApiAcceptedResponse({ type: RunCancelView })
+  @ApiProblems(403, 404, [409, 'the run is not running'])
   async cancel(@Param('id', new IdPipe('run')) id: string): Promise<{ id: string; status: string }> {
     await this.actions.cancel(id);
     return { id, status: 'cancelling' };
@@ -50,6 +61,8 @@ export class RunsController {
   @Post(':id/approve-removals')
   @HttpCode(202)
   @ApiOperation({ summary: 'Approve the removals a run computed above the safety threshold; exactly that set is applied' })
+  @ApiAcceptedResponse({ type: RunView })
+  @ApiProblems(403, 404, [409, 'the run is not waiting for a removal decision'])
   approveRemovals(@Param('id', new IdPipe('run')) id: string) {
     return this.actions.decideRemovals(id, true);
   }
@@ -57,6 +70,8 @@ export class RunsController {
   @Post(':id/reject-removals')
   @HttpCode(202)
   @ApiOperation({ summary: 'Reject the pending removals; the run finishes without removing anything' })
+  @ApiAcceptedResponse({ type: RunView })
+  @ApiProblems(403, 404, [409, 'the run is not waiting for a removal decision'])
   rejectRemovals(@Param('id', new IdPipe('run')) id: string) {
     return this.actions.decideRemovals(id, false);
   }

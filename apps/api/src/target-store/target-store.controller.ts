@@ -1,48 +1,66 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.view';
+import { DatacardPageView, DatacardView, FolderListView, FolderView, TemplateListView, TemplateView } from './target-store.view';
 import { IdPipe } from '../common/uuid.pipe';
 import { CreateFolderDto, CreateTemplateDto, DatacardQueryDto } from './target-store.dto';
 import { TargetStoreService } from './target-store.service';
 
 @ApiTags('target store')
 @ApiBearerAuth()
+@ApiProblems(401)
 @Controller('api/v1')
 export class TargetStoreController {
   constructor(private readonly store: TargetStoreService) {}
 
   @Post('templates')
   @ApiOperation({ summary: 'Create a template (attribute definitions of a kind of datacard)' })
+  @ApiCreatedResponse({ type: TemplateView })
+  @ApiProblems(400, 403, [409, 'a template with this code exists'])
   createTemplate(@Body() dto: CreateTemplateDto) {
     return this.store.createTemplate(dto);
   }
 
   @Get('templates')
+  @ApiOperation({ summary: 'All templates' })
+  @ApiOkResponse({ type: TemplateListView })
   listTemplates() {
     return this.store.listTemplates();
   }
 
   @Get('templates/:code')
+  @ApiOkResponse({ type: TemplateView })
+  @ApiProblems(404)
   getTemplate(@Param('code') code: string) {
     return this.store.getTemplate(code);
   }
 
   @Post('folders')
+  @ApiOperation({ summary: 'Create a folder for datacards of one template' })
+  @ApiCreatedResponse({ type: FolderView })
+  @ApiProblems(400, 403, [409, 'a folder with this code exists'], [422, 'unknown template'])
   createFolder(@Body() dto: CreateFolderDto) {
     return this.store.createFolder(dto);
   }
 
   @Get('folders')
+  @ApiOperation({ summary: 'All folders' })
+  @ApiOkResponse({ type: FolderListView })
   listFolders() {
     return this.store.listFolders();
   }
 
   @Get('datacards')
   @ApiOperation({ summary: 'Datacards, filtered and keyset-paged (follow nextCursor)' })
+  @ApiOkResponse({ type: DatacardPageView })
+  @ApiProblems(400)
   listDatacards(@Query() q: DatacardQueryDto) {
     return this.store.listDatacards(q);
   }
 
   @Get('datacards/:id')
+  @ApiOkResponse({ type: DatacardView })
+  @ApiProblems(404)
   getDatacard(@Param('id', new IdPipe('datacard')) id: string) {
     return this.store.getDatacard(id);
   }

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { DEFAULT_PREVIEW_LIMIT, MAX_PREVIEW_LIMIT } from '@app/import';
 import { IdPipe } from '../common/uuid.pipe';
 import { badRequest } from '../common/problem';
 import { CreateTaskDto, UpdateTaskDto } from './task.dto';
-import { TaskPreviewView } from './task-preview.dto';
+import { AttributeSourceView, TaskPreviewView } from './task-preview.dto';
 import { TaskPreviewService } from './task-preview.service';
 
 function previewLimit(limit: string | undefined): number {
@@ -21,6 +21,8 @@ const WRITES_NOTHING =
 
 @ApiTags('tasks')
 @ApiBearerAuth()
+// referenced by $ref from TaskPreviewView's `sources` map, so it must be registered on its own
+@ApiExtraModels(AttributeSourceView)
 @Controller('api/v1/tasks')
 export class TaskPreviewController {
   constructor(private readonly previews: TaskPreviewService) {}

@@ -35,7 +35,7 @@ export class TransformDto {
   @MaxLength(20)
   separator?: string;
 
-  @ApiPropertyOptional({ description: 'default: value used when the source value is missing or empty' })
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'default: value used when the source value is missing or empty' })
   @IsOptional()
   value?: string | number | boolean;
 }
@@ -48,7 +48,7 @@ export class AttributeMappingDto {
   @MaxLength(1000)
   external?: string;
 
-  @ApiPropertyOptional({ description: 'a fixed value instead of `external`' })
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'a fixed value instead of `external`' })
   @IsOptional()
   constant?: string | number | boolean;
 
@@ -147,7 +147,7 @@ export class MappingDto {
   @Type(() => RemovalDto)
   removal?: RemovalDto | null;
 
-  @ApiPropertyOptional({ type: MembersDto, description: 'access only: reference attribute receiving memberships' })
+  @ApiPropertyOptional({ type: MembersDto, nullable: true, description: 'access only: reference attribute receiving memberships' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
@@ -161,7 +161,7 @@ export class MappingDto {
   @MaxLength(512)
   resourcePath?: string;
 
-  @ApiPropertyOptional({ description: 'generic only: SCIM filter' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'generic only: SCIM filter' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
@@ -190,13 +190,13 @@ export class ScheduleDto {
 }
 
 export class FiltersDto {
-  @ApiPropertyOptional({ example: 'active eq true' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'active eq true' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   users?: string | null;
 
-  @ApiPropertyOptional({ example: 'displayName sw "app-"' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'displayName sw "app-"' })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
@@ -210,7 +210,7 @@ export class FailureDto {
 }
 
 export class CacheDto {
-  @ApiPropertyOptional({ example: [0], description: 'UTC hours at which the task cache counts as cleared' })
+  @ApiPropertyOptional({ type: [Number], example: [0], description: 'UTC hours at which the task cache counts as cleared' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(24)
@@ -255,7 +255,7 @@ export class TaskBodyDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ type: FiltersDto })
+  @ApiPropertyOptional({ type: FiltersDto, nullable: true })
   @IsOptional()
   @IsObject()
   @ValidateNested()

@@ -1,39 +1,53 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.view';
+import { RunPageView, RunView } from '../runs/run.view';
 import { IdPipe } from '../common/uuid.pipe';
 import { badRequest } from '../common/problem';
 import { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { TasksService } from './tasks.service';
+import { TaskDetailView, TaskListView, TaskView } from './task.view';
 
 @ApiTags('tasks')
 @ApiBearerAuth()
+@ApiProblems(401)
 @Controller('api/v1/tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a task and its Temporal Schedule (import-task-<id>)' })
-  @ApiResponse({ status: 201 })
-  @ApiResponse({ status: 400, description: 'invalid fields, listed in `errors`' })
-  @ApiResponse({ status: 409, description: 'duplicate name' })
-  @ApiResponse({ status: 422, description: 'bad SCIM filter, mapping expression, unknown template attribute, usage other than read' })
+  @ApiCreatedResponse({ type: TaskView })
+  @ApiProblems(
+    [400, 'invalid fields, listed in `errors`'],
+    403,
+    [409, 'duplicate name'],
+    [422, 'bad SCIM filter, mapping expression, unknown template attribute, usage other than read'],
+    503,
+  )
   create(@Body() dto: CreateTaskDto) {
     return this.tasks.create(dto);
   }
 
   @Get()
+  @ApiOperation({ summary: 'All tasks (without schedule state; GET /tasks/:id has it)' })
+  @ApiOkResponse({ type: TaskListView })
   list() {
     return this.tasks.list();
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Task with its schedule state and last run' })
+  @ApiOkResponse({ type: TaskDetailView })
+  @ApiProblems(404)
   get(@Param('id', new IdPipe('task')) id: string) {
     return this.tasks.get(id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a task and its schedule; the name is immutable' })
+  @ApiOkResponse({ type: TaskView })
+  @ApiProblems([400, 'invalid fields (or a changed name), listed in `errors`'], 403, 404, 422, 503)
   update(@Param('id', new IdPipe('task')) id: string, @Body() dto: UpdateTaskDto) {
     return this.tasks.update(id, dto);
   }
@@ -41,18 +55,26 @@ export class TasksController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a task and its schedule; runs and datacards are kept' })
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiProblems(403, 404, 503)
   async remove(@Param('id', new IdPipe('task')) id: string): Promise<void> {
     await this.tasks.remove(id);
   }
 
   @Post(':id/pause')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Pause the schedule (enabled: false)' })
+  @ApiOkResponse({ type: TaskDetailView })
+  @ApiProblems(403, 404, 503)
   pause(@Param('id', new IdPipe('task')) id: string) {
     return this.tasks.setPaused(id, true);
   }
 
   @Post(':id/resume')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Resume the schedule (enabled: true)' })
+  @ApiOkResponse({ type: TaskDetailView })
+  @ApiProblems(403, 404, 503)
   resume(@Param('id', new IdPipe('task')) id: string) {
     return this.tasks.setPaused(id, false);
   }
@@ -60,12 +82,16 @@ export class TasksController {
   @Post(':id/runs')
   @HttpCode(202)
   @ApiOperation({ summary: 'Run now, through the schedule with overlap SKIP' })
-  @ApiResponse({ status: 409, description: 'a run is already in progress' })
+  @ApiAcceptedResponse({ type: RunView })
+  @ApiProblems(400, 403, 404, [409, 'a run is already in progress'])
   runNow(@Param('id', new IdPipe('task')) id: string, @Body() dto: RunNowDto) {
     return this.tasks.runNow(id, dto ?? {});
   }
 
   @Get(':id/runs')
+  @ApiOperation({ summary: "A task's runs, newest first" })
+  @ApiOkResponse({ type: RunPageView })
+  @ApiProblems(400, 404)
   @ApiQuery({ name: 'limit', required: false })
   @ApiQuery({ name: 'cursor', required: false })
   listRuns(@Param('id', new IdPipe('task')) id: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
@@ -77,6 +103,8 @@ export class TasksController {
   @Post(':id/cache/clear')
   @HttpCode(204)
   @ApiOperation({ summary: 'Clear the task cache now: the next run pushes every record again' })
+  @ApiNoContentResponse({ description: 'cleared' })
+  @ApiProblems(403, 404)
   async clearCache(@Param('id', new IdPipe('task')) id: string): Promise<void> {
     await this.tasks.clearCache(id);
   }

@@ -1,0 +1,71 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { badRequest, notFound } from '../common/problem';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { ApiProblems } from '../common/problem.view';
+import { IdPipe } from '../common/uuid.pipe';
+
+export class RemovalCandidateView {
+  @ApiProperty({ format: 'uuid' }) datacardId: string;
+  @ApiProperty({ enum: ['identity', 'access', 'generic'] }) kind: string;
+  @ApiProperty() uniqueValue: string;
+  @ApiProperty() templateCode: string;
+  @ApiProperty() folderCode: string;
+  @ApiProperty({ description: 'the datacard status now' }) status: string;
+  @ApiProperty({ description: 'already marked removed by this run' }) applied: boolean;
+}
+
+export class RemovalCandidatePageView {
+  @ApiProperty({ type: [RemovalCandidateView] }) items: RemovalCandidateView[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+/**
+ * The datacards a run computed for removal, readable while the run holds them (waiting for a
+ * decision or applying): the operator approves a set they can see. The set is dropped when the
+ * run finishes; what was removed then shows in GET /runs/:id/records?outcome=removed.
+ */
+@ApiTags('runs')
+@ApiBearerAuth()
+@ApiProblems(401)
+@Controller('api/v1/runs')
+export class RemovalCandidatesController {
+  constructor(private readonly ds: DataSource) {}
+
+  @Get(':id/removal-candidates')
+  @ApiOperation({ summary: 'The removal candidates of a run (while it waits for a decision or applies them)' })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOkResponse({ type: RemovalCandidatePageView })
+  @ApiProblems(400, 404)
+  async list(@Param('id', new IdPipe('run')) id: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<RemovalCandidatePageView> {
+    const n = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw badRequest('invalid limit', [{ field: 'limit', message: 'limit must be an integer 1-1000' }]);
+    const after = decodeCursor(cursor, (v): v is { id: string } => typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string');
+    // a resumed run keeps its root's candidate set (the replayed activities carry the root's id)
+    const runs: Array<{ root: string }> = await this.ds.query(`SELECT COALESCE(resume_root_id, id) AS root FROM run WHERE id = $1`, [id]);
+    if (!runs.length) throw notFound(`run ${id} not found`);
+    const rows: Array<{ datacard_id: string; kind: string; applied: boolean; unique_value: string; template_code: string; folder_code: string; status: string }> =
+      await this.ds.query(
+        `SELECT c.datacard_id, c.kind, c.applied, d.unique_value, d.template_code, d.folder_code, d.status
+           FROM removal_candidate c JOIN datacard d ON d.id = c.datacard_id
+          WHERE c.run_id = $1 AND ($2::uuid IS NULL OR c.datacard_id > $2::uuid)
+          ORDER BY c.datacard_id LIMIT $3`,
+        [runs[0].root, after?.id ?? null, n + 1],
+      );
+    const page = rows.slice(0, n);
+    return {
+      items: page.map((r) => ({
+        datacardId: r.datacard_id,
+        kind: r.kind,
+        uniqueValue: r.unique_value,
+        templateCode: r.template_code,
+        folderCode: r.folder_code,
+        status: r.status,
+        applied: r.applied,
+      })),
+      nextCursor: rows.length > n ? encodeCursor({ id: page[page.length - 1].datacard_id }) : null,
+    };
+  }
+}

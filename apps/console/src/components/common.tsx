@@ -1,0 +1,102 @@
+import { useState, type ReactNode } from 'react';
+import { Alert, Badge, Button, Group, List, Loader, Modal, Stack, Text, Title, type ButtonProps } from '@mantine/core';
+import { ApiError } from '../api/client';
+import { STATUS_COLORS } from '../format';
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" data-testid="status">
+      {status}
+    </Badge>
+  );
+}
+
+export function PageHeader({ title, actions }: { title: ReactNode; actions?: ReactNode }) {
+  return (
+    <Group justify="space-between" mb="md" wrap="nowrap">
+      <Title order={2}>{title}</Title>
+      {actions && <Group gap="xs">{actions}</Group>}
+    </Group>
+  );
+}
+
+/** An error from the API: its detail and, when present, every offending field. */
+export function ProblemAlert({ error, title }: { error: unknown; title?: string }) {
+  if (!error) return null;
+  const apiError = error instanceof ApiError ? error : undefined;
+  return (
+    <Alert color="red" title={title ?? (apiError ? `${apiError.status} ${apiError.problem.title}` : 'Error')} role="alert" mb="md">
+      <Text size="sm">{error instanceof Error ? error.message : String(error)}</Text>
+      {apiError && apiError.fieldErrors.length > 0 && (
+        <List size="sm" mt="xs">
+          {apiError.fieldErrors.map((e, i) => (
+            <List.Item key={i}>
+              <code>{e.field}</code>: {e.message}
+            </List.Item>
+          ))}
+        </List>
+      )}
+    </Alert>
+  );
+}
+
+export function Loading() {
+  return (
+    <Group justify="center" p="xl">
+      <Loader aria-label="Loading" />
+    </Group>
+  );
+}
+
+/** The server's message for one field (exact dotted path), for a form input's `error`. */
+export function fieldError(error: unknown, field: string): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const messages = error.fieldErrors.filter((e) => e.field === field).map((e) => e.message);
+  return messages.length ? messages.join('; ') : undefined;
+}
+
+/** A button that asks before it acts (delete, reject, cancel). */
+export function ConfirmButton({
+  label,
+  title,
+  message,
+  confirmLabel,
+  onConfirm,
+  ...props
+}: { label: string; title: string; message: ReactNode; confirmLabel?: string; onConfirm: () => Promise<unknown> | void } & ButtonProps) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  return (
+    <>
+      <Button {...props} onClick={() => setOpen(true)}>
+        {label}
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={title} centered>
+        <Stack>
+          <div>{message}</div>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpen(false)}>
+              Keep
+            </Button>
+            <Button
+              color={props.color ?? 'red'}
+              loading={busy}
+              data-autofocus
+              onClick={async () => {
+                setBusy(true);
+                try {
+                  await onConfirm();
+                  setOpen(false);
+                } finally {
+                  setBusy(false);
+                }
+              }}
+            >
+              {confirmLabel ?? label}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
