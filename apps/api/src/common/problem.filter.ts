@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { problemDocument, type ProblemDocument } from './problem';
+import { isTemporalUnreachable } from './temporal-unreachable';
 
 /** Every error leaves the API as application/problem+json; unexpected ones never show a stack trace. */
 @Catch()
@@ -19,6 +20,11 @@ export class ProblemFilter implements ExceptionFilter {
         const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
         doc = problemDocument(status, Array.isArray(message) ? message.join('; ') : String(message ?? exception.message));
       }
+    } else if (isTemporalUnreachable(exception)) {
+      // a Temporal restart or outage: the caller can simply try again; no stack trace for this
+      this.logger.warn(`Temporal is unreachable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      doc = problemDocument(503, 'Temporal is unreachable right now (restarting or down); try again once it is back (GET /health shows it)');
+      res.setHeader('Retry-After', '5');
     } else {
       this.logger.error(exception instanceof Error ? `${exception.name}: ${exception.message}` : 'unexpected error', exception instanceof Error ? exception.stack : undefined);
       doc = problemDocument(500, 'unexpected error; see the server log');
