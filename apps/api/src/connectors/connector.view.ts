@@ -38,6 +38,7 @@ export class ConnectorView {
   @ApiProperty() pageSize: number;
   @ApiProperty() timeoutMs: number;
   @ApiProperty({ type: Number, nullable: true }) rateLimitPerSecond: number | null;
+  @ApiProperty({ description: 'largest SCIM answer (one page) read, in bytes; the default (32 MiB) when not set' }) maxResponseBytes: number;
   @ApiProperty({ type: ConnectorTlsView }) tls: ConnectorTlsView;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;

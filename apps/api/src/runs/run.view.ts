@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timedOut'] as const;
-export const REMOVAL_STATES = ['skipped', 'awaitingApproval', 'applying', 'applied', 'rejected', 'expired', 'cancelled'] as const;
+export const REMOVAL_STATES = ['skipped', 'awaitingApproval', 'applying', 'applied', 'rejected', 'expired', 'cancelled', 'dryRun'] as const;
 
 export class RunStatsView {
   @ApiProperty() fetched: number;
@@ -68,6 +68,7 @@ export class RunView {
   @ApiProperty({ type: String, nullable: true }) temporalRunId: string | null;
   @ApiProperty({ enum: ['full', 'incremental'] }) mode: string;
   @ApiProperty({ enum: ['schedule', 'manual', 'retry'] }) trigger: string;
+  @ApiProperty({ description: 'a dry run: its stats and outcomes say what a run would do; nothing in the target was written' }) dryRun: boolean;
   @ApiProperty({ enum: RUN_STATUSES }) status: (typeof RUN_STATUSES)[number];
   @ApiProperty({ type: String, nullable: true, example: 'extract:Users' }) phase: string | null;
   @ApiProperty({ format: 'date-time' }) startedAt: string;
@@ -79,6 +80,8 @@ export class RunView {
   @ApiProperty({ type: [String] }) notes: string[];
   @ApiProperty({ type: RunRemovalView, nullable: true }) removal: RunRemovalView | null;
   @ApiProperty({ description: 'the run in the Temporal UI' }) temporalUiUrl: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the staging (what the run read) was removed; the run can then be restarted, not resumed' })
+  stagingReleasedAt?: string;
 }
 
 export class RunPageView {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RunView } from '../runs/run.view';
+import { ScheduleAdviceView } from './task-preview.dto';
 import { CacheDto, FailureDto, FiltersDto, MAPPINGS_TYPES, MappingDto, SafetyDto, ScheduleDto, TASK_TYPES } from './task.dto';
 
 /** A task as stored: the request fields plus bookkeeping. */
@@ -23,6 +24,8 @@ export class TaskView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'incremental runs read changes since this' }) watermark: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
+  @ApiProperty({ type: [ScheduleAdviceView], description: 'advice on the schedule for the source size and run durations measured; never a refusal' })
+  scheduleAdvice: ScheduleAdviceView[];
 }
 
 export class TaskListView {

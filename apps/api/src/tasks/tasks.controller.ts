@@ -81,9 +81,9 @@ export class TasksController {
 
   @Post(':id/runs')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Run now, through the schedule with overlap SKIP' })
+  @ApiOperation({ summary: 'Run now: starts the run at once (`dryRun: true` stops before load and writes nothing); of concurrent requests exactly one gets 202' })
   @ApiAcceptedResponse({ type: RunView })
-  @ApiProblems(400, 403, 404, [409, 'a run is already in progress'])
+  @ApiProblems(400, 403, 404, [409, 'a run is already in progress'], [503, 'Temporal did not accept the run or is unreachable; nothing was started'])
   runNow(@Param('id', new IdPipe('task')) id: string, @Body() dto: RunNowDto) {
     return this.tasks.runNow(id, dto ?? {});
   }

@@ -331,7 +331,7 @@ export interface paths {
         /** A task's runs, newest first */
         get: operations["TasksController_listRuns"];
         put?: never;
-        /** Run now, through the schedule with overlap SKIP */
+        /** Run now: starts the run at once (`dryRun: true` stops before load and writes nothing); of concurrent requests exactly one gets 202 */
         post: operations["TasksController_runNow"];
         delete?: never;
         options?: never;
@@ -617,6 +617,8 @@ export interface components {
             pageSize: number;
             timeoutMs: number;
             rateLimitPerSecond: number | null;
+            /** @description largest SCIM answer (one page) read, in bytes; the default (32 MiB) when not set */
+            maxResponseBytes: number;
             tls: components["schemas"]["ConnectorTlsView"];
             /** Format: date-time */
             createdAt: string;
@@ -1096,6 +1098,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description advice on the schedule for the source size and run durations measured; never a refusal */
+            scheduleAdvice: components["schemas"]["ScheduleAdviceView"][];
         };
         TaskListView: {
             items: components["schemas"]["TaskView"][];
@@ -1151,7 +1155,7 @@ export interface components {
         };
         RunRemovalView: {
             /** @enum {string} */
-            state: "skipped" | "awaitingApproval" | "applying" | "applied" | "rejected" | "expired" | "cancelled";
+            state: "skipped" | "awaitingApproval" | "applying" | "applied" | "rejected" | "expired" | "cancelled" | "dryRun";
             reason?: string;
             candidates?: components["schemas"]["PerKindView"];
             total?: number;
@@ -1181,6 +1185,8 @@ export interface components {
             mode: "full" | "incremental";
             /** @enum {string} */
             trigger: "schedule" | "manual" | "retry";
+            /** @description a dry run: its stats and outcomes say what a run would do; nothing in the target was written */
+            dryRun: boolean;
             /** @enum {string} */
             status: "running" | "succeeded" | "failed" | "cancelled" | "terminated" | "timedOut";
             /** @example extract:Users */
@@ -1201,6 +1207,11 @@ export interface components {
             removal: components["schemas"]["RunRemovalView"] | null;
             /** @description the run in the Temporal UI */
             temporalUiUrl: string;
+            /**
+             * Format: date-time
+             * @description when the staging (what the run read) was removed; the run can then be restarted, not resumed
+             */
+            stagingReleasedAt?: string;
         };
         TaskDetailView: {
             /** Format: uuid */
@@ -1235,6 +1246,8 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+            /** @description advice on the schedule for the source size and run durations measured; never a refusal */
+            scheduleAdvice: components["schemas"]["ScheduleAdviceView"][];
             scheduleState: components["schemas"]["ScheduleStateView"];
             lastRun?: components["schemas"]["RunView"];
         };
@@ -2701,6 +2714,15 @@ export interface operations {
             };
             /** @description a run is already in progress */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description Temporal did not accept the run or is unreachable; nothing was started */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
