@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/problem.view';
 import { DEFAULT_PREVIEW_LIMIT, MAX_PREVIEW_LIMIT } from '@app/import';
 import { IdPipe } from '../common/uuid.pipe';
 import { badRequest } from '../common/problem';
@@ -32,10 +33,12 @@ export class TaskPreviewController {
   @ApiOperation({ summary: 'Preview an unsaved task (body as for create, same validation)', description: WRITES_NOTHING })
   @ApiQuery(LIMIT_QUERY)
   @ApiOkResponse({ type: TaskPreviewView })
-  @ApiResponse({ status: 400, description: 'invalid fields, listed in `errors`' })
-  @ApiResponse({ status: 403, description: 'a read-scope token: preview uses the connector credentials' })
-  @ApiResponse({ status: 422, description: 'bad SCIM filter, mapping expression, unknown template attribute' })
-  @ApiResponse({ status: 502, description: 'the source could not be read' })
+  @ApiProblems(
+    [400, 'invalid fields, listed in `errors`'],
+    [403, 'a read-scope token: preview uses the connector credentials'],
+    [422, 'bad SCIM filter, mapping expression, unknown template attribute'],
+    [502, 'the source could not be read'],
+  )
   previewNew(@Body() dto: CreateTaskDto, @Query('limit') limit?: string) {
     return this.previews.previewNew(dto, previewLimit(limit));
   }
@@ -45,11 +48,13 @@ export class TaskPreviewController {
   @ApiOperation({ summary: 'Preview a saved task, optionally with changed fields (body as for update, merged over the saved task; nothing is saved)', description: WRITES_NOTHING })
   @ApiQuery(LIMIT_QUERY)
   @ApiOkResponse({ type: TaskPreviewView })
-  @ApiResponse({ status: 400, description: 'invalid fields, listed in `errors`; the name is immutable' })
-  @ApiResponse({ status: 403, description: 'a read-scope token: preview uses the connector credentials' })
-  @ApiResponse({ status: 404, description: 'no such task' })
-  @ApiResponse({ status: 422, description: 'bad SCIM filter, mapping expression, unknown template attribute' })
-  @ApiResponse({ status: 502, description: 'the source could not be read' })
+  @ApiProblems(
+    [400, 'invalid fields, listed in `errors`; the name is immutable'],
+    [403, 'a read-scope token: preview uses the connector credentials'],
+    [404, 'no such task'],
+    [422, 'bad SCIM filter, mapping expression, unknown template attribute'],
+    [502, 'the source could not be read'],
+  )
   previewSaved(@Param('id', new IdPipe('task')) id: string, @Body() dto: UpdateTaskDto, @Query('limit') limit?: string) {
     return this.previews.previewSaved(id, dto ?? {}, previewLimit(limit));
   }
