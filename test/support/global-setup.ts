@@ -43,6 +43,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.SECRET_KEY ??= randomBytes(32).toString('base64');
   process.env.TASK_QUEUE ??= 'scim-import-test';
   process.env.LOG_LEVEL ??= 'warn';
+  // worker processes started by tests must not fight over the default metrics port (9464); a test that
+  // reads metrics gives its worker a free port of its own
+  process.env.WORKER_METRICS_PORT ??= '0';
   // one bootstrap token for every API the suite starts: each start revokes any other bootstrap token
   process.env.API_TOKEN ??= `sit_test_bootstrap_${randomBytes(18).toString('base64url')}`;
 
