@@ -20,6 +20,7 @@ import {
   type TaskScheduleSpec,
 } from '@app/temporal';
 import { badRequest, conflict, notFound, ProblemException, unprocessable } from '../common/problem';
+import { isTemporalUnreachable } from '../common/temporal-unreachable';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runView, type RunRow } from '../runs/run-view';
 import { RunHousekeepingService } from '../runs/run-housekeeping.service';
@@ -329,6 +330,8 @@ export class TasksService {
             ],
           })
           .catch((err: unknown) => {
+            // unreachable: the problem filter answers 503 with Retry-After; the transaction rolls the row back either way
+            if (isTemporalUnreachable(err)) throw err;
             this.logger.error(`run-now of task ${id}: Temporal did not start the workflow: ${err instanceof Error ? err.message : String(err)}`);
             throw new ProblemException(503, 'Temporal did not accept the run; nothing was started, try again shortly');
           });
