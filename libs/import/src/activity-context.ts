@@ -39,7 +39,8 @@ export function currentActivity(): ActivityPort {
     return OUTSIDE_ACTIVITY;
   }
   // a keep-alive heartbeat repeats the last details: an empty one would replace a resume position
-  let last: unknown;
+  // (until this attempt has a position of its own, that is the previous attempt's)
+  let last: unknown = ctx.info.heartbeatDetails;
   const heartbeat = (details?: unknown) => {
     if (details !== undefined) last = details;
     ctx.heartbeat(last);
