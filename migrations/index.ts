@@ -7,6 +7,7 @@ import { DryRunRuns1764633600000 } from './1764633600000-DryRunRuns';
 import { RunStateFromTemporal1764637200000 } from './1764637200000-RunStateFromTemporal';
 import { ConnectorMaxResponseBytes1764640800000 } from './1764640800000-ConnectorMaxResponseBytes';
 import { StagingMarker1764651000000 } from './1764651000000-StagingMarker';
+import { DropPendingTrigger1764662400000 } from './1764662400000-DropPendingTrigger';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RunStateFromTemporal1764637200000,
   ConnectorMaxResponseBytes1764640800000,
   StagingMarker1764651000000,
+  DropPendingTrigger1764662400000,
 ];

@@ -9,9 +9,6 @@ import { resourcesFor, type ConnectorSnapshot, type MappingsType, type RunConfig
 /** Incremental reads start this much before the watermark: clocks and commit order differ. */
 export const INCREMENTAL_OVERLAP_MS = 5 * 60_000;
 
-/** A run-now request older than this is left over from a skipped trigger and is not consumed. */
-const PENDING_TRIGGER_MAX_AGE_MS = 15 * 60_000;
-
 interface TaskRow {
   id: string;
   name: string;
@@ -20,7 +17,6 @@ interface TaskRow {
   config: TaskConfig;
   config_version: number;
   watermark: Date | null;
-  pending_trigger: { trigger: 'manual' | 'retry'; mode?: RunMode; retryOf?: string; dryRun?: boolean; requestedAt: string } | null;
   connector_id: string;
 }
 
@@ -63,7 +59,7 @@ export async function prepareRun(
 ): Promise<RunPlan> {
   return db.transaction(async (tx) => {
     const { rows: tasks } = await tx.query<TaskRow>(
-      `SELECT id, name, type, mappings_type, config, config_version, watermark, pending_trigger, connector_id
+      `SELECT id, name, type, mappings_type, config, config_version, watermark, connector_id
          FROM import_task WHERE id = $1 FOR UPDATE`,
       [input.taskId],
     );
@@ -98,22 +94,11 @@ export async function prepareRun(
       return plan(prior.id, task.id, prior.mode, resourcesFor(snapshot.mappingsType, snapshot.config), prior.dry_run);
     }
 
-    // Scheduled starts carry no trigger; a run-now request left by the API says what it was.
+    // Scheduled starts carry no trigger; run-now and restart start their workflows with one.
     let trigger: RunTrigger = input.trigger ?? 'schedule';
-    let requestedMode = input.mode;
-    let retryOf = input.retryOf ?? prior?.retry_of ?? null;
-    let dryRun = input.dryRun ?? prior?.dry_run ?? false;
-    const pending = task.pending_trigger;
-    if (pending) {
-      await tx.query(`UPDATE import_task SET pending_trigger = NULL WHERE id = $1`, [task.id]);
-      const fresh = Date.now() - Date.parse(pending.requestedAt) <= PENDING_TRIGGER_MAX_AGE_MS;
-      if (fresh && !input.trigger) {
-        trigger = pending.trigger;
-        requestedMode = pending.mode ?? requestedMode;
-        retryOf = pending.retryOf ?? retryOf;
-        dryRun = pending.dryRun ?? dryRun;
-      }
-    }
+    const requestedMode = input.mode;
+    const retryOf = input.retryOf ?? prior?.retry_of ?? null;
+    const dryRun = input.dryRun ?? prior?.dry_run ?? false;
     if (!input.trigger && prior) trigger = prior.trigger;
     const mode = decideMode(task.type, requestedMode ?? prior?.mode, task.watermark);
 

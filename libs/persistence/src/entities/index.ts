@@ -76,7 +76,6 @@ export class ImportTaskEntity {
   @Column('jsonb') config: Record<string, unknown>;
   @Column('integer', { name: 'config_version' }) configVersion: number;
   @Column('timestamptz', { nullable: true }) watermark: Date | null;
-  @Column('jsonb', { name: 'pending_trigger', nullable: true }) pendingTrigger: { trigger: 'manual' | 'retry'; mode?: 'full' | 'incremental'; retryOf?: string; requestedAt: string } | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }
