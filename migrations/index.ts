@@ -8,6 +8,7 @@ import { RunStateFromTemporal1764637200000 } from './1764637200000-RunStateFromT
 import { ConnectorMaxResponseBytes1764640800000 } from './1764640800000-ConnectorMaxResponseBytes';
 import { StagingMarker1764651000000 } from './1764651000000-StagingMarker';
 import { DropPendingTrigger1764662400000 } from './1764662400000-DropPendingTrigger';
+import { WritePathOnlyChanges1764748800000 } from './1764748800000-WritePathOnlyChanges';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   ConnectorMaxResponseBytes1764640800000,
   StagingMarker1764651000000,
   DropPendingTrigger1764662400000,
+  WritePathOnlyChanges1764748800000,
 ];

@@ -2,7 +2,7 @@ import { clearBoundary } from '@app/mapping';
 import type { DiffResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
 import type { Db } from './db';
-import { decisionSql } from './decision';
+import { decisionJoins, decisionSql } from './decision';
 import type { RunRepository } from './run-repository';
 import { assertStagingIntact } from './staging-guard';
 import { reactivationOf, sectionFor } from './task-config';
@@ -16,8 +16,13 @@ export interface DiffDeps {
 /** Records staged by a run from which diff refreshes staging's statistics first. */
 const ANALYZE_FROM_STAGED = 5000;
 
-/** Rows diff may (re)decide: mapped and not yet loaded, so a repeated diff changes nothing that was applied. */
-const OPEN = `s.decision IN ('mapped','create','update','unchanged') AND NOT s.loaded`;
+/**
+ * Rows diff may (re)decide: mapped and not yet loaded, so a repeated diff changes nothing that was
+ * applied. Records extract found unchanged are final (only their ids are staged, marked loaded).
+ */
+const OPEN = `s.decision IN ('mapped','create','update') AND NOT s.loaded`;
+/** Rows that take part in the duplicate check: every record with a unique value, unchanged ones too. */
+const WITH_UNIQUE = `s.decision IN ('mapped','create','update','unchanged') AND (NOT s.loaded OR s.decision = 'unchanged')`;
 
 /**
  * Decides create / update / unchanged for every mapped record, set-based against the target
@@ -51,13 +56,13 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
     await tx.query(
       `WITH repeated AS MATERIALIZED (
          -- a hash aggregate finds the (rare) repeated values; only their rows are sorted and ranked
-         SELECT s.resource, s.unique_value FROM staging_record s WHERE s.run_id = $1 AND ${OPEN}
+         SELECT s.resource, s.unique_value FROM staging_record s WHERE s.run_id = $1 AND ${WITH_UNIQUE}
           GROUP BY s.resource, s.unique_value HAVING count(*) > 1),
        ranked AS (
          SELECT s.resource, s.source_id, s.unique_value,
                 row_number() OVER w AS rn, first_value(s.source_id) OVER w AS first_id
            FROM staging_record s JOIN repeated k ON k.resource = s.resource AND k.unique_value = s.unique_value
-          WHERE s.run_id = $1 AND ${OPEN}
+          WHERE s.run_id = $1 AND ${WITH_UNIQUE}
          WINDOW w AS (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id)),
        dup AS (
          UPDATE staging_record s SET decision = 'failed',
@@ -73,13 +78,13 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
       [runId, run.rowId],
     );
     await tx.query(
-      `UPDATE staging_record s SET decision = x.decision
+      // a record that became unchanged meanwhile has nothing to write: it is final like extract's
+      `UPDATE staging_record s SET decision = x.decision, loaded = (x.decision = 'unchanged')
          FROM (
-           SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4')} AS decision
+           SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4', 's.source_id')} AS decision
              FROM staging_record s
              JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
-             LEFT JOIN datacard d ON d.template_code = k.template_code AND d.unique_value = s.unique_value
-             LEFT JOIN task_cache c ON c.task_id = $5 AND c.kind = s.resource AND c.unique_value = s.unique_value
+             ${decisionJoins('k.template_code', '$5::uuid', 's.resource', 's')}
             WHERE s.run_id = $1 AND ${OPEN}) x
         WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`,
       [runId, kinds, templates, boundary, run.taskId, reactivates],

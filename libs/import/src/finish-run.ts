@@ -1,7 +1,7 @@
 import type { FinishResult } from '@app/temporal';
 import type { Db, Sql } from './db';
 import { StagingLostError } from './errors';
-import type { RunRepository } from './run-repository';
+import type { RunRepository, RunRow } from './run-repository';
 import { assertStagingIntact, forgetStaging } from './staging-guard';
 
 /**
@@ -41,6 +41,7 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
           `UPDATE import_task SET watermark = $2 WHERE id = $1 AND (watermark IS NULL OR watermark < $2)`,
           [run.taskId, run.startedAt],
         );
+        await keepSeenSet(tx, run);
       }
     });
   } catch (err) {
@@ -51,6 +52,34 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
   await db.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [runId]);
   await db.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
   return { status: 'succeeded', stats };
+}
+
+/**
+ * A complete full read keeps what it found unchanged as the task's seen set (seen_record): those
+ * records wrote nothing, their sightings were not refreshed, and another owner's removal rule
+ * must still know this task sees them. The set replaces the one of the task's previous complete
+ * full read. Records this run pushed have fresh sightings and need no entry.
+ */
+async function keepSeenSet(tx: Sql, run: RunRow): Promise<void> {
+  if (run.mode !== 'full') return;
+  const { rows } = await tx.query<{ complete: boolean }>(
+    `SELECT count(*) > 0 AND bool_and(done AND (report->>'complete') = 'true') AS complete FROM run_extract WHERE run_id = $1`,
+    [run.id],
+  );
+  if (!rows[0]?.complete) return;
+  await tx.query(
+    `DELETE FROM seen_record WHERE run_id IN (
+       SELECT COALESCE(r.resume_root_id, r.id) FROM run r WHERE r.task_id = $1 AND r.seen_set_at IS NOT NULL AND COALESCE(r.resume_root_id, r.id) <> $2)`,
+    [run.taskId, run.id],
+  );
+  await tx.query(`UPDATE run SET seen_set_at = NULL WHERE task_id = $1 AND seen_set_at IS NOT NULL`, [run.taskId]);
+  await tx.query(
+    `INSERT INTO seen_record (run_id, kind, source_id)
+     SELECT run_id, resource, source_id FROM staging_record WHERE run_id = $1 AND decision = 'unchanged'
+     ON CONFLICT DO NOTHING`,
+    [run.id],
+  );
+  await tx.query(`UPDATE run SET seen_set_at = now() WHERE id = $1`, [run.rowId]);
 }
 
 /**

@@ -33,14 +33,13 @@ interface BatchTarget {
 interface BatchCounts {
   created: number;
   updated: number;
-  unchanged: number;
 }
 
 /** A staged row of the batch, as the batch's first statement reads it. */
 interface BatchRow {
   source_id: string;
   unique_value: string;
-  decision: 'create' | 'update' | 'unchanged';
+  decision: 'create' | 'update';
   message: string | null;
 }
 
@@ -50,7 +49,11 @@ interface BatchRow {
  * index bound; an `= ANY(array)` of the batch's ids let the planner loop over the array per probe.
  */
 const IN_RANGE = `s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND s.source_id <= $4`;
-const OPEN = `s.decision IN ('create','update','unchanged') AND NOT s.loaded`;
+/**
+ * The rows load writes: created or updated, not yet loaded. Exactly the predicate of the partial
+ * index staging_record_to_load, so a run that changed 1% walks 1% of its staging. Unchanged
+ * records never get here: extract (or diff) marked them loaded, there is nothing to write.
+ */
 const PUSHED = `s.decision IN ('create','update') AND NOT s.loaded`;
 /** Rows written to the target after which the load refreshes the target tables' statistics. */
 const ANALYZE_AFTER_WRITES = 5000;
@@ -74,10 +77,10 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   if (run.dryRun) throw new ImportConfigError(`run ${runId} is a dry run: it must not load`);
   await runs.enterPhase(runId, 'load');
   await assertStagingIntact(db, runId, 'load');
-  // one index probe per kind (a DISTINCT over the run's staging reads every staged document)
+  // one probe of the to-load index per kind: a kind with nothing changed is not walked at all
   const present = new Set<ResourceKind>();
   for (const kind of KIND_LOAD_ORDER) {
-    const { rows } = await db.query(`SELECT 1 FROM staging_record WHERE run_id = $1 AND resource = $2 LIMIT 1`, [runId, kind]);
+    const { rows } = await db.query(`SELECT 1 FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND ${PUSHED} LIMIT 1`, [runId, kind]);
     if (rows.length > 0) present.add(kind);
   }
 
@@ -111,7 +114,6 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
       totals.batches += 1;
       totals.created += batch.counts.created;
       totals.updated += batch.counts.updated;
-      totals.unchanged += batch.counts.unchanged;
       written += batch.counts.created + batch.counts.updated;
       activity.heartbeat({ resource: kind, batches: totals.batches });
       if (deps.batchPauseMs > 0) await new Promise((r) => setTimeout(r, deps.batchPauseMs));
@@ -141,6 +143,9 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   // a task_cache estimated at a few hundred rows per task made a later diff compare 50M pairs.
   // Small loads leave it to autovacuum: analysing 100k-row tables for 1,000 writes costs seconds.
   if (totals.created + totals.updated >= ANALYZE_AFTER_WRITES) await db.longQuery(activity, 'ANALYZE datacard_sighting, datacard, datacard_link, task_cache');
+  // unchanged records wrote nothing and have no outcome row: they are counted from staging
+  totals.unchanged = await runs.countUnchanged(runId);
+  await runs.setStats(runId, { unchanged: totals.unchanged });
   return { ...totals, stats: await runs.stats(runId) };
 }
 
@@ -150,13 +155,13 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
   // an empty window on a lost staging would end the load early; a crash during the batch aborts it
   await assertStagingIntact(tx, t.runId, 'load');
 
-  // the batch window: the next keys in primary-key order, whatever their state. Filtering on the
-  // decision here would make the plan depend on statistics of a column diff just rewrote (with
-  // stale ones the planner sorts the whole remaining kind for every batch).
+  // the batch window: the next keys still to load, in primary-key order. The predicate is the
+  // partial index's own, so the plan is a walk of that index whatever the statistics say (a plan
+  // on the decision column alone sorted the whole remaining kind for every batch).
   const { rows: window } = await tx.query<{ last: string | null }>(
     `SELECT max(w.source_id) AS last FROM (
-       SELECT source_id FROM staging_record WHERE run_id = $1 AND resource = $2 AND source_id > $3
-        ORDER BY run_id, resource, source_id LIMIT $4) w`,
+       SELECT s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${PUSHED}
+        ORDER BY s.run_id, s.resource, s.source_id LIMIT $4) w`,
     [t.runId, t.kind, after, size],
   );
   const last = window[0]?.last ?? null;
@@ -164,53 +169,49 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
   const range = [t.runId, t.kind, after, last];
   // the window's rows still to load; locked, so a second attempt running at the same time waits
   // for this one and then finds them loaded
-  const { rows } = await tx.query<BatchRow>(
-    `SELECT s.source_id, s.unique_value, s.decision, s.message FROM staging_record s
-      WHERE ${IN_RANGE} AND ${OPEN}
+  const { rows } = await tx.query<BatchRow & { members?: string[] | null }>(
+    `SELECT s.source_id, s.unique_value, s.decision, s.message${t.membersLocal ? ', s.members' : ''} FROM staging_record s
+      WHERE ${IN_RANGE} AND ${PUSHED}
       ORDER BY s.source_id FOR UPDATE`,
     range,
   );
-  if (rows.length === 0) return { last, counts: { created: 0, updated: 0, unchanged: 0 } };
-  const pushed = rows.filter((r) => r.decision !== 'unchanged');
-  const unchanged = rows.filter((r) => r.decision === 'unchanged');
+  if (rows.length === 0) return { last, counts: { created: 0, updated: 0 } };
+  const pushed = rows;
 
   // group source id -> the account datacards its members resolved to (memberships only)
   const members = new Map<string, string[]>();
-  if (t.membersLocal && pushed.length > 0) {
-    // members -> account datacards this task has sighted (this run's accounts were loaded first).
-    // It sets the message of groups with unresolved members: outcomes take pushed groups' messages
-    // from here. One subquery per group row over its own members, one index probe per member: no
-    // join of the batch with the sightings, whose plan would hang on the statistics of either side.
-    const resolved = await tx.query<{ source_id: string; ids: string[]; message: string | null }>(
-      `UPDATE staging_record s
-          SET (mapped, message) = (
-            SELECT s.mapped || jsonb_build_object($5::text, r.ids),
-                   CASE WHEN r.missing > 0 THEN 'members without an account of this task: ' || r.missing_ids ELSE NULL END
-              FROM (
-                SELECT COALESCE(jsonb_agg(DISTINCT sg.datacard_id) FILTER (WHERE sg.datacard_id IS NOT NULL), '[]'::jsonb) AS ids,
-                       count(*) FILTER (WHERE m.member_id IS NOT NULL AND sg.datacard_id IS NULL) AS missing,
-                       left(string_agg(m.member_id, ', ' ORDER BY m.member_id) FILTER (WHERE sg.datacard_id IS NULL), 500) AS missing_ids
-                  FROM jsonb_array_elements_text(COALESCE(s.members, '[]'::jsonb)) AS m(member_id)
-                  -- OFFSET 0 keeps the probe per member (no pull-up into a join with the whole sighting table)
-                  LEFT JOIN LATERAL (
-                    SELECT x.datacard_id FROM datacard_sighting x
-                     WHERE x.task_id = $6 AND x.kind = 'identity' AND x.source_id = m.member_id OFFSET 0) sg ON true) r)
-        WHERE ${IN_RANGE} AND ${PUSHED}
-        RETURNING s.source_id, s.mapped->($5::text) AS ids, s.message`,
-      [...range, t.membersLocal, t.taskId],
-    );
-    const message = new Map<string, string | null>();
-    for (const r of resolved.rows) {
-      members.set(r.source_id, r.ids);
-      message.set(r.source_id, r.message);
+  if (t.membersLocal) {
+    // members -> account datacards this task has sighted (this run's accounts were loaded first),
+    // in one lookup of the batch's distinct members; a group with unresolved members says so in
+    // its outcome message and is cached as partial (pushed again next run)
+    const wanted = [...new Set(pushed.flatMap((r) => r.members ?? []))];
+    const cardOfMember = new Map<string, string>();
+    if (wanted.length > 0) {
+      const found = await tx.query<{ source_id: string; datacard_id: string }>(
+        `SELECT sg.source_id, sg.datacard_id FROM unnest($2::text[]) AS m(id)
+           JOIN datacard_sighting sg ON sg.task_id = $1 AND sg.kind = 'identity' AND sg.source_id = m.id`,
+        [t.taskId, wanted],
+      );
+      for (const r of found.rows) cardOfMember.set(r.source_id, r.datacard_id);
     }
-    for (const r of pushed) if (message.has(r.source_id)) r.message = message.get(r.source_id) ?? null;
+    for (const r of pushed) {
+      const ids = new Set<string>();
+      const missing: string[] = [];
+      for (const m of r.members ?? []) {
+        const card = cardOfMember.get(m);
+        if (card === undefined) missing.push(m);
+        else ids.add(card);
+      }
+      members.set(r.source_id, [...ids].sort());
+      r.message = missing.length > 0 ? `members without an account of this task: ${missing.sort().join(', ')}`.slice(0, 41 + 500) : null;
+    }
   }
+  const partial = pushed.filter((r) => r.message !== null).map((r) => r.source_id);
 
-  // the batch's existing datacards, before the upsert changes them: ids of unchanged records, and
-  // whether a pushed one was removed (only asked when the mapping reactivates)
+  // the batch's existing datacards, before the upsert changes them: whether a pushed one was
+  // removed (only asked when the mapping reactivates)
   const existing = new Map<string, { id: string; status: string }>();
-  const lookup = t.reactivateValue === null ? unchanged : rows;
+  const lookup = t.reactivateValue === null ? [] : rows;
   if (lookup.length > 0) {
     const found = await tx.query<{ id: string; unique_value: string; status: string }>(
       `SELECT id, unique_value, status FROM datacard WHERE template_code = $1 AND unique_value = ANY($2::text[])`,
@@ -224,7 +225,9 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
   if (pushed.length > 0) {
     const up = await tx.query<{ id: string; unique_value: string; inserted: boolean }>(
       `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
-       SELECT $5, $6, s.unique_value, s.mapped, $7, 'active' FROM staging_record s
+       SELECT $5, $6, s.unique_value,
+              CASE WHEN $10::text IS NULL THEN s.mapped ELSE s.mapped || jsonb_build_object($10::text, COALESCE($11::jsonb -> s.source_id, '[]'::jsonb)) END,
+              $7, 'active' FROM staging_record s
         WHERE ${IN_RANGE} AND ${PUSHED}
        ON CONFLICT (template_code, unique_value) DO UPDATE
          SET attributes = CASE
@@ -234,32 +237,24 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
              status = CASE WHEN datacard.status = 'removed' AND $9::text IS NOT NULL THEN 'active' ELSE datacard.status END,
              folder_code = EXCLUDED.folder_code, task_id = EXCLUDED.task_id, updated_at = now()
        RETURNING id, unique_value, (xmax = 0) AS inserted`,
-      [...range, templateCode, folderCode, t.taskId, t.statusAttribute, t.reactivateValue],
+      [...range, templateCode, folderCode, t.taskId, t.statusAttribute, t.reactivateValue, t.membersLocal ?? null, t.membersLocal ? JSON.stringify(Object.fromEntries(members)) : null],
     );
     for (const d of up.rows) upserted.set(d.unique_value, d);
   }
 
-  // per-record outcomes and the datacard each record now has (none for an unchanged record whose card is gone)
-  const counts: BatchCounts = { created: 0, updated: 0, unchanged: 0 };
+  // per-record outcomes and the datacard each record now has
+  const counts: BatchCounts = { created: 0, updated: 0 };
   const outcome = { sourceIds: [] as string[], uniqueValues: [] as string[], ids: [] as Array<string | null>, outcomes: [] as string[], messages: [] as Array<string | null> };
   const cardOf = new Map<string, string>();
   for (const r of rows) {
-    let id: string | null;
-    let result: 'created' | 'updated' | 'unchanged';
-    let message: string | null = null;
-    if (r.decision === 'unchanged') {
-      id = existing.get(r.unique_value)?.id ?? null;
-      result = 'unchanged';
-    } else {
-      const card = upserted.get(r.unique_value);
-      if (!card) throw new Error(`load: datacard upsert returned no row for unique value ${r.unique_value}`);
-      id = card.id;
-      result = card.inserted ? 'created' : 'updated';
-      const reactivated = t.reactivateValue !== null && existing.get(r.unique_value)?.status === 'removed';
-      message = reactivated ? (r.message === null ? 'reactivated' : `reactivated; ${r.message}`) : r.message;
-    }
+    const card = upserted.get(r.unique_value);
+    if (!card) throw new Error(`load: datacard upsert returned no row for unique value ${r.unique_value}`);
+    const id = card.id;
+    const result = card.inserted ? 'created' : 'updated';
+    const reactivated = t.reactivateValue !== null && existing.get(r.unique_value)?.status === 'removed';
+    const message = reactivated ? (r.message === null ? 'reactivated' : `reactivated; ${r.message}`) : r.message;
     counts[result] += 1;
-    if (id !== null) cardOf.set(r.source_id, id);
+    cardOf.set(r.source_id, id);
     outcome.sourceIds.push(r.source_id);
     outcome.uniqueValues.push(r.unique_value);
     outcome.ids.push(id);
@@ -318,10 +313,10 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
     // a group pushed with unresolved members is cached as partial so the next run pushes it again
     await tx.query(
       `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
-       SELECT $5, $2, s.unique_value, CASE WHEN s.message IS NULL THEN s.hash ELSE s.hash || ':partial' END, now()
+       SELECT $5, $2, s.unique_value, CASE WHEN s.source_id = ANY($6::text[]) THEN s.hash || ':partial' ELSE s.hash END, now()
          FROM staging_record s WHERE ${IN_RANGE} AND ${PUSHED}
        ON CONFLICT (task_id, kind, unique_value) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = EXCLUDED.pushed_at`,
-      [...range, t.taskId],
+      [...range, t.taskId, partial],
     );
   }
 
@@ -337,15 +332,15 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
     );
   }
 
-  await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_RANGE} AND ${OPEN}`, range);
+  // loaded rows keep only what the run still reads (their ids): the mapping and members go
+  await tx.query(`UPDATE staging_record s SET loaded = true, mapped = NULL, members = NULL, raw = NULL WHERE ${IN_RANGE} AND ${PUSHED}`, range);
 
   await tx.query(
     `UPDATE run SET stats = stats || jsonb_build_object(
         'created', COALESCE((stats->>'created')::int, 0) + $2::int,
-        'updated', COALESCE((stats->>'updated')::int, 0) + $3::int,
-        'unchanged', COALESCE((stats->>'unchanged')::int, 0) + $4::int)
+        'updated', COALESCE((stats->>'updated')::int, 0) + $3::int)
       WHERE id = $1`,
-    [t.rowId, counts.created, counts.updated, counts.unchanged],
+    [t.rowId, counts.created, counts.updated],
   );
   return { last, counts };
 }

@@ -4,7 +4,7 @@ import type { SecretBox } from '@app/persistence';
 import type { ScimClient, ScimPage } from '@app/scim';
 import type { ResourceKind } from '@app/temporal';
 import { Db } from './db';
-import { decisionSql } from './decision';
+import { decisionJoins, decisionSql } from './decision';
 import { toStaged } from './extract';
 import { compileMappers } from './map-records';
 import { duplicateUniqueMessage, listingRejectionMessage } from './record-messages';
@@ -300,11 +300,10 @@ async function decide(
   mapped: Array<PreviewRecord & { hash: string }>,
 ): Promise<void> {
   if (mapped.length === 0) return;
-  const { rows } = await db.query<{ source_id: string; id: string | null; attributes: Record<string, unknown> | null; cache_hash: string | null; decision: PreviewAction }>(
-    `SELECT u.source_id, d.id, d.attributes, c.hash AS cache_hash, ${decisionSql('u.hash', '$4::boolean', '$3::timestamptz')} AS decision
+  const { rows } = await db.query<{ source_id: string; id: string | null; attributes: Record<string, unknown> | null; cache_hash: string | null; cache_fresh: boolean | null; sighted_source: string | null; decision: PreviewAction }>(
+    `SELECT u.source_id, d.id, d.attributes, c.hash AS cache_hash, c.pushed_at >= $3::timestamptz AS cache_fresh, sg.source_id AS sighted_source, ${decisionSql('u.hash', '$4::boolean', '$3::timestamptz', 'u.source_id')} AS decision
        FROM jsonb_to_recordset($1::jsonb) AS u(source_id text, unique_value text, hash text)
-       LEFT JOIN datacard d ON d.template_code = $2 AND d.unique_value = u.unique_value
-       LEFT JOIN task_cache c ON c.task_id = $5::uuid AND c.kind = $6 AND c.unique_value = u.unique_value`,
+       ${decisionJoins('$2', '$5::uuid', '$6')}`,
     [JSON.stringify(mapped.map((r) => ({ source_id: r.sourceId, unique_value: r.unique, hash: r.hash }))), templateCode, boundary, reactivates, request.taskId, kind],
   );
   const bySource = new Map(rows.map((r) => [r.source_id, r]));
@@ -321,7 +320,9 @@ async function decide(
     if (r.changes.length === 0) {
       r.reason = found.cache_hash === null
         ? 'no attribute changes; pushed again because this task has not written it yet (no task cache entry)'
-        : 'no attribute changes; pushed again because its task cache entry is older than the latest cache clear';
+        : found.cache_fresh && found.sighted_source !== r.sourceId
+          ? 'no attribute changes; pushed again because the source now lists it under another id'
+          : 'no attribute changes; pushed again because its task cache entry is older than the latest cache clear';
     }
   }
 }

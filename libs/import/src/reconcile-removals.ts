@@ -20,30 +20,42 @@ const zero = (): PerKind => ({ identity: 0, access: 0, generic: 0 });
 const DECIDED_OR_PENDING = new Set(['awaitingApproval', 'applying', 'applied', 'rejected', 'expired']);
 
 /**
- * When each other task last read everything: the start of its latest succeeded full run whose
- * every extract was proven complete (a resumed run read at its root's start). A task with no
- * such run yet has NULL, which the owner rule treats as "still sees everything it sighted".
+ * When each other task last read everything: the start of its latest succeeded full run (not a
+ * dry run) whose every extract was proven complete (a resumed run read at its root's start), and
+ * that run's seen set (seen_record, keyed by the id its activities carried; seen_set_at says when
+ * it was written, NULL for runs from before seen sets, which refreshed every sighting instead).
+ * A task with no such run yet has NULL, which the owner rule treats as "still sees everything it
+ * sighted".
  */
 const OTHER_OWNERS_READS = `
-  SELECT t.id AS task_id, b.read_started_at
+  SELECT t.id AS task_id, b.read_started_at, b.seen_run, b.seen_set_at
     FROM import_task t
     LEFT JOIN LATERAL (
-      SELECT COALESCE(root.started_at, r.started_at) AS read_started_at
+      SELECT COALESCE(root.started_at, r.started_at) AS read_started_at, COALESCE(r.resume_root_id, r.id) AS seen_run, r.seen_set_at
         FROM run r LEFT JOIN run root ON root.id = r.resume_root_id
-       WHERE r.task_id = t.id AND r.status = 'succeeded' AND r.mode = 'full'
+       WHERE r.task_id = t.id AND r.status = 'succeeded' AND r.mode = 'full' AND NOT r.dry_run
          AND jsonb_array_length(r.extract_reports) > 0
          AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(r.extract_reports) e WHERE (e->>'complete') IS DISTINCT FROM 'true')
        ORDER BY r.started_at DESC LIMIT 1) b ON true
    WHERE t.id <> $3`;
 
 /**
+ * Whether the other owner's sighting `o` (joined with its task's row of OTHER_OWNERS_READS as
+ * `reads`) still sees its datacard: the task never completed a full read, or its latest complete
+ * full read (or a later run) pushed the record, or that read found it unchanged (its seen set).
+ */
+const OTHER_OWNER_SEES = `(reads.read_started_at IS NULL OR o.last_seen_at >= reads.read_started_at
+    OR (reads.seen_set_at IS NOT NULL
+        AND EXISTS (SELECT 1 FROM seen_record sr WHERE sr.run_id = reads.seen_run AND sr.kind = o.kind AND sr.source_id = o.source_id)))`;
+
+/**
  * The removal rule, for one mapping of task $3 in run $1 (template $4, kind $2). A datacard is
  * a candidate when
  *  - this task has a sighting of it (it owns it) of this kind, and it is not removed yet;
  *  - this run neither loaded it (sighting from an earlier run) nor staged its source id (a
- *    record that is still listed but failed to map is seen, not gone);
- *  - no other existing task still sees it: none has a sighting from its latest complete full
- *    read or later, and none that never completed a full read has a sighting at all.
+ *    record that is still listed, unchanged or failing to map, is seen, not gone);
+ *  - no other existing task still sees it (OTHER_OWNER_SEES), and none that never completed a
+ *    full read has a sighting at all.
  */
 const INSERT_CANDIDATES = `
   WITH reads AS MATERIALIZED (${OTHER_OWNERS_READS})
@@ -57,7 +69,7 @@ const INSERT_CANDIDATES = `
      AND NOT EXISTS (SELECT 1 FROM staging_record st WHERE st.run_id = $1 AND st.resource = $2 AND st.source_id = s.source_id)
      AND NOT EXISTS (
        SELECT 1 FROM datacard_sighting o JOIN reads ON reads.task_id = o.task_id
-        WHERE o.datacard_id = d.id AND (reads.read_started_at IS NULL OR o.last_seen_at >= reads.read_started_at))
+        WHERE o.datacard_id = d.id AND ${OTHER_OWNER_SEES})
   ON CONFLICT DO NOTHING`;
 
 /** Records of one mapping this task owns and has not removed: the base of the percentage. */
@@ -253,10 +265,15 @@ export async function applyRemovals(deps: RemovalDeps, runId: string, decision: 
   const decidedAt = stored.decidedAt ?? new Date().toISOString();
   await runs.setRemoval(runId, { ...stored, state: 'applying', decision, decidedAt });
 
+  // seen since: pushed by another task's run, or found unchanged by its complete full read
   const seen = await db.query(
-    `DELETE FROM removal_candidate c
+    `WITH reads AS MATERIALIZED (${OTHER_OWNERS_READS.replace('$3', '$2')})
+     DELETE FROM removal_candidate c
       WHERE c.run_id = $1 AND NOT c.applied
-        AND EXISTS (SELECT 1 FROM datacard_sighting o WHERE o.datacard_id = c.datacard_id AND o.task_id <> $2 AND o.last_seen_at > $3)`,
+        AND EXISTS (
+          SELECT 1 FROM datacard_sighting o LEFT JOIN reads ON reads.task_id = o.task_id
+           WHERE o.datacard_id = c.datacard_id AND o.task_id <> $2
+             AND (o.last_seen_at > $3 OR (reads.seen_set_at > $3 AND ${OTHER_OWNER_SEES})))`,
     [runId, run.taskId, stored.computedAt ?? new Date(0).toISOString()],
   );
   const seenSinceComputed = (stored.seenSinceComputed ?? 0) + (seen.rowCount ?? 0);

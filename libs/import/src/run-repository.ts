@@ -109,7 +109,19 @@ export class RunRepository {
     return { ...EMPTY_STATS, ...(rows[0]?.stats ?? {}) };
   }
 
-  /** Authoritative counts: fetched from the extract checkpoints, the rest from per-record outcomes. */
+  /**
+   * Records the run found unchanged: counted from its staging (they write nothing and get no
+   * outcome row). Staging is keyed by the run id the activities carry.
+   */
+  async countUnchanged(runId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1 AND decision = 'unchanged'`, [runId]);
+    return Number(rows[0].n);
+  }
+
+  /**
+   * Authoritative counts: fetched from the extract checkpoints, unchanged from staging, the rest
+   * from per-record outcomes.
+   */
   async recomputeStats(runId: string): Promise<RunStatsView> {
     const rowId = await this.rowOf(runId);
     const { rows } = await this.db.query<{ outcome: keyof RunStatsView; n: string }>(
@@ -119,6 +131,9 @@ export class RunRepository {
     const fetched = await this.db.query<{ n: string | null }>(`SELECT sum(fetched) AS n FROM run_extract WHERE run_id = $1`, [runId]);
     const stats: RunStatsView = { ...EMPTY_STATS, fetched: Number(fetched.rows[0]?.n ?? 0) };
     for (const r of rows) stats[r.outcome] = Number(r.n);
+    // unchanged records have no outcome row (a run started before that change may still have
+    // them, for the same records: the larger count is the one)
+    stats.unchanged = Math.max(stats.unchanged, await this.countUnchanged(runId));
     await this.setStats(runId, stats);
     return stats;
   }

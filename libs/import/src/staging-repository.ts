@@ -1,6 +1,6 @@
 import type { ResourceKind } from '@app/temporal';
 import type { Db, Sql } from './db';
-import { decisionSql } from './decision';
+import { decisionJoins, decisionSql } from './decision';
 import { listingRejectionMessage } from './record-messages';
 import type { RunRepository } from './run-repository';
 
@@ -106,31 +106,43 @@ export class StagingRepository {
         await this.runs.addStats(runId, { failed: rejected.length }, tx);
       }
       if (records.length > 0) {
-        const payload = JSON.stringify(
-          records.map((r) =>
-            r.mapped
-              ? { source_id: r.sourceId, members: r.members, unique_value: r.mapped.uniqueValue, mapped: r.mapped.attributes, hash: r.mapped.hash, decision: 'mapped' }
-              : { source_id: r.sourceId, raw: r.raw, members: r.members },
-          ),
-        );
-        // a record seen twice (data changed while paging) keeps its latest version and starts over.
-        // Mapped records are pre-decided against the target as it is now (index probes per record;
-        // without a context the joins match nothing); diff decides again and rewrites only changes.
-        const { rows } = await tx.query<{ inserted: boolean }>(
-          `INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision)
-           SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash,
-                  CASE WHEN u.decision IS NULL OR $4::text IS NULL THEN u.decision
-                       ELSE ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz')} END
-             FROM jsonb_to_recordset($3::jsonb) AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
-             LEFT JOIN datacard d ON d.template_code = $4::text AND d.unique_value = u.unique_value
-             LEFT JOIN task_cache c ON c.task_id = $5::uuid AND c.kind = $2 AND c.unique_value = u.unique_value
-           ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
+        const decided = decide ? await decidePage(tx, resource, records, decide) : new Map<number, string>();
+        // an unchanged record is final here: only its id (and unique value, for the duplicate
+        // check) is kept, marked loaded since there is nothing to write; the rest keep their mapping
+        const unchanged = records.filter((_, i) => decided.get(i) === 'unchanged');
+        const rest = records.flatMap((r, i) => (decided.get(i) === 'unchanged' ? [] : [{ r, decision: decided.get(i) }]));
+        const conflict = `ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
              unique_value = EXCLUDED.unique_value, mapped = EXCLUDED.mapped, hash = EXCLUDED.hash, decision = EXCLUDED.decision,
-             message = NULL, loaded = false
-           RETURNING (xmax = 0) AS inserted`,
-          [runId, resource, payload, decide?.templateCode ?? null, decide?.taskId ?? null, decide?.pushedSince ?? null, decide?.reactivates ?? false],
-        );
-        inserted = rows.filter((r) => r.inserted).length;
+             message = NULL, loaded = EXCLUDED.loaded
+           RETURNING (xmax = 0) AS inserted`;
+        if (unchanged.length > 0) {
+          const { rows } = await tx.query<{ inserted: boolean }>(
+            `INSERT INTO staging_record (run_id, resource, source_id, unique_value, hash, decision, loaded)
+             SELECT $1, $2, u.source_id, u.unique_value, u.hash, 'unchanged', true
+               FROM unnest($3::text[], $4::text[], $5::text[]) AS u(source_id, unique_value, hash)
+             ${conflict}`,
+            [runId, resource, unchanged.map((r) => r.sourceId), unchanged.map((r) => r.mapped?.uniqueValue), unchanged.map((r) => r.mapped?.hash)],
+          );
+          inserted += rows.filter((r) => r.inserted).length;
+        }
+        if (rest.length > 0) {
+          const payload = JSON.stringify(
+            rest.map(({ r, decision }) =>
+              r.mapped
+                ? { source_id: r.sourceId, members: r.members, unique_value: r.mapped.uniqueValue, mapped: r.mapped.attributes, hash: r.mapped.hash, decision: decision ?? 'mapped' }
+                : { source_id: r.sourceId, raw: r.raw, members: r.members },
+            ),
+          );
+          // a record seen twice (data changed while paging) keeps its latest version and starts over
+          const { rows } = await tx.query<{ inserted: boolean }>(
+            `INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision, loaded)
+             SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash, u.decision, false
+               FROM jsonb_to_recordset($3::jsonb) AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
+             ${conflict}`,
+            [runId, resource, payload],
+          );
+          inserted += rows.filter((r) => r.inserted).length;
+        }
       }
       await tx.query(
         `UPDATE run_extract SET position = $3::jsonb, pages = pages + 1, fetched = fetched + $4, updated_at = now()
@@ -226,6 +238,32 @@ export class StagingRepository {
   async deleteRun(runId: string): Promise<void> {
     await this.db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
   }
+}
+
+/**
+ * The decision (decisionSql) of each mapped record of a page against the target as it is now:
+ * index probes per record, only unique values, hashes and ids travel. Keyed by the record's index.
+ */
+async function decidePage(tx: Sql, resource: ResourceKind, records: StagedRecordInput[], ctx: PageDecisionContext): Promise<Map<number, string>> {
+  const mapped = records.flatMap((r, i) => (r.mapped ? [{ i, r }] : []));
+  if (mapped.length === 0) return new Map();
+  const { rows } = await tx.query<{ i: number; decision: string }>(
+    `SELECT u.i, ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz', 'u.source_id')} AS decision
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(i, source_id, unique_value, hash)
+       ${decisionJoins('$5::text', '$8::uuid', '$9::text')}`,
+    [
+      mapped.map((m) => m.i),
+      mapped.map((m) => m.r.sourceId),
+      mapped.map((m) => m.r.mapped?.uniqueValue),
+      mapped.map((m) => m.r.mapped?.hash),
+      ctx.templateCode,
+      ctx.pushedSince,
+      ctx.reactivates,
+      ctx.taskId,
+      resource,
+    ],
+  );
+  return new Map(rows.map((r) => [r.i, r.decision]));
 }
 
 /** run.stats.fetched = distinct records staged so far, from the small checkpoint table. */

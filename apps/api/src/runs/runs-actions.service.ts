@@ -132,6 +132,8 @@ export class RunActionsService {
         [newRunId, res.runId],
       );
     } catch (err) {
+      // outcomes carry no foreign key (a load writes them by the hundred thousand): drop the copies first
+      await this.ds.query(`DELETE FROM run_record WHERE run_id = $1`, [newRunId]);
       await this.ds.query(`DELETE FROM run WHERE id = $1`, [newRunId]);
       throw err;
     }

@@ -27,7 +27,10 @@ export class RunsController {
   }
 
   @Get(':id/records')
-  @ApiOperation({ summary: 'Per-record outcomes of a run' })
+  @ApiOperation({
+    summary: 'Per-record outcomes of a run',
+    description: 'Outcomes of records the run did something with: created, updated, removed, failed. Unchanged records are only counted (stats.unchanged), so outcome=unchanged lists nothing for current runs.',
+  })
   @ApiOkResponse({ type: RunRecordPageView })
   @ApiProblems(400, 404)
   @ApiQuery({ name: 'outcome', required: false, enum: OUTCOMES })

@@ -380,7 +380,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per-record outcomes of a run */
+        /**
+         * Per-record outcomes of a run
+         * @description Outcomes of records the run did something with: created, updated, removed, failed. Unchanged records are only counted (stats.unchanged), so outcome=unchanged lists nothing for current runs.
+         */
         get: operations["RunsController_records"];
         put?: never;
         post?: never;
