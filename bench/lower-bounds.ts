@@ -1,7 +1,8 @@
 /**
- * The two lower bounds a full import is compared with, measured on the same data in the same run:
- * fetch-only (every page over HTTP, parsed) and load-only (COPY of the mapped rows into a fresh
- * table). An importer can overlap the two, so their sum is a generous bound, not a tight one.
+ * The lower bounds a full import is compared with, measured on the same data in the same run:
+ * fetch-only (every page over HTTP, parsed) and load-only (COPY of the mapped rows, then of the
+ * membership links, into fresh tables). The bound is their sum: everything a first import must
+ * fetch and write. An importer can overlap fetching and writing, so it is a generous bound.
  */
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -21,7 +22,7 @@ export interface LoadOnlyResult {
   ms: number;
   rows: number;
   bytes: number;
-  /** for reference, not part of the bound: COPY of the membership links (datacard_link-shaped) */
+  /** COPY of the membership links (datacard_link-shaped): part of the bound, not of the old bound */
   linksMs: number;
   links: number;
 }
@@ -29,9 +30,11 @@ export interface LoadOnlyResult {
 export interface LowerBounds {
   fetchOnly: FetchOnlyResult;
   loadOnly: LoadOnlyResult;
-  /** fetchOnly.ms + loadOnly.ms */
-  sumMs: number;
-  samples: { fetchOnlyMs: number[]; loadOnlyMs: number[] };
+  /** the bound (issue 16): fetch-only + COPY of the cards + COPY of the links (fetchOnly.ms + loadOnly.ms + loadOnly.linksMs) */
+  boundMs: number;
+  /** the bound before issue 16, kept beside it: fetch-only + COPY of the cards (fetchOnly.ms + loadOnly.ms) */
+  oldBoundMs: number;
+  samples: { fetchOnlyMs: number[]; loadOnlyMs: number[]; linksMs: number[] };
 }
 
 /**
@@ -121,7 +124,7 @@ function* linkRows(ds: BenchDataSet, counter: { links: number }): Generator<stri
 /**
  * COPY of as many rows as a full import writes datacards (users + groups), shaped like them
  * (uuid primary key, unique value, ~300-byte jsonb), into a fresh logged table that is dropped
- * afterwards. The membership links are copied separately and reported for reference.
+ * afterwards. The membership links are copied separately and timed on their own.
  */
 export async function measureLoadOnly(databaseUrl: string, ds: BenchDataSet): Promise<LoadOnlyResult> {
   const client = new Client({ connectionString: databaseUrl });
@@ -153,8 +156,9 @@ export async function measureLoadOnly(databaseUrl: string, ds: BenchDataSet): Pr
 }
 
 /**
- * Each bound is measured `repeats` times and the fastest kept: a bound is what the machine can
- * do, and a shared machine's noise only ever makes a measurement slower. All samples are kept.
+ * Each part of the bound (fetch, cards COPY, links COPY) is measured `repeats` times and its
+ * fastest kept: a bound is what the machine can do, and a shared machine's noise only ever makes
+ * a measurement slower. All samples are kept.
  */
 export async function measureLowerBounds(opts: {
   fetch: FetchOnlyInput;
@@ -170,11 +174,18 @@ export async function measureLowerBounds(opts: {
     loads.push(await measureLoadOnly(opts.databaseUrl, opts.dataSet));
   }
   const fetchOnly = fetches.reduce((a, b) => (b.ms < a.ms ? b : a));
-  const loadOnly = loads.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const cards = loads.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const links = loads.reduce((a, b) => (b.linksMs < a.linksMs ? b : a));
+  const loadOnly = { ...cards, linksMs: links.linksMs };
   return {
     fetchOnly,
     loadOnly,
-    sumMs: fetchOnly.ms + loadOnly.ms,
-    samples: { fetchOnlyMs: fetches.map((f) => Math.round(f.ms)), loadOnlyMs: loads.map((l) => Math.round(l.ms)) },
+    boundMs: fetchOnly.ms + loadOnly.ms + loadOnly.linksMs,
+    oldBoundMs: fetchOnly.ms + loadOnly.ms,
+    samples: {
+      fetchOnlyMs: fetches.map((f) => Math.round(f.ms)),
+      loadOnlyMs: loads.map((l) => Math.round(l.ms)),
+      linksMs: loads.map((l) => Math.round(l.linksMs)),
+    },
   };
 }

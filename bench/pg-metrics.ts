@@ -1,6 +1,6 @@
 /**
  * What a scenario did to PostgreSQL: rows written per table (pg_stat_user_tables counters,
- * compared before and after) and the database size.
+ * compared before and after), the database size and the size of each large table.
  */
 import type { Client } from 'pg';
 
@@ -48,6 +48,33 @@ export function rowsWritten(writes: TableWrites, tables: readonly string[]): num
 export async function databaseSizeBytes(client: Client): Promise<number> {
   const { rows } = await client.query<{ size: string }>(`SELECT pg_database_size(current_database()) AS size`);
   return Number(rows[0].size);
+}
+
+/** The tables whose size is always reported (null when a table does not exist). */
+export const SIZED_TABLES = ['datacard', 'datacard_link', 'datacard_sighting', 'task_cache', 'run_record', 'staging_record'] as const;
+/** Any other table is reported from this size on, so that tables a new design adds show up too. */
+export const OTHER_TABLE_MIN_BYTES = 2 ** 20;
+
+export interface TableSize {
+  /** heap, TOAST and indexes (pg_total_relation_size) */
+  totalBytes: number;
+  /** the indexes alone (pg_indexes_size) */
+  indexBytes: number;
+}
+
+/** SIZED_TABLES first, in that order, then the other tables of at least OTHER_TABLE_MIN_BYTES, largest first. */
+export async function tableSizes(client: Client): Promise<Record<string, TableSize | null>> {
+  const { rows } = await client.query<{ relname: string; total: string; indexes: string }>(
+    `SELECT c.relname, pg_total_relation_size(c.oid) AS total, pg_indexes_size(c.oid) AS indexes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind = 'r'
+      ORDER BY pg_total_relation_size(c.oid) DESC`,
+  );
+  const sizes = new Map(rows.map((r) => [r.relname, { totalBytes: Number(r.total), indexBytes: Number(r.indexes) }]));
+  const out: Record<string, TableSize | null> = {};
+  for (const t of SIZED_TABLES) out[t] = sizes.get(t) ?? null;
+  for (const [t, size] of sizes) if (!(t in out) && size.totalBytes >= OTHER_TABLE_MIN_BYTES) out[t] = size;
+  return out;
 }
 
 /**

@@ -6,13 +6,17 @@ import type { ProfileSummary } from './cpu-profile-summary';
 import type { LowerBounds } from './lower-bounds';
 import type { BenchOptions } from './options';
 import type { ScenarioResult } from './scenarios';
+import { SIZED_TABLES } from './pg-metrics';
+import { TARGETS, WORKER_RSS_LIMIT_MB, describeCheck, describeTarget, type ScenarioTarget } from './targets';
 
-export interface Bar {
-  name: string;
-  value: number;
-  limit: number;
-  unit: string;
-  ok: boolean;
+/** The targets of issue 16 (targets.ts) and the worker-memory one; each scenario carries its own check. */
+export interface TargetsReport {
+  issue: 16;
+  byScenario: Record<string, ScenarioTarget>;
+  workerRssLimitMb: number;
+  /** highest worker RSS over all scenarios that ran */
+  workerPeakRssMb?: number;
+  workerRssMet?: boolean;
 }
 
 export interface BenchReport {
@@ -27,7 +31,7 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   /** hotspots of the worker's CPU profiles (--profile-worker) */
   workerProfiles?: ProfileSummary[];
-  bars: Bar[];
+  targets: TargetsReport;
   /** set when the benchmark stopped early */
   error?: string;
 }
@@ -46,24 +50,51 @@ export function environmentInfo(postgresDurable: boolean, loadAverageAtStart: nu
   };
 }
 
-/** The issue's bars, for whichever scenarios ran. */
-export function evaluateBars(lb: LowerBounds, scenarios: ScenarioResult[], users: number): Bar[] {
-  const bars: Bar[] = [];
-  const s1 = scenarios.find((s) => s.id === 1);
-  const s2 = scenarios.find((s) => s.id === 2);
-  if (s1) bars.push({ name: `scenario 1 wall / (fetch-only + load-only)`, value: s1.ratioToLowerBounds, limit: 2.0, unit: 'x', ok: s1.status === 'succeeded' && s1.ratioToLowerBounds <= 2.0 });
-  if (s2) {
-    bars.push({ name: 'scenario 2 target rows written', value: s2.targetRowsWritten, limit: 0, unit: 'rows', ok: s2.status === 'succeeded' && s2.targetRowsWritten === 0 });
-    bars.push({ name: 'scenario 2 wall / fetch-only', value: s2.wallMs / lb.fetchOnly.ms, limit: 1.2, unit: 'x', ok: s2.status === 'succeeded' && s2.wallMs <= 1.2 * lb.fetchOnly.ms });
-  }
+export function targetsReport(scenarios: ScenarioResult[]): TargetsReport {
+  const out: TargetsReport = { issue: 16, byScenario: TARGETS, workerRssLimitMb: WORKER_RSS_LIMIT_MB };
   if (scenarios.length > 0) {
-    const peak = Math.max(...scenarios.map((s) => s.workerPeakRssBytes));
-    bars.push({ name: `worker peak RSS at ${users} users`, value: peak / MB, limit: 512, unit: 'MB', ok: peak <= 512 * MB });
+    const peakMb = Math.max(...scenarios.map((r) => r.workerPeakRssBytes)) / MB;
+    out.workerPeakRssMb = Math.round(peakMb);
+    out.workerRssMet = peakMb <= WORKER_RSS_LIMIT_MB;
   }
-  return bars;
+  return out;
+}
+
+/**
+ * The phases of all scenarios as table columns, in run order: a phase only some runs have
+ * (reconcile) goes right after the phase that preceded it in the run that has it.
+ */
+export function phaseColumns(runs: Array<Array<{ phase: string }>>): string[] {
+  const columns: string[] = [];
+  for (const phases of runs) {
+    let at = -1;
+    for (const { phase } of phases) {
+      const known = columns.indexOf(phase);
+      if (known >= 0) {
+        at = known;
+      } else {
+        columns.splice(at + 1, 0, phase);
+        at++;
+      }
+    }
+  }
+  return columns;
+}
+
+/** Time and worker peak RSS per phase name; a phase entered more than once adds up. */
+export function phaseTotals(phases: ScenarioResult['phases']): Map<string, { ms: number; rssPeakBytes?: number }> {
+  const totals = new Map<string, { ms: number; rssPeakBytes?: number }>();
+  for (const p of phases) {
+    const t = totals.get(p.phase) ?? { ms: 0 };
+    t.ms += p.ms;
+    if (p.rssPeakBytes !== undefined) t.rssPeakBytes = Math.max(t.rssPeakBytes ?? 0, p.rssPeakBytes);
+    totals.set(p.phase, t);
+  }
+  return totals;
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
+const mb = (bytes: number) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
 
 export function markdown(report: BenchReport): string {
   const lb = report.lowerBounds;
@@ -75,27 +106,61 @@ export function markdown(report: BenchReport): string {
       `load average at start ${report.environment.loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')}`,
     '',
     `Lower bounds: fetch-only ${s(lb.fetchOnly.ms)} s (${lb.fetchOnly.pages} pages, ${lb.fetchOnly.records} records, ${(lb.fetchOnly.bytes / MB).toFixed(0)} MB), ` +
-      `load-only ${s(lb.loadOnly.ms)} s (COPY ${lb.loadOnly.rows} rows, ${(lb.loadOnly.bytes / MB).toFixed(0)} MB), sum ${s(lb.sumMs)} s` +
-      ` (fastest of ${lb.samples.fetchOnlyMs.length}: fetch ${lb.samples.fetchOnlyMs.map((m) => s(m)).join('/')} s, load ${lb.samples.loadOnlyMs.map((m) => s(m)).join('/')} s)` +
-      ` — for reference, COPY of the ${lb.loadOnly.links} membership links: ${s(lb.loadOnly.linksMs)} s`,
+      `COPY of the cards ${s(lb.loadOnly.ms)} s (${lb.loadOnly.rows} rows, ${(lb.loadOnly.bytes / MB).toFixed(0)} MB), ` +
+      `COPY of the links ${s(lb.loadOnly.linksMs)} s (${lb.loadOnly.links} rows). ` +
+      `**Bound** (fetch + cards + links) ${s(lb.boundMs)} s; old bound (fetch + cards) ${s(lb.oldBoundMs)} s. ` +
+      `Each the fastest of ${lb.samples.fetchOnlyMs.length}: fetch ${lb.samples.fetchOnlyMs.map((m) => s(m)).join('/')} s, ` +
+      `cards ${lb.samples.loadOnlyMs.map((m) => s(m)).join('/')} s, links ${lb.samples.linksMs.map((m) => s(m)).join('/')} s.`,
     '',
   );
   if (report.scenarios.length > 0) {
     lines.push(
-      '| scenario | status | wall s | records | records/s | ratio to fetch+load | ratio to fetch | target rows written | worker peak RSS MB | PG size MB |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| scenario | status | wall s | records | records/s | x bound | x old bound | x fetch-only | target (issue 16) | met | target rows written | worker peak RSS MB | PG size MB |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |',
     );
     for (const r of report.scenarios) {
+      const met = r.target.met ? describeCheck(r.target) : `**${describeCheck(r.target)}**`;
       lines.push(
-        `| ${r.id}. ${r.name} | ${r.status} | ${s(r.wallMs)} | ${r.records} | ${Math.round(r.recordsPerSecond)} | ${r.ratioToLowerBounds.toFixed(2)} | ` +
-          `${r.ratioToFetchOnly.toFixed(2)} | ${r.targetRowsWritten} | ${(r.workerPeakRssBytes / MB).toFixed(0)} | ${(r.pgSizeBytes / MB).toFixed(0)} |`,
+        `| ${r.id}. ${r.name} | ${r.status} | ${s(r.wallMs)} | ${r.records} | ${Math.round(r.recordsPerSecond)} | ${r.ratioToBound.toFixed(2)} | ` +
+          `${r.ratioToOldBound.toFixed(2)} | ${r.ratioToFetchOnly.toFixed(2)} | ${describeTarget(r.target)} | ${met} | ${r.targetRowsWritten} | ` +
+          `${(r.workerPeakRssBytes / MB).toFixed(0)} | ${mb(r.pgSizeBytes)} |`,
       );
     }
-    if (report.workerRssAtStartBytes) lines.push('', `Worker RSS after start-up, before any run: ${(report.workerRssAtStartBytes / MB).toFixed(0)} MB.`);
-    lines.push('', 'Phases (s, as polled; worker peak RSS MB in the phase):');
+    const t = report.targets;
+    if (t.workerPeakRssMb !== undefined) {
+      lines.push(
+        '',
+        `Worker peak RSS over all scenarios ${t.workerPeakRssMb} MB, target ≤ ${t.workerRssLimitMb} MB: ${t.workerRssMet ? 'met' : '**NOT met**'}` +
+          `${report.workerRssAtStartBytes ? ` (after start-up, before any run: ${(report.workerRssAtStartBytes / MB).toFixed(0)} MB)` : ''}.`,
+      );
+    }
+
+    const columns = phaseColumns(report.scenarios.map((r) => r.phases));
+    lines.push('', 'Phases (s as polled, worker peak RSS MB in brackets):', '', `| scenario | ${columns.join(' | ')} |`, `| --- |${' ---: |'.repeat(columns.length)}`);
     for (const r of report.scenarios) {
-      const phase = (p: ScenarioResult['phases'][number]) => `${p.phase} ${s(p.ms)}${p.rssPeakBytes ? ` (${(p.rssPeakBytes / MB).toFixed(0)})` : ''}`;
-      lines.push(`- ${r.id}: ${r.phases.map(phase).join(', ')}`);
+      const totals = phaseTotals(r.phases);
+      const cell = (phase: string) => {
+        const p = totals.get(phase);
+        return p ? `${s(p.ms)}${p.rssPeakBytes ? ` (${(p.rssPeakBytes / MB).toFixed(0)})` : ''}` : '';
+      };
+      lines.push(`| ${r.id} | ${columns.map(cell).join(' | ')} |`);
+    }
+
+    lines.push(
+      '',
+      'PostgreSQL after each scenario (MB, table with its TOAST and indexes; indexes alone in brackets):',
+      '',
+      `| scenario | database | ${SIZED_TABLES.join(' | ')} | other tables |`,
+      `| --- | ---: |${' ---: |'.repeat(SIZED_TABLES.length)} --- |`,
+    );
+    for (const r of report.scenarios) {
+      const size = (t: { totalBytes: number; indexBytes: number } | null | undefined) => (t ? `${mb(t.totalBytes)} (${mb(t.indexBytes)})` : '-');
+      const sized: readonly string[] = SIZED_TABLES;
+      const others = Object.entries(r.pgTables).filter(([name]) => !sized.includes(name));
+      lines.push(
+        `| ${r.id} | ${mb(r.pgSizeBytes)} | ${SIZED_TABLES.map((name) => size(r.pgTables[name])).join(' | ')} | ` +
+          `${others.map(([name, t]) => `${name} ${size(t)}`).join(', ')} |`,
+      );
     }
     lines.push('', 'Run counts:');
     for (const r of report.scenarios) lines.push(`- ${r.id}: ${JSON.stringify(r.stats)}${r.mutation ? ` (source: ${r.mutation.changed} changed, ${r.mutation.deleted} deleted)` : ''}`);
@@ -109,10 +174,6 @@ export function markdown(report: BenchReport): string {
         lines.push(`  - ${s(t.totalMs)} s, ${t.calls} calls: ${t.source ?? '?'} \`${t.statement.slice(0, 90)}\``);
       }
     }
-  }
-  if (report.bars.length > 0) {
-    lines.push('', '| bar | value | limit | ok |', '| --- | ---: | ---: | --- |');
-    for (const b of report.bars) lines.push(`| ${b.name} | ${b.value.toFixed(b.unit === 'rows' ? 0 : 2)} ${b.unit} | ${b.limit} ${b.unit} | ${b.ok ? 'yes' : '**no**'} |`);
   }
   const warnings = report.scenarios.flatMap((r) => r.warnings.map((w) => `- scenario ${r.id}: ${w}`));
   if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings);

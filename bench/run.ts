@@ -22,7 +22,7 @@ import { logStatementDurations, statementTimes } from './statement-times';
 import { measureLowerBounds, type LowerBounds } from './lower-bounds';
 import { parseOptions, type BenchOptions, type ScenarioId } from './options';
 import { RssSampler, readRssBytes } from './process-sampler';
-import { environmentInfo, evaluateBars, markdown, writeReport, type BenchReport } from './report';
+import { environmentInfo, markdown, targetsReport, writeReport, type BenchReport } from './report';
 import { runScenario, type ScenarioResult } from './scenarios';
 import { projectRoot, snapshotBuild, startBenchPostgres, startBenchTemporal, startImportApps } from './stack';
 
@@ -214,7 +214,8 @@ async function main(): Promise<number> {
     });
     log(
       `fetch-only ${(lowerBounds.fetchOnly.ms / 1000).toFixed(2)} s (${lowerBounds.fetchOnly.pages} pages, ${(lowerBounds.fetchOnly.bytes / MB).toFixed(0)} MB); ` +
-        `load-only ${(lowerBounds.loadOnly.ms / 1000).toFixed(2)} s (${lowerBounds.loadOnly.rows} rows); links COPY ${(lowerBounds.loadOnly.linksMs / 1000).toFixed(2)} s`,
+        `cards COPY ${(lowerBounds.loadOnly.ms / 1000).toFixed(2)} s (${lowerBounds.loadOnly.rows} rows); links COPY ${(lowerBounds.loadOnly.linksMs / 1000).toFixed(2)} s; ` +
+        `bound ${(lowerBounds.boundMs / 1000).toFixed(2)} s, old bound ${(lowerBounds.oldBoundMs / 1000).toFixed(2)} s`,
     );
 
     if (!opts.lowerBoundsOnly) {
@@ -246,7 +247,7 @@ async function main(): Promise<number> {
       workerRssAtStartBytes,
       scenarios: results,
       ...(profiles.length ? { workerProfiles: profiles } : {}),
-      bars: evaluateBars(lowerBounds, results, opts.users),
+      targets: targetsReport(results),
       ...(error ? { error } : {}),
     };
     writeReport(output, report);
