@@ -2,9 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The write path does work only for what changed (issue 16):
- *  - `seen_record`: the source ids a task's latest complete full run read unchanged. Unchanged
+ *  - `run.seen_set_at`: the run whose staged unchanged ids are its task's seen set. Unchanged
  *    records no longer refresh their sighting, so "another owner still sees it" is answered from
- *    this set (pushed records refresh their sighting as before). One set per task, replaced by
+ *    that set (pushed records refresh their sighting as before). One set per task, replaced by
  *    the next complete full run.
  *  - datacard ids are time-ordered (`uuidv7()`, PostgreSQL 18): a load appends to the primary key
  *    and the folder index instead of touching a random page per row.
@@ -22,11 +22,6 @@ export class WritePathOnlyChanges1764748800000 implements MigrationInterface {
   name = 'WritePathOnlyChanges1764748800000';
 
   public async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE seen_record (
-      run_id uuid NOT NULL,
-      kind text NOT NULL,
-      source_id text NOT NULL,
-      PRIMARY KEY (run_id, kind, source_id))`);
     await q.query(`ALTER TABLE run ADD COLUMN seen_set_at timestamptz`);
     await q.query(`ALTER TABLE datacard ALTER COLUMN id SET DEFAULT uuidv7()`);
     await q.query(`ALTER TABLE datacard_sighting DROP CONSTRAINT IF EXISTS datacard_sighting_datacard_id_fkey`);
@@ -52,6 +47,5 @@ export class WritePathOnlyChanges1764748800000 implements MigrationInterface {
     await q.query(`ALTER TABLE datacard ADD CONSTRAINT datacard_template_code_fkey FOREIGN KEY (template_code) REFERENCES template(code)`);
     await q.query(`ALTER TABLE datacard ALTER COLUMN id SET DEFAULT gen_random_uuid()`);
     await q.query(`ALTER TABLE run DROP COLUMN IF EXISTS seen_set_at`);
-    await q.query(`DROP TABLE IF EXISTS seen_record`);
   }
 }

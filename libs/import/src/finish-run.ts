@@ -20,6 +20,7 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
   await runs.enterPhase(runId, 'finish');
   const stats = await runs.recomputeStats(runId);
   if (run.dryRun) await runs.addNote(runId, 'dry run: the counts and outcomes say what a run would do; nothing in the target was changed');
+  let seenSet = false;
   try {
     await db.transaction(async (tx) => {
       // in the transaction that declares success: a crash before its commit aborts the commit too
@@ -41,45 +42,49 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
           `UPDATE import_task SET watermark = $2 WHERE id = $1 AND (watermark IS NULL OR watermark < $2)`,
           [run.taskId, run.startedAt],
         );
-        await keepSeenSet(tx, run);
+        seenSet = await keepSeenSet(tx, run);
       }
     });
   } catch (err) {
     if (err instanceof StagingLostError) await forgetStaging(db, runId);
     throw err;
   }
-  await db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
+  if (seenSet) {
+    // the unchanged ids (and the marker) stay as the task's seen set
+    await db.query(`DELETE FROM staging_record WHERE run_id = $1 AND decision IS DISTINCT FROM 'unchanged'`, [runId]);
+  } else {
+    await db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
+    await db.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
+  }
   await db.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [runId]);
-  await db.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
   return { status: 'succeeded', stats };
 }
 
 /**
- * A complete full read keeps what it found unchanged as the task's seen set (seen_record): those
- * records wrote nothing, their sightings were not refreshed, and another owner's removal rule
- * must still know this task sees them. The set replaces the one of the task's previous complete
- * full read. Records this run pushed have fresh sightings and need no entry.
+ * A complete full read keeps the staged ids of what it found unchanged as the task's seen set:
+ * those records wrote nothing and their sightings were not refreshed, so another owner's removal
+ * rule asks the set whether this task still sees them. The set (with its staging marker, which
+ * says whether crash recovery emptied it) replaces the one of the task's previous complete full
+ * read. Records this run pushed have fresh sightings and need no entry. Returns whether it kept one.
  */
-async function keepSeenSet(tx: Sql, run: RunRow): Promise<void> {
-  if (run.mode !== 'full') return;
+async function keepSeenSet(tx: Sql, run: RunRow): Promise<boolean> {
+  if (run.mode !== 'full') return false;
   const { rows } = await tx.query<{ complete: boolean }>(
     `SELECT count(*) > 0 AND bool_and(done AND (report->>'complete') = 'true') AS complete FROM run_extract WHERE run_id = $1`,
     [run.id],
   );
-  if (!rows[0]?.complete) return;
-  await tx.query(
-    `DELETE FROM seen_record WHERE run_id IN (
-       SELECT COALESCE(r.resume_root_id, r.id) FROM run r WHERE r.task_id = $1 AND r.seen_set_at IS NOT NULL AND COALESCE(r.resume_root_id, r.id) <> $2)`,
-    [run.taskId, run.id],
+  if (!rows[0]?.complete) return false;
+  const { rows: previous } = await tx.query<{ work_id: string }>(
+    `UPDATE run SET seen_set_at = NULL WHERE task_id = $1 AND seen_set_at IS NOT NULL RETURNING COALESCE(resume_root_id, id) AS work_id`,
+    [run.taskId],
   );
-  await tx.query(`UPDATE run SET seen_set_at = NULL WHERE task_id = $1 AND seen_set_at IS NOT NULL`, [run.taskId]);
-  await tx.query(
-    `INSERT INTO seen_record (run_id, kind, source_id)
-     SELECT run_id, resource, source_id FROM staging_record WHERE run_id = $1 AND decision = 'unchanged'
-     ON CONFLICT DO NOTHING`,
-    [run.id],
-  );
+  const old = [...new Set(previous.map((p) => p.work_id))].filter((id) => id !== run.id);
+  if (old.length > 0) {
+    await tx.query(`DELETE FROM staging_record WHERE run_id = ANY($1::uuid[])`, [old]);
+    await tx.query(`DELETE FROM staging_marker WHERE run_id = ANY($1::uuid[])`, [old]);
+  }
   await tx.query(`UPDATE run SET seen_set_at = now() WHERE id = $1`, [run.rowId]);
+  return true;
 }
 
 /**

@@ -22,8 +22,9 @@ const DECIDED_OR_PENDING = new Set(['awaitingApproval', 'applying', 'applied', '
 /**
  * When each other task last read everything: the start of its latest succeeded full run (not a
  * dry run) whose every extract was proven complete (a resumed run read at its root's start), and
- * that run's seen set (seen_record, keyed by the id its activities carried; seen_set_at says when
- * it was written, NULL for runs from before seen sets, which refreshed every sighting instead).
+ * that run's seen set: its staged unchanged ids, kept by finishRun under the id its activities
+ * carried; seen_set_at says when it was kept (NULL for runs from before seen sets, which
+ * refreshed every sighting instead).
  * A task with no such run yet has NULL, which the owner rule treats as "still sees everything it
  * sighted".
  */
@@ -46,7 +47,10 @@ const OTHER_OWNERS_READS = `
  */
 const OTHER_OWNER_SEES = `(reads.read_started_at IS NULL OR o.last_seen_at >= reads.read_started_at
     OR (reads.seen_set_at IS NOT NULL
-        AND EXISTS (SELECT 1 FROM seen_record sr WHERE sr.run_id = reads.seen_run AND sr.kind = o.kind AND sr.source_id = o.source_id)))`;
+        AND (EXISTS (SELECT 1 FROM staging_record st
+                      WHERE st.run_id = reads.seen_run AND st.resource = o.kind AND st.source_id = o.source_id AND st.decision = 'unchanged')
+             -- a seen set that crash recovery emptied (its marker is gone too) cannot tell: it sees
+             OR NOT EXISTS (SELECT 1 FROM staging_marker m WHERE m.run_id = reads.seen_run))))`;
 
 /**
  * The removal rule, for one mapping of task $3 in run $1 (template $4, kind $2). A datacard is

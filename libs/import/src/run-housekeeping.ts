@@ -141,7 +141,8 @@ export async function reconcileOpenRuns(db: Sql, client: Client, namespace: stri
 /**
  * Staging retention. Staging (and pending removal candidates) of a run are kept while the run is
  * running or could still be resumed: a failed or cancelled run keeps them for `resumeWindowMs`
- * after it finished. Everything else is removed: succeeded runs (finishRun removes its own, this
+ * after it finished; a task's latest complete full read keeps its unchanged ids as the task's
+ * seen set until the next one replaces it. Everything else is removed: succeeded runs (finishRun removes its own, this
  * catches a crash in between), terminated and timed-out runs, runs past the window, and staging
  * whose run row no longer exists. Returns the run ids whose staging was removed.
  */
@@ -160,6 +161,8 @@ export async function sweepStaging(db: Sql, resumeWindowMs: number): Promise<str
   const { rows: releasable } = await db.query<{ work_id: string }>(
     `SELECT w.work_id FROM unnest($1::uuid[]) AS w(work_id)
       WHERE NOT EXISTS (SELECT 1 FROM run r WHERE (r.id = w.work_id OR r.resume_root_id = w.work_id) AND r.status = 'running')
+        -- the unchanged ids of a task's latest complete full read are its seen set (finishRun)
+        AND NOT EXISTS (SELECT 1 FROM run r WHERE (r.id = w.work_id OR r.resume_root_id = w.work_id) AND r.seen_set_at IS NOT NULL)
         AND NOT EXISTS (
           SELECT 1 FROM (SELECT status, finished_at FROM run r WHERE r.id = w.work_id OR r.resume_root_id = w.work_id
                           ORDER BY r.started_at DESC, r.id DESC LIMIT 1) latest
