@@ -38,16 +38,22 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   await assertStagingIntact(db, runId, 'diff');
   const extracted = (await db.query<{ resource: ResourceKind; fetched: number }>(`SELECT resource, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource`, [runId])).rows;
   const kinds = extracted.map((r) => r.resource);
-  // a big staging was just filled: without fresh statistics the planner picks nested loops over it
-  // (only the columns the joins use: the JSON columns are costly to sample and never filtered on).
-  // A small one is planned well enough without, and sampling a table that earlier runs left full
-  // of dead rows would cost more than the whole diff.
-  if (extracted.reduce((n, r) => n + Number(r.fetched), 0) >= ANALYZE_FROM_STAGED) {
-    await db.longQuery(activity, 'ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
-  }
   const templates = kinds.map((k) => sectionFor(run.snapshot.config, k).templateCode);
   const reactivates = kinds.map((k) => reactivationOf(sectionFor(run.snapshot.config, k)) !== undefined);
   const boundary = clearBoundary((deps.now ?? (() => new Date()))(), run.snapshot.config.cache?.clearHoursUtc ?? [0]);
+  // Extract decided every record it mapped, against the boundary of its own start. Only when a
+  // cache-clear boundary passed since the run started can those decisions be stale; otherwise
+  // diff decides just what extract could not map (the map step's records). Create and update
+  // need no second look: the upsert tells them apart, and unchanged records are final.
+  const stale = boundary.getTime() > run.startedAt.getTime();
+  const toDecide = stale ? OPEN : `s.decision = 'mapped' AND NOT s.loaded`;
+  // a big staging to decide again: without fresh statistics the planner picks nested loops over it
+  // (only the columns the joins use: the JSON columns are costly to sample and never filtered on).
+  // A small one is planned well enough without, and sampling a table that earlier runs left full
+  // of dead rows would cost more than the whole diff.
+  if (stale && extracted.reduce((n, r) => n + Number(r.fetched), 0) >= ANALYZE_FROM_STAGED) {
+    await db.longQuery(activity, 'ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
+  }
 
   await db.transaction(async (tx) => {
     // decisions over a lost staging would decide nothing; a crash during this transaction aborts it
@@ -85,7 +91,7 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
              FROM staging_record s
              JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
              ${decisionJoins('k.template_code', '$5::uuid', 's.resource', 's')}
-            WHERE s.run_id = $1 AND ${OPEN}) x
+            WHERE s.run_id = $1 AND ${toDecide}) x
         WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`,
       [runId, kinds, templates, boundary, run.taskId, reactivates],
     );

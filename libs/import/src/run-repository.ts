@@ -114,7 +114,17 @@ export class RunRepository {
    * outcome row). Staging is keyed by the run id the activities carry.
    */
   async countUnchanged(runId: string): Promise<number> {
-    const { rows } = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1 AND decision = 'unchanged'`, [runId]);
+    const rowId = await this.rowOf(runId);
+    // after a staging redo the records loaded before the loss read as unchanged the second time:
+    // they keep their first outcome (created stays created) and are not counted twice
+    const { rows } = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM staging_record s
+        WHERE s.run_id = $1 AND s.decision = 'unchanged'
+          AND (NOT EXISTS (SELECT 1 FROM run WHERE id = $1 AND staging_redos > 0)
+               OR NOT EXISTS (SELECT 1 FROM run_record r WHERE r.run_id = $2 AND r.kind = s.resource AND r.source_id = s.source_id
+                                AND r.outcome IN ('created', 'updated')))`,
+      [runId, rowId],
+    );
     return Number(rows[0].n);
   }
 

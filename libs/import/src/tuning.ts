@@ -16,7 +16,7 @@ export interface ImportTuning {
 
 export const DEFAULT_TUNING: ImportTuning = {
   mapChunkSize: 1000,
-  loadBatchSize: 1000,
+  loadBatchSize: 5000,
   loadBatchPauseMs: 0,
   mapTimeBudgetMs: 10 * 60_000,
   memberFetchConcurrency: 4,
