@@ -140,7 +140,7 @@ export function createActivities(deps: ImportDeps) {
     /** Writes the decided records into the target store, batch by batch. */
     async load(runId: string): Promise<LoadResult> {
       return guarded('load', () =>
-        loadRun({ db: sql(), runs: runs(), templates: templates(), batchSize: tuning.loadBatchSize, batchPauseMs: tuning.loadBatchPauseMs }, runId),
+        loadRun({ db: sql(), runs: runs(), templates: templates(), batchSize: tuning.loadBatchSize, batchPauseMs: tuning.loadBatchPauseMs, concurrency: tuning.loadConcurrency }, runId),
       );
     },
 

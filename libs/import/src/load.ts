@@ -13,6 +13,8 @@ export interface LoadDeps {
   templates: TemplateRepository;
   batchSize: number;
   batchPauseMs: number;
+  /** batches written at once, each in its own transaction */
+  concurrency: number;
 }
 
 interface BatchTarget {
@@ -101,22 +103,40 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
       statusAttribute: section.removal?.statusAttribute ?? null,
       reactivateValue: reactivation?.value ?? null,
     };
-    // keyset over the primary key: skipping the loaded prefix from the start every batch is quadratic
+    // keyset over the to-load index: skipping the loaded prefix from the start every batch is
+    // quadratic. Up to `concurrency` batches run at once, each in its own transaction on its own
+    // key range (they share no rows; only the run's counts serialise their last statement), so
+    // the database writes on more than one core while node prepares the next batch.
     let after = '';
     let written = 0;
-    for (;;) {
-      activity.throwIfCancelled();
-      // heartbeats while the batch runs; a cancelled (or timed-out) attempt cancels its statement
-      // instead of holding its row locks while the next attempt waits on them
-      const batch = await db.transaction((tx) => applyBatch(tx, target, after, deps.batchSize), activity);
-      if (!batch) break;
-      after = batch.last;
+    const inFlight: Array<Promise<BatchCounts>> = [];
+    const settle = async (batch: Promise<BatchCounts>) => {
+      const counts = await batch;
       totals.batches += 1;
-      totals.created += batch.counts.created;
-      totals.updated += batch.counts.updated;
-      written += batch.counts.created + batch.counts.updated;
+      totals.created += counts.created;
+      totals.updated += counts.updated;
+      written += counts.created + counts.updated;
       activity.heartbeat({ resource: kind, batches: totals.batches });
       if (deps.batchPauseMs > 0) await new Promise((r) => setTimeout(r, deps.batchPauseMs));
+    };
+    try {
+      for (;;) {
+        activity.throwIfCancelled();
+        const last = await nextWindow(db, target, after, deps.batchSize);
+        if (last === null) break;
+        const from = after;
+        // heartbeats while the batch runs; a cancelled (or timed-out) attempt cancels its statement
+        // instead of holding its row locks while the next attempt waits on them
+        const batch = db.transaction((tx) => applyBatch(tx, target, from, last), activity);
+        batch.catch(() => undefined);
+        inFlight.push(batch);
+        after = last;
+        if (inFlight.length >= Math.max(1, deps.concurrency)) await settle(inFlight.shift() as Promise<BatchCounts>);
+      }
+      while (inFlight.length > 0) await settle(inFlight.shift() as Promise<BatchCounts>);
+    } finally {
+      // nothing returns (or fails) while a batch of this attempt may still be writing
+      await Promise.allSettled(inFlight);
     }
     // group members resolve through the sightings the accounts just wrote: on a first run the
     // planner would otherwise probe a table it believes empty
@@ -149,23 +169,27 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   return { ...totals, stats: await runs.stats(runId) };
 }
 
-/** Loads the next batch after `after` in one transaction; null when nothing is left. */
-async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number): Promise<{ last: string; counts: BatchCounts } | null> {
-  const { templateCode, folderCode } = t.section;
-  // an empty window on a lost staging would end the load early; a crash during the batch aborts it
-  await assertStagingIntact(tx, t.runId, 'load');
-
-  // the batch window: the next keys still to load, in primary-key order. The predicate is the
-  // partial index's own, so the plan is a walk of that index whatever the statistics say (a plan
-  // on the decision column alone sorted the whole remaining kind for every batch).
-  const { rows: window } = await tx.query<{ last: string | null }>(
+/**
+ * The next batch window: the last of the next `size` keys still to load after `after`, in
+ * primary-key order; null when nothing is left (the caller then checks that staging was not lost).
+ * The predicate is the partial index's own, so the plan is a walk of that index whatever the
+ * statistics say (a plan on the decision column alone sorted the whole remaining kind for every batch).
+ */
+async function nextWindow(db: Sql, t: BatchTarget, after: string, size: number): Promise<string | null> {
+  const { rows } = await db.query<{ last: string | null }>(
     `SELECT max(w.source_id) AS last FROM (
        SELECT s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${PUSHED}
         ORDER BY s.run_id, s.resource, s.source_id LIMIT $4) w`,
     [t.runId, t.kind, after, size],
   );
-  const last = window[0]?.last ?? null;
-  if (last === null) return null;
+  return rows[0]?.last ?? null;
+}
+
+/** Loads the window (after, last] in one transaction. */
+async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string): Promise<BatchCounts> {
+  const { templateCode, folderCode } = t.section;
+  // a batch on a lost staging would find nothing to load; a crash during the batch aborts it
+  await assertStagingIntact(tx, t.runId, 'load');
   const range = [t.runId, t.kind, after, last];
   // the window's rows still to load; locked, so a second attempt running at the same time waits
   // for this one and then finds them loaded
@@ -175,7 +199,7 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
       ORDER BY s.source_id FOR UPDATE`,
     range,
   );
-  if (rows.length === 0) return { last, counts: { created: 0, updated: 0 } };
+  if (rows.length === 0) return { created: 0, updated: 0 };
   const pushed = rows;
 
   // group source id -> the account datacards its members resolved to (memberships only)
@@ -342,5 +366,5 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, size: number):
       WHERE id = $1`,
     [t.rowId, counts.created, counts.updated],
   );
-  return { last, counts };
+  return counts;
 }

@@ -4,6 +4,8 @@ export interface ImportTuning {
   mapChunkSize: number;
   /** rows per load transaction: one batch is the unit of idempotence and of work lost to a crash */
   loadBatchSize: number;
+  /** load batches written at once (own transaction and key range each): the database writes on more than one core */
+  loadConcurrency: number;
   /** pause between load batches; 0 in production, lets tests and shared databases breathe */
   loadBatchPauseMs: number;
   /** a map activity returns after this long so a huge run never needs one endless attempt */
@@ -17,6 +19,7 @@ export interface ImportTuning {
 export const DEFAULT_TUNING: ImportTuning = {
   mapChunkSize: 1000,
   loadBatchSize: 5000,
+  loadConcurrency: 2,
   loadBatchPauseMs: 0,
   mapTimeBudgetMs: 10 * 60_000,
   memberFetchConcurrency: 4,
