@@ -133,10 +133,20 @@ function normalizeMembers(members: unknown): unknown {
   if (!Array.isArray(members)) return members;
   return members.map((member) => {
     if (!isPlainObject(member)) return member;
-    const keys = lowerCaseKeys(member);
-    const value = idOf(keys.get('value'));
-    return value === undefined ? member : { ...member, value };
+    // the RFC-cased key wins over any other casing: read it directly (groups carry many members)
+    const value = idOf(Object.hasOwn(member, 'value') ? member.value : lowerCaseKeys(member).get('value'));
+    if (value === undefined || value === member.value) return member;
+    return { ...member, value };
   });
+}
+
+/** Member keys a member entry is read by; an entry with only these keys, RFC-cased, needs no case folding. */
+const MEMBER_KEYS = new Set(['value', 'type', 'display', '$ref']);
+
+/** The entry's keys by lower case; the entry itself (no copy) when all its keys are RFC-cased member keys. */
+function memberKeys(entry: Record<string, unknown>): { get(key: string): unknown } {
+  for (const key in entry) if (!MEMBER_KEYS.has(key)) return lowerCaseKeys(entry);
+  return { get: (key) => (Object.hasOwn(entry, key) ? entry[key] : undefined) };
 }
 
 /** Makes `id` (and `members[].value`) strings, or explains why the record cannot be used. */
@@ -166,7 +176,7 @@ export function membersOf(resource: Record<string, unknown>): ScimMember[] {
   const out: ScimMember[] = [];
   for (const entry of raw) {
     if (!isPlainObject(entry)) continue;
-    const keys = lowerCaseKeys(entry);
+    const keys = memberKeys(entry);
     const value = idOf(keys.get('value'));
     if (value === undefined) continue;
     const member: ScimMember = { value };
