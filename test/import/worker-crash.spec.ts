@@ -192,7 +192,7 @@ async function expectTwins(crashId: string, cleanId: string, codes: { crashed: T
   expect(clean.seen).toBe(clean.run.stats.unchanged);
   expect(await targetView(ds, codes.crashed)).toEqual(await targetView(ds, codes.clean));
   const status = async (c: TargetCodes) =>
-    (await ds.query(`SELECT status, count(*)::int AS n FROM datacard WHERE template_code = ANY($1) GROUP BY 1 ORDER BY 1`, [[c.account, c.entitlement]])) as unknown[];
+    ds.query<Array<{ status: string; n: number }>>(`SELECT status, count(*)::int AS n FROM datacard WHERE template_code = ANY($1) GROUP BY 1 ORDER BY 1`, [[c.account, c.entitlement]]);
   expect(await status(codes.crashed)).toEqual(await status(codes.clean));
   return crashed.run.stats;
 }
