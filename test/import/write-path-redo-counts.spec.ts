@@ -1,6 +1,7 @@
 /**
  * Counts of the write path when a step runs again: a run that reads its source again after its
- * staging was lost. Activities called directly in workflow order
+ * staging was lost, and a finishRun attempt repeated after the first one had done its work (an
+ * activity whose completion never reached Temporal). Activities called directly in workflow order
  * (as removal-and-failure-rules.spec.ts does) against real PostgreSQL and a demo SCIM server.
  */
 import { randomBytes } from 'node:crypto';
@@ -73,3 +74,26 @@ it('records loaded before staging was lost are counted once after the run reads 
   expect(finished.stats).toEqual({ fetched: USERS, created: USERS, updated: 0, unchanged: 0, removed: 0, failed: 0 });
 });
 
+it('a finishRun attempt repeated after the first one completed leaves the run succeeded with the same counts', async () => {
+  const taskId = await identityTask('f');
+  const first = await prepare(taskId);
+  await upToFinish(first);
+  await activities.finishRun(first);
+  // a mostly unchanged full run: one record changed at the source
+  const changed = server.admin.listUserIds()[3];
+  const before = (server.admin.getUser(changed) as { userName: string }).userName;
+  await server.admin.updateUser(changed, { userName: `changed-${changed}@example.com` });
+  try {
+    const runId = await prepare(taskId);
+    await upToFinish(runId);
+    const done = await activities.finishRun(runId);
+    expect(done.stats).toEqual({ fetched: USERS, created: 0, updated: 1, unchanged: USERS - 1, removed: 0, failed: 0 });
+
+    // the worker died before Temporal learnt of the completion: the attempt runs again
+    expect(await activities.finishRun(runId)).toEqual(done);
+    const rows: Array<{ status: string; stats: unknown }> = await ds.query(`SELECT status, stats FROM run WHERE id = $1`, [runId]);
+    expect(rows[0]).toEqual({ status: 'succeeded', stats: done.stats });
+  } finally {
+    await server.admin.updateUser(changed, { userName: before });
+  }
+});
