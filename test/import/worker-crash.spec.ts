@@ -298,3 +298,47 @@ it('a worker killed while removals are applied (between committed batches): it c
     await source.close();
   }
 }, 300_000);
+
+it('a worker killed during the load of a second full run that changed a few records: it completes exactly like an uninterrupted twin', async () => {
+  const taskQueue = `${TASK_QUEUE}-l`;
+  const first = await startWorker(50, 0, { taskQueue });
+  const { source, crashed, clean, crashTask, cleanTask } = await twinsAfterFirstRun('l', taskQueue);
+  try {
+    const ids = source.admin.listUserIds();
+    const changed = ids.slice(5, 15);
+    for (const id of changed) await source.admin.updateUser(id, { userName: `changed-${id}@example.com` });
+    for (const id of ids.slice(50, 52)) await source.admin.deleteUser(id);
+    // the second run loads in small, slow batches: only the changed records are written
+    await killed(first);
+    const slow = await startWorker(2, 200, { taskQueue });
+
+    const workflowId = `import-task-${crashTask}-second`;
+    const handle = await client.workflow.start('importTask', { args: [{ taskId: crashTask, trigger: 'manual' }], taskQueue, workflowId });
+    let atKill = 0;
+    await until('a committed load batch of the second run', async () => {
+      const rows: Array<{ phase: string; n: string }> = await ds.query(
+        `SELECT r.phase, (SELECT count(*) FROM run_record rr WHERE rr.run_id = r.id AND rr.outcome = 'updated') AS n FROM run r WHERE r.workflow_id = $1`,
+        [workflowId],
+      );
+      atKill = Number(rows[0]?.n ?? 0);
+      return rows[0]?.phase === 'load' && atKill >= 2;
+    });
+    await killed(slow);
+    expect(atKill).toBeLessThan(10);
+
+    await startWorker(50, 0, { taskQueue });
+    const result = (await handle.result()) as RunProgress;
+    const cleanId = `import-task-${cleanTask}-second`;
+    await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue, workflowId: cleanId });
+
+    const stats = await expectTwins(workflowId, cleanId, { crashed, clean });
+    expect(result.stats).toEqual(stats);
+    expect(stats).toMatchObject({ fetched: 58 + 8, created: 0, removed: 2, failed: 0 });
+    expect(stats.updated).toBeGreaterThanOrEqual(10);
+    expect(stats.unchanged).toBe(stats.fetched - stats.updated);
+    const view = await targetView(ds, crashed);
+    for (const id of changed) expect(view.accounts[id]).toMatchObject({ login: `changed-${id}@example.com` });
+  } finally {
+    await source.close();
+  }
+}, 300_000);
