@@ -205,4 +205,33 @@ describe('seen sets and the multi-owner removal rule', () => {
     expect(aRun.notes.join('\n')).toContain('1 removal candidates were seen by another task after the set was computed');
     expect(await accounts(codes)).toEqual(expectedAccounts([]));
   });
+
+  it('a run resumed from history keeps its seen set under the run its activities carry, and it protects like any other', async () => {
+    const { codes, a, b } = await twoOwners('h');
+    const users = [...server.admin.listUserIds()].sort();
+
+    // B's second full read fails after diff, and is resumed (what POST /runs/:id/retry {resume} inserts)
+    const workflowId = `import-task-${b}-resumed`;
+    const plan = await activities.prepareRun({ taskId: b, trigger: 'manual' }, workflowId, 'h1');
+    await activities.extract(plan.runId, 'identity');
+    await activities.map(plan.runId, {});
+    await activities.diff(plan.runId);
+    await activities.recordFailure({ runId: plan.runId, taskId: b, workflowId }, { type: 'SimulatedOutage', message: 'load failed' });
+    const [resumed]: Array<{ id: string }> = await ds.query(
+      `INSERT INTO run (task_id, workflow_id, mode, trigger, status, phase, retry_of, resume_root_id, stats, extract_reports, notes, config_snapshot)
+       SELECT task_id, workflow_id || '#resume', mode, 'retry', 'running', 'resuming', id, id, stats, extract_reports, notes, config_snapshot
+         FROM run WHERE id = $1 RETURNING id`,
+      [plan.runId],
+    );
+    await activities.load(plan.runId);
+    expect(await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 })).toMatchObject({ state: 'applied', next: 'none' });
+    await activities.finishRun(plan.runId);
+    expect(await runRow(resumed.id)).toMatchObject({ status: 'succeeded', stats: { unchanged: USERS, updated: 0 }, seen_set_at: expect.any(Date) });
+    expect(await seenSet(plan.runId)).toEqual(users);
+
+    // A loses two records: B's resumed read still sees them, nothing is removed
+    await hideFrom(a, users.slice(0, 2));
+    expect(await fullRun(a)).toMatchObject({ status: 'succeeded', stats: { removed: 0 }, removal: { state: 'applied', total: 0 } });
+    expect(await accounts(codes)).toEqual(expectedAccounts([]));
+  });
 });
