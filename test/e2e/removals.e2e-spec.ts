@@ -321,3 +321,49 @@ describe('reactivation', () => {
     expect(offAgain.stats).toMatchObject({ updated: 0, removed: 0 });
   });
 });
+
+describe('per-record outcomes of a run', () => {
+  it('unchanged records are only counted: GET /runs/:id/records lists created, updated, removed and failed ones, and nothing for outcome=unchanged', async () => {
+    const scim = await scimServers.start({ users: 30, groups: 4, membersPerUser: 1 });
+    // unique by externalId: a user without one fails to map, on every run
+    const noExternalId = (await scim.admin.addUser({ userName: 'no.external.id', name: { givenName: 'Nobody' } })).id;
+    const codes = await rest.targetStore('out');
+    const identity = {
+      templateCode: codes.account,
+      folderCode: codes.account,
+      unique: { external: 'externalId', local: 'scimId' },
+      attributes: [{ external: 'userName', local: 'login' }],
+      removal: { enabled: true, statusAttribute: 'accountStatus', removedValue: 'Deleted' },
+    };
+    const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { identity });
+    expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded', stats: { created: 34, failed: 1, unchanged: 0 } });
+
+    const users = scim.admin.listUserIds().filter((id) => id !== noExternalId);
+    const changed = users.slice(2, 4);
+    for (const id of changed) await scim.admin.updateUser(id, { userName: `changed-${id}@example.com` });
+    const gone = users[9];
+    await scim.admin.deleteUser(gone);
+    const added = (await scim.admin.addUser({ userName: 'newcomer', externalId: `ext-newcomer-${randomUUID()}` })).id;
+
+    await rest.settled(taskId);
+    const run = await rest.runToEnd(taskId);
+    expect(run.status).toBe('succeeded');
+    expect(run.stats).toMatchObject({ fetched: 31 + 4, created: 1, removed: 1, failed: 1 });
+    expect(run.stats.unchanged).toBeGreaterThan(20);
+    expect(run.stats.created + run.stats.updated + run.stats.unchanged + run.stats.failed).toBe(run.stats.fetched);
+
+    expect(await rest.records(run.id, 'unchanged')).toEqual([]);
+    const ids = async (outcome: string) => sorted((await rest.records(run.id, outcome)).filter((r) => r.kind === 'identity').map((r) => r.sourceId));
+    expect(await ids('created')).toEqual([added]);
+    expect(await ids('updated')).toEqual(sorted(changed));
+    expect(await ids('removed')).toEqual([gone]);
+    expect(await ids('failed')).toEqual([noExternalId]);
+    expect((await rest.records(run.id, 'failed'))[0].message).toBe('missing unique attribute "externalId"');
+
+    // unfiltered, the listing holds exactly the records that did something
+    const all = await api.http().get(`/api/v1/runs/${run.id}/records?limit=1000`).set(rest.auth()).expect(200);
+    const items = all.body.items as Array<{ outcome: string }>;
+    expect(items.filter((r) => r.outcome === 'unchanged')).toEqual([]);
+    expect(items).toHaveLength(run.stats.created + run.stats.updated + run.stats.removed + run.stats.failed);
+  });
+});

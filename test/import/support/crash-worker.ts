@@ -1,6 +1,6 @@
 /**
  * A worker in its own process, so a test can SIGKILL it mid-run. Started by worker-crash.spec.ts as
- * `node --import tsx test/import/support/crash-worker.ts <taskQueue> <bundlePath> <loadBatchSize> <pauseMs>`.
+ * `node --import tsx test/import/support/crash-worker.ts <taskQueue> <bundlePath> <loadBatchSize> <pauseMs> [removalBatchSize]`.
  * Prints "ready" once it polls.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -9,7 +9,7 @@ import { createDataSource, SecretBox } from '@app/persistence';
 import { createActivities } from '@app/import';
 
 async function main(): Promise<void> {
-  const [taskQueue, codePath, batchSize, pauseMs] = process.argv.slice(2);
+  const [taskQueue, codePath, batchSize, pauseMs, removalBatchSize] = process.argv.slice(2);
   const config = loadConfig();
   const ds = createDataSource(config.databaseUrl, { poolSize: 4 });
   await ds.initialize();
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       dataSource: ds,
       secretBox: new SecretBox(config.secretKey),
       config,
-      tuning: { loadBatchSize: Number(batchSize), loadBatchPauseMs: Number(pauseMs) },
+      tuning: { loadBatchSize: Number(batchSize), loadBatchPauseMs: Number(pauseMs), ...(removalBatchSize ? { removalBatchSize: Number(removalBatchSize) } : {}) },
     }),
   });
   process.stdout.write('ready\n');
