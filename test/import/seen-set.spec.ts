@@ -87,7 +87,11 @@ async function hideFrom(taskId: string, userIds: string[] | null): Promise<void>
 }
 
 async function seenSet(runId: string): Promise<string[]> {
-  const rows: Array<{ source_id: string }> = await ds.query(`SELECT source_id FROM seen_record WHERE run_id = $1 AND kind = 'identity' ORDER BY 1`, [runId]);
+  // a complete full read keeps its unchanged ids in staging as the task's seen set
+  const rows: Array<{ source_id: string }> = await ds.query(
+    `SELECT source_id FROM staging_record WHERE run_id = $1 AND resource = 'identity' AND decision = 'unchanged' ORDER BY 1`,
+    [runId],
+  );
   return rows.map((r) => r.source_id);
 }
 

@@ -165,7 +165,8 @@ async function runFootprint(workflowId: string) {
     `SELECT count(*) AS n FROM (SELECT kind, source_id, outcome FROM run_record WHERE run_id = $1 GROUP BY 1, 2, 3 HAVING count(*) > 1) d`,
     [run.id],
   );
-  const seen: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM seen_record WHERE run_id = $1`, [run.id]);
+  // the seen set: the unchanged ids the run's staging keeps after a complete full read
+  const seen: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1 AND decision = 'unchanged'`, [run.id]);
   return {
     run,
     outcomes: Object.fromEntries(outcomes.map((o) => [o.outcome, Number(o.n)])),

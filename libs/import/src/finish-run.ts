@@ -17,6 +17,13 @@ import { assertStagingIntact, forgetStaging } from './staging-guard';
  */
 export async function finishRun(db: Db, runs: RunRepository, runId: string): Promise<FinishResult> {
   const run = await runs.get(runId);
+  if (run.status === 'succeeded') {
+    // a retried attempt whose first try committed (its completion never reached Temporal): the
+    // run stays as that commit left it; only the clean-up after it may still be missing
+    const { rows } = await db.query<{ kept: boolean }>(`SELECT seen_set_at IS NOT NULL AS kept FROM run WHERE id = $1`, [run.rowId]);
+    await releaseWorkData(db, runId, rows[0]?.kept === true);
+    return { status: 'succeeded', stats: await runs.stats(runId) };
+  }
   await runs.enterPhase(runId, 'finish');
   const stats = await runs.recomputeStats(runId);
   if (run.dryRun) await runs.addNote(runId, 'dry run: the counts and outcomes say what a run would do; nothing in the target was changed');
@@ -49,21 +56,26 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
     if (err instanceof StagingLostError) await forgetStaging(db, runId);
     throw err;
   }
+  await releaseWorkData(db, runId, seenSet);
+  return { status: 'succeeded', stats };
+}
+
+/** Drops a succeeded run's staging and removal candidates; the unchanged and failed ids (and marker) of a seen set stay. */
+async function releaseWorkData(db: Db, runId: string, seenSet: boolean): Promise<void> {
   if (seenSet) {
-    // the unchanged ids (and the marker) stay as the task's seen set
-    await db.query(`DELETE FROM staging_record WHERE run_id = $1 AND decision IS DISTINCT FROM 'unchanged'`, [runId]);
+    await db.query(`DELETE FROM staging_record WHERE run_id = $1 AND decision IS DISTINCT FROM 'unchanged' AND decision IS DISTINCT FROM 'failed'`, [runId]);
   } else {
     await db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
     await db.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
   }
   await db.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [runId]);
-  return { status: 'succeeded', stats };
 }
 
 /**
  * A complete full read keeps the staged ids of what it found unchanged as the task's seen set:
  * those records wrote nothing and their sightings were not refreshed, so another owner's removal
- * rule asks the set whether this task still sees them. The set (with its staging marker, which
+ * rule asks the set whether this task still sees them. Records that failed on their own are
+ * still listed: they stay in the set too. The set (with its staging marker, which
  * says whether crash recovery emptied it) replaces the one of the task's previous complete full
  * read. Records this run pushed have fresh sightings and need no entry. Returns whether it kept one.
  */

@@ -43,12 +43,14 @@ const OTHER_OWNERS_READS = `
 /**
  * Whether the other owner's sighting `o` (joined with its task's row of OTHER_OWNERS_READS as
  * `reads`) still sees its datacard: the task never completed a full read, or its latest complete
- * full read (or a later run) pushed the record, or that read found it unchanged (its seen set).
+ * full read (or a later run) pushed the record, or that read found it unchanged or still listed
+ * it while it failed on its own (its seen set).
  */
 const OTHER_OWNER_SEES = `(reads.read_started_at IS NULL OR o.last_seen_at >= reads.read_started_at
     OR (reads.seen_set_at IS NOT NULL
         AND (EXISTS (SELECT 1 FROM staging_record st
-                      WHERE st.run_id = reads.seen_run AND st.resource = o.kind AND st.source_id = o.source_id AND st.decision = 'unchanged')
+                      WHERE st.run_id = reads.seen_run AND st.resource = o.kind AND st.source_id = o.source_id
+                        AND st.decision IN ('unchanged', 'failed'))
              -- a seen set that crash recovery emptied (its marker is gone too) cannot tell: it sees
              OR NOT EXISTS (SELECT 1 FROM staging_marker m WHERE m.run_id = reads.seen_run))))`;
 

@@ -247,6 +247,10 @@ export class StagingRepository {
 async function decidePage(tx: Sql, resource: ResourceKind, records: StagedRecordInput[], ctx: PageDecisionContext): Promise<Map<number, string>> {
   const mapped = records.flatMap((r, i) => (r.mapped ? [{ i, r }] : []));
   if (mapped.length === 0) return new Map();
+  // a page is a few hundred records: three index probes each. Given a choice, the planner hashes
+  // the task's whole cache (100k entries) for every page instead.
+  await tx.query(`SET LOCAL enable_hashjoin = off`);
+  await tx.query(`SET LOCAL enable_mergejoin = off`);
   const { rows } = await tx.query<{ i: number; decision: string }>(
     `SELECT u.i, ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz', 'u.source_id')} AS decision
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(i, source_id, unique_value, hash)
