@@ -93,9 +93,10 @@ export class StagingRepository {
   ): Promise<number> {
     const rowId = await this.runs.rowOf(runId);
     return this.db.transaction(async (tx) => {
-      // staging is UNLOGGED (gone after a database crash anyway): its checkpoint need not wait for the WAL flush
-      await tx.query(`SET LOCAL synchronous_commit = off`);
-      let inserted = 0;
+      // staging is UNLOGGED (gone after a database crash anyway): its checkpoint need not wait for
+      // the WAL flush. A page is a few hundred records, three index probes each: given a choice,
+      // the planner hashes the task's whole cache (100k entries) for every page instead.
+      await tx.query(`SET LOCAL synchronous_commit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`);
       if (rejected.length > 0) {
         // records without a usable id cannot be staged; they fail on their own, visible in the run's outcomes
         await tx.query(
@@ -105,52 +106,59 @@ export class StagingRepository {
         );
         await this.runs.addStats(runId, { failed: rejected.length }, tx);
       }
-      if (records.length > 0) {
-        const decided = decide ? await decidePage(tx, resource, records, decide) : new Map<number, string>();
-        // an unchanged record is final here: only its id (and unique value, for the duplicate
-        // check) is kept, marked loaded since there is nothing to write; the rest keep their mapping
-        const unchanged = records.filter((_, i) => decided.get(i) === 'unchanged');
-        const rest = records.flatMap((r, i) => (decided.get(i) === 'unchanged' ? [] : [{ r, decision: decided.get(i) }]));
-        const conflict = `ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
+      const decided = decide && records.length > 0 ? await decidePage(tx, resource, records, decide) : new Map<number, string>();
+      // an unchanged record is final here: only its id (and unique value, for the duplicate
+      // check) is kept, marked loaded since there is nothing to write; the rest keep their mapping
+      const unchanged = records.filter((_, i) => decided.get(i) === 'unchanged');
+      const rest = records.flatMap((r, i) => (decided.get(i) === 'unchanged' ? [] : [{ r, decision: decided.get(i) }]));
+      const payload = rest.length === 0
+        ? null
+        : JSON.stringify(
+          rest.map(({ r, decision }) =>
+            r.mapped
+              ? { source_id: r.sourceId, members: r.members, unique_value: r.mapped.uniqueValue, mapped: r.mapped.attributes, hash: r.mapped.hash, decision: decision ?? 'mapped' }
+              : { source_id: r.sourceId, raw: r.raw, members: r.members },
+          ),
+        );
+      // a record seen twice (data changed while paging) keeps its latest version and starts over
+      // (ids are unique within a page: the listing drops repeats). The rows, the checkpoint and
+      // the run's count in one statement: a page is one round trip however busy the worker is.
+      const conflict = `ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
              unique_value = EXCLUDED.unique_value, mapped = EXCLUDED.mapped, hash = EXCLUDED.hash, decision = EXCLUDED.decision,
              message = NULL, loaded = EXCLUDED.loaded
            RETURNING (xmax = 0) AS inserted`;
-        if (unchanged.length > 0) {
-          const { rows } = await tx.query<{ inserted: boolean }>(
-            `INSERT INTO staging_record (run_id, resource, source_id, unique_value, hash, decision, loaded)
-             SELECT $1, $2, u.source_id, u.unique_value, u.hash, 'unchanged', true
-               FROM unnest($3::text[], $4::text[], $5::text[]) AS u(source_id, unique_value, hash)
-             ${conflict}`,
-            [runId, resource, unchanged.map((r) => r.sourceId), unchanged.map((r) => r.mapped?.uniqueValue), unchanged.map((r) => r.mapped?.hash)],
-          );
-          inserted += rows.filter((r) => r.inserted).length;
-        }
-        if (rest.length > 0) {
-          const payload = JSON.stringify(
-            rest.map(({ r, decision }) =>
-              r.mapped
-                ? { source_id: r.sourceId, members: r.members, unique_value: r.mapped.uniqueValue, mapped: r.mapped.attributes, hash: r.mapped.hash, decision: decision ?? 'mapped' }
-                : { source_id: r.sourceId, raw: r.raw, members: r.members },
-            ),
-          );
-          // a record seen twice (data changed while paging) keeps its latest version and starts over
-          const { rows } = await tx.query<{ inserted: boolean }>(
-            `INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision, loaded)
-             SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash, u.decision, false
-               FROM jsonb_to_recordset($3::jsonb) AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
-             ${conflict}`,
-            [runId, resource, payload],
-          );
-          inserted += rows.filter((r) => r.inserted).length;
-        }
-      }
-      await tx.query(
-        `UPDATE run_extract SET position = $3::jsonb, pages = pages + 1, fetched = fetched + $4, updated_at = now()
-          WHERE run_id = $1 AND resource = $2`,
-        [runId, resource, JSON.stringify(position ?? null), inserted],
+      const { rows } = await tx.query<{ inserted: number }>(
+        `WITH same AS (
+           INSERT INTO staging_record (run_id, resource, source_id, unique_value, hash, decision, loaded)
+           SELECT $1, $2, u.source_id, u.unique_value, u.hash, 'unchanged', true
+             FROM unnest($3::text[], $4::text[], $5::text[]) AS u(source_id, unique_value, hash)
+           ${conflict}),
+         changed AS (
+           INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision, loaded)
+           SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash, u.decision, false
+             FROM jsonb_to_recordset(COALESCE($6::jsonb, '[]'::jsonb))
+                  AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
+           ${conflict}),
+         n AS (SELECT ((SELECT count(*) FROM same WHERE inserted) + (SELECT count(*) FROM changed WHERE inserted))::int AS inserted),
+         checkpoint AS (
+           UPDATE run_extract SET position = $7::jsonb, pages = pages + 1, fetched = fetched + (SELECT inserted FROM n), updated_at = now()
+            WHERE run_id = $1 AND resource = $2 RETURNING 1),
+         shown AS (
+           UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb(COALESCE((stats->>'fetched')::int, 0) + (SELECT inserted FROM n)))
+            WHERE id = $8 RETURNING 1)
+         SELECT inserted FROM n`,
+        [
+          runId,
+          resource,
+          unchanged.map((r) => r.sourceId),
+          unchanged.map((r) => r.mapped?.uniqueValue),
+          unchanged.map((r) => r.mapped?.hash),
+          payload,
+          JSON.stringify(position ?? null),
+          rowId,
+        ],
       );
-      await refreshFetched(tx, runId, rowId);
-      return inserted;
+      return rows[0].inserted;
     });
   }
 
@@ -242,15 +250,12 @@ export class StagingRepository {
 
 /**
  * The decision (decisionSql) of each mapped record of a page against the target as it is now:
- * index probes per record, only unique values, hashes and ids travel. Keyed by the record's index.
+ * index probes per record (stagePage turns hash joins off), only unique values, hashes and ids
+ * travel. Keyed by the record's index.
  */
 async function decidePage(tx: Sql, resource: ResourceKind, records: StagedRecordInput[], ctx: PageDecisionContext): Promise<Map<number, string>> {
   const mapped = records.flatMap((r, i) => (r.mapped ? [{ i, r }] : []));
   if (mapped.length === 0) return new Map();
-  // a page is a few hundred records: three index probes each. Given a choice, the planner hashes
-  // the task's whole cache (100k entries) for every page instead.
-  await tx.query(`SET LOCAL enable_hashjoin = off`);
-  await tx.query(`SET LOCAL enable_mergejoin = off`);
   const { rows } = await tx.query<{ i: number; decision: string }>(
     `SELECT u.i, ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz', 'u.source_id')} AS decision
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(i, source_id, unique_value, hash)
