@@ -20,6 +20,9 @@ interface ExtractHeartbeat {
   fullRead: boolean;
 }
 
+/** Pages written to staging at once (own transaction each; their checkpoints commit in order). */
+const PAGE_WRITES_IN_FLIGHT = 2;
+
 export const FILTER_FALLBACK_NOTE = 'server cannot filter on meta.lastModified; read everything';
 
 export interface ExtractDeps {
@@ -114,12 +117,13 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
         resumeFrom,
         idTracker: tracker,
       });
-      // three pages in flight: one is written to staging while the next is mapped and the one after
-      // it is fetched and parsed. Writes stay in page order, so the checkpoint never passes a page
-      // that is not staged.
+      // up to four pages in flight: two are written to staging (each in its own transaction, so
+      // the database works on one page's decisions while it stores the other's rows) while the
+      // next is mapped and the one after it is fetched and parsed. Checkpoints commit in page
+      // order, so the checkpoint never passes a page that is not staged.
       const reader = listing.pages()[Symbol.asyncIterator]();
       let ahead = reader.next();
-      let writing: Promise<void> = Promise.resolve();
+      const writes: Array<Promise<void>> = [];
       try {
         for (;;) {
           const next = await ahead;
@@ -131,8 +135,9 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
           activity.throwIfCancelled();
           const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat);
           if (mapper) mapOnTheWayIn(mapper, records);
-          await writing;
-          writing = staging.stagePage(runId, resource, records, page.position, page.rejected, decide).then((inserted) => {
+          if (writes.length >= PAGE_WRITES_IN_FLIGHT) await writes.shift();
+          const previous = writes[writes.length - 1];
+          const writing = staging.stagePage(runId, resource, records, page.position, page.rejected, decide, previous).then((inserted) => {
             tracker.committed(
               records.map((r) => r.sourceId),
               inserted,
@@ -141,11 +146,12 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
             activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
           });
           writing.catch(() => undefined);
+          writes.push(writing);
         }
-        await writing;
+        while (writes.length > 0) await writes.shift();
       } finally {
         // nothing returns (or discards staging) while a page is still being written
-        await writing.catch(() => undefined);
+        await Promise.allSettled(writes);
         // a read ahead still running is abandoned (closing the client ends it); its page was never
         // staged, so a resume reads it again
         ahead.then(() => reader.return(undefined)).catch(() => undefined);

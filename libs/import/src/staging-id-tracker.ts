@@ -6,7 +6,7 @@ import type { StagingRepository } from './staging-repository';
  * IdTracker backed by staging_record, so de-duplication survives activity retries and memory
  * stays flat. `addNew` only reads: ids become "seen" when their page is staged (stagePage), in
  * the same transaction as the checkpoint, so a crash between the two never hides a record.
- * Ids handed out but not yet staged are held until their page is staged (two pages at most).
+ * Ids handed out but not yet staged are held until their page is staged (a few pages at most).
  */
 export class StagingIdTracker implements IdTracker {
   private pending = new Set<string>();

@@ -90,6 +90,8 @@ export class StagingRepository {
     position: unknown,
     rejected: Array<{ reason: string; excerpt: string }> = [],
     decide?: PageDecisionContext,
+    /** the previous page's write: this page's rows may be written meanwhile, its checkpoint only after that one committed */
+    previous?: Promise<unknown>,
   ): Promise<number> {
     const rowId = await this.runs.rowOf(runId);
     return this.db.transaction(async (tx) => {
@@ -121,8 +123,8 @@ export class StagingRepository {
           ),
         );
       // a record seen twice (data changed while paging) keeps its latest version and starts over
-      // (ids are unique within a page: the listing drops repeats). The rows, the checkpoint and
-      // the run's count in one statement: a page is one round trip however busy the worker is.
+      // (ids are unique within a page: the listing drops repeats; a repeat still being written by
+      // the previous page's transaction waits for its commit)
       const conflict = `ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
              unique_value = EXCLUDED.unique_value, mapped = EXCLUDED.mapped, hash = EXCLUDED.hash, decision = EXCLUDED.decision,
              message = NULL, loaded = EXCLUDED.loaded
@@ -139,26 +141,22 @@ export class StagingRepository {
              FROM jsonb_to_recordset(COALESCE($6::jsonb, '[]'::jsonb))
                   AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
            ${conflict}),
-         n AS (SELECT ((SELECT count(*) FROM same WHERE inserted) + (SELECT count(*) FROM changed WHERE inserted))::int AS inserted),
-         checkpoint AS (
-           UPDATE run_extract SET position = $7::jsonb, pages = pages + 1, fetched = fetched + (SELECT inserted FROM n), updated_at = now()
-            WHERE run_id = $1 AND resource = $2 RETURNING 1),
-         shown AS (
-           UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb(COALESCE((stats->>'fetched')::int, 0) + (SELECT inserted FROM n)))
-            WHERE id = $8 RETURNING 1)
+         n AS (SELECT ((SELECT count(*) FROM same WHERE inserted) + (SELECT count(*) FROM changed WHERE inserted))::int AS inserted)
          SELECT inserted FROM n`,
-        [
-          runId,
-          resource,
-          unchanged.map((r) => r.sourceId),
-          unchanged.map((r) => r.mapped?.uniqueValue),
-          unchanged.map((r) => r.mapped?.hash),
-          payload,
-          JSON.stringify(position ?? null),
-          rowId,
-        ],
+        [runId, resource, unchanged.map((r) => r.sourceId), unchanged.map((r) => r.mapped?.uniqueValue), unchanged.map((r) => r.mapped?.hash), payload],
       );
-      return rows[0].inserted;
+      const inserted = rows[0].inserted;
+      // the checkpoint never passes a page that is not staged: it moves only once the previous
+      // page committed (if that one failed, this one rolls back too and a resume reads both again)
+      await previous;
+      await tx.query(
+        `WITH checkpoint AS (
+           UPDATE run_extract SET position = $3::jsonb, pages = pages + 1, fetched = fetched + $4, updated_at = now()
+            WHERE run_id = $1 AND resource = $2 RETURNING 1)
+         UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb(COALESCE((stats->>'fetched')::int, 0) + $4::int)) WHERE id = $5`,
+        [runId, resource, JSON.stringify(position ?? null), inserted, rowId],
+      );
+      return inserted;
     });
   }
 
