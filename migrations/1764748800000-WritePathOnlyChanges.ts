@@ -14,7 +14,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *    row. The import writes them in the transaction that writes (or reads) what they point at,
  *    after checking the template and folder; datacards, templates and folders are never deleted
  *    (removal is a status), and the one place that deletes a run row deletes its outcomes first.
- *    The unused (task_id, last_run_id) sighting index goes.
+ *    Two indexes nothing reads go: sightings by (task_id, last_run_id) and links by member
+ *    (links are read by their group).
  *  - staging gets a partial index of the rows load still has to write, so a run that changed 1%
  *    walks 1% of its staging.
  */
@@ -30,12 +31,14 @@ export class WritePathOnlyChanges1764748800000 implements MigrationInterface {
     await q.query(`ALTER TABLE datacard DROP CONSTRAINT IF EXISTS datacard_folder_code_fkey`);
     await q.query(`ALTER TABLE run_record DROP CONSTRAINT IF EXISTS run_record_run_id_fkey`);
     await q.query(`DROP INDEX IF EXISTS datacard_sighting_task_idx`);
+    await q.query(`DROP INDEX IF EXISTS datacard_link_target_idx`);
     await q.query(`CREATE INDEX staging_record_to_load ON staging_record (run_id, resource, source_id) WHERE decision IN ('create', 'update') AND NOT loaded`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS staging_record_to_load`);
     await q.query(`CREATE INDEX IF NOT EXISTS datacard_sighting_task_idx ON datacard_sighting (task_id, last_run_id)`);
+    await q.query(`CREATE INDEX IF NOT EXISTS datacard_link_target_idx ON datacard_link (target_id)`);
     // rows whose card no longer exists could not satisfy the keys again
     await q.query(`DELETE FROM datacard_link l WHERE NOT EXISTS (SELECT 1 FROM datacard d WHERE d.id = l.datacard_id)`);
     await q.query(`DELETE FROM datacard_sighting s WHERE NOT EXISTS (SELECT 1 FROM datacard d WHERE d.id = s.datacard_id)`);

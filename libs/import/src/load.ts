@@ -356,8 +356,7 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
     );
   }
 
-  // loaded rows keep only what the run still reads (their ids): the mapping and members go
-  await tx.query(`UPDATE staging_record s SET loaded = true, mapped = NULL, members = NULL, raw = NULL WHERE ${IN_RANGE} AND ${PUSHED}`, range);
+  await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_RANGE} AND ${PUSHED}`, range);
 
   await tx.query(
     `UPDATE run SET stats = stats || jsonb_build_object(
