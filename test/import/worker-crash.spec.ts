@@ -176,6 +176,26 @@ async function runFootprint(workflowId: string) {
 }
 
 /** The crashed run ends exactly as its clean twin: same counts, same outcomes, same seen set size, same target. */
+/**
+ * A fresh worker finishes the crashed run; the clean twin task then runs the same second run.
+ * Both must leave the same footprint; returns the crashed run's stats (equal to what it returned).
+ */
+async function resumeAndCompare(
+  handle: { result(): Promise<unknown> },
+  workflowId: string,
+  cleanTask: string,
+  taskQueue: string,
+  codes: { crashed: TargetCodes; clean: TargetCodes },
+) {
+  await startWorker(50, 0, { taskQueue });
+  const result = (await handle.result()) as RunProgress;
+  const cleanId = `import-task-${cleanTask}-second`;
+  await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue, workflowId: cleanId });
+  const stats = await expectTwins(workflowId, cleanId, codes);
+  expect(result.stats).toEqual(stats);
+  return stats;
+}
+
 async function expectTwins(crashId: string, cleanId: string, codes: { crashed: TargetCodes; clean: TargetCodes }) {
   const crashed = await runFootprint(crashId);
   const clean = await runFootprint(cleanId);
@@ -230,13 +250,7 @@ it('a worker killed during the extract of a mostly unchanged second full run: it
     expect(atKill?.unchanged).toBeGreaterThan(0);
 
     source.setQuirks({});
-    await startWorker(50, 0, { taskQueue });
-    const result = (await handle.result()) as RunProgress;
-    const cleanId = `import-task-${cleanTask}-second`;
-    await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue, workflowId: cleanId });
-
-    const stats = await expectTwins(workflowId, cleanId, { crashed, clean });
-    expect(result.stats).toEqual(stats);
+    const stats = await resumeAndCompare(handle, workflowId, cleanTask, taskQueue, { crashed, clean });
     expect(stats).toMatchObject({ fetched: 58 + 8, created: 0, removed: 2, failed: 0 });
     expect(stats.updated).toBeGreaterThanOrEqual(3);
     expect(stats.unchanged).toBe(stats.fetched - stats.updated);
@@ -280,13 +294,7 @@ it('a worker killed while removals are applied (between committed batches): it c
     const marked: Array<{ n: string }> = await ds.query(`SELECT count(*) AS n FROM datacard WHERE id = ANY($1) AND status = 'removed'`, [victims.map((v) => v.id)]);
     expect(Number(marked[0].n)).toBe(2);
 
-    await startWorker(50, 0, { taskQueue });
-    const result = (await handle.result()) as RunProgress;
-    const cleanId = `import-task-${cleanTask}-second`;
-    await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue, workflowId: cleanId });
-
-    const stats = await expectTwins(workflowId, cleanId, { crashed, clean });
-    expect(result.stats).toEqual(stats);
+    const stats = await resumeAndCompare(handle, workflowId, cleanTask, taskQueue, { crashed, clean });
     expect(stats).toMatchObject({ fetched: 55 + 8, created: 0, removed: 5, failed: 0 });
     const run = await runOf(ds, workflowId);
     const removal: Array<{ removal: { state: string; removed: number; total: number } }> = await ds.query(`SELECT removal FROM run WHERE id = $1`, [run.id]);
@@ -327,13 +335,7 @@ it('a worker killed during the load of a second full run that changed a few reco
     await killed(slow);
     expect(atKill).toBeLessThan(10);
 
-    await startWorker(50, 0, { taskQueue });
-    const result = (await handle.result()) as RunProgress;
-    const cleanId = `import-task-${cleanTask}-second`;
-    await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue, workflowId: cleanId });
-
-    const stats = await expectTwins(workflowId, cleanId, { crashed, clean });
-    expect(result.stats).toEqual(stats);
+    const stats = await resumeAndCompare(handle, workflowId, cleanTask, taskQueue, { crashed, clean });
     expect(stats).toMatchObject({ fetched: 58 + 8, created: 0, removed: 2, failed: 0 });
     expect(stats.updated).toBeGreaterThanOrEqual(10);
     expect(stats.unchanged).toBe(stats.fetched - stats.updated);
