@@ -217,6 +217,7 @@ function Records({ runId, status }: { runId: string; status: string }) {
       ) : items.length === 0 ? (
         <Text c="dimmed" size="sm">
           No records{outcome !== 'all' ? ` with outcome ${outcome}` : ''}.
+          {outcome === 'unchanged' ? ' Unchanged records write nothing: they are counted in the stats above, not listed.' : ''}
         </Text>
       ) : (
         <Table striped aria-label="Record outcomes" data-testid="records">
