@@ -18,7 +18,7 @@ export interface ImportTuning {
 
 export const DEFAULT_TUNING: ImportTuning = {
   mapChunkSize: 1000,
-  loadBatchSize: 5000,
+  loadBatchSize: 2500,
   loadConcurrency: 2,
   loadBatchPauseMs: 0,
   mapTimeBudgetMs: 10 * 60_000,
