@@ -61,10 +61,10 @@ const PUSHED = `s.decision IN ('create','update') AND NOT s.loaded`;
 const ANALYZE_AFTER_WRITES = 5000;
 
 /**
- * Writes the diffed records into the target store in batches, each batch in one transaction:
- * datacards, memberships, task cache, sightings and per-record outcomes, then the batch's
- * staging rows are flagged loaded. A retried load skips committed batches; unchanged records
- * cause no write to datacards or the cache. A removed datacard that reappears keeps its removed
+ * Writes the created and updated records into the target store in batches, each batch in one
+ * transaction: datacards, memberships, task cache, sightings and per-record outcomes, then the
+ * batch's staging rows are flagged loaded. A retried load skips committed batches; unchanged
+ * records were settled by extract and write nothing (they are only counted). A removed datacard that reappears keeps its removed
  * status attribute, unless the mapping has `removal.reactivateValue`: then it gets that value
  * and status active again.
  *
@@ -200,7 +200,6 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
     range,
   );
   if (rows.length === 0) return { created: 0, updated: 0 };
-  const pushed = rows;
 
   // group source id -> the account datacards its members resolved to (memberships only)
   const members = new Map<string, string[]>();
@@ -208,7 +207,7 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
     // members -> account datacards this task has sighted (this run's accounts were loaded first),
     // in one lookup of the batch's distinct members; a group with unresolved members says so in
     // its outcome message and is cached as partial (pushed again next run)
-    const wanted = [...new Set(pushed.flatMap((r) => r.members ?? []))];
+    const wanted = [...new Set(rows.flatMap((r) => r.members ?? []))];
     const cardOfMember = new Map<string, string>();
     if (wanted.length > 0) {
       const found = await tx.query<{ source_id: string; datacard_id: string }>(
@@ -218,7 +217,7 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
       );
       for (const r of found.rows) cardOfMember.set(r.source_id, r.datacard_id);
     }
-    for (const r of pushed) {
+    for (const r of rows) {
       const ids = new Set<string>();
       const missing: string[] = [];
       for (const m of r.members ?? []) {
@@ -227,10 +226,10 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
         else ids.add(card);
       }
       members.set(r.source_id, [...ids].sort());
-      r.message = missing.length > 0 ? `members without an account of this task: ${missing.sort().join(', ')}`.slice(0, 41 + 500) : null;
+      r.message = missing.length > 0 ? `members without an account of this task: ${missing.sort().join(', ').slice(0, 500)}` : null;
     }
   }
-  const partial = pushed.filter((r) => r.message !== null).map((r) => r.source_id);
+  const partial = rows.filter((r) => r.message !== null).map((r) => r.source_id);
 
   // the batch's existing datacards, before the upsert changes them: whether a pushed one was
   // removed (only asked when the mapping reactivates)
@@ -244,32 +243,29 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
     for (const d of found.rows) existing.set(d.unique_value, d);
   }
 
-  // datacard of each pushed record, by unique value
+  // datacard of each record, by unique value
   const upserted = new Map<string, { id: string; inserted: boolean }>();
-  if (pushed.length > 0) {
-    const up = await tx.query<{ id: string; unique_value: string; inserted: boolean }>(
-      `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
-       SELECT $5, $6, s.unique_value,
-              CASE WHEN $10::text IS NULL THEN s.mapped ELSE s.mapped || jsonb_build_object($10::text, COALESCE($11::jsonb -> s.source_id, '[]'::jsonb)) END,
-              $7, 'active' FROM staging_record s
-        WHERE ${IN_RANGE} AND ${PUSHED}
-       ON CONFLICT (template_code, unique_value) DO UPDATE
-         SET attributes = CASE
-               WHEN datacard.status <> 'removed' OR $8::text IS NULL THEN datacard.attributes || EXCLUDED.attributes
-               WHEN $9::text IS NOT NULL THEN datacard.attributes || EXCLUDED.attributes || jsonb_build_object($8::text, $9::text)
-               ELSE datacard.attributes || (EXCLUDED.attributes - $8::text) END,
-             status = CASE WHEN datacard.status = 'removed' AND $9::text IS NOT NULL THEN 'active' ELSE datacard.status END,
-             folder_code = EXCLUDED.folder_code, task_id = EXCLUDED.task_id, updated_at = now()
-       RETURNING id, unique_value, (xmax = 0) AS inserted`,
-      [...range, templateCode, folderCode, t.taskId, t.statusAttribute, t.reactivateValue, t.membersLocal ?? null, t.membersLocal ? JSON.stringify(Object.fromEntries(members)) : null],
-    );
-    for (const d of up.rows) upserted.set(d.unique_value, d);
-  }
+  const up = await tx.query<{ id: string; unique_value: string; inserted: boolean }>(
+    `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
+     SELECT $5, $6, s.unique_value,
+            CASE WHEN $10::text IS NULL THEN s.mapped ELSE s.mapped || jsonb_build_object($10::text, COALESCE($11::jsonb -> s.source_id, '[]'::jsonb)) END,
+            $7, 'active' FROM staging_record s
+      WHERE ${IN_RANGE} AND ${PUSHED}
+     ON CONFLICT (template_code, unique_value) DO UPDATE
+       SET attributes = CASE
+             WHEN datacard.status <> 'removed' OR $8::text IS NULL THEN datacard.attributes || EXCLUDED.attributes
+             WHEN $9::text IS NOT NULL THEN datacard.attributes || EXCLUDED.attributes || jsonb_build_object($8::text, $9::text)
+             ELSE datacard.attributes || (EXCLUDED.attributes - $8::text) END,
+           status = CASE WHEN datacard.status = 'removed' AND $9::text IS NOT NULL THEN 'active' ELSE datacard.status END,
+           folder_code = EXCLUDED.folder_code, task_id = EXCLUDED.task_id, updated_at = now()
+     RETURNING id, unique_value, (xmax = 0) AS inserted`,
+    [...range, templateCode, folderCode, t.taskId, t.statusAttribute, t.reactivateValue, t.membersLocal ?? null, t.membersLocal ? JSON.stringify(Object.fromEntries(members)) : null],
+  );
+  for (const d of up.rows) upserted.set(d.unique_value, d);
 
   // per-record outcomes and the datacard each record now has
   const counts: BatchCounts = { created: 0, updated: 0 };
-  const outcome = { sourceIds: [] as string[], uniqueValues: [] as string[], ids: [] as Array<string | null>, outcomes: [] as string[], messages: [] as Array<string | null> };
-  const cardOf = new Map<string, string>();
+  const outcome = { sourceIds: [] as string[], uniqueValues: [] as string[], ids: [] as string[], outcomes: [] as string[], messages: [] as Array<string | null> };
   for (const r of rows) {
     const card = upserted.get(r.unique_value);
     if (!card) throw new Error(`load: datacard upsert returned no row for unique value ${r.unique_value}`);
@@ -278,7 +274,6 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
     const reactivated = t.reactivateValue !== null && existing.get(r.unique_value)?.status === 'removed';
     const message = reactivated ? (r.message === null ? 'reactivated' : `reactivated; ${r.message}`) : r.message;
     counts[result] += 1;
-    cardOf.set(r.source_id, id);
     outcome.sourceIds.push(r.source_id);
     outcome.uniqueValues.push(r.unique_value);
     outcome.ids.push(id);
@@ -292,16 +287,15 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
     [t.rowId, t.kind, outcome.sourceIds, outcome.uniqueValues, outcome.ids, outcome.outcomes, outcome.messages],
   );
 
-  if (t.membersLocal && pushed.length > 0) {
+  if (t.membersLocal) {
     // memberships as links too, changed in place so unchanged members are not rewritten; pairs of
     // (group card, member card) built here, so no statement joins the batch with the target tables
     const created = { groups: [] as string[], targets: [] as string[] };
     const known = { groups: [] as string[], targets: [] as string[] };
     // group card -> its members as object keys, so the check per link is a key lookup
     const keep: Record<string, Record<string, true>> = {};
-    for (const r of pushed) {
-      const card = upserted.get(r.unique_value);
-      if (!card) continue;
+    for (const r of rows) {
+      const card = upserted.get(r.unique_value) as { id: string; inserted: boolean };
       const ids = members.get(r.source_id) ?? [];
       // a card this batch created has no links yet: nothing to drop, nothing to conflict with
       // (members are distinct), so its links skip the conflict check
@@ -333,28 +327,24 @@ async function applyBatch(tx: Sql, t: BatchTarget, after: string, last: string):
     }
   }
 
-  if (pushed.length > 0) {
-    // a group pushed with unresolved members is cached as partial so the next run pushes it again
-    await tx.query(
-      `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
-       SELECT $5, $2, s.unique_value, CASE WHEN s.source_id = ANY($6::text[]) THEN s.hash || ':partial' ELSE s.hash END, now()
-         FROM staging_record s WHERE ${IN_RANGE} AND ${PUSHED}
-       ON CONFLICT (task_id, kind, unique_value) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = EXCLUDED.pushed_at`,
-      [...range, t.taskId, partial],
-    );
-  }
+  // a group pushed with unresolved members is cached as partial so the next run pushes it again
+  await tx.query(
+    `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
+     SELECT $5, $2, s.unique_value, CASE WHEN s.source_id = ANY($6::text[]) THEN s.hash || ':partial' ELSE s.hash END, now()
+       FROM staging_record s WHERE ${IN_RANGE} AND ${PUSHED}
+     ON CONFLICT (task_id, kind, unique_value) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = EXCLUDED.pushed_at`,
+    [...range, t.taskId, partial],
+  );
 
-  // who saw what in which run: group members resolve through it, removal (issue 6) reads it
-  const sighted = rows.filter((r) => cardOf.has(r.source_id));
-  if (sighted.length > 0) {
-    await tx.query(
-      `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
-       SELECT u.datacard_id, $1, $2, now(), $3, u.source_id FROM unnest($4::uuid[], $5::text[]) AS u(datacard_id, source_id)
-       ON CONFLICT (datacard_id, task_id) DO UPDATE
-         SET last_run_id = EXCLUDED.last_run_id, last_seen_at = EXCLUDED.last_seen_at, kind = EXCLUDED.kind, source_id = EXCLUDED.source_id`,
-      [t.taskId, t.runId, t.kind, sighted.map((r) => cardOf.get(r.source_id)), sighted.map((r) => r.source_id)],
-    );
-  }
+  // who saw what in which run (only what it wrote; unchanged records count through the seen set):
+  // group members resolve through it, removal reads it
+  await tx.query(
+    `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
+     SELECT u.datacard_id, $1, $2, now(), $3, u.source_id FROM unnest($4::uuid[], $5::text[]) AS u(datacard_id, source_id)
+     ON CONFLICT (datacard_id, task_id) DO UPDATE
+       SET last_run_id = EXCLUDED.last_run_id, last_seen_at = EXCLUDED.last_seen_at, kind = EXCLUDED.kind, source_id = EXCLUDED.source_id`,
+    [t.taskId, t.runId, t.kind, outcome.ids, outcome.sourceIds],
+  );
 
   await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_RANGE} AND ${PUSHED}`, range);
 

@@ -26,9 +26,9 @@ const DECIDED_OR_PENDING = new Set(['awaitingApproval', 'applying', 'applied', '
  * carried; seen_set_at says when it was kept (NULL for runs from before seen sets, which
  * refreshed every sighting instead).
  * A task with no such run yet has NULL, which the owner rule treats as "still sees everything it
- * sighted".
+ * sighted". `taskParam` is the statement's parameter that holds the asking task (left out).
  */
-const OTHER_OWNERS_READS = `
+const otherOwnersReads = (taskParam: string) => `
   SELECT t.id AS task_id, b.read_started_at, b.seen_run, b.seen_set_at
     FROM import_task t
     LEFT JOIN LATERAL (
@@ -38,10 +38,10 @@ const OTHER_OWNERS_READS = `
          AND jsonb_array_length(r.extract_reports) > 0
          AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(r.extract_reports) e WHERE (e->>'complete') IS DISTINCT FROM 'true')
        ORDER BY r.started_at DESC LIMIT 1) b ON true
-   WHERE t.id <> $3`;
+   WHERE t.id <> ${taskParam}`;
 
 /**
- * Whether the other owner's sighting `o` (joined with its task's row of OTHER_OWNERS_READS as
+ * Whether the other owner's sighting `o` (joined with its task's row of otherOwnersReads as
  * `reads`) still sees its datacard: the task never completed a full read, or its latest complete
  * full read (or a later run) pushed the record, or that read found it unchanged or still listed
  * it while it failed on its own (its seen set).
@@ -64,7 +64,7 @@ const OTHER_OWNER_SEES = `(reads.read_started_at IS NULL OR o.last_seen_at >= re
  *    full read has a sighting at all.
  */
 const INSERT_CANDIDATES = `
-  WITH reads AS MATERIALIZED (${OTHER_OWNERS_READS})
+  WITH reads AS MATERIALIZED (${otherOwnersReads('$3')})
   INSERT INTO removal_candidate (run_id, datacard_id, kind)
   SELECT $1, d.id, $2
     FROM datacard_sighting s
@@ -273,7 +273,7 @@ export async function applyRemovals(deps: RemovalDeps, runId: string, decision: 
 
   // seen since: pushed by another task's run, or found unchanged by its complete full read
   const seen = await db.query(
-    `WITH reads AS MATERIALIZED (${OTHER_OWNERS_READS.replace('$3', '$2')})
+    `WITH reads AS MATERIALIZED (${otherOwnersReads('$2')})
      DELETE FROM removal_candidate c
       WHERE c.run_id = $1 AND NOT c.applied
         AND EXISTS (
