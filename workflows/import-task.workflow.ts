@@ -42,6 +42,8 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   'RunAlreadyInProgressError',
   'SecretKeyMismatchError',
   'StagingLostError',
+  'GroupTooLargeError',
+  'WorkerCrashLoopError',
 ];
 
 /**

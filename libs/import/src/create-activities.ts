@@ -39,6 +39,7 @@ import { StagingRepository } from './staging-repository';
 import { TemplateRepository } from './template-repository';
 import { toApplicationFailure } from './to-application-failure';
 import { DEFAULT_TUNING, type ImportTuning } from './tuning';
+import { workerMemory } from './worker-memory';
 
 export interface ImportLogger {
   log(message: string, meta?: object): void;
@@ -115,7 +116,12 @@ export function createActivities(deps: ImportDeps) {
             runs: repo,
             staging: new StagingRepository(sql(), repo),
             connect: (connectorId, signal) =>
-              openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, { logger: scimLogger, metrics: deps.scimMetrics, signal }),
+              openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, {
+                logger: scimLogger,
+                metrics: deps.scimMetrics,
+                signal,
+                processPageLimitBytes: workerMemory().pageLimitBytes,
+              }),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
             templates: templates(),
           },

@@ -34,5 +34,34 @@ export class StagingLostError extends Error {
   }
 }
 
+/**
+ * A group has more members than this worker's heap can load (workerMemory().memberLimit): the same
+ * group is as large on every retry, so the run fails once and says what to change.
+ */
+export class GroupTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GroupTooLargeError';
+  }
+}
+
+/**
+ * The worker process died twice during the same activity at the same position (out of memory, or
+ * killed): a third attempt would most likely die the same way and take the worker's other work with it.
+ */
+export class WorkerCrashLoopError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerCrashLoopError';
+  }
+}
+
 /** Failure types of this engine that retrying cannot fix (added to the SCIM ones by the workflow). */
-export const NON_RETRYABLE_IMPORT_ERROR_TYPES = ['ImportConfigError', 'RunAlreadyInProgressError', 'SecretKeyMismatchError', 'StagingLostError'];
+export const NON_RETRYABLE_IMPORT_ERROR_TYPES = [
+  'ImportConfigError',
+  'RunAlreadyInProgressError',
+  'SecretKeyMismatchError',
+  'StagingLostError',
+  'GroupTooLargeError',
+  'WorkerCrashLoopError',
+];

@@ -3,7 +3,7 @@ import { ScimConfigError, composeIncrementalFilter, membersOf, type ListPosition
 import type { ExtractResult, ResourceKind } from '@app/temporal';
 import { currentActivity } from './activity-context';
 import { keepHeartbeating, type HeartbeatKeeper } from './heartbeat-keeper';
-import { ImportConfigError, StagingLostError } from './errors';
+import { GroupTooLargeError, ImportConfigError, StagingLostError } from './errors';
 import { toApplicationFailure } from './to-application-failure';
 import type { RunRepository } from './run-repository';
 import { StagingIdTracker } from './staging-id-tracker';
@@ -11,6 +11,7 @@ import type { PageDecisionContext, StagedRecordInput, StagingRepository } from '
 import { reactivationOf, resourcesFor, sectionFor } from './task-config';
 import { compileMappers, type Mapper } from './map-records';
 import type { TemplateRepository } from './template-repository';
+import { workerMemory, type PageReservation } from './worker-memory';
 
 /** Heartbeat details of extract: a position, never records. */
 interface ExtractHeartbeat {
@@ -105,6 +106,11 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
     reactivates: reactivationOf(section) !== undefined,
   };
   const { client, redact } = await deps.connect(run.snapshot.connector.id, activity.signal);
+  // pages in flight are reserved in the process's page budget (every activity of this worker
+  // shares it): a read waits while the pages held plus one more of the largest size would not fit
+  const memory = workerMemory();
+  const pageLimit = Math.min(client.maxResponseBytes, memory.pageLimitBytes);
+  const limits: MemberLimits = { memberLimit: memory.memberLimit, path: spec.path, reserveFetch: (held) => memory.pages.reserve(Math.max(0, Math.min(pageLimit, memory.pages.capacityBytes - held)), activity.signal) };
   try {
     let fullRead = checkpoint.fullRead;
     let pages = checkpoint.pages;
@@ -122,18 +128,41 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
       // next is mapped and the one after it is fetched and parsed. Checkpoints commit in page
       // order, so the checkpoint never passes a page that is not staged.
       const reader = listing.pages()[Symbol.asyncIterator]();
-      let ahead = reader.next();
+      const readNext = async () => {
+        const reservation = await memory.pages.reserve(pageLimit, activity.signal);
+        try {
+          const next = await reader.next();
+          if (next.done) reservation.release();
+          else reservation.shrinkTo(next.value.bytes ?? pageLimit);
+          return { next, reservation };
+        } catch (err) {
+          reservation.release();
+          throw err;
+        }
+      };
+      let ahead = readNext();
+      const held: PageReservation[] = [];
       const writes: Array<Promise<void>> = [];
       try {
         for (;;) {
-          const next = await ahead;
+          const { next, reservation } = await ahead;
           if (next.done) break;
           const page = next.value;
-          ahead = reader.next();
+          const pageHeld = [reservation];
+          held.push(reservation);
+          ahead = readNext();
           // a read ahead that fails is reported when it is awaited, not as an unhandled rejection
           ahead.catch(() => undefined);
           activity.throwIfCancelled();
-          const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat);
+          const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat, {
+            ...limits,
+            reserveFetch: async (bytes) => {
+              const r = await limits.reserveFetch(bytes + (page.bytes ?? 0));
+              pageHeld.push(r);
+              held.push(r);
+              return r;
+            },
+          });
           if (mapper) mapOnTheWayIn(mapper, records);
           if (writes.length >= PAGE_WRITES_IN_FLIGHT) await writes.shift();
           const previous = writes[writes.length - 1];
@@ -145,6 +174,7 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
             pages += 1;
             activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
           });
+          void writing.finally(() => pageHeld.forEach((r) => r.release())).catch(() => undefined);
           writing.catch(() => undefined);
           writes.push(writing);
         }
@@ -152,9 +182,15 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
       } finally {
         // nothing returns (or discards staging) while a page is still being written
         await Promise.allSettled(writes);
+        for (const r of held) r.release();
         // a read ahead still running is abandoned (closing the client ends it); its page was never
         // staged, so a resume reads it again
-        ahead.then(() => reader.return(undefined)).catch(() => undefined);
+        ahead
+          .then(({ reservation }) => {
+            reservation.release();
+            return reader.return(undefined);
+          })
+          .catch(() => undefined);
       }
       const report = listing.report();
       if (!fullRead && (report.filteredOut ?? 0) > 0) {
@@ -233,25 +269,54 @@ export async function toStaged(
   resources: ScimResource[],
   concurrency: number,
   heartbeat: (d?: unknown) => void,
+  limits?: MemberLimits,
 ): Promise<StagedRecordInput[]> {
   if (resource !== 'access') return resources.map((r) => ({ sourceId: r.id, raw: r, members: null }));
+  const bounded = (r: ScimResource, ids: string[]) => {
+    if (limits && ids.length > limits.memberLimit) throw groupTooLarge(r, ids.length, limits);
+    return ids;
+  };
   const out: StagedRecordInput[] = resources.map((r) => {
     const key = Object.keys(r).find((k) => k.toLowerCase() === 'members');
     const raw: Record<string, unknown> = { ...r };
     if (key !== undefined) delete raw[key];
-    return { sourceId: r.id, raw, members: key === undefined ? null : userMemberIds(membersOf(r)) };
+    return { sourceId: r.id, raw, members: key === undefined ? null : bounded(r, userMemberIds(membersOf(r))) };
   });
   const missing = out.filter((r) => r.members === null);
   for (let i = 0; i < missing.length; i += concurrency) {
     await Promise.all(
       missing.slice(i, i + concurrency).map(async (r) => {
+        // each answer may be as large as a page: it is reserved like one, then kept at the size of its ids
+        const reservation = await limits?.reserveFetch(0);
         const members = await client.fetchGroupMembers(r.sourceId);
-        r.members = members === null ? [] : userMemberIds(members);
+        r.members = members === null ? [] : bounded(r.raw as ScimResource, userMemberIds(members));
+        reservation?.shrinkTo(r.members.length * MEMBER_ID_BYTES);
       }),
     );
     heartbeat();
   }
   return out;
+}
+
+/** Heap bytes of one member id kept until its group is staged (an id string and its array slot). */
+const MEMBER_ID_BYTES = 64;
+
+/** What a group's members may cost this worker. */
+export interface MemberLimits {
+  /** most members a group may have (workerMemory().memberLimit) */
+  memberLimit: number;
+  /** the resource path, for the message */
+  path: string;
+  /** reserves one member answer in the page budget, next to `held` bytes of the page it belongs to */
+  reserveFetch(held: number): Promise<PageReservation>;
+}
+
+function groupTooLarge(group: ScimResource, members: number, limits: MemberLimits): GroupTooLargeError {
+  const name = typeof group.displayName === 'string' ? ` "${group.displayName.slice(0, 100)}"` : '';
+  return new GroupTooLargeError(
+    `group ${group.id}${name} of ${limits.path} has ${members} members; this worker's heap holds groups of up to ${limits.memberLimit} members. ` +
+      `Give the worker a larger heap (docs/operations.md, worker sizing) or leave this group out with the task's group filter`,
+  );
 }
 
 /** Member ids of users; nested groups (type Group) are not accounts. */

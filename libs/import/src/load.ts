@@ -6,6 +6,7 @@ import type { RunRepository } from './run-repository';
 import { assertStagingIntact } from './staging-guard';
 import { KIND_LOAD_ORDER, reactivationOf, sectionFor, type MappingSectionConfig } from './task-config';
 import type { TemplateRepository } from './template-repository';
+import { workerMemory } from './worker-memory';
 
 export interface LoadDeps {
   db: Db;
@@ -176,6 +177,20 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
  * statistics say (a plan on the decision column alone sorted the whole remaining kind for every batch).
  */
 async function nextWindow(db: Sql, t: BatchTarget, after: string, size: number): Promise<string | null> {
+  if (t.membersLocal) {
+    // a batch holds its groups' members in memory (twice for updated groups): it ends where the
+    // members would pass what this worker's heap holds (at least one group; extract refused larger ones)
+    const { rows } = await db.query<{ last: string | null }>(
+      `SELECT max(w.source_id) AS last FROM (
+         SELECT v.source_id, sum(v.n) OVER (ORDER BY v.source_id) AS total, row_number() OVER (ORDER BY v.source_id) AS i FROM (
+           SELECT s.source_id, COALESCE(jsonb_array_length(s.members), 0) AS n FROM staging_record s
+            WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${PUSHED}
+            ORDER BY s.run_id, s.resource, s.source_id LIMIT $4) v) w
+        WHERE w.i = 1 OR w.total <= $5`,
+      [t.runId, t.kind, after, size, workerMemory().memberLimit],
+    );
+    return rows[0]?.last ?? null;
+  }
   const { rows } = await db.query<{ last: string | null }>(
     `SELECT max(w.source_id) AS last FROM (
        SELECT s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${PUSHED}

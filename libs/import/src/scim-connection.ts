@@ -11,7 +11,7 @@ import { failClosedRedactor } from './fail-closed-redactor';
 export type ScimClientFactory = (config: ScimConnectionConfig, options?: ScimConnectionOptions) => ScimClient;
 
 /** What a run gives the client of its connector: a logger, metrics hooks and its cancellation. */
-export type ScimConnectionOptions = Pick<ScimClientOptions, 'logger' | 'metrics' | 'signal'>;
+export type ScimConnectionOptions = Pick<ScimClientOptions, 'logger' | 'metrics' | 'signal' | 'processPageLimitBytes'>;
 
 export const defaultScimClientFactory: ScimClientFactory = (config, options) => new ScimClient(config, options);
 /** The logger with this connector's secrets removed from every message and field. */

@@ -56,6 +56,11 @@ export interface ScimClientOptions {
    * then rejects with the signal's reason (for a Temporal activity: its CancelledFailure).
    */
   signal?: AbortSignal;
+  /**
+   * Largest page this process can hold (the caller derives it from its heap). When it is below the
+   * connector's `maxResponseBytes` it is the limit, and a larger page's error says so.
+   */
+  processPageLimitBytes?: number;
 }
 
 export const DEFAULT_PAGE_SIZE = 200;

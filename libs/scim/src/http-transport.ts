@@ -41,6 +41,8 @@ export interface TransportResponse {
   body: unknown;
   /** The redacted URL, for messages. */
   url: string;
+  /** Length of the body text (what its parse costs the heap scales with it). */
+  bytes?: number;
 }
 
 /** Any HTTP answer, used where every status counts (connection tests). */
@@ -81,6 +83,8 @@ export class ScimHttpTransport {
   private readonly maxRetryWaitMs: number;
   /** Largest body read per request, in bytes. */
   readonly maxResponseBytes: number;
+  /** What a too-large answer was larger than (the connector's limit, or what this worker can hold). */
+  private readonly limitText?: string;
   private readonly signal?: AbortSignal;
   private readonly scrubber: SecretScrubber;
   private base?: URL;
@@ -95,6 +99,12 @@ export class ScimHttpTransport {
     this.maxAttempts = Math.max(1, options.maxAttemptsPerRequest ?? DEFAULT_MAX_ATTEMPTS);
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
     this.maxResponseBytes = config.maxResponseBytes && config.maxResponseBytes > 0 ? Math.floor(config.maxResponseBytes) : DEFAULT_MAX_RESPONSE_BYTES;
+    if (options.processPageLimitBytes !== undefined && options.processPageLimitBytes < this.maxResponseBytes) {
+      this.limitText =
+        `larger than this worker can hold: its heap allows pages up to ${formatBytes(options.processPageLimitBytes)} ` +
+        `(the connector's maxResponseBytes is ${formatBytes(this.maxResponseBytes)})`;
+      this.maxResponseBytes = Math.floor(options.processPageLimitBytes);
+    }
     this.signal = options.signal;
     this.scrubber = SecretScrubber.forAuth(config.auth);
     const tls = config.tls ?? {};
@@ -258,9 +268,12 @@ export class ScimHttpTransport {
     }
     const tooLarge = (detail: string) =>
       new ScimResponseTooLargeError(
-        `the answer is larger than the connector's maxResponseBytes (${formatBytes(this.maxResponseBytes)}): ${detail}. ` +
-          `Lower the connector's pageSize so that one page stays below the limit (or raise maxResponseBytes, ` +
-          `keeping it well below the worker's heap)`,
+        this.limitText
+          ? `the answer is ${this.limitText}: ${detail}. Lower the connector's pageSize so that one page stays below ` +
+              `${formatBytes(this.maxResponseBytes)} (or give the worker a larger heap: docs/operations.md, worker sizing)`
+          : `the answer is larger than the connector's maxResponseBytes (${formatBytes(this.maxResponseBytes)}): ${detail}. ` +
+              `Lower the connector's pageSize so that one page stays below the limit (or raise maxResponseBytes, ` +
+              `keeping it well below the worker's heap)`,
         { ...where, status },
       );
     const declared = declaredLength(res.headers['content-length']);
@@ -325,7 +338,7 @@ export class ScimHttpTransport {
             // the error quotes the body; quote the scrubbed text (only this rare path pays for scrubbing a page)
             body = parseJsonBody(this.redact(res.text), type, { ...where, status: res.status });
           }
-          return { status: res.status, body, url: where.url };
+          return { status: res.status, body, url: where.url, bytes: res.text.length };
         }
         error = errorFromResponse(where, res.status, res.headers, res.text);
       } catch (err) {

@@ -14,6 +14,8 @@ export interface ParsedListResponse {
   itemsPerPage?: number;
   nextCursor?: string;
   previousCursor?: string;
+  /** Size of the body it was parsed from (set by the client, not by the parser). */
+  bytes?: number;
 }
 
 /** Parses a response body as JSON; anything else becomes a ScimProtocolError with an excerpt. */

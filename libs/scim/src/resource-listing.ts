@@ -66,6 +66,8 @@ export interface ScimPage {
   /** Where to resume after this page. */
   position: ListPosition;
   totalResults?: number;
+  /** Size of the answer the page came in, when the source knows it (what holding the page costs). */
+  bytes?: number;
 }
 
 export interface CompletenessReport {
@@ -309,7 +311,7 @@ export class ResourceListing {
   private async absorb(
     response: ParsedListResponse,
     probe = false,
-  ): Promise<{ resources: ScimResource[]; rejected: RejectedRecord[]; progress: boolean }> {
+  ): Promise<{ resources: ScimResource[]; rejected: RejectedRecord[]; progress: boolean; bytes?: number }> {
     const rejected: RejectedRecord[] = [];
     const unique = new Map<string, ScimResource>();
     let pageDuplicates = 0;
@@ -373,12 +375,12 @@ export class ResourceListing {
       this.keptOutsideFilter += fresh.filter((r) => outsideKept.has(r.id)).length;
       // Check requests re-read known records on purpose; those repeats are not paging duplicates.
       if (!probe) this.duplicates += pageDuplicates + (ids.length - added);
-      return { resources: fresh, rejected, progress: added > 0 || newFilteredOut > 0 };
+      return { resources: fresh, rejected, progress: added > 0 || newFilteredOut > 0, bytes: response.bytes };
     }
     this.distinct += fresh.length;
     this.keptOutsideFilter += fresh.filter((r) => outsideKept.has(r.id)).length;
     if (!probe) this.duplicates += pageDuplicates + (ids.length - fresh.length);
-    return { resources: fresh, rejected, progress: fresh.length > 0 || newFilteredOut > 0 };
+    return { resources: fresh, rejected, progress: fresh.length > 0 || newFilteredOut > 0, bytes: response.bytes };
   }
 
   private async *indexPass(): AsyncGenerator<ScimPage, void, undefined> {

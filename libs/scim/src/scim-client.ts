@@ -63,6 +63,11 @@ export class ScimClient {
     this.pageSize = config.pageSize && config.pageSize > 0 ? Math.floor(config.pageSize) : DEFAULT_PAGE_SIZE;
   }
 
+  /** Largest answer read per request, in bytes (the connector's limit, or the process's when lower). */
+  get maxResponseBytes(): number {
+    return this.transport.maxResponseBytes;
+  }
+
   /** The text with every form of this connector's secrets (and the access tokens it was issued) replaced by `***`. */
   redact(text: string): string {
     return this.transport.redact(text);
@@ -214,7 +219,7 @@ export class ScimClient {
       displayUrl: (p) => this.safeDisplayUrl(p),
       fetchPage: async (p, query) => {
         const res = await this.transport.request({ path: p, query });
-        return parseListResponse(res.body, { method: 'GET', url: res.url, status: res.status });
+        return { ...parseListResponse(res.body, { method: 'GET', url: res.url, status: res.status }), bytes: res.bytes };
       },
       pagingHints: () => this.pagingHints(),
     };
