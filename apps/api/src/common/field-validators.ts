@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 
 const HTTP_URL = /^https?:\/\/[^\s/@?#]+?(?::(\d{1,5}))?(\/[^\s?#]*)?$/;
 
@@ -80,6 +80,46 @@ export function IsRelativeResourcePath(options?: ValidationOptions): PropertyDec
       name: 'isRelativeResourcePath',
       validator: {
         validate: (value: unknown) => typeof value === 'string' && /^\/?[A-Za-z0-9_~-][A-Za-z0-9._~-]*(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/.test(value),
+      },
+    },
+    options,
+  );
+}
+
+/** The constraint name of IsOptionalNotNull; the validation pipe reports it alone (a null fails every type check too). */
+export const NOT_NULL_CONSTRAINT = 'notNull';
+
+/**
+ * Optional, but never `null`: an omitted field keeps its value (PATCH) or takes its default (POST),
+ * while `null` is refused as a field error. Use `IsOptional` only where `null` means something
+ * (documented with `nullable: true`), since it lets `null` through to the service unchecked.
+ */
+export function IsOptionalNotNull(options?: ValidationOptions): PropertyDecorator {
+  const present = ValidateIf((_object: unknown, value: unknown) => value !== undefined);
+  const notNull = ValidateBy(
+    {
+      name: NOT_NULL_CONSTRAINT,
+      validator: {
+        validate: (value: unknown) => value !== null,
+        defaultMessage: (args) => `${args?.property ?? 'the field'} must not be null: omit it instead (null is only accepted where the API documents a meaning for it)`,
+      },
+    },
+    options,
+  );
+  return (target: object, property: string | symbol) => {
+    present(target, property);
+    notNull(target, property);
+  };
+}
+
+/** A string, a finite number or a boolean (constants and default values of mappings). */
+export function IsScalar(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isScalar',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)),
+        defaultMessage: (args) => `${args?.property ?? 'the value'} must be a string, a number or a boolean`,
       },
     },
     options,

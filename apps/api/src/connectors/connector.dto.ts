@@ -16,7 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { HasNoControlCharacters, IsHeaderToken, IsHttpUrl, IsNotBlank, IsPemCertificates } from '../common/field-validators';
+import { HasNoControlCharacters, IsHeaderToken, IsHttpUrl, IsNotBlank, IsOptionalNotNull, IsPemCertificates } from '../common/field-validators';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '@app/scim';
 
 /** Bounds of a connector's maxResponseBytes: a page must fit, and stay far below the worker's 384 MB heap. */
@@ -42,7 +42,7 @@ export class ConnectorAuthDto {
   username?: string;
 
   @ApiPropertyOptional({ example: 's3cret', description: 'basic; write-only' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
@@ -50,7 +50,7 @@ export class ConnectorAuthDto {
   password?: string;
 
   @ApiPropertyOptional({ description: 'bearer; write-only' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(16384)
@@ -73,7 +73,7 @@ export class ConnectorAuthDto {
   clientId?: string;
 
   @ApiPropertyOptional({ description: 'oauth2; write-only' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
@@ -81,25 +81,29 @@ export class ConnectorAuthDto {
   clientSecret?: string;
 
   @ApiPropertyOptional({ description: 'oauth2' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(1024)
   scope?: string;
 }
 
 /** Auth in a PATCH: `type` is required, every other field optional (omitted ones keep their stored values). */
-export class ConnectorAuthPatchDto extends IntersectionType(PickType(ConnectorAuthDto, ['type'] as const), PartialType(OmitType(ConnectorAuthDto, ['type'] as const))) {}
+export class ConnectorAuthPatchDto extends IntersectionType(
+  PickType(ConnectorAuthDto, ['type'] as const),
+  // skipNullProperties: false makes the inherited fields optional without letting null through
+  PartialType(OmitType(ConnectorAuthDto, ['type'] as const), { skipNullProperties: false }),
+) {}
 
 export class ConnectorTlsDto {
   @ApiPropertyOptional({ description: 'PEM of a CA to trust in addition to the system CAs' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(65536)
   @IsPemCertificates({ message: 'tls.caPem must be one or more PEM certificates that parse as X.509' })
   caPem?: string;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   rejectUnauthorized?: boolean;
 }
@@ -126,27 +130,29 @@ export class CreateConnectorDto {
   auth: ConnectorAuthDto;
 
   @ApiPropertyOptional({ example: 500, default: 200 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10000)
   pageSize?: number;
 
   @ApiPropertyOptional({ example: 30000, default: 30000 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(100)
   @Max(600000)
   timeoutMs?: number;
 
-  @ApiPropertyOptional({ example: 20, description: 'requests per second; omit for unlimited' })
+  @ApiPropertyOptional({ type: Number, nullable: true, example: 20, description: 'requests per second; omit (or null) for unlimited' })
   @IsOptional()
   @IsNumber()
   @Min(0.1)
   @Max(10000)
-  rateLimitPerSecond?: number;
+  rateLimitPerSecond?: number | null;
 
   @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
     example: 33554432,
     default: DEFAULT_MAX_RESPONSE_BYTES,
     description:
@@ -156,10 +162,10 @@ export class CreateConnectorDto {
   @IsInt()
   @Min(MIN_MAX_RESPONSE_BYTES)
   @Max(MAX_MAX_RESPONSE_BYTES)
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | null;
 
   @ApiPropertyOptional({ type: ConnectorTlsDto })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => ConnectorTlsDto)
@@ -168,7 +174,7 @@ export class CreateConnectorDto {
 
 export class UpdateConnectorDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -177,28 +183,28 @@ export class UpdateConnectorDto {
   name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsHttpUrl({ message: 'baseUrl must be an http(s) URL without credentials, query or fragment, with a port 1-65535 if any' })
   @MaxLength(2048)
   baseUrl?: string;
 
   @ApiPropertyOptional({ type: ConnectorAuthPatchDto, description: 'omit a secret to keep the stored one' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => ConnectorAuthPatchDto)
   auth?: ConnectorAuthPatchDto;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10000)
   pageSize?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(100)
   @Max(600000)
@@ -219,7 +225,7 @@ export class UpdateConnectorDto {
   maxResponseBytes?: number | null;
 
   @ApiPropertyOptional({ type: ConnectorTlsDto })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => ConnectorTlsDto)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { IsOptionalNotNull } from '../common/field-validators';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 const CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
@@ -23,7 +24,7 @@ export class TemplateAttributeDto {
   type: (typeof ATTRIBUTE_TYPES)[number];
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   multiple?: boolean;
 }

@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsNotBlank, IsRelativeResourcePath } from '../common/field-validators';
+import { IsNotBlank, IsOptionalNotNull, IsRelativeResourcePath, IsScalar } from '../common/field-validators';
 
 export const TASK_TYPES = ['full', 'incremental'] as const;
 export const MAPPINGS_TYPES = ['identityAndAccess', 'identityOnly', 'accessOnly', 'generic'] as const;
@@ -30,26 +30,28 @@ export class TransformDto {
   op: (typeof TRANSFORM_OPS)[number];
 
   @ApiPropertyOptional({ description: 'join: separator (default ", ")' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(20)
   separator?: string;
 
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'default: value used when the source value is missing or empty' })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsScalar()
   value?: string | number | boolean;
 }
 
 export class AttributeMappingDto {
   @ApiPropertyOptional({ example: 'emails[type eq "work"].value', description: 'SCIM attribute path; or use `constant`' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(1000)
   external?: string;
 
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], description: 'a fixed value instead of `external`' })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsScalar()
   constant?: string | number | boolean;
 
   @ApiProperty({ example: 'email' })
@@ -59,7 +61,7 @@ export class AttributeMappingDto {
   local: string;
 
   @ApiPropertyOptional({ type: [TransformDto] })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(10)
   @ValidateNested({ each: true })
@@ -99,7 +101,7 @@ export class RemovalDto {
   removedValue: string;
 
   @ApiPropertyOptional({ example: 'Active', description: 'set when a removed record reappears; omit to keep it removed' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
@@ -155,7 +157,7 @@ export class MappingDto {
   members?: MembersDto | null;
 
   @ApiPropertyOptional({ example: '/Devices', description: 'generic only' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @IsRelativeResourcePath({ message: 'resourcePath must be a resource path under the connector base URL, like /Devices (no "." or ".." segments, no scheme, query or encoded characters)' })
   @MaxLength(512)
@@ -170,19 +172,19 @@ export class MappingDto {
 
 export class ScheduleDto {
   @ApiPropertyOptional({ example: '0 */4 * * *' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(200)
   cron?: string;
 
   @ApiPropertyOptional({ example: 'Europe/Helsinki', default: 'UTC' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(100)
   timezone?: string;
 
   @ApiPropertyOptional({ example: 30 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(525600)
@@ -211,7 +213,7 @@ export class FailureDto {
 
 export class CacheDto {
   @ApiPropertyOptional({ type: [Number], example: [0], description: 'UTC hours at which the task cache counts as cleared' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(24)
   @IsInt({ each: true })
@@ -222,14 +224,14 @@ export class CacheDto {
 
 export class SafetyDto {
   @ApiPropertyOptional({ example: 20, default: 20 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsNumber()
   @Min(0)
   @Max(100)
   maxRemovalPercent?: number;
 
   @ApiPropertyOptional({ example: 500 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(0)
   maxRemovals?: number;
@@ -238,7 +240,7 @@ export class SafetyDto {
 /** Fields shared by create and update. */
 export class TaskBodyDto {
   @ApiPropertyOptional({ example: 'read', description: 'only "read" is supported for SCIM connectors' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(50)
   usage?: string;
@@ -251,7 +253,7 @@ export class TaskBodyDto {
   schedule?: ScheduleDto | null;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   enabled?: boolean;
 
@@ -262,12 +264,12 @@ export class TaskBodyDto {
   @Type(() => FiltersDto)
   filters?: FiltersDto | null;
 
-  @ApiPropertyOptional({ type: FailureDto })
+  @ApiPropertyOptional({ type: FailureDto, nullable: true, description: 'null restores the default (template failure, folder failures, attribute message)' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => FailureDto)
-  failure?: FailureDto;
+  failure?: FailureDto | null;
 
   @ApiPropertyOptional({ type: MappingDto, nullable: true })
   @IsOptional()
@@ -290,19 +292,19 @@ export class TaskBodyDto {
   @Type(() => MappingDto)
   generic?: MappingDto | null;
 
-  @ApiPropertyOptional({ type: CacheDto })
+  @ApiPropertyOptional({ type: CacheDto, nullable: true, description: 'null restores the default ({ clearHoursUtc: [0] })' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => CacheDto)
-  cache?: CacheDto;
+  cache?: CacheDto | null;
 
-  @ApiPropertyOptional({ type: SafetyDto })
+  @ApiPropertyOptional({ type: SafetyDto, nullable: true, description: 'null restores the default ({ maxRemovalPercent: 20 })' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => SafetyDto)
-  safety?: SafetyDto;
+  safety?: SafetyDto | null;
 }
 
 export class CreateTaskDto extends TaskBodyDto {
@@ -334,24 +336,24 @@ export class UpdateTaskDto extends TaskBodyDto {
   name?: unknown;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUUID('all', { message: 'connectorId must be a UUID' })
   connectorId?: string;
 
   @ApiPropertyOptional({ enum: TASK_TYPES })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(TASK_TYPES as unknown as string[])
   type?: (typeof TASK_TYPES)[number];
 
   @ApiPropertyOptional({ enum: MAPPINGS_TYPES })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(MAPPINGS_TYPES as unknown as string[])
   mappingsType?: (typeof MAPPINGS_TYPES)[number];
 }
 
 export class RunNowDto {
   @ApiPropertyOptional({ enum: TASK_TYPES, description: 'defaults to the task type' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(TASK_TYPES as unknown as string[])
   mode?: (typeof TASK_TYPES)[number];
 
@@ -359,7 +361,7 @@ export class RunNowDto {
     default: false,
     description: 'a complete run (extract, map, diff, removal candidates with the threshold rule) that stops before load: its stats, removal.candidates and records say what it would do; nothing in the target changes',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   dryRun?: boolean;
 }

@@ -581,16 +581,16 @@ export interface components {
              */
             timeoutMs?: number;
             /**
-             * @description requests per second; omit for unlimited
+             * @description requests per second; omit (or null) for unlimited
              * @example 20
              */
-            rateLimitPerSecond?: number;
+            rateLimitPerSecond?: number | null;
             /**
              * @description largest SCIM answer (one page) read, in bytes (64 KiB to 128 MiB; default 32 MiB). A larger page fails the run with ScimResponseTooLargeError: lower pageSize. Keep it well below the worker heap (384 MB).
              * @default 33554432
              * @example 33554432
              */
-            maxResponseBytes?: number;
+            maxResponseBytes?: number | null;
             tls?: components["schemas"]["ConnectorTlsDto"];
         };
         ConnectorAuthView: {
@@ -918,12 +918,15 @@ export interface components {
             /** @default true */
             enabled?: boolean;
             filters?: components["schemas"]["FiltersDto"] | null;
-            failure?: components["schemas"]["FailureDto"];
+            /** @description null restores the default (template failure, folder failures, attribute message) */
+            failure?: components["schemas"]["FailureDto"] | null;
             identity?: components["schemas"]["MappingDto"] | null;
             access?: components["schemas"]["MappingDto"] | null;
             generic?: components["schemas"]["MappingDto"] | null;
-            cache?: components["schemas"]["CacheDto"];
-            safety?: components["schemas"]["SafetyDto"];
+            /** @description null restores the default ({ clearHoursUtc: [0] }) */
+            cache?: components["schemas"]["CacheDto"] | null;
+            /** @description null restores the default ({ maxRemovalPercent: 20 }) */
+            safety?: components["schemas"]["SafetyDto"] | null;
             /**
              * @description unique and immutable
              * @example hr-accounts-full
@@ -1053,12 +1056,15 @@ export interface components {
             /** @default true */
             enabled?: boolean;
             filters?: components["schemas"]["FiltersDto"] | null;
-            failure?: components["schemas"]["FailureDto"];
+            /** @description null restores the default (template failure, folder failures, attribute message) */
+            failure?: components["schemas"]["FailureDto"] | null;
             identity?: components["schemas"]["MappingDto"] | null;
             access?: components["schemas"]["MappingDto"] | null;
             generic?: components["schemas"]["MappingDto"] | null;
-            cache?: components["schemas"]["CacheDto"];
-            safety?: components["schemas"]["SafetyDto"];
+            /** @description null restores the default ({ clearHoursUtc: [0] }) */
+            cache?: components["schemas"]["CacheDto"] | null;
+            /** @description null restores the default ({ maxRemovalPercent: 20 }) */
+            safety?: components["schemas"]["SafetyDto"] | null;
             /** @description immutable: any value here is rejected with 400 */
             name?: Record<string, never>;
             /** Format: uuid */
