@@ -114,6 +114,11 @@ const CASES: Case[] = [
   { name: 'a line break in a connector name', path: 'connectors', body: () => connectorBody({ name: 'two\nlines' }), status: 400, field: 'name' },
   { name: 'a connector name of spaces only', path: 'connectors', body: () => connectorBody({ name: '    ' }), status: 400, field: 'name' },
   { name: 'a task name of spaces only', body: (c) => base(c.connectorId, { name: '   ' }), status: 400, field: 'name' },
+  // a lone UTF-16 surrogate is not text: refused, never stored as U+FFFD
+  { name: 'a lone surrogate in a task name', body: () => undefined, raw: { contentType: 'application/json', payload: '{"name":"bad \\ud800 name"}' }, status: 400, field: 'name', detail: /lone UTF-16 surrogate/ },
+  { name: 'a lone surrogate deep in a task body', body: (c) => base(c.connectorId, { filters: { users: 'userName eq "\udc00"' } }), status: 400, field: 'filters.users' },
+  { name: 'a lone surrogate in a connector password', path: 'connectors', body: () => connectorBody({ auth: { type: 'basic', username: 'svc', password: 'pw-\ud83d-value' } }), status: 400, field: 'auth.password' },
+  { name: 'a paired surrogate (emoji) in a connector name (accepted)', path: 'connectors', body: () => connectorBody({ name: `emoji \ud83d\ude00 ${uniq('')}` }), status: 201 },
   // nesting and size limits are applied before validation (deep nesting used to overflow the stack: 500)
   { name: 'a body nested 100,000 levels deep', body: () => undefined, raw: { contentType: 'application/json', payload: deeplyNested(100_000) }, status: 400, field: 'name', detail: /nested deeper than 32 levels/ },
   { name: 'a body nested 40 levels deep', body: () => undefined, raw: { contentType: 'application/json', payload: deeplyNested(40) }, status: 400, field: 'name' },

@@ -28,4 +28,12 @@ describe('checkJsonBody', () => {
     expect(checkJsonBody({ generic: { 'bad\u0001key': 1 } })?.field).toBe('generic');
     expect(checkJsonBody({ note: 'c1 \u0085 control' })?.field).toBe('note');
   });
+
+  it('refuses lone UTF-16 surrogates (stored as U+FFFD otherwise) and keeps paired ones (emoji)', () => {
+    expect(checkJsonBody(JSON.parse('{"name":"a\\ud800b"}'))).toEqual({ field: 'name', message: expect.stringContaining('lone UTF-16 surrogate') });
+    expect(checkJsonBody(JSON.parse('{"identity":{"attributes":[{"local":"x\\udc00"}]}}'))?.field).toBe('identity.attributes[0].local');
+    expect(checkJsonBody(JSON.parse('{"name":"trailing \\udbff"}'))?.field).toBe('name');
+    expect(checkJsonBody(JSON.parse('{"generic":{"k\\ud800":1}}'))?.field).toBe('generic');
+    expect(checkJsonBody({ name: 'emoji \u{1F600} and \ud83d\ude00 paired' })).toBeUndefined();
+  });
 });

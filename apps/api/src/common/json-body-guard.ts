@@ -10,6 +10,10 @@ export const MAX_BODY_VALUES = 50_000;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
+// a UTF-16 surrogate without its partner: JSON allows writing one ("\ud800"), UTF-8 cannot hold it,
+// and it would be stored as U+FFFD without anyone noticing
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** The top-level field a path starts with (size and depth problems name that one). */
 function topLevel(path: string): string {
   return path.split(/[.[]/)[0] || '(body)';
@@ -22,8 +26,8 @@ function fieldPath(parent: string, key: string | number): string {
 
 /**
  * Checks a parsed JSON body before anything recursive touches it (validation, prototype-key
- * stripping): nesting depth, number of values, and forbidden control characters in keys and
- * strings. Iterative, so a hostile body cannot overflow the stack here. Returns the first problem.
+ * stripping): nesting depth, number of values, and forbidden control characters and lone
+ * surrogates in keys and strings. Iterative, so a hostile body cannot overflow the stack here. Returns the first problem.
  */
 export function checkJsonBody(body: unknown): FieldError | undefined {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: body, path: '', depth: 0 }];
@@ -33,6 +37,7 @@ export function checkJsonBody(body: unknown): FieldError | undefined {
     if (++values > MAX_BODY_VALUES) return { field: topLevel(path), message: `the body holds more than ${MAX_BODY_VALUES} values` };
     if (typeof value === 'string') {
       if (FORBIDDEN_CHARACTERS.test(value)) return { field: path || '(body)', message: `${path || 'the body'} must not contain NUL or other control characters` };
+      if (LONE_SURROGATE.test(value)) return { field: path || '(body)', message: `${path || 'the body'} contains a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which is not text` };
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -45,6 +50,7 @@ export function checkJsonBody(body: unknown): FieldError | undefined {
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i];
       if (FORBIDDEN_CHARACTERS.test(key)) return { field: path || '(body)', message: 'field names must not contain NUL or other control characters' };
+      if (LONE_SURROGATE.test(key)) return { field: path || '(body)', message: 'field names must not contain a lone UTF-16 surrogate' };
       stack.push({ value: (value as Record<string, unknown>)[key], path: fieldPath(path, key), depth: depth + 1 });
     }
   }
