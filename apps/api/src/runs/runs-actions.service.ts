@@ -3,17 +3,26 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { IMPORT_TASK_ID, IMPORT_TASK_NAME, IMPORT_TASK_WORKFLOW, TEMPORAL_CLIENT, WORKFLOW_RUN_TIMEOUT, runStaticSummary, workflowIdPrefixForTask, type ImportTaskInput } from '@app/temporal';
-import { conflict, notFound } from '../common/problem';
+import { TEMPORAL_CLIENT, resourcePathsOf, workflowIdPrefixForTask, type RunMode } from '@app/temporal';
+import { conflict } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
 import { RunHousekeepingService } from './run-housekeeping.service';
 import { lastExecutionOfRun, resetPointBeforeFailedActivity } from './run-retry';
 import { assertNoRunningRun } from './running-run';
+import { isUniqueViolation, RunStarter } from './run-starter';
 
 /** Signal names the import workflow listens to while removals wait for a decision. */
 export const APPROVE_REMOVALS_SIGNAL = 'approveRemovals';
 export const REJECT_REMOVALS_SIGNAL = 'rejectRemovals';
+
+/** What a retry reads of the run's task: its name and what the Temporal UI shows for a restart. */
+interface RetriedTask {
+  name: string;
+  connector_id: string;
+  mappings_type: string;
+  config: { generic?: { resourcePath?: string } | null };
+}
 
 /** Run statuses a retry accepts: the run ended and nothing runs it any more. */
 const RETRYABLE = ['failed', 'cancelled', 'terminated', 'timedOut'];
@@ -32,6 +41,7 @@ export class RunActionsService {
     private readonly ds: DataSource,
     private readonly runs: RunsService,
     private readonly housekeeping: RunHousekeepingService,
+    private readonly runStarter: RunStarter,
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -48,32 +58,21 @@ export class RunActionsService {
     }
     await this.housekeeping.reconcile({ taskId: old.task_id });
     await assertNoRunningRun(this.ds, old.task_id);
-    const tasks: Array<{ name: string }> = await this.ds.query(`SELECT name FROM import_task WHERE id = $1`, [old.task_id]);
+    const tasks: RetriedTask[] = await this.ds.query(`SELECT name, connector_id, mappings_type, config FROM import_task WHERE id = $1`, [old.task_id]);
     if (!tasks.length) throw conflict('the task of this run was deleted; it cannot be retried');
-    return strategy === 'restart' ? this.restart(old, tasks[0].name) : this.resume(old);
+    return strategy === 'restart' ? this.restart(old, tasks[0]) : this.resume(old);
   }
 
-  /** A new workflow with the same input, linked to the old run. */
-  private async restart(old: RunRow, taskName: string) {
-    const input: ImportTaskInput = { taskId: old.task_id, trigger: 'retry', mode: old.mode as ImportTaskInput['mode'], retryOf: old.id, ...(old.dry_run ? { dryRun: true } : {}) };
-    const workflowId = `${workflowIdPrefixForTask(old.task_id)}-retry-${Date.now()}`;
-    const handle = await this.client.workflow.start(IMPORT_TASK_WORKFLOW, {
-      args: [input],
-      workflowId,
-      taskQueue: this.config.taskQueue,
-      workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
-      staticSummary: runStaticSummary({ taskName, mode: input.mode ?? 'full', trigger: 'retry', connectorId: '', resources: [] }),
-      typedSearchAttributes: [
-        { key: IMPORT_TASK_ID, value: old.task_id },
-        { key: IMPORT_TASK_NAME, value: taskName },
-      ],
+  /** A new workflow with the same input, linked to the old run, started as run-now starts one (RunStarter). */
+  private async restart(old: RunRow, task: RetriedTask) {
+    const mode = old.mode as RunMode;
+    const started = await this.runStarter.start({
+      taskId: old.task_id,
+      workflowId: `${workflowIdPrefixForTask(old.task_id)}-retry-${new Date().toISOString()}`,
+      input: { taskId: old.task_id, trigger: 'retry', mode, retryOf: old.id, ...(old.dry_run ? { dryRun: true } : {}) },
+      description: { taskName: task.name, mode, trigger: 'retry', connectorId: task.connector_id, resources: resourcePathsOf(task.mappings_type, task.config.generic?.resourcePath) },
     });
-    await this.ds.query(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, dry_run)
-       VALUES ($1, $2, $3, $4, 'retry', 'running', 'queued', $5, $6) ON CONFLICT DO NOTHING`,
-      [old.task_id, workflowId, handle.firstExecutionRunId, old.mode, old.id, old.dry_run === true],
-    );
-    return this.runByWorkflow(workflowId);
+    return runView(started, this.config);
   }
 
   /**
@@ -97,6 +96,7 @@ export class RunActionsService {
       throw err;
     }
     if (!point) throw conflict('no failed or cancelled step found in this run\'s history to resume from; use strategy "restart"');
+    // the new row holds the one-running-run-per-task index before the reset: a concurrent retry waits for it, then gets 409
     const newRunId = await this.ds.transaction(async (em) => {
       const rows: Array<{ id: string }> = await em.query(
         `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, resume_root_id,
@@ -117,6 +117,8 @@ export class RunActionsService {
         [old.id, rows[0].id],
       );
       return rows[0].id;
+    }).catch(async (err: unknown) => {
+      throw isUniqueViolation(err) ? await this.runStarter.alreadyRunning(old.task_id) : err;
     });
     try {
       const res = await this.client.workflowService.resetWorkflowExecution({
@@ -153,12 +155,6 @@ export class RunActionsService {
       if (Date.now() > deadline) throw conflict('the workflow of this run is still closing; try again in a moment');
       await new Promise((r) => setTimeout(r, 200));
     }
-  }
-
-  private async runByWorkflow(workflowId: string) {
-    const rows: RunRow[] = await this.ds.query(`SELECT * FROM run WHERE workflow_id = $1 ORDER BY started_at DESC LIMIT 1`, [workflowId]);
-    if (!rows.length) throw notFound(`run of workflow ${workflowId} not found`);
-    return runView(rows[0], this.config);
   }
 
   async cancel(id: string): Promise<void> {

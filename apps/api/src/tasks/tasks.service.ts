@@ -1,29 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import type { TemplateAttribute } from '@app/persistence';
-import type { Client } from '@temporalio/client';
-import {
-  IMPORT_TASK_ID,
-  IMPORT_TASK_NAME,
-  IMPORT_TASK_WORKFLOW,
-  TEMPORAL_CLIENT,
-  TaskScheduleService,
-  WORKFLOW_RUN_TIMEOUT,
-  workflowIdPrefixForTask,
-  resourcePathsOf,
-  runStaticDetails,
-  runStaticSummary,
-  type ImportTaskInput,
-  type RunDescription,
-  type ScheduledTask,
-  type TaskScheduleSpec,
-} from '@app/temporal';
+import { TaskScheduleService, workflowIdPrefixForTask, resourcePathsOf, type ScheduledTask, type TaskScheduleSpec } from '@app/temporal';
 import { badRequest, conflict, notFound, ProblemException, unprocessable } from '../common/problem';
-import { isTemporalUnreachable } from '../common/temporal-unreachable';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runView, type RunRow } from '../runs/run-view';
 import { RunHousekeepingService } from '../runs/run-housekeeping.service';
+import { isUniqueViolation, RunStarter } from '../runs/run-starter';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
 import { ScheduleAdviceService } from './schedule-advice.service';
@@ -73,10 +57,6 @@ function scheduleSpec(s: TaskDefinition['schedule']): TaskScheduleSpec {
   return { everyMinutes: s.everyMinutes as number };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === '23505';
-}
-
 /** Tasks and their Temporal Schedules, kept in step: a failed Temporal call rolls the database back. */
 @Injectable()
 export class TasksService {
@@ -87,8 +67,8 @@ export class TasksService {
     private readonly schedules: TaskScheduleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly advice: ScheduleAdviceService,
-    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     private readonly housekeeping: RunHousekeepingService,
+    private readonly runStarter: RunStarter,
   ) {}
 
   /** A task view with its schedule advice (advice only, see schedule-advice.ts). */
@@ -292,57 +272,21 @@ export class TasksService {
   }
 
   /**
-   * Run now: starts the run's workflow directly and answers with its run row. The row is
-   * inserted as running in the same transaction that starts the workflow and commits only once
-   * Temporal accepted it: the partial unique index (one running run per task) makes a second
-   * concurrent run-now wait for the first and then get 409, and a scheduled start that comes in
-   * between is refused by prepareRun's per-task lock. Rows that say running are first checked
-   * against Temporal, so a terminated run never blocks the task.
+   * Run now: starts the run's workflow directly and answers with its run row (RunStarter: row and
+   * workflow in one transaction, 409 when a run of the task is in progress). Rows that say
+   * running are first checked against Temporal, so a terminated run never blocks the task.
    */
   async runNow(id: string, dto: RunNowDto) {
     const row = await this.row(id);
     await this.housekeeping.reconcile({ taskId: id });
     const mode = dto.mode ?? row.type;
-    const workflowId = `${workflowIdPrefixForTask(id)}-manual-${new Date().toISOString()}`;
-    const dryRun = dto.dryRun === true;
     const def = definitionOf(row);
-    const described: RunDescription = { taskName: row.name, mode, trigger: 'manual', connectorId: def.connectorId, resources: resourcePathsOf(def.mappingsType, def.generic?.resourcePath) };
-    const input: ImportTaskInput = { taskId: id, trigger: 'manual', mode, ...(dryRun ? { dryRun } : {}) };
-    let started: RunRow;
-    try {
-      started = await this.ds.transaction(async (em) => {
-        const rows: RunRow[] = await em.query(
-          `INSERT INTO run (task_id, workflow_id, mode, trigger, status, phase, dry_run) VALUES ($1, $2, $3, 'manual', 'running', 'queued', $4) RETURNING *`,
-          [id, workflowId, mode, dryRun],
-        );
-        const handle = await this.client.workflow
-          .start(IMPORT_TASK_WORKFLOW, {
-            args: [input],
-            workflowId,
-            taskQueue: this.config.taskQueue,
-            workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
-            // what the Temporal UI shows for the run: task, mode, trigger; connector and resources
-            staticSummary: runStaticSummary(described),
-            staticDetails: runStaticDetails(described),
-            typedSearchAttributes: [
-              { key: IMPORT_TASK_ID, value: id },
-              { key: IMPORT_TASK_NAME, value: row.name },
-            ],
-          })
-          .catch((err: unknown) => {
-            // unreachable: the problem filter answers 503 with Retry-After; the transaction rolls the row back either way
-            if (isTemporalUnreachable(err)) throw err;
-            this.logger.error(`run-now of task ${id}: Temporal did not start the workflow: ${err instanceof Error ? err.message : String(err)}`);
-            throw new ProblemException(503, 'Temporal did not accept the run; nothing was started, try again shortly');
-          });
-        await em.query(`UPDATE run SET temporal_run_id = $2 WHERE id = $1`, [rows[0].id, handle.firstExecutionRunId]);
-        return { ...rows[0], temporal_run_id: handle.firstExecutionRunId };
-      });
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const running: Array<{ id: string }> = await this.ds.query(`SELECT id FROM run WHERE task_id = $1 AND status = 'running' LIMIT 1`, [id]);
-      throw conflict(`a run of this task is already in progress${running[0] ? ` (run ${running[0].id})` : ''}`);
-    }
+    const started = await this.runStarter.start({
+      taskId: id,
+      workflowId: `${workflowIdPrefixForTask(id)}-manual-${new Date().toISOString()}`,
+      input: { taskId: id, trigger: 'manual', mode, ...(dto.dryRun === true ? { dryRun: true } : {}) },
+      description: { taskName: row.name, mode, trigger: 'manual', connectorId: def.connectorId, resources: resourcePathsOf(def.mappingsType, def.generic?.resourcePath) },
+    });
     return runView(started, this.config);
   }
 
