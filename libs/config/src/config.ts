@@ -25,6 +25,12 @@ export interface AppConfig {
   stagingResumeWindowMs: number;
   /** port of the worker's Prometheus endpoint (/metrics); 0 turns it off */
   workerMetricsPort: number;
+  /** a task preview's overall deadline; past it the preview stops reading and answers 504 */
+  previewTimeoutMs: number;
+  /** task previews the API serves at once; more answer 429 */
+  previewMaxConcurrent: number;
+  /** largest SCIM answer a preview reads, in bytes (below the connector's maxResponseBytes: a preview samples few records) */
+  previewMaxResponseBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +122,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const windowHours = Number(windowText);
   if (!/^\d+(\.\d+)?$/.test(windowText) || windowHours > 24 * 365) problems.push(`STAGING_RESUME_WINDOW_HOURS must be a number of hours 0-8760 (got "${windowText}")`);
 
+  const previewTimeoutText = get('PREVIEW_TIMEOUT_SECONDS') ?? '30';
+  const previewTimeoutSeconds = Number(previewTimeoutText);
+  if (!/^\d+(\.\d+)?$/.test(previewTimeoutText) || previewTimeoutSeconds < 1 || previewTimeoutSeconds > 600) problems.push(`PREVIEW_TIMEOUT_SECONDS must be a number of seconds 1-600 (got "${previewTimeoutText}")`);
+
+  const previewConcurrentText = get('PREVIEW_MAX_CONCURRENT') ?? '2';
+  const previewMaxConcurrent = Number(previewConcurrentText);
+  if (!/^\d+$/.test(previewConcurrentText) || previewMaxConcurrent < 1 || previewMaxConcurrent > 100) problems.push(`PREVIEW_MAX_CONCURRENT must be an integer 1-100 (got "${previewConcurrentText}")`);
+
+  const previewBytesText = get('PREVIEW_MAX_RESPONSE_BYTES') ?? String(16 * 1024 * 1024);
+  const previewMaxResponseBytes = Number(previewBytesText);
+  if (!/^\d+$/.test(previewBytesText) || previewMaxResponseBytes < 65_536 || previewMaxResponseBytes > 128 * 1024 * 1024) problems.push(`PREVIEW_MAX_RESPONSE_BYTES must be a number of bytes 65536-134217728 (got "${previewBytesText}")`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: databaseUrl as string,
@@ -130,6 +148,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     temporalUiUrl,
     runReconcileIntervalMs: Math.round(reconcileSeconds * 1000),
     stagingResumeWindowMs: Math.round(windowHours * 3_600_000),
+    previewTimeoutMs: Math.round(previewTimeoutSeconds * 1000),
+    previewMaxConcurrent,
+    previewMaxResponseBytes,
     workerMetricsPort,
   };
 }
