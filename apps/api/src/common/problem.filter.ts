@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { problemDocument, type ProblemDocument } from './problem';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { isTemporalUnreachable } from './temporal-unreachable';
 
 /** Every error leaves the API as application/problem+json; unexpected ones never show a stack trace. */
@@ -24,6 +25,11 @@ export class ProblemFilter implements ExceptionFilter {
       // a Temporal restart or outage: the caller can simply try again; no stack trace for this
       this.logger.warn(`Temporal is unreachable: ${exception instanceof Error ? exception.message : String(exception)}`);
       doc = problemDocument(503, 'Temporal is unreachable right now (restarting or down); try again once it is back (GET /health shows it)');
+      res.setHeader('Retry-After', '5');
+    } else if (isDatabaseUnavailable(exception)) {
+      // PostgreSQL restarting, in crash recovery or down: reads and writes alike can be sent again later
+      this.logger.warn(`the database is unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      doc = problemDocument(503, 'the database is unavailable right now (restarting or down); try again shortly (GET /health shows it)');
       res.setHeader('Retry-After', '5');
     } else {
       this.logger.error(exception instanceof Error ? `${exception.name}: ${exception.message}` : 'unexpected error', exception instanceof Error ? exception.stack : undefined);
