@@ -9,6 +9,7 @@ import { ConnectorMaxResponseBytes1764640800000 } from './1764640800000-Connecto
 import { StagingMarker1764651000000 } from './1764651000000-StagingMarker';
 import { DropPendingTrigger1764662400000 } from './1764662400000-DropPendingTrigger';
 import { WritePathOnlyChanges1764748800000 } from './1764748800000-WritePathOnlyChanges';
+import { ActivityAttempts1764835200000 } from './1764835200000-ActivityAttempts';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   StagingMarker1764651000000,
   DropPendingTrigger1764662400000,
   WritePathOnlyChanges1764748800000,
+  ActivityAttempts1764835200000,
 ];

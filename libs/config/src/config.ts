@@ -6,6 +6,14 @@ export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 /** `json`: one JSON object per line (production); `pretty`: coloured text for people (npm run dev). */
 export type LogFormat = 'json' | 'pretty';
 
+/**
+ * The worker's heap cap in MB: its start command runs `node --max-old-space-size=<this>` (the worker's
+ * WORKER_NODE_FLAGS, package.json, docker-compose.yml; a test keeps them equal), and the API refuses a
+ * connector maxResponseBytes that a worker of this heap cannot hold. A worker with another heap derives
+ * its own page limit from its real heap. Raising it: docs/operations.md, worker sizing.
+ */
+export const WORKER_HEAP_MB = 384;
+
 export interface AppConfig {
   databaseUrl: string;
   temporalAddress: string;

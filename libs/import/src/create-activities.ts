@@ -24,6 +24,7 @@ import type {
 } from '@app/temporal';
 import { cancelRun } from './cancel-run';
 import { Db } from './db';
+import { withCrashLoopGuard } from './crash-loop-guard';
 import { diffRun } from './diff';
 import { recordDryRunOutcomes } from './dry-run';
 import { extract } from './extract';
@@ -90,7 +91,8 @@ export function createActivities(deps: ImportDeps) {
   /** Every activity maps its errors in the one place that knows the taxonomy. */
   async function guarded<T>(name: string, work: () => Promise<T>): Promise<T> {
     try {
-      return await work();
+      // a worker that died during this activity twice at the same position does not get a third go
+      return await withCrashLoopGuard(sql(), work);
     } catch (err) {
       const failure = toApplicationFailure(err);
       // messages are already redacted where a connector secret could appear (extract, recordFailure)

@@ -280,6 +280,9 @@ export async function toStaged(
     const key = Object.keys(r).find((k) => k.toLowerCase() === 'members');
     const raw: Record<string, unknown> = { ...r };
     if (key !== undefined) delete raw[key];
+    // counted before the members are copied: a copy of millions of members is what would not fit
+    const listed = key === undefined ? undefined : r[key];
+    if (limits && Array.isArray(listed) && listed.length > limits.memberLimit) throw groupTooLarge(r, listed.length, limits);
     return { sourceId: r.id, raw, members: key === undefined ? null : bounded(r, userMemberIds(membersOf(r))) };
   });
   const missing = out.filter((r) => r.members === null);

@@ -27,3 +27,5 @@ export { Db, type Sql } from './db';
 export { failClosedRedactor } from './fail-closed-redactor';
 export { createActivityTelemetry, type ActivityTelemetry, type ActivityTelemetryDeps } from './activity-telemetry';
 export { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS, type RunOutcome, type TaskLabels } from './import-metrics';
+export { pageLimitForHeap, memberLimitForHeap, workerMemory, PAGE_HEAP_MULTIPLIER, HEAP_RESERVE_BYTES } from './worker-memory';
+export { GroupTooLargeError, WorkerCrashLoopError } from './errors';

@@ -18,10 +18,19 @@ import {
 } from 'class-validator';
 import { HasNoControlCharacters, IsHeaderToken, IsHttpUrl, IsNotBlank, IsOptionalNotNull, IsPemCertificates } from '../common/field-validators';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '@app/scim';
+import { WORKER_HEAP_MB } from '@app/config';
+import { pageLimitForHeap } from '@app/import';
 
-/** Bounds of a connector's maxResponseBytes: a page must fit, and stay far below the worker's 384 MB heap. */
+/**
+ * Bounds of a connector's maxResponseBytes: a page must fit, and a worker of the documented heap
+ * (WORKER_HEAP_MB) must be able to parse and stage it (64 MiB at 384 MB).
+ */
 export const MIN_MAX_RESPONSE_BYTES = 64 * 1024;
-export const MAX_MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+export const MAX_MAX_RESPONSE_BYTES = pageLimitForHeap(WORKER_HEAP_MB * 1024 * 1024);
+const MAX_TEXT = `${MAX_MAX_RESPONSE_BYTES / (1024 * 1024)} MiB`;
+const MAX_MESSAGE =
+  `maxResponseBytes must not be greater than ${MAX_MAX_RESPONSE_BYTES} (${MAX_TEXT}): a worker with the documented ${WORKER_HEAP_MB} MB heap ` +
+  `cannot parse and stage a larger page. Lower pageSize instead (docs/operations.md, worker sizing)`;
 
 export const AUTH_TYPES = ['basic', 'bearer', 'oauth2'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -156,12 +165,12 @@ export class CreateConnectorDto {
     example: 33554432,
     default: DEFAULT_MAX_RESPONSE_BYTES,
     description:
-      'largest SCIM answer (one page) read, in bytes (64 KiB to 128 MiB; default 32 MiB). A larger page fails the run with ScimResponseTooLargeError: lower pageSize. Keep it well below the worker heap (384 MB).',
+      `largest SCIM answer (one page) read, in bytes (64 KiB to ${MAX_TEXT}, what a worker with its documented ${WORKER_HEAP_MB} MB heap can parse and stage; default 32 MiB). A larger page fails the run with ScimResponseTooLargeError: lower pageSize.`,
   })
   @IsOptional()
   @IsInt()
   @Min(MIN_MAX_RESPONSE_BYTES)
-  @Max(MAX_MAX_RESPONSE_BYTES)
+  @Max(MAX_MAX_RESPONSE_BYTES, { message: MAX_MESSAGE })
   maxResponseBytes?: number | null;
 
   @ApiPropertyOptional({ type: ConnectorTlsDto })
@@ -221,7 +230,7 @@ export class UpdateConnectorDto {
   @IsOptional()
   @IsInt()
   @Min(MIN_MAX_RESPONSE_BYTES)
-  @Max(MAX_MAX_RESPONSE_BYTES)
+  @Max(MAX_MAX_RESPONSE_BYTES, { message: MAX_MESSAGE })
   maxResponseBytes?: number | null;
 
   @ApiPropertyOptional({ type: ConnectorTlsDto })
