@@ -5,6 +5,7 @@ import type { Db } from './db';
 import { decisionJoins, decisionSql } from './decision';
 import type { RunRepository } from './run-repository';
 import { assertStagingIntact } from './staging-guard';
+import { refreshStagingStatistics, withoutNestedLoops } from './staging-plans';
 import { reactivationOf, sectionFor } from './task-config';
 
 export interface DiffDeps {
@@ -13,16 +14,61 @@ export interface DiffDeps {
   now?: () => Date;
 }
 
-/** Records staged by a run from which diff refreshes staging's statistics first. */
-const ANALYZE_FROM_STAGED = 5000;
-
 /**
  * Rows diff may (re)decide: mapped and not yet loaded, so a repeated diff changes nothing that was
  * applied. Records extract found unchanged are final (only their ids are staged, marked loaded).
  */
 const OPEN = `s.decision IN ('mapped','create','update') AND NOT s.loaded`;
+/** Only what extract could not decide (the map step's records). */
+const UNDECIDED = `s.decision = 'mapped' AND NOT s.loaded`;
 /** Rows that take part in the duplicate check: every record with a unique value, unchanged ones too. */
 const WITH_UNIQUE = `s.decision IN ('mapped','create','update','unchanged') AND (NOT s.loaded OR s.decision = 'unchanged')`;
+
+/**
+ * The duplicate check ($1 run id, $2 run row id): one datacard per (template, unique value), so
+ * later duplicates in source-id order fail alone. A hash aggregate finds the (rare) repeated
+ * values; only their rows are ranked, and the ranking is materialised with the failing rows alone,
+ * so no plan can compute it again per staged row. Run without nested loops (staging-plans.ts).
+ */
+export const DUPLICATE_CHECK = `WITH repeated AS MATERIALIZED (
+     SELECT s.resource, s.unique_value FROM staging_record s WHERE s.run_id = $1 AND ${WITH_UNIQUE}
+      GROUP BY s.resource, s.unique_value HAVING count(*) > 1),
+   ranked AS MATERIALIZED (
+     SELECT r.resource, r.source_id, r.unique_value, r.first_id FROM (
+       SELECT s.resource, s.source_id, s.unique_value,
+              row_number() OVER w AS rn, first_value(s.source_id) OVER w AS first_id
+         FROM staging_record s JOIN repeated k ON k.resource = s.resource AND k.unique_value = s.unique_value
+        WHERE s.run_id = $1 AND ${WITH_UNIQUE}
+       WINDOW w AS (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id)) r
+      WHERE r.rn > 1),
+   dup AS (
+     UPDATE staging_record s SET decision = 'failed',
+            message = 'duplicate unique value ' || r.unique_value || ' (also source id ' || r.first_id || ')'
+       FROM ranked r
+      WHERE s.run_id = $1 AND s.resource = r.resource AND s.source_id = r.source_id
+      RETURNING s.resource, s.source_id, s.message),
+   rec AS (
+     INSERT INTO run_record (run_id, kind, source_id, outcome, message)
+     SELECT $2, resource, source_id, 'failed', message FROM dup RETURNING 1)
+   UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + (SELECT count(*) FROM rec)::int))
+    WHERE id = $2`;
+
+/**
+ * The decision of the rows still to decide ($1 run id, $2 kinds, $3 their templates, $4 the cache
+ * boundary, $5 task id, $6 whether each kind reactivates), run without nested loops: it joins the
+ * run's rows with themselves and with whole tables (staging-plans.ts). A record that became unchanged meanwhile has
+ * nothing to write: it is final like extract's.
+ */
+export function decisionUpdate(stale: boolean): string {
+  return `UPDATE staging_record s SET decision = x.decision, loaded = (x.decision = 'unchanged')
+     FROM (
+       SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4', 's.source_id')} AS decision
+         FROM staging_record s
+         JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
+         ${decisionJoins('k.template_code', '$5::uuid', 's.resource', 's')}
+        WHERE s.run_id = $1 AND ${stale ? OPEN : UNDECIDED}) x
+    WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`;
+}
 
 /**
  * Decides create / update / unchanged for every mapped record, set-based against the target
@@ -46,55 +92,16 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   // diff decides just what extract could not map (the map step's records). Create and update
   // need no second look: the upsert tells them apart, and unchanged records are final.
   const stale = boundary.getTime() > run.startedAt.getTime();
-  const toDecide = stale ? OPEN : `s.decision = 'mapped' AND NOT s.loaded`;
-  // a big staging to decide again: without fresh statistics the planner picks nested loops over it
-  // (only the columns the joins use: the JSON columns are costly to sample and never filtered on).
-  // A small one is planned well enough without, and sampling a table that earlier runs left full
-  // of dead rows would cost more than the whole diff.
-  if (stale && extracted.reduce((n, r) => n + Number(r.fetched), 0) >= ANALYZE_FROM_STAGED) {
-    await db.longQuery(activity, 'ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
-  }
+  await refreshStagingStatistics(db, activity, extracted.reduce((n, r) => n + Number(r.fetched), 0));
+  // usually nothing is left to decide: one look at the run's rows spares the decision's joins
+  const { rows: open } = await db.query(`SELECT 1 FROM staging_record s WHERE s.run_id = $1 AND ${stale ? OPEN : UNDECIDED} LIMIT 1`, [runId]);
 
   await db.transaction(async (tx) => {
     // decisions over a lost staging would decide nothing; a crash during this transaction aborts it
     await assertStagingIntact(tx, runId, 'diff');
-    // one datacard per (template, unique value): later duplicates in source-id order fail alone
-    await tx.query(
-      `WITH repeated AS MATERIALIZED (
-         -- a hash aggregate finds the (rare) repeated values; only their rows are sorted and ranked
-         SELECT s.resource, s.unique_value FROM staging_record s WHERE s.run_id = $1 AND ${WITH_UNIQUE}
-          GROUP BY s.resource, s.unique_value HAVING count(*) > 1),
-       ranked AS (
-         SELECT s.resource, s.source_id, s.unique_value,
-                row_number() OVER w AS rn, first_value(s.source_id) OVER w AS first_id
-           FROM staging_record s JOIN repeated k ON k.resource = s.resource AND k.unique_value = s.unique_value
-          WHERE s.run_id = $1 AND ${WITH_UNIQUE}
-         WINDOW w AS (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id)),
-       dup AS (
-         UPDATE staging_record s SET decision = 'failed',
-                message = 'duplicate unique value ' || r.unique_value || ' (also source id ' || r.first_id || ')'
-           FROM ranked r
-          WHERE r.rn > 1 AND s.run_id = $1 AND s.resource = r.resource AND s.source_id = r.source_id
-          RETURNING s.resource, s.source_id, s.message),
-       rec AS (
-         INSERT INTO run_record (run_id, kind, source_id, outcome, message)
-         SELECT $2, resource, source_id, 'failed', message FROM dup RETURNING 1)
-       UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + (SELECT count(*) FROM rec)::int))
-        WHERE id = $2`,
-      [runId, run.rowId],
-    );
-    await tx.query(
-      // a record that became unchanged meanwhile has nothing to write: it is final like extract's
-      `UPDATE staging_record s SET decision = x.decision, loaded = (x.decision = 'unchanged')
-         FROM (
-           SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4', 's.source_id')} AS decision
-             FROM staging_record s
-             JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
-             ${decisionJoins('k.template_code', '$5::uuid', 's.resource', 's')}
-            WHERE s.run_id = $1 AND ${toDecide}) x
-        WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`,
-      [runId, kinds, templates, boundary, run.taskId, reactivates],
-    );
+    await withoutNestedLoops(tx);
+    await tx.query(DUPLICATE_CHECK, [runId, run.rowId]);
+    if (open.length > 0) await tx.query(decisionUpdate(stale), [runId, kinds, templates, boundary, run.taskId, reactivates]);
   }, activity);
 
   const { rows } = await db.longQuery<{ decision: string; n: string }>(

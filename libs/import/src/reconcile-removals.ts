@@ -4,6 +4,7 @@ import type { Db, Sql } from './db';
 import { StagingLostError } from './errors';
 import type { RunRepository, RunRow } from './run-repository';
 import { assertStagingIntact, forgetStaging } from './staging-guard';
+import { withoutNestedLoops } from './staging-plans';
 import { DEFAULT_MAX_REMOVAL_PERCENT, removalOf, sectionFor, type RemovalConfig } from './task-config';
 
 export interface RemovalDeps {
@@ -62,8 +63,10 @@ const OTHER_OWNER_SEES = `(reads.read_started_at IS NULL OR o.last_seen_at >= re
  *    record that is still listed, unchanged or failing to map, is seen, not gone);
  *  - no other existing task still sees it (OTHER_OWNER_SEES), and none that never completed a
  *    full read has a sighting at all.
+ * Run without nested loops (staging-plans.ts): it sets every sighting of the task against the
+ * run's staging, and a run that read far less than the task owns must not make that quadratic.
  */
-const INSERT_CANDIDATES = `
+export const INSERT_CANDIDATES = `
   WITH reads AS MATERIALIZED (${otherOwnersReads('$3')})
   INSERT INTO removal_candidate (run_id, datacard_id, kind)
   SELECT $1, d.id, $2
@@ -166,6 +169,7 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
     // a staging lost before this transaction makes every owned record a candidate; a crash during it aborts it
     await assertStagingIntact(tx, runId, 'reconcile');
     await tx.query(`DELETE FROM removal_candidate WHERE run_id = $1`, [runId]);
+    await withoutNestedLoops(tx);
     for (const m of mappings) {
       const inserted = await tx.query(INSERT_CANDIDATES, [runId, m.kind, run.taskId, m.templateCode]);
       candidates[m.kind] = inserted.rowCount ?? 0;

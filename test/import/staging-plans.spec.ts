@@ -1,0 +1,172 @@
+/**
+ * Plans that do not depend on luck (libs/import/src/staging-plans.ts). Staging is one table for
+ * every run, so its statistics describe earlier runs: a new run's id is estimated at one row, and
+ * the planner's cheapest-looking plan then reads the run's whole staging once per staged row (a
+ * 20k first import spent minutes in one diff statement). Each spec works in a database of its own,
+ * created fresh, whose staging statistics were taken before the run under test staged anything.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { loadConfig } from '@app/config';
+import { createDataSource, runMigrations, SecretBox } from '@app/persistence';
+import { createActivities, Db, type ImportActivities } from '@app/import';
+import { DUPLICATE_CHECK, decisionUpdate } from '../../libs/import/src/diff';
+import { INSERT_CANDIDATES } from '../../libs/import/src/reconcile-removals';
+import { refreshStagingStatistics, withoutNestedLoops } from '../../libs/import/src/staging-plans';
+import { currentActivity } from '../../libs/import/src/activity-context';
+import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import { identityAndAccessConfig, insertConnector, insertTask, seedTargetStore, type TargetCodes } from './support/import-fixtures';
+import { planProblems, type PlanNode } from './support/plan-check';
+
+const SUFFIX = randomBytes(4).toString('hex');
+const USERS = 20_000;
+const GROUPS = 2_000;
+/** 3 memberships per user: ~30 members per group */
+const MEMBERS_PER_USER = 3;
+const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
+
+let admin: Client;
+let freshUrl: string;
+let ds: DataSource;
+let db: Db;
+let codes: TargetCodes;
+
+beforeAll(async () => {
+  const base = new URL(loadConfig().databaseUrl);
+  const database = `staging_plans_${SUFFIX}`;
+  admin = new Client({ connectionString: base.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  base.pathname = `/${database}`;
+  freshUrl = base.toString();
+  await runMigrations(freshUrl);
+  ds = createDataSource(freshUrl, { poolSize: 4 });
+  await ds.initialize();
+  db = Db.fromDataSource(ds);
+  codes = await seedTargetStore(ds, SUFFIX);
+});
+
+afterAll(async () => {
+  await ds?.destroy();
+  if (admin) {
+    await admin.query(`DROP DATABASE IF EXISTS staging_plans_${SUFFIX} WITH (FORCE)`);
+    await admin.end();
+  }
+});
+
+/**
+ * What an earlier task's finished full run leaves: its seen set in staging, its datacards and
+ * sightings; then statistics are taken, as autovacuum would take them, before the run under test.
+ */
+async function earlierRunAnalysed(n: number): Promise<void> {
+  const run = randomUUID();
+  const task = randomUUID();
+  await ds.query(
+    `INSERT INTO staging_record (run_id, resource, source_id, raw, unique_value, hash, decision, loaded)
+     SELECT $1, 'identity', 'earlier-' || g, '{}', 'earlier-' || g, md5(g::text), 'unchanged', true FROM generate_series(1, $2) g`,
+    [run, n],
+  );
+  await ds.query(
+    `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
+     SELECT $1, $1, $2::text || '-' || g, '{}', $2::uuid, 'active' FROM generate_series(1, $3) g`,
+    [codes.account, task, n],
+  );
+  await ds.query(
+    `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
+     SELECT id, $2, $3, now(), 'identity', unique_value FROM datacard WHERE template_code = $1 AND task_id = $2`,
+    [codes.account, task, run],
+  );
+  await ds.query('ANALYZE');
+}
+
+async function explain(sql: string, params: unknown[], guarded: boolean, staged: number): Promise<PlanNode> {
+  if (guarded) await refreshStagingStatistics(db, currentActivity(), staged);
+  return db.transaction(async (tx) => {
+    if (guarded) await withoutNestedLoops(tx);
+    const { rows } = await tx.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+    return rows[0]['QUERY PLAN'][0].Plan;
+  });
+}
+
+/** The hot statements over a run's staging, with the parameters their steps give them. */
+function hotStatements(run: { runId: string; rowId: string; taskId: string }): Array<{ name: string; sql: string; params: unknown[] }> {
+  const decision = [run.runId, ['identity', 'access'], [codes.account, codes.entitlement], new Date(), run.taskId, [false, false]];
+  return [
+    { name: 'diff: duplicate check', sql: DUPLICATE_CHECK, params: [run.runId, run.rowId] },
+    { name: 'diff: decision of undecided records', sql: decisionUpdate(false), params: decision },
+    { name: 'diff: decision again after a cache clear', sql: decisionUpdate(true), params: decision },
+    { name: 'reconcile: removal candidates (accounts)', sql: INSERT_CANDIDATES, params: [run.runId, 'identity', run.taskId, codes.account] },
+    { name: 'reconcile: removal candidates (groups)', sql: INSERT_CANDIDATES, params: [run.runId, 'access', run.taskId, codes.entitlement] },
+  ];
+}
+
+async function problemsOf(run: { runId: string; rowId: string; taskId: string }, guarded: boolean, staged: number): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const s of hotStatements(run)) out[s.name] = planProblems(await explain(s.sql, s.params, guarded, staged));
+  return out;
+}
+
+it('on a freshly filled staging, the hot statements repeat no work over staging or the target per row', async () => {
+  await earlierRunAnalysed(22_000);
+  // the run under test stages 22,000 records after the statistics were taken
+  const run = { runId: randomUUID(), rowId: randomUUID(), taskId: randomUUID() };
+  await ds.query(
+    `INSERT INTO staging_record (run_id, resource, source_id, raw, unique_value, hash, decision, loaded)
+     SELECT $1, CASE WHEN g % 11 = 0 THEN 'access' ELSE 'identity' END, 'src-' || g, '{}', 'u-' || g, md5(g::text),
+            CASE WHEN g % 7 = 0 THEN 'mapped' ELSE 'create' END, false FROM generate_series(1, 22000) g`,
+    [run.runId],
+  );
+
+  // without the guards the planner believes the run staged one row: this is the plan that took minutes
+  const unguarded = await problemsOf(run, false, 22_000);
+  expect(Object.values(unguarded).flat().length).toBeGreaterThan(0);
+  expect(unguarded['diff: decision of undecided records'].join('\n')).toMatch(/Nested Loop over the staged rows/);
+
+  expect(await problemsOf(run, true, 22_000)).toEqual(Object.fromEntries(hotStatements(run).map((s) => [s.name, []])));
+});
+
+describe('a 20,000-user / 2,000-group first import on a fresh database', () => {
+  let server: ScimDemoServer;
+  let activities: ImportActivities;
+
+  beforeAll(async () => {
+    const config = { ...loadConfig(), databaseUrl: freshUrl };
+    server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: USERS, groups: GROUPS, membersPerUser: MEMBERS_PER_USER } });
+    activities = createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config });
+  });
+  afterAll(() => server?.close());
+
+  it('finishes its diff on plans checked against the staged data, and imports every record and membership', async () => {
+    await earlierRunAnalysed(5_000);
+    const connectorId = await insertConnector(ds, new SecretBox(loadConfig().secretKey), { baseUrl: server.url, ...AUTH, pageSize: 500 });
+    const taskId = await insertTask(ds, { connectorId, config: identityAndAccessConfig(codes) });
+    const plan = await activities.prepareRun({ taskId, trigger: 'manual' }, `import-task-${taskId}-plans`, 'plans-1');
+    for (const r of plan.resources) await activities.extract(plan.runId, r.kind);
+    for (let cursor = {}; ; ) {
+      const m = await activities.map(plan.runId, cursor);
+      if (m.done) break;
+      cursor = { afterKey: m.afterKey };
+    }
+    const rowId = (await db.query<{ id: string }>(`SELECT id FROM run WHERE workflow_id = $1`, [`import-task-${taskId}-plans`])).rows[0].id;
+    const run = { runId: plan.runId, rowId, taskId };
+    const staged = USERS + GROUPS;
+    const clean = Object.fromEntries(hotStatements(run).map((s) => [s.name, []]));
+    expect(await problemsOf(run, true, staged)).toEqual(clean);
+
+    const decided = await activities.diff(plan.runId);
+    expect(decided).toMatchObject({ create: staged, update: 0, unchanged: 0, failed: 0 });
+    await activities.load(plan.runId);
+    // removal reconciliation sets the sightings the load just wrote against the run's staging
+    expect(await problemsOf(run, true, staged)).toEqual(clean);
+    const removals = await activities.reconcileRemovals(plan.runId, { decisionTimeoutMs: 60_000 });
+    expect(removals.candidates).toBe(0);
+    const finished = await activities.finishRun(plan.runId);
+    expect(finished.stats).toEqual({ fetched: staged, created: staged, updated: 0, unchanged: 0, removed: 0, failed: 0 });
+    const links = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM datacard_link l JOIN datacard d ON d.id = l.datacard_id WHERE d.template_code = $1`,
+      [codes.entitlement],
+    );
+    expect(links.rows[0].n).toBe(USERS * MEMBERS_PER_USER);
+  });
+});
