@@ -42,4 +42,33 @@ describe('console served by the API', () => {
     // a write to a console path is not the console's
     await api.http().post('/tasks').send({}).expect(404);
   });
+
+  it('sends nosniff on every answer, and a CSP without framing on the console', async () => {
+    const answers = {
+      page: await api.http().get('/').set('Accept', 'text/html'),
+      json: await api.http().get('/api/v1/auth/whoami').set('Authorization', `Bearer ${api.adminToken}`),
+      problem: await api.http().get('/api/v1/tasks'),
+      health: await api.http().get('/health'),
+      metrics: await api.http().get('/metrics'),
+      docs: await api.http().get('/docs'),
+      docsJson: await api.http().get('/docs-json'),
+      unsupportedBody: await api.http().post('/api/v1/tasks').set('Authorization', `Bearer ${api.adminToken}`).set('Content-Type', 'text/plain').send('x'),
+    };
+    for (const [name, res] of Object.entries(answers)) {
+      expect({ name, nosniff: res.headers['x-content-type-options'] }).toEqual({ name, nosniff: 'nosniff' });
+    }
+    const page = answers.page;
+    expect(page.status).toBe(200);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/(^|;)\s*default-src 'self'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/script-src 'self'(;|$)/); // no inline or eval'd script
+    expect(csp).not.toMatch(/upgrade-insecure-requests/);
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    // the built page itself needs nothing inline: its scripts are files of this origin
+    expect(page.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(answers.docs.status).toBe(200);
+    expect(answers.docs.headers['content-security-policy']).toBe(csp);
+  });
 });

@@ -328,3 +328,24 @@ describe('operator console: failures, retries and removals', () => {
     expect(task.status).toBe('succeeded');
   });
 });
+
+describe('operator console: security headers', () => {
+  it('every page above ran under the Content-Security-Policy without anything blocked', () => {
+    expect(stack.cspViolations).toEqual([]);
+  });
+
+  it('Swagger UI at /docs loads and renders the API under the same policy, and refuses to be framed', async () => {
+    const docs = await stack.newPage();
+    const answer = await docs.goto('/docs');
+    expect(answer?.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    await docs.getByText('/api/v1/connectors/{id}/test-connection').first().waitFor();
+    expect(stack.cspViolations).toEqual([]);
+
+    // another page that frames the console: the browser refuses to render it there
+    const framer = await stack.newPage();
+    await framer.setContent(`<iframe src="${stack.baseUrl}/"></iframe>`);
+    await eventually(async () => stack.cspViolations.some((v) => /frame-ancestors 'none'/.test(v)), 20_000, 200);
+    const framed = framer.frames().find((f) => f !== framer.mainFrame());
+    expect(await framed?.evaluate(() => document.querySelector('#root') !== null).catch(() => false)).not.toBe(true);
+  });
+});

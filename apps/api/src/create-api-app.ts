@@ -14,6 +14,7 @@ import { createValidationPipe } from './common/validation';
 import { checkJsonBody } from './common/json-body-guard';
 import { openApiDocument } from './openapi';
 import { serveConsole } from './console/serve-console';
+import { securityHeaders } from './common/security-headers';
 
 const BODY_LIMIT = '1mb';
 
@@ -28,6 +29,8 @@ export async function createApiApp(config: AppConfig, opts: { logger?: false | L
     logger: opts.logger === undefined ? createAppLogger(config) : opts.logger,
   });
   app.disable('x-powered-by');
+  // first, so that every answer carries them: console, assets, /docs, API JSON and early refusals
+  app.use(securityHeaders());
   serveConsole(app);
   // writing requests must carry JSON; anything else is refused before parsing
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -67,6 +67,8 @@ export interface ConsoleStack {
   browser: Browser;
   /** a fresh browser context (own sessionStorage) at 1280x800 */
   newPage(): Promise<Page>;
+  /** what the browser refused under the Content-Security-Policy, on any page of this stack */
+  cspViolations: string[];
   screenshot(page: Page, name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -101,15 +103,22 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     throw err;
   }
   const b = browser;
+  const cspViolations: string[] = [];
   return {
     api,
     baseUrl: `http://127.0.0.1:${port}`,
     browser: b,
+    cspViolations,
     async newPage() {
       const context = await b.newContext({ viewport: { width: 1280, height: 800 }, baseURL: `http://127.0.0.1:${port}` });
       context.setDefaultTimeout(20_000);
       contexts.push(context);
-      return context.newPage();
+      const page = await context.newPage();
+      // Chromium reports every blocked script, style, image or connection on the console
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);
+      });
+      return page;
     },
     async screenshot(page, name) {
       if (!TAKE_SCREENSHOTS) return;

@@ -30,9 +30,8 @@ export function serveConsole(app: NestExpressApplication, dir = consoleDirectory
   app.use((req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || API_PATHS.test(req.path) || req.path.startsWith('/assets/')) return next();
     if (!req.accepts('html')) return next();
+    // nosniff, the CSP and the other security headers come from securityHeaders(), for every answer
     res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     res.sendFile(index);
   });
 }
