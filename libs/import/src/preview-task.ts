@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { canonicalJson, clearBoundary, evaluatePath } from '@app/mapping';
 import type { SecretBox } from '@app/persistence';
-import type { ScimClient, ScimPage } from '@app/scim';
+import { DEFAULT_MAX_RESPONSE_BYTES, ScimResponseTooLargeError, type ScimClient, type ScimPage } from '@app/scim';
 import type { ResourceKind } from '@app/temporal';
 import { Db } from './db';
 import { decisionJoins, decisionSql } from './decision';
@@ -35,6 +35,13 @@ export interface PreviewDeps {
   /** GET /Groups/{id} requests in flight for groups listed without members */
   memberFetchConcurrency?: number;
   now?: () => Date;
+  /**
+   * Ends the preview early (deadline, caller gone): the SCIM requests in flight are aborted, nothing
+   * more is read, and previewTask rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+  /** Largest SCIM answer the preview reads, in bytes, when below the connector's maxResponseBytes (a preview samples few records). */
+  maxResponseBytes?: number;
 }
 
 /** Where a card attribute's value came from. */
@@ -134,7 +141,9 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
   const specs = resourcesFor(request.mappingsType, request.config);
   const mappers = await compileMappers(templates, { config: request.config }, specs.map((s) => s.kind));
   const pageSize = await connectorPageSize(db, request.connectorId);
-  const { client, redact } = await openScimConnection(deps.dataSource, deps.secretBox, request.connectorId, deps.scimClientFactory ?? defaultScimClientFactory);
+  const limits = previewClientFactory(deps.scimClientFactory ?? defaultScimClientFactory, deps.maxResponseBytes);
+  deps.signal?.throwIfAborted();
+  const { client, redact } = await openScimConnection(deps.dataSource, deps.secretBox, request.connectorId, limits.factory, { signal: deps.signal });
   const now = (deps.now ?? (() => new Date()))();
   const resources: PreviewResource[] = [];
   const notes: string[] = ['a preview writes nothing: no datacards, links, task cache, sightings, run or staging'];
@@ -144,8 +153,16 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
       try {
         sample = await readSample(client, spec.kind, spec.path, spec.filter, request.limit, pageSize, deps.memberFetchConcurrency ?? 8);
       } catch (err) {
+        deps.signal?.throwIfAborted();
+        if (err instanceof ScimResponseTooLargeError && limits.capped) {
+          throw new PreviewSourceError(
+            `reading ${spec.path} from the source failed: an answer is larger than a preview reads (${limits.capped.preview} bytes, PREVIEW_MAX_RESPONSE_BYTES; ` +
+              `runs of this connector read up to ${limits.capped.connector} bytes). Preview fewer records (limit), or use a dry run (POST /api/v1/tasks/:id/runs {"dryRun": true})`,
+          );
+        }
         throw new PreviewSourceError(`reading ${spec.path} from the source failed: ${redact(err instanceof Error ? err.message : String(err))}`);
       }
+      deps.signal?.throwIfAborted();
       const mapper = mappers.get(spec.kind);
       const section = sectionFor(request.config, spec.kind);
       const records: PreviewRecord[] = sample.rejected.map((r) => ({
@@ -209,6 +226,22 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
     removals: { reported: false, reason: request.type === 'full' ? NO_REMOVALS : 'incremental runs never remove', ownedActive },
     notes,
   };
+}
+
+/**
+ * The SCIM client factory of a preview: answers are read up to `maxResponseBytes` when that is below
+ * the connector's own limit (`capped` then says both, for the error of a larger answer).
+ */
+function previewClientFactory(factory: ScimClientFactory, maxResponseBytes: number | undefined) {
+  const limits: { factory: ScimClientFactory; capped?: { preview: number; connector: number } } = { factory };
+  if (maxResponseBytes === undefined) return limits;
+  limits.factory = (config, options) => {
+    const connector = config.maxResponseBytes && config.maxResponseBytes > 0 ? config.maxResponseBytes : DEFAULT_MAX_RESPONSE_BYTES;
+    if (connector <= maxResponseBytes) return factory(config, options);
+    limits.capped = { preview: maxResponseBytes, connector };
+    return factory({ ...config, maxResponseBytes }, options);
+  };
+  return limits;
 }
 
 interface Sample {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DataSource } from 'typeorm';
 import { ImportConfigError, PreviewSourceError, previewTask, type PreviewResult } from '@app/import';
 import { SecretBox, SecretKeyMismatchError } from '@app/persistence';
@@ -17,27 +18,28 @@ export class TaskPreviewService {
     private readonly box: SecretBox,
     private readonly tasks: TasksService,
     private readonly advice: ScheduleAdviceService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** An unsaved task body, validated as create validates it. */
-  async previewNew(dto: CreateTaskDto, limit: number) {
+  /** An unsaved task body, validated as create validates it. `signal` ends the preview early (PreviewGate). */
+  async previewNew(dto: CreateTaskDto, limit: number, signal?: AbortSignal) {
     const def = this.tasks.definitionFromCreate(dto);
     await this.tasks.validate(def);
-    return this.preview(null, def, limit);
+    return this.preview(null, def, limit, signal);
   }
 
   /** A saved task, with the changed fields of `dto` merged over it and validated as update validates them. */
-  async previewSaved(id: string, dto: UpdateTaskDto, limit: number) {
+  async previewSaved(id: string, dto: UpdateTaskDto, limit: number, signal?: AbortSignal) {
     const def = await this.tasks.definitionWithChanges(id, dto);
     await this.tasks.validate(def);
-    return this.preview(id, def, limit);
+    return this.preview(id, def, limit, signal);
   }
 
-  private async preview(taskId: string | null, def: TaskDefinition, limit: number) {
+  private async preview(taskId: string | null, def: TaskDefinition, limit: number, signal?: AbortSignal) {
     let result: PreviewResult;
     try {
       result = await previewTask(
-        { dataSource: this.ds, secretBox: this.box },
+        { dataSource: this.ds, secretBox: this.box, signal, maxResponseBytes: this.config.previewMaxResponseBytes },
         {
           taskId,
           type: def.type,
