@@ -78,4 +78,30 @@ describe('log format', () => {
     expect(loadConfig({ ...valid, WORKER_METRICS_PORT: '0' }).workerMetricsPort).toBe(0);
     expect(() => loadConfig({ ...valid, WORKER_METRICS_PORT: 'x' })).toThrow(/WORKER_METRICS_PORT/);
   });
+
+  it('preview bounds: 30 s deadline, 2 at once, 16 MiB answers by default; nonsense refused', () => {
+    expect(loadConfig(valid)).toMatchObject({ previewTimeoutMs: 30_000, previewMaxConcurrent: 2, previewMaxResponseBytes: 16 * 1024 * 1024 });
+    expect(loadConfig({ ...valid, PREVIEW_TIMEOUT_SECONDS: '2.5', PREVIEW_MAX_CONCURRENT: '4', PREVIEW_MAX_RESPONSE_BYTES: '1048576' })).toMatchObject({
+      previewTimeoutMs: 2500,
+      previewMaxConcurrent: 4,
+      previewMaxResponseBytes: 1_048_576,
+    });
+    expect(() => loadConfig({ ...valid, PREVIEW_TIMEOUT_SECONDS: '0' })).toThrow(/PREVIEW_TIMEOUT_SECONDS/);
+    expect(() => loadConfig({ ...valid, PREVIEW_MAX_CONCURRENT: '0' })).toThrow(/PREVIEW_MAX_CONCURRENT/);
+    expect(() => loadConfig({ ...valid, PREVIEW_MAX_RESPONSE_BYTES: '1e9' })).toThrow(/PREVIEW_MAX_RESPONSE_BYTES/);
+  });
+
+  it('OUTBOUND_ALLOWED_NETWORKS is empty by default and takes CIDRs, addresses and host names', () => {
+    expect(loadConfig(valid).outboundAllowedNetworks).toEqual([]);
+    expect(loadConfig({ ...valid, OUTBOUND_ALLOWED_NETWORKS: ' 127.0.0.0/8, ::1 ,fd00::/8,scim.internal, 169.254.169.254 ' }).outboundAllowedNetworks).toEqual([
+      '127.0.0.0/8',
+      '::1',
+      'fd00::/8',
+      'scim.internal',
+      '169.254.169.254',
+    ]);
+    for (const bad of ['127.0.0.0/33', '::1/129', 'http://x', '10.0.0.0/8/1', '1.2.3.4/x']) {
+      expect(() => loadConfig({ ...valid, OUTBOUND_ALLOWED_NETWORKS: bad })).toThrow(/OUTBOUND_ALLOWED_NETWORKS/);
+    }
+  });
 });
