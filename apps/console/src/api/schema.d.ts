@@ -586,7 +586,7 @@ export interface components {
              */
             rateLimitPerSecond?: number | null;
             /**
-             * @description largest SCIM answer (one page) read, in bytes (64 KiB to 128 MiB; default 32 MiB). A larger page fails the run with ScimResponseTooLargeError: lower pageSize. Keep it well below the worker heap (384 MB).
+             * @description largest SCIM answer (one page) read, in bytes (64 KiB to 64 MiB, what a worker with its documented 384 MB heap can parse and stage; default 32 MiB). A larger page fails the run with ScimResponseTooLargeError: lower pageSize.
              * @default 33554432
              * @example 33554432
              */
