@@ -221,7 +221,7 @@ export interface paths {
         put?: never;
         /**
          * Preview an unsaved task (body as for create, same validation)
-         * @description Reads at most `limit` records of each resource from the source, maps them exactly as a run would and says what a run would do with each against the current target. Writes nothing anywhere. Needs an admin token: it reads the source with the connector's credentials.
+         * @description Reads at most `limit` records of each resource from the source, maps them exactly as a run would and says what a run would do with each against the current target. Writes nothing anywhere. Needs an admin token: it reads the source with the connector's credentials. Bounded: at most PREVIEW_MAX_CONCURRENT previews run at once (429 with Retry-After beyond), each within PREVIEW_TIMEOUT_SECONDS (504 when it passes, nothing is returned), reading SCIM answers up to PREVIEW_MAX_RESPONSE_BYTES; a client that disconnects stops the reading at once.
          */
         post: operations["TaskPreviewController_previewNew"];
         delete?: never;
@@ -241,7 +241,7 @@ export interface paths {
         put?: never;
         /**
          * Preview a saved task, optionally with changed fields (body as for update, merged over the saved task; nothing is saved)
-         * @description Reads at most `limit` records of each resource from the source, maps them exactly as a run would and says what a run would do with each against the current target. Writes nothing anywhere. Needs an admin token: it reads the source with the connector's credentials.
+         * @description Reads at most `limit` records of each resource from the source, maps them exactly as a run would and says what a run would do with each against the current target. Writes nothing anywhere. Needs an admin token: it reads the source with the connector's credentials. Bounded: at most PREVIEW_MAX_CONCURRENT previews run at once (429 with Retry-After beyond), each within PREVIEW_TIMEOUT_SECONDS (504 when it passes, nothing is returned), reading SCIM answers up to PREVIEW_MAX_RESPONSE_BYTES; a client that disconnects stops the reading at once.
          */
         post: operations["TaskPreviewController_previewSaved"];
         delete?: never;
@@ -2152,8 +2152,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description the source could not be read */
+            /** @description PREVIEW_MAX_CONCURRENT previews are already running; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the source could not be read, or an answer was larger than PREVIEW_MAX_RESPONSE_BYTES */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the preview did not finish within PREVIEW_TIMEOUT_SECONDS; nothing more was read */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2225,8 +2243,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description the source could not be read */
+            /** @description PREVIEW_MAX_CONCURRENT previews are already running; Retry-After says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the source could not be read, or an answer was larger than PREVIEW_MAX_RESPONSE_BYTES */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the preview did not finish within PREVIEW_TIMEOUT_SECONDS; nothing more was read */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
