@@ -158,6 +158,8 @@ async function main(): Promise<void> {
       API_PORT: String(overrides.apiPort),
       TEMPORAL_UI_URL: temporalUiUrl,
       LOG_FORMAT: overrides.logFormat,
+      // the demo SCIM source listens on this machine: loopback, which production refuses by default
+      OUTBOUND_ALLOWED_NETWORKS: overrides.outboundAllowedNetworks,
       // children write to pipes; keep colour only when the launcher itself talks to a terminal
       ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }),
     });

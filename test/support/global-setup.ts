@@ -46,6 +46,9 @@ export default async function globalSetup(): Promise<void> {
   // worker processes started by tests must not fight over the default metrics port (9464); a test that
   // reads metrics gives its worker a free port of its own
   process.env.WORKER_METRICS_PORT ??= '0';
+  // the tests' SCIM servers listen on loopback, which the outbound address rule refuses by default;
+  // link-local and metadata addresses stay refused (a test that needs the production rule passes [])
+  process.env.OUTBOUND_ALLOWED_NETWORKS ??= '127.0.0.0/8,::1';
   // one bootstrap token for every API the suite starts: each start revokes any other bootstrap token
   process.env.API_TOKEN ??= `sit_test_bootstrap_${randomBytes(18).toString('base64url')}`;
 

@@ -104,4 +104,9 @@ describe('log format', () => {
       expect(() => loadConfig({ ...valid, OUTBOUND_ALLOWED_NETWORKS: bad })).toThrow(/OUTBOUND_ALLOWED_NETWORKS/);
     }
   });
+
+  it('the dev launcher allows loopback (its demo SCIM source) on top of any OUTBOUND_ALLOWED_NETWORKS', () => {
+    expect(loadDevOverrides({}).outboundAllowedNetworks).toBe('127.0.0.0/8,::1');
+    expect(loadDevOverrides({ OUTBOUND_ALLOWED_NETWORKS: '10.1.2.3' }).outboundAllowedNetworks).toBe('10.1.2.3,127.0.0.0/8,::1');
+  });
 });

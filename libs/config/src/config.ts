@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * The one place that reads the environment. Everything else receives an AppConfig.
  * Invalid or missing values stop start-up with a single message naming every offender.
@@ -39,6 +41,12 @@ export interface AppConfig {
   previewMaxConcurrent: number;
   /** largest SCIM answer a preview reads, in bytes (below the connector's maxResponseBytes: a preview samples few records) */
   previewMaxResponseBytes: number;
+  /**
+   * CIDRs, IP addresses or host names that connector base URLs and OAuth2 token URLs may reach
+   * although they are loopback, link-local or a cloud metadata address (refused otherwise):
+   * OUTBOUND_ALLOWED_NETWORKS, comma-separated, empty by default
+   */
+  outboundAllowedNetworks: string[];
 }
 
 export class ConfigError extends Error {
@@ -61,6 +69,17 @@ export function resolveLogFormat(value: string | undefined, nodeEnv: string | un
     return LOG_FORMATS.includes(format) ? format : undefined;
   }
   return nodeEnv === 'production' || !stdoutIsTTY ? 'json' : 'pretty';
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+/** Whether an OUTBOUND_ALLOWED_NETWORKS entry is a CIDR (`127.0.0.0/8`, `::1/128`), an IP address or a host name. */
+export function isNetworkEntry(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address.replace(/^\[|\]$/g, ''));
+  if (rest.length > 0) return false;
+  if (prefix !== undefined) return family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  return family !== 0 || HOST_NAME.test(address);
 }
 
 /** Decodes SECRET_KEY given as 64 hex characters or base64 of 32 bytes. */
@@ -142,6 +161,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const previewMaxResponseBytes = Number(previewBytesText);
   if (!/^\d+$/.test(previewBytesText) || previewMaxResponseBytes < 65_536 || previewMaxResponseBytes > 128 * 1024 * 1024) problems.push(`PREVIEW_MAX_RESPONSE_BYTES must be a number of bytes 65536-134217728 (got "${previewBytesText}")`);
 
+  const outboundAllowedNetworks = (get('OUTBOUND_ALLOWED_NETWORKS') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const badNetworks = outboundAllowedNetworks.filter((e) => !isNetworkEntry(e));
+  if (badNetworks.length > 0) {
+    problems.push(`OUTBOUND_ALLOWED_NETWORKS must be a comma-separated list of CIDRs, IP addresses or host names (not ${badNetworks.map((e) => `"${e}"`).join(', ')})`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: databaseUrl as string,
@@ -160,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     previewMaxConcurrent,
     previewMaxResponseBytes,
     workerMetricsPort,
+    outboundAllowedNetworks,
   };
 }
 
@@ -167,6 +196,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function nestLogLevels(level: LogLevel): LogLevel[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
+
+/** Loopback, where the dev stack's demo SCIM source listens (refused elsewhere unless allowed). */
+const DEV_LOOPBACK = '127.0.0.0/8,::1';
 
 /** What the dev launcher needs from the environment: services to use instead of starting its own. */
 export interface DevOverrides {
@@ -176,9 +208,11 @@ export interface DevOverrides {
   scimDemoPort: number;
   /** log format of the API and worker it starts: LOG_FORMAT, else pretty */
   logFormat: LogFormat;
+  /** OUTBOUND_ALLOWED_NETWORKS for the API and worker it starts: loopback (the demo SCIM source runs there) plus any given */
+  outboundAllowedNetworks: string;
 }
 
-/** Reads the dev launcher's overrides (DATABASE_URL, TEMPORAL_ADDRESS, API_PORT, SCIM_DEMO_PORT, LOG_FORMAT). */
+/** Reads the dev launcher's overrides (DATABASE_URL, TEMPORAL_ADDRESS, API_PORT, SCIM_DEMO_PORT, LOG_FORMAT, OUTBOUND_ALLOWED_NETWORKS). */
 export function loadDevOverrides(env: Record<string, string | undefined> = process.env): DevOverrides {
   const problems: string[] = [];
   const port = (name: string, fallback: number) => {
@@ -195,6 +229,7 @@ export function loadDevOverrides(env: Record<string, string | undefined> = proce
     scimDemoPort: port('SCIM_DEMO_PORT', 8880),
     // the children write to pipes, which would make them default to JSON; people read this terminal
     logFormat: resolveLogFormat(env.LOG_FORMAT?.trim() || undefined, undefined, true) ?? 'pretty',
+    outboundAllowedNetworks: [env.OUTBOUND_ALLOWED_NETWORKS?.trim(), DEV_LOOPBACK].filter(Boolean).join(','),
   };
   if (env.LOG_FORMAT?.trim() && !resolveLogFormat(env.LOG_FORMAT.trim(), undefined, true)) problems.push(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}`);
   if (problems.length) throw new ConfigError(problems);

@@ -35,7 +35,7 @@ import { livenessFromClient, prepareRun } from './prepare-run';
 import { applyRemovals, declineRemovals, reconcileRemovals } from './reconcile-removals';
 import { recordFailure } from './record-failure';
 import { RunRepository } from './run-repository';
-import { connectorRedactor, defaultScimClientFactory, openScimConnection, type ScimClientFactory } from './scim-connection';
+import { connectorRedactor, openScimConnection, scimClientFactoryFor, type ScimClientFactory } from './scim-connection';
 import { StagingRepository } from './staging-repository';
 import { TemplateRepository } from './template-repository';
 import { toApplicationFailure } from './to-application-failure';
@@ -78,7 +78,7 @@ function workerClient(): Client | undefined {
  */
 export function createActivities(deps: ImportDeps) {
   const tuning: ImportTuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  const factory = deps.scimClientFactory ?? defaultScimClientFactory;
+  const factory = deps.scimClientFactory ?? scimClientFactoryFor(deps.config);
   const scimLogger: ScimLogger | undefined = deps.logger
     ? { debug: (msg, meta) => deps.logger?.debug?.(msg, meta), warn: (msg, meta) => deps.logger?.warn(msg, meta) }
     : undefined;

@@ -5,7 +5,7 @@ export { DEFAULT_TUNING, type ImportTuning } from './tuning';
 export { decideMode, INCREMENTAL_OVERLAP_MS } from './prepare-run';
 export { FILTER_FALLBACK_NOTE } from './extract';
 export { failureText } from './record-failure';
-export { secretRedactor, type ScimClientFactory } from './scim-connection';
+export { secretRedactor, scimClientFactoryFor, type ScimClientFactory } from './scim-connection';
 export type { TaskConfig, MappingSectionConfig, RunConfigSnapshot, MappingsType } from './task-config';
 export {
   previewTask,

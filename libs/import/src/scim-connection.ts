@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
-import { ScimClient, secretFormsOf, type ScimClientOptions, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
+import type { AppConfig } from '@app/config';
+import { OutboundAddressPolicy, ScimClient, secretFormsOf, type ScimClientOptions, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
 import { ImportConfigError } from './errors';
 import { failClosedRedactor } from './fail-closed-redactor';
 
@@ -14,6 +15,16 @@ export type ScimClientFactory = (config: ScimConnectionConfig, options?: ScimCon
 export type ScimConnectionOptions = Pick<ScimClientOptions, 'logger' | 'metrics' | 'signal' | 'processPageLimitBytes'>;
 
 export const defaultScimClientFactory: ScimClientFactory = (config, options) => new ScimClient(config, options);
+
+/**
+ * The factory runs and previews use: clients whose every connection (base URL and OAuth2 token
+ * URL, checked after DNS when the socket opens) avoids the loopback, link-local and metadata
+ * addresses the deployment does not allow (OUTBOUND_ALLOWED_NETWORKS).
+ */
+export function scimClientFactoryFor(config: Pick<AppConfig, 'outboundAllowedNetworks'>): ScimClientFactory {
+  const addressPolicy = new OutboundAddressPolicy(config.outboundAllowedNetworks);
+  return (connection, options) => new ScimClient(connection, { ...options, addressPolicy });
+}
 /** The logger with this connector's secrets removed from every message and field. */
 function redactingLogger(logger: ScimLogger, redact: (text: string) => string): ScimLogger {
   const scrub = (value: unknown): unknown => {

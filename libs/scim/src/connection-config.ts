@@ -1,3 +1,5 @@
+import type { OutboundAddressPolicy } from './outbound-address';
+
 /** How the client authenticates; secrets arrive already decrypted and never leave the client. */
 export type ScimAuth =
   | { type: 'basic'; username: string; password: string }
@@ -56,6 +58,11 @@ export interface ScimClientOptions {
    * then rejects with the signal's reason (for a Temporal activity: its CancelledFailure).
    */
   signal?: AbortSignal;
+  /**
+   * Checked for every connection (SCIM base URL and OAuth2 token URL) when it is opened, after
+   * DNS: a refused address fails the request with a ScimConfigError. Without one, nothing is refused.
+   */
+  addressPolicy?: OutboundAddressPolicy;
   /**
    * Largest page this process can hold (the caller derives it from its heap). When it is below the
    * connector's `maxResponseBytes` it is the limit, and a larger page's error says so.

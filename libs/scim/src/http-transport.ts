@@ -9,6 +9,7 @@ import type { RequestDescription } from './http-error-mapping';
 import { errorFromNetwork, errorFromResponse } from './http-error-mapping';
 import { parseJsonBody } from './list-response';
 import { OAuth2TokenSource } from './oauth2-token-source';
+import { guardedConnect, outboundRefusalIn } from './outbound-address';
 import { redactUrl } from './redact-url';
 import { requestSignal } from './request-signal';
 import { isSafeResourcePath } from './resource-path';
@@ -114,13 +115,14 @@ export class ScimHttpTransport {
       });
     }
     this.agent = new Agent({
-      connect: {
+      // the address policy (if any) is applied to every socket this agent opens, token endpoint included
+      connect: guardedConnect(options.addressPolicy, {
         // A custom CA replaces Node's trust store; keep the public roots so a token endpoint on
         // a public identity provider still verifies.
         ca: tls.caPem ? [...rootCertificates, tls.caPem] : undefined,
         rejectUnauthorized: tls.rejectUnauthorized ?? true,
         timeout: this.timeoutMs,
-      },
+      }),
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });
@@ -227,6 +229,23 @@ export class ScimHttpTransport {
     authenticate: boolean,
     where: RequestDescription,
     readBody = true,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+    try {
+      return await this.sendChecked(method, url, authenticate, where, readBody);
+    } catch (err) {
+      // a refused address is configuration, not a network failure to retry
+      const refused = outboundRefusalIn(err);
+      if (refused) throw new ScimConfigError(`the address is refused: ${refused.message}`, { ...where, cause: refused });
+      throw err;
+    }
+  }
+
+  private async sendChecked(
+    method: string,
+    url: URL,
+    authenticate: boolean,
+    where: RequestDescription,
+    readBody: boolean,
   ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
     const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': USER_AGENT };
     if (authenticate) headers.authorization = await this.authorization();

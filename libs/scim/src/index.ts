@@ -3,6 +3,7 @@ export * from './errors';
 export * from './retry-after';
 export * from './redact-url';
 export { isSafeResourcePath } from './resource-path';
+export { ALLOW_HINT, OutboundAddressPolicy, OutboundAddressRefusedError, outboundRefusalIn, invalidAllowedNetworks, guardedConnect } from './outbound-address';
 export { SecretScrubber, secretFormsOf } from './secret-scrubber';
 export * from './filter';
 export { compileFilterCheck, evaluateFilter } from './filter-match';

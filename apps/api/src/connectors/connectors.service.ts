@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type Repository } from 'typeorm';
 import { ConnectorEntity, SecretBox, connectorScimConfig, SecretKeyMismatchError, type ConnectorSecrets } from '@app/persistence';
-import { DEFAULT_MAX_RESPONSE_BYTES, ScimClient } from '@app/scim';
-import { badRequest, conflict, notFound, ProblemException, type FieldError } from '../common/problem';
+import { ALLOW_HINT, DEFAULT_MAX_RESPONSE_BYTES, OutboundAddressPolicy, ScimClient } from '@app/scim';
+import { badRequest, conflict, notFound, ProblemException, unprocessable, type FieldError } from '../common/problem';
 import type { ConnectorAuthDto, ConnectorAuthPatchDto, ConnectorView, CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
 
 function secretsFrom(auth: ConnectorAuthDto | ConnectorAuthPatchDto): ConnectorSecrets {
@@ -26,12 +27,30 @@ function publicAuth(auth: ConnectorAuthDto | ConnectorAuthPatchDto) {
 @Injectable()
 export class ConnectorsService {
   private readonly logger = new Logger('connectors');
+  private readonly addresses: OutboundAddressPolicy;
 
   constructor(
     @InjectRepository(ConnectorEntity) private readonly repo: Repository<ConnectorEntity>,
     private readonly box: SecretBox,
     private readonly ds: DataSource,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.addresses = new OutboundAddressPolicy(config.outboundAllowedNetworks);
+  }
+
+  /**
+   * 422 when a URL of the request reaches a loopback, link-local or metadata address the deployment
+   * does not allow (its host as written, or what its name resolves to now; the SCIM client checks
+   * again at every connection, so a name that changes later is still refused).
+   */
+  private async checkAddresses(urls: Array<{ field: string; url: string | undefined }>): Promise<void> {
+    const errors: FieldError[] = [];
+    for (const { field, url } of urls) {
+      const refusal = url === undefined ? undefined : await this.addresses.refusalForUrl(url);
+      if (refusal) errors.push({ field, message: `${field}: ${refusal}; ${ALLOW_HINT}` });
+    }
+    if (errors.length) throw unprocessable(`the connector would reach an address that is not allowed: ${errors.map((e) => e.message).join('; ')}`, errors);
+  }
 
   view(c: ConnectorEntity): ConnectorView {
     return {
@@ -63,6 +82,10 @@ export class ConnectorsService {
   async create(dto: CreateConnectorDto): Promise<ConnectorView> {
     const field = secretField(dto.auth.type);
     if (!secretsFrom(dto.auth)[field]) throw badRequest('request validation failed', [{ field: `auth.${field}`, message: `auth.${field} is required for auth type ${dto.auth.type}` }]);
+    await this.checkAddresses([
+      { field: 'baseUrl', url: dto.baseUrl },
+      { field: 'auth.tokenUrl', url: dto.auth.type === 'oauth2' ? dto.auth.tokenUrl : undefined },
+    ]);
     const entity = this.repo.create({
       name: dto.name.trim(),
       baseUrl: dto.baseUrl.replace(/\/+$/, ''),
@@ -84,6 +107,10 @@ export class ConnectorsService {
 
   async update(id: string, dto: UpdateConnectorDto): Promise<ConnectorView> {
     const c = await this.get(id);
+    await this.checkAddresses([
+      { field: 'baseUrl', url: dto.baseUrl },
+      { field: 'auth.tokenUrl', url: dto.auth?.type === 'oauth2' ? dto.auth.tokenUrl : undefined },
+    ]);
     if (dto.name !== undefined) c.name = dto.name.trim();
     if (dto.baseUrl !== undefined) c.baseUrl = dto.baseUrl.replace(/\/+$/, '');
     if (dto.pageSize !== undefined) c.pageSize = dto.pageSize;
@@ -138,7 +165,11 @@ export class ConnectorsService {
     } catch (err) {
       throw this.secretProblem(err);
     }
-    return new ScimClient(config, { logger: { debug: (m) => this.logger.debug(m), warn: (m) => this.logger.warn(m) }, maxAttemptsPerRequest: 1 });
+    return new ScimClient(config, {
+      logger: { debug: (m) => this.logger.debug(m), warn: (m) => this.logger.warn(m) },
+      maxAttemptsPerRequest: 1,
+      addressPolicy: this.addresses,
+    });
   }
 
   async testConnection(id: string) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { DataSource } from 'typeorm';
-import { ImportConfigError, PreviewSourceError, previewTask, type PreviewResult } from '@app/import';
+import { ImportConfigError, PreviewSourceError, previewTask, scimClientFactoryFor, type PreviewResult, type ScimClientFactory } from '@app/import';
 import { SecretBox, SecretKeyMismatchError } from '@app/persistence';
 import { conflict, ProblemException, unprocessable } from '../common/problem';
 import type { CreateTaskDto, UpdateTaskDto } from './task.dto';
@@ -19,7 +19,12 @@ export class TaskPreviewService {
     private readonly tasks: TasksService,
     private readonly advice: ScheduleAdviceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.scimClients = scimClientFactoryFor(config);
+  }
+
+  /** SCIM clients under the deployment's outbound address rule (OUTBOUND_ALLOWED_NETWORKS), as in runs */
+  private readonly scimClients: ScimClientFactory;
 
   /** An unsaved task body, validated as create validates it. `signal` ends the preview early (PreviewGate). */
   async previewNew(dto: CreateTaskDto, limit: number, signal?: AbortSignal) {
@@ -39,7 +44,7 @@ export class TaskPreviewService {
     let result: PreviewResult;
     try {
       result = await previewTask(
-        { dataSource: this.ds, secretBox: this.box, signal, maxResponseBytes: this.config.previewMaxResponseBytes },
+        { dataSource: this.ds, secretBox: this.box, signal, maxResponseBytes: this.config.previewMaxResponseBytes, scimClientFactory: this.scimClients },
         {
           taskId,
           type: def.type,
