@@ -257,6 +257,8 @@ export async function startImportApps(opts: {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'log',
     // the worker's Prometheus endpoint on a free port: 9464 may belong to a running dev stack
     WORKER_METRICS_PORT: String(await freePort()),
+    // the benchmark's SCIM source listens on loopback, which the outbound address rule refuses by default
+    OUTBOUND_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
   };
   mkdirSync(opts.logDir, { recursive: true });
   // as in production: a prebuilt workflow bundle (`npm run bench` builds it), so the worker's memory

@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       TEMPORAL_UI_URL: uiUrl,
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'pretty',
+      // its demo SCIM source listens on loopback, which the outbound address rule refuses by default
+      OUTBOUND_ALLOWED_NETWORKS: '127.0.0.0/8,::1',
     });
     const api = await createApiApp(config);
     await api.listen(0, '127.0.0.1');
