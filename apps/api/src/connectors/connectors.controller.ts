@@ -16,7 +16,7 @@ export class ConnectorsController {
   @Post()
   @ApiOperation({ summary: 'Create a connector (secrets are write-only and encrypted at rest)' })
   @ApiCreatedResponse({ type: ConnectorView, description: 'Connector; shows `auth.secretSet` instead of the secret' })
-  @ApiProblems(400, 403, [409, 'a connector with this name exists'])
+  @ApiProblems(400, 403, [409, 'a connector with this name exists'], [422, 'baseUrl or auth.tokenUrl reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow'])
   create(@Body() dto: CreateConnectorDto) {
     return this.connectors.create(dto);
   }
@@ -38,7 +38,7 @@ export class ConnectorsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a connector; omit a secret to keep it, send it to rotate it' })
   @ApiOkResponse({ type: ConnectorView })
-  @ApiProblems(400, 403, 404, [409, 'a connector with this name exists'])
+  @ApiProblems(400, 403, 404, [409, 'a connector with this name exists'], [422, 'baseUrl or auth.tokenUrl reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow'])
   update(@Param('id', new IdPipe('connector')) id: string, @Body() dto: UpdateConnectorDto) {
     return this.connectors.update(id, dto);
   }
