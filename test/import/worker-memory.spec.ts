@@ -252,9 +252,17 @@ describe('a worker that dies twice at the same position of an activity', () => {
     const workflowId = `import-task-${taskId}-stall`;
     const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
     // two workers die while extract waits for the second page of /Users (the first page is staged)
+    const stagedPages = async () => {
+      const rows: Array<{ pages: number }> = await ds.query(
+        `SELECT e.pages FROM run_extract e JOIN run r ON r.id = e.run_id WHERE r.workflow_id = $1 AND e.resource = 'identity'`,
+        [workflowId],
+      );
+      return rows[0]?.pages ?? 0;
+    };
     for (let crash = 1; crash <= 2; crash++) {
       const worker = await startWorker();
-      await eventually(async () => stalledRequests >= crash, 90_000, 100);
+      // the kill lands after the first page committed (a retry that stages it again made progress)
+      await eventually(async () => stalledRequests >= crash && (await stagedPages()) === 1, 90_000, 100);
       await killed(worker);
     }
     const survivor = await startWorker();

@@ -9,7 +9,7 @@ describe('worker memory limits', () => {
     // the API's bound for the documented 384 MB heap
     expect(pageLimitForHeap(384 * MiB)).toBe(64 * MiB);
     expect(pageLimitForHeap(4096 * MiB)).toBe(Math.floor((4096 * MiB - HEAP_RESERVE_BYTES) / PAGE_HEAP_MULTIPLIER / MiB) * MiB);
-    expect(memberLimitForHeap(432 * MiB)).toBe(265_633);
+    expect(memberLimitForHeap(432 * MiB)).toBe(265_639);
   });
 });
 
