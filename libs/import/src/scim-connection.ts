@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
 import type { AppConfig } from '@app/config';
-import { OutboundAddressPolicy, ScimClient, secretFormsOf, type ScimClientOptions, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
+import { OutboundAddressPolicy, ScimClient, SecretScrubber, type ScimAuth, type ScimClientOptions, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
 import { ImportConfigError } from './errors';
 import { failClosedRedactor } from './fail-closed-redactor';
 
@@ -57,6 +57,13 @@ export function secretRedactor(secrets: Array<string | undefined>): (text: strin
   };
 }
 
+/** Every known spelling of a connector's secrets (and pieces of them, see SecretScrubber) and URL user-info removed. */
+function authRedactor(auth: ScimAuth): (text: string) => string {
+  const scrubber = SecretScrubber.forAuth(auth);
+  const userInfo = secretRedactor([]);
+  return (text) => scrubber.scrub(userInfo(text));
+}
+
 /**
  * Decrypts the connector's secret (only ever inside an activity) and opens a SCIM client.
  * Callers must close the client.
@@ -72,7 +79,7 @@ export async function openScimConnection(
   if (!entity) throw new ImportConfigError(`connector ${connectorId} does not exist`);
   const config = connectorScimConfig(entity, secretBox);
   // every wire form of the credentials (Base64 Basic pair, encodings), plus the access tokens the client was issued
-  const forms = secretRedactor(secretFormsOf(config.auth));
+  const forms = authRedactor(config.auth);
   // the logger is made before the client, so it looks the client up when it writes
   const issued: { client?: ScimClient } = {};
   const redact = (text: string) => (issued.client ? issued.client.redact(forms(text)) : forms(text));
@@ -91,7 +98,7 @@ export async function connectorRedactor(dataSource: DataSource, secretBox: Secre
     const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
     if (!entity) return failClosedRedactor();
     const { auth } = connectorScimConfig(entity, secretBox);
-    return secretRedactor(secretFormsOf(auth));
+    return authRedactor(auth);
   } catch {
     return failClosedRedactor();
   }

@@ -1,5 +1,6 @@
 import type { ScimErrorContext } from './errors';
-import { ScimProtocolError, excerptOf } from './errors';
+import { ScimProtocolError } from './errors';
+import { describeJson } from './untrusted-answer';
 import { lowerCaseKeys, toBool, toCount } from './list-response';
 
 /** What the server says it supports; hints only, servers overstate and understate. */
@@ -77,7 +78,7 @@ export function parseServiceProviderConfig(body: unknown, ctx: ScimErrorContext)
   if (!isObj(config)) {
     throw new ScimProtocolError('ServiceProviderConfig is not a JSON object', {
       ...ctx,
-      excerpt: excerptOf(JSON.stringify(body) ?? ''),
+      body: describeJson(body),
     });
   }
   const keys = lowerCaseKeys(config);
@@ -85,7 +86,7 @@ export function parseServiceProviderConfig(body: unknown, ctx: ScimErrorContext)
   if (!known.some((k) => keys.has(k))) {
     throw new ScimProtocolError('response is JSON but not a SCIM ServiceProviderConfig', {
       ...ctx,
-      excerpt: excerptOf(JSON.stringify(config)),
+      body: describeJson(config),
     });
   }
   const filter = sub(keys, 'filter');

@@ -11,9 +11,9 @@ export interface ScimErrorContext {
   method?: string;
   url?: string;
   status?: number;
-  /** SCIM `scimType` from an error body, e.g. `invalidFilter`, `invalidCursor`. */
+  /** A standard SCIM `scimType` from an error body, e.g. `invalidFilter`, `invalidCursor`. */
   scimType?: string;
-  /** SCIM `detail` (or a short excerpt of a non-SCIM error body). */
+  /** The shortened SCIM `detail`, only where the rule of ./untrusted-answer keeps it. */
   detail?: string;
   cause?: unknown;
 }
@@ -78,15 +78,18 @@ export class ScimRetryableError extends ScimError {
   }
 }
 
-/** The server answered, but not with SCIM: HTML login pages, proxies, truncated JSON. */
+/**
+ * The server answered, but not with SCIM: HTML login pages, proxies, truncated JSON. The body is
+ * described (kind and size, see `describeBody`), never quoted: it may echo the credentials.
+ */
 export class ScimProtocolError extends ScimError {
-  /** At most 200 characters of what the server actually sent. */
-  readonly excerpt?: string;
+  /** What the body was, in our words (`an HTML page (1.2 KiB)`). */
+  readonly body?: string;
 
-  constructor(summary: string, ctx: ScimErrorContext & { excerpt?: string } = {}) {
-    super(ctx.excerpt !== undefined ? `${summary}; body starts with: ${JSON.stringify(ctx.excerpt)}` : summary, ctx, false);
+  constructor(summary: string, ctx: ScimErrorContext & { body?: string } = {}) {
+    super(ctx.body !== undefined ? `${summary}; the body is ${ctx.body}` : summary, ctx, false);
     this.name = 'ScimProtocolError';
-    this.excerpt = ctx.excerpt;
+    this.body = ctx.body;
   }
 }
 
@@ -138,16 +141,16 @@ export function isRetryable(err: unknown): boolean {
   return true;
 }
 
-/** Cuts server text down to something safe to put into a message or a log line. */
+/** Cuts source data (a rejected record) down to a short excerpt for a message or a log line. */
 export function excerptOf(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** Removes secrets from an error's texts in place (message, detail, excerpt, url, stack) and returns it. */
+/** Removes secrets from an error's texts in place (message, detail, url, stack) and returns it. */
 export function redactScimError<E extends ScimError>(err: E, redact: (text: string) => string): E {
-  const texts = err as unknown as Record<'message' | 'detail' | 'excerpt' | 'url' | 'stack', string | undefined>;
-  for (const key of ['message', 'detail', 'excerpt', 'url', 'stack'] as const) {
+  const texts = err as unknown as Record<'message' | 'detail' | 'url' | 'stack', string | undefined>;
+  for (const key of ['message', 'detail', 'url', 'stack'] as const) {
     const value = texts[key];
     if (typeof value === 'string') texts[key] = redact(value);
   }

@@ -11,7 +11,7 @@ import {
   isRetryable,
   redactScimError,
 } from './errors';
-import { errorFromNetwork, errorFromResponse, parseErrorBody } from './http-error-mapping';
+import { errorFromNetwork, errorFromResponse } from './http-error-mapping';
 
 const req = { method: 'GET', url: 'https://scim.example.com/v2/Users?startIndex=1&count=200' };
 const scimError = (status: number, scimType?: string, detail = 'nope') =>
@@ -62,24 +62,36 @@ describe('errorFromResponse', () => {
     expect(date.retryAfterMs).toBe(10_000);
   });
 
-  it('goes by the status when the body is plain text or HTML', () => {
+  it('goes by the status when the body is plain text or HTML, and does not repeat it', () => {
     const err = errorFromResponse(req, 500, {}, '<html><body>Internal Server Error</body></html>');
     expect(err).toBeInstanceOf(ScimRetryableError);
-    expect(err.detail).toContain('Internal Server Error');
+    expect(err.detail).toBeUndefined();
+    expect(err.message).toBe(`GET ${req.url} -> HTTP 500: the server failed (5xx)`);
   });
 
-  it('names the redirect target', () => {
-    const err = errorFromResponse(req, 301, { location: 'https://new.example.com/scim' }, '');
-    expect(err.message).toContain('https://new.example.com/scim');
+  it.each([401, 403])('keeps only the status and a standard scimType of a %i, never its detail or headers', (status) => {
+    const body = JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status, scimType: 'invalidValue', detail: 'echo 50773a' });
+    const err = errorFromResponse(req, status, { 'www-authenticate': 'Basic realm="echo 50773a"' }, body);
+    expect(err).toBeInstanceOf(ScimAuthError);
+    expect(err.detail).toBeUndefined();
+    expect(err.scimType).toBe('invalidValue');
+    expect(err.message).not.toContain('50773a');
+    expect(err.message).toContain('[scimType=invalidValue]');
   });
-});
 
-describe('parseErrorBody', () => {
-  it('accepts status as a number and odd key casing', () => {
-    expect(parseErrorBody('{"Status":400,"ScimType":"invalidValue","Detail":"x"}')).toEqual({ scimType: 'invalidValue', detail: 'x' });
+  it('keeps nothing of a token endpoint error body', () => {
+    const err = errorFromResponse(req, 500, {}, scimError(500, 'invalidValue', 'echo 50773a'), Date.now(), 'tokenEndpoint');
+    expect(err).toBeInstanceOf(ScimRetryableError);
+    expect(err.detail).toBeUndefined();
+    expect(err.message).not.toContain('50773a');
   });
-  it('excerpts long text', () => {
-    expect(parseErrorBody('e'.repeat(1000)).detail?.length).toBeLessThanOrEqual(200);
+
+  it('describes where a redirect goes instead of quoting its Location', () => {
+    const other = errorFromResponse(req, 301, { location: 'https://new.example.com/scim' }, '');
+    expect(other.message).toContain('the server redirects to another host (over https); set the base URL');
+    expect(other.message).not.toContain('new.example.com');
+    const path = errorFromResponse(req, 308, { location: '/v3/Users' }, '');
+    expect(path.message).toContain('redirects to another path on the same host');
   });
 });
 
@@ -161,11 +173,11 @@ describe('taxonomy', () => {
     );
   });
 
-  it('redactScimError cleans message, detail, excerpt, url and stack in place', () => {
-    const err = new ScimProtocolError('bad', { method: 'GET', url: 'http://h/SECRET', detail: 'said SECRET', excerpt: 'SECRET body' });
+  it('redactScimError cleans message, detail, url and stack in place', () => {
+    const err = new ScimProtocolError('bad', { method: 'GET', url: 'http://h/SECRET', detail: 'said SECRET' });
     const same = redactScimError(err, (t) => t.split('SECRET').join('***'));
     expect(same).toBe(err);
-    expect(`${err.message} ${err.detail} ${err.excerpt} ${err.url} ${err.stack}`).not.toContain('SECRET');
+    expect(`${err.message} ${err.detail} ${err.url} ${err.stack}`).not.toContain('SECRET');
     expect(err.message).toContain('said ***');
   });
 

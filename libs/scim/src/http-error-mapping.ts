@@ -1,7 +1,8 @@
 import type { ScimErrorContext } from './errors';
-import { ScimAuthError, ScimConfigError, ScimCursorError, ScimError, ScimProtocolError, ScimRetryableError, excerptOf } from './errors';
-import { lowerCaseKeys } from './list-response';
+import { ScimAuthError, ScimConfigError, ScimCursorError, ScimError, ScimProtocolError, ScimRetryableError } from './errors';
 import { parseRetryAfter } from './retry-after';
+import type { AnswerSource } from './untrusted-answer';
+import { describeRedirect, errorAnswerFacts } from './untrusted-answer';
 
 /** The request an error is about; `url` must already be redacted. */
 export interface RequestDescription {
@@ -11,38 +12,23 @@ export interface RequestDescription {
 
 type HeaderValue = string | string[] | undefined;
 
-/** Reads `scimType` and `detail` from an error body, which may be SCIM JSON, other JSON or plain text. */
-export function parseErrorBody(bodyText: string): { scimType?: string; detail?: string } {
-  const text = bodyText.trim();
-  if (text === '') return {};
-  try {
-    const body: unknown = JSON.parse(text);
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-      const keys = lowerCaseKeys(body as Record<string, unknown>);
-      const scimType = keys.get('scimtype');
-      const detail = keys.get('detail') ?? keys.get('message') ?? keys.get('error_description') ?? keys.get('error');
-      return {
-        scimType: typeof scimType === 'string' && scimType !== '' ? scimType : undefined,
-        detail: typeof detail === 'string' && detail !== '' ? excerptOf(detail) : excerptOf(text),
-      };
-    }
-  } catch {
-    // Plain-text and HTML error pages are common; fall through to an excerpt.
-  }
-  return { detail: excerptOf(text) };
-}
-
 const CURSOR_SCIM_TYPES = new Set(['invalidcursor', 'expiredcursor']);
 
-/** Maps a non-2xx HTTP answer to the error taxonomy, going by status first because error bodies are unreliable. */
+/**
+ * Maps a non-2xx HTTP answer to the error taxonomy, going by status first because error bodies are
+ * unreliable. What of the body reaches the message follows `errorAnswerFacts` (nothing of a
+ * 401/403 or a token endpoint's answer, at most a short SCIM `detail` otherwise); headers are
+ * never quoted.
+ */
 export function errorFromResponse(
   req: RequestDescription,
   status: number,
   headers: Record<string, HeaderValue>,
   bodyText: string,
   now: number = Date.now(),
+  source: AnswerSource = 'scim',
 ): ScimError {
-  const { scimType, detail } = parseErrorBody(bodyText);
+  const { scimType, detail } = errorAnswerFacts(status, bodyText, source);
   const ctx: ScimErrorContext = { method: req.method, url: req.url, status, scimType, detail };
   const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
 
@@ -79,10 +65,7 @@ export function errorFromResponse(
   if (status >= 300 && status < 400) {
     const location = headers['location'];
     const target = Array.isArray(location) ? location[0] : location;
-    return new ScimConfigError(
-      `the server redirects${target ? ` to ${excerptOf(target)}` : ''}; set the base URL to the final address`,
-      ctx,
-    );
+    return new ScimConfigError(`the server redirects ${describeRedirect(req.url, target)}; set the base URL to the final address`, ctx);
   }
   if (status === 503 || status >= 500) {
     return new ScimRetryableError(status === 503 ? 'the server is temporarily unavailable' : 'the server failed (5xx)', {

@@ -8,7 +8,7 @@ describe('parseJsonBody', () => {
     expect(parseJsonBody('{"a":1}', 'text/plain', ctx)).toEqual({ a: 1 });
   });
 
-  it('turns HTML into a ScimProtocolError with a short excerpt', () => {
+  it('turns HTML into a ScimProtocolError that describes the body without quoting it', () => {
     const html = `<html><head><title>Login</title></head><body>${'x'.repeat(500)}</body></html>`;
     let error: unknown;
     try {
@@ -18,10 +18,10 @@ describe('parseJsonBody', () => {
     }
     expect(error).toBeInstanceOf(ScimProtocolError);
     const e = error as ScimProtocolError;
-    expect(e.excerpt?.length).toBeLessThanOrEqual(200);
-    expect(e.excerpt).toMatch(/^<html><head><title>Login/);
+    expect(e.body).toBe('an HTML page (559 bytes)');
+    expect(e.message).not.toContain('Login');
     expect(e.message).toContain('GET https://scim.example.com/v2/Users -> HTTP 200');
-    expect(e.message).toContain('text/html');
+    expect(e.message).toContain('Content-Type text/html');
     expect(e.retryable).toBe(false);
   });
 

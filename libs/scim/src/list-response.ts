@@ -1,6 +1,7 @@
 import type { ScimErrorContext } from './errors';
 import { ScimProtocolError, excerptOf } from './errors';
 import type { RejectedRecord, ScimMember, ScimResource } from './scim-resource';
+import { contentTypeLabel, describeBody, describeJson, isScimErrorObject, knownScimType } from './untrusted-answer';
 
 const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:listresponse';
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:error';
@@ -18,7 +19,7 @@ export interface ParsedListResponse {
   bytes?: number;
 }
 
-/** Parses a response body as JSON; anything else becomes a ScimProtocolError with an excerpt. */
+/** Parses a response body as JSON; anything else becomes a ScimProtocolError describing (not quoting) the body. */
 export function parseJsonBody(text: string, contentType: string | undefined, ctx: ScimErrorContext): unknown {
   const trimmed = text.trim();
   if (trimmed === '') {
@@ -28,10 +29,9 @@ export function parseJsonBody(text: string, contentType: string | undefined, ctx
     // Content-Type is not checked up front: servers label SCIM JSON as text/plain or octet-stream.
     return JSON.parse(trimmed) as unknown;
   } catch {
-    const type = contentType ? `Content-Type ${contentType}` : 'no Content-Type';
-    throw new ScimProtocolError(`expected a SCIM JSON body but got something else (${type})`, {
+    throw new ScimProtocolError(`expected a SCIM JSON body but got something else (${contentTypeLabel(contentType)})`, {
       ...ctx,
-      excerpt: excerptOf(text),
+      body: describeBody(text),
     });
   }
 }
@@ -84,23 +84,21 @@ function cursorOf(value: unknown): string | undefined {
 /** Reads a ListResponse tolerantly: any key casing, counts as strings, `Resources` absent when empty. */
 export function parseListResponse(body: unknown, ctx: ScimErrorContext): ParsedListResponse {
   if (!isPlainObject(body)) {
-    const excerpt = excerptOf(JSON.stringify(body) ?? String(body));
-    throw new ScimProtocolError('expected a SCIM ListResponse object', { ...ctx, excerpt });
+    throw new ScimProtocolError('expected a SCIM ListResponse object', { ...ctx, body: describeJson(body) });
   }
   const keys = lowerCaseKeys(body);
   const schemas = schemasOf(keys);
   if (schemas.includes(ERROR_SCHEMA)) {
-    throw new ScimProtocolError('server answered a success status with a SCIM Error body', {
-      ...ctx,
-      excerpt: excerptOf(JSON.stringify(body)),
-    });
+    // a success status with an error body breaks the protocol: only a standard scimType is repeated
+    const scimType = isScimErrorObject(body) ? knownScimType(keys.get('scimtype')) : undefined;
+    throw new ScimProtocolError('server answered a success status with a SCIM Error body', { ...ctx, scimType });
   }
   const looksLikeList =
     schemas.includes(LIST_RESPONSE_SCHEMA) || keys.has('totalresults') || keys.has('resources') || keys.has('nextcursor');
   if (!looksLikeList) {
     throw new ScimProtocolError('response is JSON but not a SCIM ListResponse (no totalResults or Resources)', {
       ...ctx,
-      excerpt: excerptOf(JSON.stringify(body)),
+      body: describeJson(body),
     });
   }
   const rawResources = keys.get('resources');
@@ -111,7 +109,7 @@ export function parseListResponse(body: unknown, ctx: ScimErrorContext): ParsedL
   else {
     throw new ScimProtocolError('ListResponse "Resources" is neither an array nor an object', {
       ...ctx,
-      excerpt: excerptOf(JSON.stringify(rawResources)),
+      body: `a ListResponse whose Resources is ${describeJson(rawResources)}`,
     });
   }
   return {

@@ -1,11 +1,12 @@
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
 import { declaredLength, discardBody, readBounded } from './bounded-body';
-import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError, ScimResponseTooLargeError, excerptOf, redactScimError } from './errors';
-import { errorFromNetwork, errorFromResponse, parseErrorBody } from './http-error-mapping';
+import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError, ScimResponseTooLargeError, redactScimError } from './errors';
+import { errorFromNetwork, errorFromResponse } from './http-error-mapping';
 import { redactUrl } from './redact-url';
 import { requestSignal } from './request-signal';
 import { SecretScrubber } from './secret-scrubber';
+import { describeBody, errorAnswerFacts } from './untrusted-answer';
 
 /** Tokens without `expires_in` are kept this long; a 401 refreshes them earlier anyway. */
 const DEFAULT_LIFETIME_MS = 5 * 60_000;
@@ -13,6 +14,10 @@ const DEFAULT_LIFETIME_MS = 5 * 60_000;
 const MAX_EXPIRY_MARGIN_MS = 60_000;
 /** A token answer is a few KiB; anything far larger is not one. */
 const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
+/** Keys of a token answer (RFC 6749 5.1) that a message may name; other keys are the server's text. */
+const TOKEN_ANSWER_KEYS = new Set(['token_type', 'expires_in', 'scope', 'refresh_token', 'id_token', 'issued_token_type', 'error']);
+/** Token types a message may name (RFC 6750, RFC 9449 and drafts); any other is the server's text. */
+const KNOWN_TOKEN_TYPES = new Set(['bearer', 'mac', 'dpop', 'pop', 'n_a']);
 
 /** What the token source shares with the transport of its connector. */
 export interface OAuth2TokenSourceOptions {
@@ -165,16 +170,16 @@ export class OAuth2TokenSource {
     } finally {
       dispose();
     }
+    // a token endpoint's error answer is never repeated: it is where the client secret comes back
     if (status === 400 || status === 401 || status === 403) {
-      const { detail } = parseErrorBody(text);
-      throw new ScimAuthError('the OAuth2 token endpoint rejected the client credentials or scope', {
+      const { oauthError } = errorAnswerFacts(status, text, 'tokenEndpoint');
+      throw new ScimAuthError(`the OAuth2 token endpoint rejected the client credentials or scope${oauthError ? `: ${oauthError}` : ''}`, {
         ...where,
         status,
-        detail,
       });
     }
     if (status < 200 || status >= 300) {
-      const mapped = errorFromResponse(where, status, responseHeaders, text);
+      const mapped = errorFromResponse(where, status, responseHeaders, text, Date.now(), 'tokenEndpoint');
       throw mapped instanceof ScimError ? mapped : new ScimProtocolError('unexpected token endpoint answer', where);
     }
     let body: unknown;
@@ -184,14 +189,18 @@ export class OAuth2TokenSource {
       throw new ScimProtocolError('the OAuth2 token endpoint did not answer with JSON', {
         ...where,
         status,
-        excerpt: excerptOf(text),
+        body: describeBody(text),
       });
     }
     const record = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const accessToken = record.access_token;
     if (typeof accessToken !== 'string' || accessToken === '') {
-      // The body may hold other secrets, so name the keys rather than quoting it.
-      throw new ScimProtocolError(`the OAuth2 token response has no access_token (keys: ${Object.keys(record).join(', ') || 'none'})`, {
+      // The body may hold other secrets, and its keys are the server's text: name only the standard ones.
+      const keys = Object.keys(record);
+      const named = keys.filter((k) => TOKEN_ANSWER_KEYS.has(k));
+      const others = keys.length - named.length;
+      const listed = [...named, ...(others > 0 ? [`${others} other key${others === 1 ? '' : 's'}`] : [])].join(', ') || 'none';
+      throw new ScimProtocolError(`the OAuth2 token response has no access_token (keys: ${listed})`, {
         ...where,
         status,
       });
@@ -199,7 +208,8 @@ export class OAuth2TokenSource {
     this.scrubber.add(accessToken);
     const tokenType = record.token_type;
     if (typeof tokenType === 'string' && tokenType.toLowerCase() !== 'bearer') {
-      throw new ScimConfigError(`the OAuth2 token endpoint issued a ${tokenType} token; only Bearer tokens are supported`, {
+      const named = KNOWN_TOKEN_TYPES.has(tokenType.toLowerCase()) ? tokenType : 'non-standard';
+      throw new ScimConfigError(`the OAuth2 token endpoint issued a ${named} token; only Bearer tokens are supported`, {
         ...where,
         status,
       });

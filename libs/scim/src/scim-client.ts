@@ -8,6 +8,7 @@ import { membersOf, normalizeResource, parseListResponse } from './list-response
 import type { ListOptions, ListingSource, PagingMethod } from './resource-listing';
 import { ResourceListing } from './resource-listing';
 import type { ScimMember, ScimResource } from './scim-resource';
+import { describeJson } from './untrusted-answer';
 
 /** Spellings of the ServiceProviderConfig endpoint seen in products, tried in this order. */
 const SERVICE_PROVIDER_CONFIG_PATHS = ['/ServiceProviderConfig', '/ServiceProviderConfigs', '/serviceproviderconfig'];
@@ -269,11 +270,12 @@ export class ScimClient {
     }
     const normalized = normalizeResource(res.body);
     if ('rejected' in normalized) {
+      // an answer to a credentialed request, not a record of a listing: described, not quoted
       throw new ScimProtocolError(`expected a SCIM resource: ${normalized.rejected.reason}`, {
         method: 'GET',
         url: res.url,
         status: res.status,
-        excerpt: normalized.rejected.excerpt,
+        body: describeJson(res.body),
       });
     }
     return normalized.resource;
