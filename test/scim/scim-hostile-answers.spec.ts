@@ -12,10 +12,13 @@ import {
   ScimAuthError,
   ScimClient,
   ScimConfigError,
+  ScimError,
+  ScimProtocolError,
   ScimResponseTooLargeError,
   ScimRetryableError,
   type ScimConnectionConfig,
 } from '../../libs/scim/src';
+import { DETAIL_WORDS, ECHO_ANSWERS, forbiddenForms, hostileSecret, startEchoingSource, type EchoMode, type EchoingSource } from '../support/echoing-source';
 import { readListing, recordingLogger } from './scim-test-helpers';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -136,7 +139,8 @@ describe('ScimClient against hostile answers', () => {
       const error = await readListing(c.listResources('/Groups', { paging: 'index' })).catch((e: unknown) => e);
       await c.close();
       expect(error).toBeInstanceOf(ScimRetryableError);
-      expect((error as Error).message).toMatch(/HTTP 500: the server failed \(5xx\) \(server said: boom y+…\)/);
+      // plain text is not SCIM: the status is reported, the text is not repeated
+      expect((error as Error).message).toMatch(/HTTP 500: the server failed \(5xx\)$/);
     });
   });
 
@@ -159,14 +163,17 @@ describe('ScimClient against hostile answers', () => {
       expect(seen[0].authorization).toBe(`Basic ${basicValue}`);
       expect(error).toBeInstanceOf(ScimAuthError);
       const texts = JSON.stringify([String(error), (error as ScimAuthError).detail, (error as Error).stack, auth, logger.lines]);
-      expect(texts).toContain('bad credentials: Basic ***');
+      // an answer that rejects credentials is reported by its status alone
+      expect(texts).toContain('HTTP 401: the server rejected the credentials');
+      expect(texts).not.toContain('bad credentials');
       expect(texts).not.toContain(basicValue);
       expect(texts).not.toContain(password);
       expect(auth.ok).toBe(false);
     });
 
     it('a 500 echoing a bearer token is retried and logged without it', async () => {
-      handler = (req, res) => json(res, 500, { detail: `upstream saw ${req.headers.authorization}` });
+      // a SCIM error body: its detail is kept, scrubbed
+      handler = (req, res) => json(res, 500, { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], detail: `upstream saw ${req.headers.authorization}` });
       const { c, logger } = client({}, { maxAttemptsPerRequest: 2 });
       const error = await c.getResource('/Users', 'x').catch((e: unknown) => e);
       await c.close();
@@ -195,7 +202,8 @@ describe('ScimClient against hostile answers', () => {
       expect(seen.some((r) => r.authorization?.startsWith('Basic '))).toBe(true);
       expect(tokenError).toBeInstanceOf(ScimAuthError);
       const tokenTexts = JSON.stringify([String(tokenError), (tokenError as Error).stack, tokenAuth, first.logger.lines]);
-      expect(tokenTexts).toContain('client_id=import-client');
+      expect(tokenTexts).toContain('the client id or secret was rejected (invalid_client)');
+      expect(tokenTexts).not.toContain('client_id=import-client');
       for (const form of [clientSecret, encodeURIComponent(clientSecret), encodeURIComponent(clientSecret).replace(/%20/g, '+'), b64(`import-client:${encodeURIComponent(clientSecret)}`)]) {
         expect(tokenTexts).not.toContain(form);
       }
@@ -205,7 +213,8 @@ describe('ScimClient against hostile answers', () => {
       const resourceError = await second.c.getResource('/Users', 'x').catch((e: unknown) => e);
       await second.c.close();
       expect(resourceError).toBeInstanceOf(ScimAuthError);
-      expect((resourceError as Error).message).toContain('token Bearer *** refused');
+      expect((resourceError as Error).message).toContain('HTTP 401: the server rejected the credentials');
+      expect((resourceError as Error).message).not.toContain('refused');
       expect(JSON.stringify([String(resourceError), second.logger.lines])).not.toContain('at-issued-123456');
     });
   });
@@ -260,6 +269,60 @@ describe('ScimClient against hostile answers', () => {
       await c.close();
       expect(seen).toHaveLength(1);
     });
+  });
+});
+
+describe('ScimClient against servers that echo credentials transformed', () => {
+  let source: EchoingSource;
+  beforeAll(async () => {
+    source = await startEchoingSource();
+  });
+  afterAll(async () => {
+    await source.close();
+  });
+
+  const auths = {
+    basic: () => ({ type: 'basic' as const, username: 'svc-import', password: hostileSecret('Pw') }),
+    bearer: () => ({ type: 'bearer' as const, token: hostileSecret('Tk', true) }),
+    oauth2: () => ({ type: 'oauth2' as const, tokenUrl: source.tokenUrl, clientId: 'import-client', clientSecret: hostileSecret('Cs') }),
+  };
+  const cases: Array<[string, keyof typeof auths, EchoMode]> = [
+    ...(['basic', 'bearer', 'oauth2'] as const).flatMap((auth) => ECHO_ANSWERS.map((answer): [string, keyof typeof auths, EchoMode] => [`${auth}, ${answer} from the SCIM endpoint`, auth, { scim: answer }])),
+    ...ECHO_ANSWERS.map((answer): [string, keyof typeof auths, EchoMode] => [`oauth2, ${answer} from the token endpoint`, 'oauth2', { token: answer, scim: 401 }]),
+  ];
+
+  it.each(cases)('%s: no transformed form reaches an error, a test answer or a log line', async (_name, authType, mode) => {
+    source.mode = mode;
+    source.secrets.clear();
+    const auth = auths[authType]();
+    const logger = recordingLogger();
+    const c = new ScimClient({ baseUrl: source.url, auth, timeoutMs: 10_000 }, { logger, maxAttemptsPerRequest: 2, maxRetryWaitMs: 1000 });
+    const listError = await readListing(c.listResources('/Users', { paging: 'index' })).catch((e: unknown) => e);
+    const getError = await c.getResource('/Groups', 'g1').catch((e: unknown) => e);
+    const connection = await c.testConnection();
+    const authentication = await c.testAuthentication();
+    await c.close();
+
+    // the source really saw (and echoed) the secrets
+    const secret = auth.type === 'basic' ? auth.password : auth.type === 'bearer' ? auth.token : auth.clientSecret;
+    expect(source.secrets.has(secret)).toBe(true);
+    expect(listError).toBeInstanceOf(ScimError);
+    // a 200 with garbage to /Users may well mean the credentials were accepted
+    if (typeof mode.scim === 'number' || mode.token !== undefined) expect(authentication.ok).toBe(false);
+
+    const errorTexts = [listError, getError].map((e) => [String(e), (e as Error).stack, JSON.stringify(e), (e as ScimError).detail]);
+    const text = JSON.stringify([errorTexts, connection, authentication, logger.lines]);
+    for (const s of source.secrets) {
+      for (const form of forbiddenForms(s)) expect({ form, leaked: text.includes(form) }).toEqual({ form, leaked: false });
+    }
+    // what is kept: the status always; the harmless start of a SCIM detail only where the rule allows a detail
+    const error = listError as ScimError;
+    const detailAllowed = mode.token === undefined && (mode.scim === 400 || mode.scim === 500);
+    expect(error.detail !== undefined).toBe(detailAllowed);
+    if (detailAllowed) expect(error.message).toContain(`(server said: ${DETAIL_WORDS}: ***`);
+    expect(error.scimType).toBeUndefined();
+    if (typeof mode.scim === 'number' && mode.token === undefined) expect(error.message).toContain(`HTTP ${mode.scim}`);
+    if (typeof mode.scim === 'string' && mode.token === undefined) expect(error).toBeInstanceOf(ScimProtocolError);
   });
 });
 

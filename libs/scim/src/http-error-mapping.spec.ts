@@ -79,8 +79,14 @@ describe('errorFromResponse', () => {
     expect(err.message).toContain('[scimType=invalidValue]');
   });
 
+  it('scrubs the detail it keeps before shortening it, so no part of a secret is left at the cut', () => {
+    const detail = `${'d'.repeat(190)} SECRET-VALUE-123`;
+    const err = errorFromResponse(req, 400, {}, scimError(400, undefined, detail), Date.now(), { scrub: (t) => t.split('SECRET-VALUE-123').join('***') });
+    expect(err.detail).toBe(`${'d'.repeat(190)} ***`);
+  });
+
   it('keeps nothing of a token endpoint error body', () => {
-    const err = errorFromResponse(req, 500, {}, scimError(500, 'invalidValue', 'echo 50773a'), Date.now(), 'tokenEndpoint');
+    const err = errorFromResponse(req, 500, {}, scimError(500, 'invalidValue', 'echo 50773a'), Date.now(), { source: 'tokenEndpoint' });
     expect(err).toBeInstanceOf(ScimRetryableError);
     expect(err.detail).toBeUndefined();
     expect(err.message).not.toContain('50773a');

@@ -26,9 +26,9 @@ export function errorFromResponse(
   headers: Record<string, HeaderValue>,
   bodyText: string,
   now: number = Date.now(),
-  source: AnswerSource = 'scim',
+  options: { source?: AnswerSource; scrub?: (text: string) => string } = {},
 ): ScimError {
-  const { scimType, detail } = errorAnswerFacts(status, bodyText, source);
+  const { scimType, detail } = errorAnswerFacts(status, bodyText, options.source, options.scrub);
   const ctx: ScimErrorContext = { method: req.method, url: req.url, status, scimType, detail };
   const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
 

@@ -220,8 +220,8 @@ export class ScimHttpTransport {
   /**
    * One HTTP exchange. A 2xx body is read up to `maxResponseBytes` (Content-Length is checked
    * first, then bytes are counted as they stream in) and an oversized one throws
-   * ScimResponseTooLargeError; an error body is read only as far as a message needs, and any
-   * echo of a credential in it is scrubbed before anything else sees it.
+   * ScimResponseTooLargeError; an error body is read only as far as a message needs, and only
+   * what errorFromResponse keeps of it (scrubbed there) is ever seen.
    */
   private async send(
     method: string,
@@ -283,7 +283,8 @@ export class ScimHttpTransport {
     const success = status >= 200 && status < 300;
     if (!success) {
       const body = await readBounded(res.body, ERROR_BODY_LIMIT);
-      return { status, headers: responseHeaders, text: this.redact(body.text) };
+      // unscrubbed: masking inside JSON text can break it; errorFromResponse scrubs what it keeps
+      return { status, headers: responseHeaders, text: body.text };
     }
     const tooLarge = (detail: string) =>
       new ScimResponseTooLargeError(
@@ -359,7 +360,7 @@ export class ScimHttpTransport {
           }
           return { status: res.status, body, url: where.url, bytes: res.text.length };
         }
-        error = errorFromResponse(where, res.status, res.headers, res.text);
+        error = errorFromResponse(where, res.status, res.headers, res.text, Date.now(), { scrub: (t) => this.redact(t) });
       } catch (err) {
         this.throwIfCancelled();
         error = redactScimError(err instanceof ScimError ? err : errorFromNetwork(where, err, this.timeoutMs), (t) => this.redact(t));

@@ -162,8 +162,8 @@ export class OAuth2TokenSource {
       if (body.overLimit && status >= 200 && status < 300) {
         throw new ScimResponseTooLargeError(`the OAuth2 token endpoint answered more than ${limit} bytes, more than a token answer can be`, { ...where, status });
       }
-      // an error answer may echo the client secret or the request body; nothing reads it unscrubbed
-      text = status >= 200 && status < 300 ? body.text : this.scrubber.scrub(body.text);
+      // an error answer may echo the client secret or the request body: nothing of it is repeated
+      text = body.text;
     } catch (err) {
       if (err instanceof ScimError) throw err;
       throw errorFromNetwork(where, err, this.timeoutMs);
@@ -179,7 +179,7 @@ export class OAuth2TokenSource {
       });
     }
     if (status < 200 || status >= 300) {
-      const mapped = errorFromResponse(where, status, responseHeaders, text, Date.now(), 'tokenEndpoint');
+      const mapped = errorFromResponse(where, status, responseHeaders, text, Date.now(), { source: 'tokenEndpoint' });
       throw mapped instanceof ScimError ? mapped : new ScimProtocolError('unexpected token endpoint answer', where);
     }
     let body: unknown;

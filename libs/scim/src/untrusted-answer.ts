@@ -113,10 +113,16 @@ export function shortText(text: string, max = MAX_DETAIL_LENGTH): string {
  * OAuth2 token endpoint keep only the status (kept by the caller), a standard `scimType` and, from
  * a token endpoint, a standard OAuth2 error code: such answers are where servers echo what they
  * were sent. Other error answers keep at most the `detail` of a SCIM error body, shortened; a
- * non-SCIM body (plain text, HTML, other JSON) is not repeated. `bodyText` must already be
- * scrubbed of known secrets, so a detail that is kept holds none of their known spellings.
+ * non-SCIM body (plain text, HTML, other JSON) is not repeated. `scrub` removes known secrets
+ * from a kept detail before it is shortened (the raw body is parsed as it came: masking inside
+ * JSON text could break it).
  */
-export function errorAnswerFacts(status: number, bodyText: string, source: AnswerSource = 'scim'): ErrorAnswerFacts {
+export function errorAnswerFacts(
+  status: number,
+  bodyText: string,
+  source: AnswerSource = 'scim',
+  scrub: (text: string) => string = (text) => text,
+): ErrorAnswerFacts {
   const body = parseObject(bodyText);
   if (body === undefined) return {};
   const facts: ErrorAnswerFacts = {};
@@ -133,7 +139,7 @@ export function errorAnswerFacts(status: number, bodyText: string, source: Answe
   if (status === 401 || status === 403 || !scimError) return facts;
   const detail = keyOf(body, 'detail');
   if (typeof detail === 'string') {
-    const short = shortText(detail);
+    const short = shortText(scrub(detail));
     if (short !== '') facts.detail = short;
   }
   return facts;
