@@ -18,7 +18,7 @@ import {
   ScimRetryableError,
   type ScimConnectionConfig,
 } from '../../libs/scim/src';
-import { DETAIL_WORDS, ECHO_ANSWERS, forbiddenForms, hostileSecret, startEchoingSource, type EchoMode, type EchoingSource } from '../support/echoing-source';
+import { DETAIL_WORDS, ECHO_ANSWERS, hostileSecret, leakNeedles, startEchoingSource, type EchoMode, type EchoingSource } from '../support/echoing-source';
 import { readListing, recordingLogger } from './scim-test-helpers';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -313,7 +313,7 @@ describe('ScimClient against servers that echo credentials transformed', () => {
     const errorTexts = [listError, getError].map((e) => [String(e), (e as Error).stack, JSON.stringify(e), (e as ScimError).detail]);
     const text = JSON.stringify([errorTexts, connection, authentication, logger.lines]);
     for (const s of source.secrets) {
-      for (const form of forbiddenForms(s)) expect({ form, leaked: text.includes(form) }).toEqual({ form, leaked: false });
+      for (const form of leakNeedles(s)) expect({ form, leaked: text.includes(form) }).toEqual({ form, leaked: false });
     }
     // what is kept: the status always; the harmless start of a SCIM detail only where the rule allows a detail
     const error = listError as ScimError;

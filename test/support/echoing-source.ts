@@ -52,6 +52,17 @@ export function forbiddenForms(secret: string): string[] {
 }
 
 /**
+ * What a search for a leak looks for: every forbidden form, and each run of 8 or more characters
+ * of a form between quotes and backslashes, so a form is found however a store escaped those
+ * (JSON once or twice, PostgreSQL row text).
+ */
+export function leakNeedles(secret: string): string[] {
+  const forms = forbiddenForms(secret);
+  const cores = forms.flatMap((form) => form.split(/["\\]+/)).filter((core) => core.length >= 8);
+  return [...new Set([...forms, ...cores])];
+}
+
+/**
  * Secrets with characters that make escaping, case and encodings differ from the raw value;
  * `header` ones can travel in an Authorization header as they are (a bearer token).
  */
