@@ -12,7 +12,7 @@ export * from './scim-resource';
 export { parseListResponse, normalizeResource, membersOf, parseJsonBody } from './list-response';
 export type { ParsedListResponse } from './list-response';
 export { errorFromResponse, errorFromNetwork } from './http-error-mapping';
-export { errorAnswerFacts, describeBody, knownScimType, MAX_DETAIL_LENGTH } from './untrusted-answer';
+export { errorAnswerFacts, describeBody, knownScimType, maskOpaqueTokens, MAX_DETAIL_LENGTH } from './untrusted-answer';
 export type { AnswerSource, ErrorAnswerFacts } from './untrusted-answer';
 export type { RequestDescription } from './http-error-mapping';
 export * from './discovery';

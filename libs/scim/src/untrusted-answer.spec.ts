@@ -1,4 +1,4 @@
-import { MAX_DETAIL_LENGTH, contentTypeLabel, describeBody, describeRedirect, errorAnswerFacts, knownScimType } from './untrusted-answer';
+import { MAX_DETAIL_LENGTH, contentTypeLabel, maskOpaqueTokens, describeBody, describeRedirect, errorAnswerFacts, knownScimType } from './untrusted-answer';
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const scimError = (fields: Record<string, unknown>) => JSON.stringify({ schemas: [ERROR_SCHEMA], ...fields });
@@ -15,6 +15,11 @@ describe('errorAnswerFacts', () => {
     expect(facts.scimType).toBe('invalidFilter');
     expect(facts.detail).toHaveLength(MAX_DETAIL_LENGTH);
     expect(facts.detail).toMatch(/^attribute x+…$/);
+  });
+
+  it('masks token-like runs in a kept detail, also of secrets nobody told it about', () => {
+    const facts = errorAnswerFacts(400, scimError({ detail: 'token at-17b6e5e1-19f1-40 and 50773A2D71C3A9 rejected for userName' }));
+    expect(facts.detail).toBe('token *** and *** rejected for userName');
   });
 
   it('flattens control characters, so a detail cannot forge a log line', () => {
@@ -48,6 +53,14 @@ describe('errorAnswerFacts', () => {
     }
     expect(errorAnswerFacts(400, JSON.stringify({ error: echo }), 'tokenEndpoint')).toEqual({});
     expect(errorAnswerFacts(400, JSON.stringify({ error: 'toString' }), 'tokenEndpoint')).toEqual({});
+  });
+});
+
+describe('maskOpaqueTokens', () => {
+  it('masks long runs mixing letters and digits, keeping words, numbers, hosts and paths', () => {
+    expect(maskOpaqueTokens('Basic c3ZjOnBhc3N3b3Jk, id 1234567890123, https://scim.example.com/v2/Users, attributeName')).toBe(
+      'Basic ***, id 1234567890123, https://scim.example.com/v2/Users, attributeName',
+    );
   });
 });
 

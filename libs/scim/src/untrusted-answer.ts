@@ -100,6 +100,15 @@ export function isScimErrorObject(body: Record<string, unknown>): boolean {
   return Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.trim().toLowerCase() === SCIM_ERROR_SCHEMA);
 }
 
+/**
+ * Masks what looks like a credential whatever secrets are known: runs of 10 or more letters and
+ * digits (and `+=_~-`) that mix letters and digits, as keys, passwords, tokens and their hex and
+ * Base64 forms do. Split at '/' and '.', so that hosts and paths stay readable.
+ */
+export function maskOpaqueTokens(text: string): string {
+  return text.replace(/[A-Za-z0-9+=_~-]{10,}/g, (token) => (/[A-Za-z]/.test(token) && /\d/.test(token) ? '***' : token));
+}
+
 /** Server text flattened to one line and cut to `max` characters. */
 export function shortText(text: string, max = MAX_DETAIL_LENGTH): string {
   // control characters (and the line breaks among them) would let a server forge log lines
@@ -113,7 +122,8 @@ export function shortText(text: string, max = MAX_DETAIL_LENGTH): string {
  * OAuth2 token endpoint keep only the status (kept by the caller), a standard `scimType` and, from
  * a token endpoint, a standard OAuth2 error code: such answers are where servers echo what they
  * were sent. Other error answers keep at most the `detail` of a SCIM error body, shortened; a
- * non-SCIM body (plain text, HTML, other JSON) is not repeated. `scrub` removes known secrets
+ * non-SCIM body (plain text, HTML, other JSON) is not repeated; in a kept detail, token-like runs
+ * are masked (maskOpaqueTokens). `scrub` removes known secrets
  * from a kept detail before it is shortened (the raw body is parsed as it came: masking inside
  * JSON text could break it).
  */
@@ -139,7 +149,9 @@ export function errorAnswerFacts(
   if (status === 401 || status === 403 || !scimError) return facts;
   const detail = keyOf(body, 'detail');
   if (typeof detail === 'string') {
-    const short = shortText(scrub(detail));
+    // known secrets first (all their spellings), then anything token-like: the server may echo a
+    // credential this client never held (an access token issued to another client of the connector)
+    const short = shortText(maskOpaqueTokens(scrub(detail)));
     if (short !== '') facts.detail = short;
   }
   return facts;
