@@ -12,12 +12,14 @@ import type { AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { LoggerService } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startScimDemoServer, type ScimDemoServer, type ScimQuirks } from '../../apps/scim-demo/src';
 import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
+import { DETAIL_WORDS, ECHO_ANSWERS, hostileSecret, leakNeedles, startEchoingSource, type EchoMode } from '../support/echoing-source';
 import { eventually, uniq } from '../support/fixtures';
 import { buildWorkflowBundle } from '../support/worker-harness';
 import { runApi, type RunApi, type RunBody, type TargetCodes } from './support/run-api';
@@ -35,7 +37,14 @@ let client: Client;
 let codes: TargetCodes;
 let worker: ChildProcess;
 let workerLog = '';
+let apiLog = '';
 const servers: ScimDemoServer[] = [];
+
+/** Everything the API logs, with every argument (errors with their stacks), before any redaction. */
+const recordApi = (...args: unknown[]) => {
+  apiLog += `${args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}\n`;
+};
+const apiLogger: LoggerService = { log: recordApi, error: recordApi, warn: recordApi, debug: recordApi, verbose: recordApi, fatal: recordApi };
 
 /** Starts the worker process on the API's task queue; resolves once it polls. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
@@ -119,7 +128,7 @@ async function databaseText(): Promise<string> {
 beforeAll(async () => {
   const bundle = await buildWorkflowBundle();
   writeFileSync(BUNDLE, bundle.code);
-  api = await startApi({ taskQueue: uniq('e2e-hostile') });
+  api = await startApi({ taskQueue: uniq('e2e-hostile') }, apiLogger);
   rest = runApi(api);
   client = api.app.get<Client>(TEMPORAL_CLIENT);
   codes = await rest.targetStore('hostile');
@@ -225,16 +234,18 @@ describe('servers that echo the credentials they receive', () => {
     const testAuth = await rest.post(`/api/v1/connectors/${connectorId}/test-authentication`);
     const testConn = await rest.post(`/api/v1/connectors/${connectorId}/test-connection`);
     expect(testAuth.body).toMatchObject({ ok: false });
-    expect(testAuth.body.message).toContain('Authorization: Basic ***');
+    // a 401 is reported by its status alone: nothing of its body is repeated
+    expect(testAuth.body.message).toContain('HTTP 401: the server rejected the credentials');
+    expect(testAuth.body.message).not.toContain('Rejected request');
 
     const taskId = await rest.task(connectorId, codes);
     const failed = await rest.runToEnd(taskId);
     expect(failed).toMatchObject({ status: 'failed', error: { type: 'ScimAuthError' } });
-    expect(failed.error?.message).toContain('Rejected request with Authorization: Basic ***');
+    expect(failed.error?.message).toContain('HTTP 401: the server rejected the credentials');
     const cards = await rest.datacards({ template: codes.failure, taskId });
     expect(cards).toHaveLength(1);
     const history = await historyText(failed);
-    expect(history).toContain('Basic ***');
+    expect(history).toContain('the server rejected the credentials');
 
     const places = {
       testAuthentication: JSON.stringify(testAuth.body),
@@ -253,7 +264,8 @@ describe('servers that echo the credentials they receive', () => {
     const bearerEcho = await scimServer({ users: 1, groups: 0 }, { echoAuthorization: { status: 500 } });
     const bearerId = await connector({ baseUrl: bearerEcho.url, auth: { type: 'bearer', token }, timeoutMs: 5000 });
     const bearerAuth = await rest.post(`/api/v1/connectors/${bearerId}/test-authentication`);
-    expect(bearerAuth.body.message).toContain('Bearer ***');
+    // a 500's SCIM detail is kept, scrubbed
+    expect(bearerAuth.body.message).toContain('Rejected request with Authorization: Bearer ***');
 
     // a token endpoint that echoes the Authorization header and the form body it was sent
     const clientSecret = `cs ${randomUUID()}/+`;
@@ -272,7 +284,7 @@ describe('servers that echo the credentials they receive', () => {
       const oauthId = await connector({ baseUrl: plain.url, auth: { type: 'oauth2', tokenUrl, clientId: 'import-client', clientSecret } });
       const oauthAuth = await rest.post(`/api/v1/connectors/${oauthId}/test-authentication`);
       expect(oauthAuth.body).toMatchObject({ ok: false });
-      expect(oauthAuth.body.message).toContain('client_id=import-client');
+      expect(oauthAuth.body.message).toContain('the client id or secret was rejected (invalid_client)');
       const failed = await rest.runToEnd(await rest.task(oauthId, codes));
       expect(failed).toMatchObject({ status: 'failed', error: { type: 'ScimAuthError' } });
 
@@ -292,6 +304,80 @@ describe('servers that echo the credentials they receive', () => {
       tokenServer.closeAllConnections();
       await new Promise<void>((r) => tokenServer.close(() => r()));
     }
+  }, 120_000);
+});
+
+describe('servers that echo the credentials transformed', () => {
+  /** Secrets of every case, for the final search of the database and the logs. */
+  const allSecrets: string[] = [];
+  const auth = {
+    basic: () => ({ type: 'basic', username: USER, password: hostileSecret('Pw') }),
+    bearer: () => ({ type: 'bearer', token: hostileSecret('Tk', true) }),
+    oauth2: (tokenUrl: string) => ({ type: 'oauth2', tokenUrl, clientId: 'import-client', clientSecret: hostileSecret('Cs') }),
+  };
+  const cases: Array<[string, keyof typeof auth, EchoMode]> = [
+    ...(['basic', 'bearer', 'oauth2'] as const).flatMap((type) =>
+      ECHO_ANSWERS.map((answer): [string, keyof typeof auth, EchoMode] => [`${type}, ${answer} from the SCIM endpoint`, type, { scim: answer }]),
+    ),
+    ...ECHO_ANSWERS.map((answer): [string, keyof typeof auth, EchoMode] => [`oauth2, ${answer} from the token endpoint`, 'oauth2', { token: answer, scim: 401 }]),
+  ];
+
+  /** Asserts that no needle of any secret occurs in any of the places, naming the place and the needle. */
+  function expectNoLeak(places: Record<string, string>, secrets: Iterable<string>): void {
+    const needles = [...secrets].flatMap(leakNeedles);
+    for (const [place, text] of Object.entries(places)) {
+      for (const needle of needles) expect({ place, needle, leaked: text.includes(needle) }).toEqual({ place, needle, leaked: false });
+    }
+  }
+
+  it.each(cases)(
+    '%s: 0 hits in test answers, preview, the run, the failure datacard and Temporal',
+    async (_name, type, mode) => {
+      const source = await startEchoingSource(mode);
+      try {
+        const connectorId = await connector({ baseUrl: source.url, auth: type === 'oauth2' ? auth.oauth2(source.tokenUrl) : auth[type](), timeoutMs: 5000 });
+        const testAuth = await rest.post(`/api/v1/connectors/${connectorId}/test-authentication`);
+        const testConn = await rest.post(`/api/v1/connectors/${connectorId}/test-connection`);
+        const taskId = await rest.task(connectorId, codes, identityOnly);
+        const preview = await rest.post(`/api/v1/tasks/${taskId}/preview`, {});
+        expect(preview.status).not.toBe(200);
+        const places: Record<string, string> = {
+          testAuthentication: JSON.stringify(testAuth.body),
+          testConnection: JSON.stringify(testConn.body),
+          preview: JSON.stringify(preview.body),
+        };
+
+        // a 5xx with Retry-After: 0 is retried at once, so every case ends failed within seconds
+        const run = await rest.runToEnd(taskId);
+        expect(run.status).toBe('failed');
+        const cards = await rest.datacards({ template: codes.failure, taskId });
+        expect(cards).toHaveLength(1);
+        places.failureDatacard = JSON.stringify(cards);
+        places.run = JSON.stringify(await rest.run(run.id));
+        places.runs = JSON.stringify((await api.http().get(`/api/v1/runs?taskId=${taskId}`).set(rest.auth())).body);
+        places.temporalHistory = await historyText(run);
+        // the searched places really hold this run's failure
+        expect(places.temporalHistory).toContain(run.error?.type ?? 'no error type');
+        expect(places.failureDatacard).toContain(run.error?.type ?? 'no error type');
+
+        // the source really saw the secrets it echoed
+        expect(source.secrets.size).toBeGreaterThan(0);
+        allSecrets.push(...source.secrets);
+        expectNoLeak(places, source.secrets);
+      } finally {
+        await source.close();
+      }
+    },
+    120_000,
+  );
+
+  it('0 hits of any case in the database, the worker log and the API log', async () => {
+    expect(allSecrets.length).toBeGreaterThanOrEqual(cases.length);
+    // the searched texts hold the failures, kept SCIM details (masked) included
+    expect(workerLog).toContain('the server rejected the credentials');
+    expect(workerLog).toContain(`(server said: ${DETAIL_WORDS}: ***`);
+    expect(apiLog.length).toBeGreaterThan(0);
+    expectNoLeak({ database: await databaseText(), workerLog, apiLog }, allSecrets);
   }, 120_000);
 });
 
