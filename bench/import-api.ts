@@ -72,8 +72,8 @@ export class ImportApi {
     await this.call('PATCH', `/api/v1/tasks/${id}`, body);
   }
 
-  runNow(taskId: string, mode?: 'full' | 'incremental'): Promise<RunView> {
-    return this.call<RunView>('POST', `/api/v1/tasks/${taskId}/runs`, mode ? { mode } : {});
+  runNow(taskId: string, mode?: 'full' | 'incremental', opts: { dryRun?: boolean } = {}): Promise<RunView> {
+    return this.call<RunView>('POST', `/api/v1/tasks/${taskId}/runs`, { ...(mode ? { mode } : {}), ...(opts.dryRun ? { dryRun: true } : {}) });
   }
 
   getRun(id: string): Promise<RunView> {

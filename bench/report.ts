@@ -259,6 +259,15 @@ export function shapesMarkdown(report: BenchReport): string[] {
         `${sh.bar?.timesReference === undefined ? '' : `${over}${sh.bar.timesReference.toFixed(2)}`} | ${bar} | ${(r.workerPeakRssBytes / MB).toFixed(0)} | ${mb(r.pgSizeBytes)} |`,
     );
   }
+  for (const sh of shapes) {
+    if (sh.dryRun) {
+      lines.push(
+        '',
+        `Shape ${sh.id} imported after a dry run of the same task (${sh.dryRun.status} in ${s(sh.dryRun.wallMs)} s, ${sh.dryRun.stats.fetched} records) ` +
+          `and ANALYZE (${s(sh.dryRun.analyzeMs)} s), as autovacuum takes statistics after it.`,
+      );
+    }
+  }
   const t = report.targets.shapes;
   if (t?.workerPeakRssMb !== undefined) {
     lines.push('', `Worker peak RSS over the shapes ${t.workerPeakRssMb} MB, target ≤ ${report.targets.workerRssLimitMb} MB: ${t.workerRssMet ? 'met' : '**NOT met**'}.`);
