@@ -126,7 +126,7 @@ export function checkShapeBar(shape: { ratioToBound: number; status: string }, r
   const misses: string[] = [];
   // a timed-out run's ratio is only a lower limit of the real one: it never meets the bar
   if (shape.status !== 'succeeded') misses.push(`run ${shape.status}`);
-  if (!(times <= SHAPE_RATIO_LIMIT)) misses.push(`${times.toFixed(3)}x the first import's ratio > ${SHAPE_RATIO_LIMIT}x`);
+  if (!(times <= SHAPE_RATIO_LIMIT)) misses.push(`${times.toPrecision(4)}x the first import's ratio > ${SHAPE_RATIO_LIMIT}x`);
   return {
     ...out,
     referenceRatio,
