@@ -7,6 +7,8 @@
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+/** The generic resource the benchmark serves at /Devices (the demo source's Device schema id). */
+export const DEVICE_SCHEMA = 'urn:example:scim:schemas:Device';
 export const ENTERPRISE_USER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 /** Users' creation times start here, one minute apart: every base lastModified lies years in the past. */
@@ -38,6 +40,15 @@ const DEPARTMENTS = [
 const DIVISIONS = ['Platform', 'Applications', 'Commercial', 'Corporate', 'Infrastructure', 'Growth'];
 const ORGANIZATIONS = ['Example Corp', 'Example Corp Finland Oy', 'Example Corp GmbH', 'Example Corp Inc.'];
 const GROUP_ROLES = ['readers', 'writers', 'admins', 'approvers', 'auditors', 'operators', 'owners', 'viewers'];
+const DEVICE_MODELS: Array<{ model: string; manufacturer: string; platform: string; prefix: string }> = [
+  { model: 'Latitude 7440', manufacturer: 'Dell', platform: 'Windows', prefix: 'DL' },
+  { model: 'ThinkPad X1 Carbon', manufacturer: 'Lenovo', platform: 'Windows', prefix: 'LN' },
+  { model: 'MacBook Pro 14', manufacturer: 'Apple', platform: 'macOS', prefix: 'C0' },
+  { model: 'iPhone 15', manufacturer: 'Apple', platform: 'iOS', prefix: 'F1' },
+  { model: 'Pixel 8', manufacturer: 'Google', platform: 'Android', prefix: 'GP' },
+  { model: 'EliteBook 840', manufacturer: 'HP', platform: 'Windows', prefix: 'HP' },
+  { model: 'XPS 13', manufacturer: 'Dell', platform: 'Linux', prefix: 'DX' },
+];
 const GROUP_APPS = ['erp', 'crm', 'hr', 'wiki', 'vpn', 'git', 'ci', 'jira', 'mail', 'bi', 'vault', 'cloud', 'payroll'];
 const OFFICES: Array<{ street: string; locality: string; region: string; postalCode: string; country: string; phone: string }> = [
   { street: 'Mannerheimintie', locality: 'Helsinki', region: 'Uusimaa', postalCode: '00100', country: 'FI', phone: '+358 9' },
@@ -74,14 +85,17 @@ function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
 
+/** The variant nibble of an id: users (a), groups (b), devices (9). */
+type IdKind = 'a' | 'b' | '9';
+
 /**
  * A UUID whose first 12 hex digits are the index, so ids sort like indexes (as time-ordered
  * UUIDv7 ids do) and a page can be found from an id; the rest is hashed so ids look random.
- * The variant nibble tells users (a) and groups (b) apart.
+ * The variant nibble tells users (a), groups (b) and devices (9) apart.
  */
-function orderedUuid(seed: number, kind: 'a' | 'b', i: number): string {
+function orderedUuid(seed: number, kind: IdKind, i: number): string {
   const head = hex(i, 12);
-  const salt = kind === 'a' ? 101 : 201;
+  const salt = kind === 'a' ? 101 : kind === 'b' ? 201 : 301;
   const h1 = hash(seed, salt, i);
   const h2 = hash(seed, salt + 1, i);
   const h3 = hash(seed, salt + 2, i);
@@ -89,8 +103,8 @@ function orderedUuid(seed: number, kind: 'a' | 'b', i: number): string {
 }
 
 /** Index of an id made by orderedUuid, or undefined when it is not one of this kind. */
-function indexOfUuid(id: string, kind: 'a' | 'b'): number | undefined {
-  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-4[0-9a-f]{3}-([ab])[0-9a-f]{3}-[0-9a-f]{12}$/.exec(id);
+function indexOfUuid(id: string, kind: IdKind): number | undefined {
+  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-4[0-9a-f]{3}-([ab9])[0-9a-f]{3}-[0-9a-f]{12}$/.exec(id);
   if (!m || m[3] !== kind) return undefined;
   return parseInt(m[1] + m[2], 16);
 }
@@ -101,6 +115,8 @@ export interface DataSetSpec {
   /** group memberships per user (5 in the benchmark) */
   membershipsPerUser: number;
   seed: number;
+  /** generic resources served at /Devices (none unless given) */
+  devices?: number;
 }
 
 /** One applied mutation: a deterministic share of users changed or deleted at `at`. */
@@ -146,6 +162,7 @@ export class BenchDataSet {
     if (!Number.isInteger(spec.users) || spec.users < 0) throw new RangeError('users must be a non-negative integer');
     if (!Number.isInteger(spec.groups) || spec.groups < 0) throw new RangeError('groups must be a non-negative integer');
     if (spec.users >= 2 ** 31) throw new RangeError('at most 2^31-1 users');
+    if (spec.devices !== undefined && (!Number.isInteger(spec.devices) || spec.devices < 0)) throw new RangeError('devices must be a non-negative integer');
     this.memberships = Math.min(spec.membershipsPerUser, spec.groups);
     // user i belongs to groups i, i+stride, i+2*stride, ... (mod G): distinct while memberships <= G
     this.stride = this.memberships > 0 ? Math.max(1, Math.floor(spec.groups / this.memberships)) : 1;
@@ -165,6 +182,11 @@ export class BenchDataSet {
 
   get groupCount(): number {
     return this.spec.groups;
+  }
+
+  /** Devices never change: the shape scenarios import them once. */
+  get deviceCount(): number {
+    return this.spec.devices ?? 0;
   }
 
   /** Memberships the groups list right now (deleted users are no longer members). */
@@ -275,6 +297,18 @@ export class BenchDataSet {
       for (let i = first; i < this.spec.users; i += G) if (!this.deletedAt.has(i)) out.push(i);
     }
     return out.sort((a, b) => a - b);
+  }
+
+  /** Devices whose lastModified is after `since`, in index order. */
+  deviceIndexesModifiedAfter(since: number): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < this.deviceCount; d++) if (this.deviceLastModified(d) > since) out.push(d);
+    return out;
+  }
+
+  deviceIndexOfId(id: string): number | undefined {
+    const d = indexOfUuid(id, '9');
+    return d !== undefined && d < this.deviceCount ? d : undefined;
   }
 
   userIndexOfId(id: string): number | undefined {
@@ -406,6 +440,52 @@ export class BenchDataSet {
     return JSON.parse(this.groupJson(g, withMembers)) as ScimObject;
   }
 
+  deviceId(d: number): string {
+    return orderedUuid(this.spec.seed, '9', d);
+  }
+
+  private deviceCreated(d: number): number {
+    return BASE_TIME_MS + d * MINUTE_MS;
+  }
+
+  private deviceLastModified(d: number): number {
+    return this.deviceCreated(d) + (hash(this.spec.seed, 30, d) % 300) * DAY_MS;
+  }
+
+  /** The values of device d; its owner is user d/2 (a reference, whether or not the source lists users). */
+  deviceFields(d: number) {
+    const seed = this.spec.seed;
+    const spec = pick(DEVICE_MODELS, hash(seed, 31, d));
+    const ownerIndex = Math.floor(d / 2);
+    const owner = this.names(ownerIndex);
+    const mobile = spec.platform === 'iOS' || spec.platform === 'Android';
+    return {
+      id: this.deviceId(d),
+      serialNumber: `${spec.prefix}${hex(hash(seed, 32, d), 8).toUpperCase()}${String(d).padStart(7, '0')}`,
+      displayName: `${mobile ? 'PHONE' : 'LAPTOP'}-${String(d + 1).padStart(7, '0')}`,
+      model: spec.model,
+      manufacturer: spec.manufacturer,
+      platform: spec.platform,
+      status: hash(seed, 33, d) % 23 === 0 ? 'retired' : 'active',
+      ownerId: this.userId(ownerIndex),
+      ownerDisplay: `${owner.given} ${owner.family}`,
+      created: this.deviceCreated(d),
+      lastModified: this.deviceLastModified(d),
+    };
+  }
+
+  /** Device d as SCIM JSON text (about 0.6 KB); like userJson, a template of unescaped ASCII values. */
+  deviceJson(d: number): string {
+    const v = this.deviceFields(d);
+    return (
+      `{"schemas":["${DEVICE_SCHEMA}"],"id":"${v.id}","externalId":"asset-${d}","serialNumber":"${v.serialNumber}",` +
+      `"displayName":"${v.displayName}","model":"${v.model}","manufacturer":"${v.manufacturer}","platform":"${v.platform}","status":"${v.status}",` +
+      `"owner":{"value":"${v.ownerId}","display":"${v.ownerDisplay}","$ref":"${this.locationBase}/Users/${v.ownerId}"},` +
+      `"meta":{"resourceType":"Device","created":"${isoOf(v.created)}","lastModified":"${isoOf(v.lastModified)}",` +
+      `"location":"${this.locationBase}/Devices/${v.id}","version":"W/\\"0\\""}}`
+    );
+  }
+
   groupName(g: number): string {
     const seed = this.spec.seed;
     return `${pick(GROUP_APPS, hash(seed, 21, g))}-${pick(GROUP_ROLES, hash(seed, 22, g))}-${g}`;
@@ -429,6 +509,23 @@ export class BenchDataSet {
         department: u.department,
         employeeNumber: u.employeeNumber,
         active: u.active,
+      },
+    };
+  }
+
+  /** The device row the shape scenario's generic mapping produces for device d (see bench-task.ts). */
+  mappedDevice(d: number): MappedRow {
+    const v = this.deviceFields(d);
+    return {
+      uniqueValue: v.serialNumber,
+      attributes: {
+        serial: v.serialNumber,
+        name: v.displayName,
+        model: v.model,
+        manufacturer: v.manufacturer,
+        platform: v.platform,
+        status: v.status,
+        owner: v.ownerId,
       },
     };
   }

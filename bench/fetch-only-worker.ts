@@ -21,7 +21,11 @@ export interface FetchOnlyOutput {
   bytes: number;
 }
 
-/** Every page of every path, one request at a time (as the importer pages), each body parsed. */
+/**
+ * Every page of every path, one request at a time (as the importer pages), each body parsed.
+ * A group listed without `members` (a source that caps what a listing carries) is then read
+ * with GET /Groups/{id}?attributes=members, as the importer must.
+ */
 async function fetchAll(input: FetchOnlyInput): Promise<FetchOnlyOutput> {
   const agent = new Agent({ keepAliveTimeout: 60_000 });
   const headers = {
@@ -40,11 +44,22 @@ async function fetchAll(input: FetchOnlyInput): Promise<FetchOnlyOutput> {
         const res = await request(url, { dispatcher: agent, headers });
         const text = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${text.slice(0, 200)}`);
-        const body = JSON.parse(text) as { totalResults: number; Resources?: unknown[] };
+        const body = JSON.parse(text) as { totalResults: number; Resources?: Array<Record<string, unknown>> };
         const n = body.Resources?.length ?? 0;
         pages++;
         records += n;
         bytes += text.length;
+        if (path === '/Groups') {
+          for (const group of body.Resources ?? []) {
+            if ('members' in group) continue;
+            const one = `${input.baseUrl}${path}/${encodeURIComponent(String(group.id))}?attributes=members`;
+            const single = await request(one, { dispatcher: agent, headers });
+            const singleText = await single.body.text();
+            if (single.statusCode !== 200) throw new Error(`GET ${one} answered ${single.statusCode}: ${singleText.slice(0, 200)}`);
+            JSON.parse(singleText);
+            bytes += singleText.length;
+          }
+        }
         startIndex += n;
         if (n === 0 || startIndex > body.totalResults) break;
       }

@@ -3,10 +3,11 @@
  * generator, basic auth. It supports exactly what the import asks of a source — index paging,
  * the changed-since filter, excludedAttributes=members, descending sort for the listing's tail
  * check, single-resource reads — so the importer, not the source, is what gets measured.
+ * It serves /Users, /Groups and, when the data set has devices, the generic /Devices.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BenchDataSet } from './data-generator';
+import { DEVICE_SCHEMA, type BenchDataSet } from './data-generator';
 
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -26,6 +27,13 @@ export interface FixtureScimServerOptions {
   maxPageSize?: number;
   /** serialised pages kept; a retried or re-read page is served without generating it again */
   cachedPages?: number;
+  /**
+   * Groups with more members than this are listed without `members` (the importer then reads
+   * them with GET /Groups/{id}), as servers do that cap what a listing carries; unlimited by
+   * default. A page of a few 100,000-member groups would otherwise be larger than any sane
+   * response limit.
+   */
+  maxMembersInListing?: number;
 }
 
 /** What the source served, for the report: requests, bytes, cache hits. */
@@ -36,7 +44,7 @@ export interface SourceCounters {
   cacheHits: number;
 }
 
-type Resource = 'Users' | 'Groups';
+type Resource = 'Users' | 'Groups' | 'Devices';
 
 /** One listing page request, normalised; its key identifies the serialised page. */
 interface PageQuery {
@@ -175,8 +183,8 @@ export class FixtureScimServer {
       const parts = path.split('/').filter(Boolean);
       if (parts.length === 1 && parts[0] === 'ServiceProviderConfig') return this.send(res, 200, this.serviceProviderConfig());
       if (parts.length === 1 && parts[0] === 'ResourceTypes') return this.send(res, 200, this.resourceTypes());
-      if (parts[0] === 'Users' || parts[0] === 'Groups') {
-        const resource = parts[0];
+      if (parts[0] === 'Users' || parts[0] === 'Groups' || (parts[0] === 'Devices' && this.opts.dataSet.deviceCount > 0)) {
+        const resource: Resource = parts[0];
         if (parts.length === 1) return this.send(res, 200, this.page(this.pageQuery(resource, url.searchParams)));
         if (parts.length === 2) return this.send(res, 200, this.single(resource, decodeURIComponent(parts[1]), url.searchParams));
       }
@@ -224,7 +232,9 @@ export class FixtureScimServer {
       type('User', '/Users', 'urn:ietf:params:scim:schemas:core:2.0:User', ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']),
       type('Group', '/Groups', 'urn:ietf:params:scim:schemas:core:2.0:Group', []),
     ];
-    return Buffer.from(JSON.stringify({ schemas: [LIST_RESPONSE], totalResults: 2, startIndex: 1, itemsPerPage: 2, Resources: resources }));
+    if (this.opts.dataSet.deviceCount > 0) resources.push(type('Device', '/Devices', DEVICE_SCHEMA, []));
+    const n = resources.length;
+    return Buffer.from(JSON.stringify({ schemas: [LIST_RESPONSE], totalResults: n, startIndex: 1, itemsPerPage: n, Resources: resources }));
   }
 
   private single(resource: Resource, id: string, params: URLSearchParams): Buffer {
@@ -233,6 +243,11 @@ export class FixtureScimServer {
       const i = ds.userIndexOfId(id);
       if (i === undefined) throw new ScimHttpError(404, `User ${id} not found`);
       return Buffer.from(ds.userJson(i));
+    }
+    if (resource === 'Devices') {
+      const d = ds.deviceIndexOfId(id);
+      if (d === undefined) throw new ScimHttpError(404, `Device ${id} not found`);
+      return Buffer.from(ds.deviceJson(d));
     }
     const g = ds.groupIndexOfId(id);
     if (g === undefined) throw new ScimHttpError(404, `Group ${id} not found`);
@@ -272,7 +287,14 @@ export class FixtureScimServer {
   private build(q: PageQuery, key: string): Buffer {
     const { total, indexes } = this.slice(q);
     const ds = this.opts.dataSet;
-    const resources = q.resource === 'Users' ? indexes.map((i) => ds.userJson(i)) : indexes.map((g) => ds.groupJson(g, q.withMembers));
+    const limit = this.opts.maxMembersInListing;
+    const listsMembers = (g: number) => q.withMembers && (limit === undefined || ds.membersOfGroup(g).length <= limit);
+    const resources =
+      q.resource === 'Users'
+        ? indexes.map((i) => ds.userJson(i))
+        : q.resource === 'Devices'
+          ? indexes.map((d) => ds.deviceJson(d))
+          : indexes.map((g) => ds.groupJson(g, listsMembers(g)));
     const body = Buffer.from(
       `{"schemas":["${LIST_RESPONSE}"],"totalResults":${total},"startIndex":${q.startIndex},"itemsPerPage":${indexes.length},` +
         `"Resources":[${resources.join(',')}]}`,
@@ -301,7 +323,8 @@ export class FixtureScimServer {
     let found = this.changedIndexes.get(key);
     if (!found) {
       const ds = this.opts.dataSet;
-      found = resource === 'Users' ? ds.userIndexesModifiedAfter(since) : ds.groupIndexesModifiedAfter(since);
+      found =
+        resource === 'Users' ? ds.userIndexesModifiedAfter(since) : resource === 'Devices' ? ds.deviceIndexesModifiedAfter(since) : ds.groupIndexesModifiedAfter(since);
       this.changedIndexes.set(key, found);
     }
     return found;
@@ -310,7 +333,7 @@ export class FixtureScimServer {
   private totalOf(q: PageQuery): number {
     const ds = this.opts.dataSet;
     if (q.since !== undefined) return this.changedSince(q.resource, q.since).length;
-    return q.resource === 'Users' ? ds.liveUserCount : ds.groupCount;
+    return q.resource === 'Users' ? ds.liveUserCount : q.resource === 'Devices' ? ds.deviceCount : ds.groupCount;
   }
 
   /** The record indexes of a page, in listing order. */

@@ -1,5 +1,6 @@
 /**
- * The few REST calls the scenarios make (docs/api.md): connector, task, run now, run status.
+ * The few REST calls the scenarios make (docs/api.md): connector, task, template and folder, run
+ * now, run status, cancel.
  * Scenarios go through the API like any integrating system, never around it.
  */
 
@@ -55,12 +56,24 @@ export class ImportApi {
     return (await this.call<{ id: string }>('POST', '/api/v1/tasks', body)).id;
   }
 
+  async createTemplate(body: Record<string, unknown>): Promise<void> {
+    await this.call('POST', '/api/v1/templates', body);
+  }
+
+  async createFolder(body: Record<string, unknown>): Promise<void> {
+    await this.call('POST', '/api/v1/folders', body);
+  }
+
+  async cancelRun(id: string): Promise<void> {
+    await this.call('POST', `/api/v1/runs/${id}/cancel`);
+  }
+
   async patchTask(id: string, body: Record<string, unknown>): Promise<void> {
     await this.call('PATCH', `/api/v1/tasks/${id}`, body);
   }
 
-  runNow(taskId: string, mode?: 'full' | 'incremental'): Promise<RunView> {
-    return this.call<RunView>('POST', `/api/v1/tasks/${taskId}/runs`, mode ? { mode } : {});
+  runNow(taskId: string, mode?: 'full' | 'incremental', opts: { dryRun?: boolean } = {}): Promise<RunView> {
+    return this.call<RunView>('POST', `/api/v1/tasks/${taskId}/runs`, { ...(mode ? { mode } : {}), ...(opts.dryRun ? { dryRun: true } : {}) });
   }
 
   getRun(id: string): Promise<RunView> {

@@ -109,6 +109,13 @@ function* datacardRows(ds: BenchDataSet, counter: { rows: number; bytes: number 
     counter.rows++;
     if (chunk.length >= 100) yield flush();
   }
+  // generic resources (the devices of shape d; none in the four classic scenarios)
+  for (let d = 0; d < ds.deviceCount; d++) {
+    const row = ds.mappedDevice(d);
+    chunk.push(`${datacardUuid(3, d)}\t${copyText(row.uniqueValue)}\t${copyText(JSON.stringify(row.attributes))}\n`);
+    counter.rows++;
+    if (chunk.length >= 500) yield flush();
+  }
   if (chunk.length > 0) yield flush();
 }
 
@@ -122,7 +129,7 @@ function* linkRows(ds: BenchDataSet, counter: { links: number }): Generator<stri
 }
 
 /**
- * COPY of as many rows as a full import writes datacards (users + groups), shaped like them
+ * COPY of as many rows as a full import writes datacards (users + groups + devices), shaped like them
  * (uuid primary key, unique value, ~300-byte jsonb), into a fresh logged table that is dropped
  * afterwards. The membership links are copied separately and timed on their own.
  */

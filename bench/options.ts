@@ -1,6 +1,9 @@
 /** Command-line flags of `npm run bench -- ...`. */
 
 export type ScenarioId = 1 | 2 | 3 | 4;
+/** The shape scenarios (shapes.ts): each a first import of its own data into a fresh database. */
+export type ShapeId = 'a' | 'b' | 'c' | 'd';
+export const SHAPE_IDS: readonly ShapeId[] = ['a', 'b', 'c', 'd'];
 
 export interface BenchOptions {
   users: number;
@@ -8,6 +11,10 @@ export interface BenchOptions {
   membershipsPerUser: number;
   pageSize: number;
   scenarios: ScenarioId[];
+  /** shape scenarios to run besides the four classic ones (default all) */
+  shapes: ShapeId[];
+  /** multiplies every shape's record counts (trying things out; results compare at 1 only) */
+  shapeScale: number;
   seed: number;
   /** only the data generator, the fixture source and the two lower bounds (no Temporal, API or worker) */
   lowerBoundsOnly: boolean;
@@ -32,6 +39,9 @@ export const USAGE = `usage: npm run bench -- [flags]
   --memberships N        group memberships per user (default 5)
   --page-size N          connector page size, also used by fetch-only (default 500)
   --scenarios 1,2,3,4    which scenarios to run (default all; 2-4 need 1 first)
+  --shapes a,b,c,d|none  shape scenarios, each a first import into a fresh database (default all):
+                         a 20k users/2k groups, b 5 groups of 100k members, c users only, d generic /Devices
+  --shape-scale F        multiply the shapes' record counts by F (default 1; for trying things out)
   --seed N               data generator seed (default 1)
   --lower-bounds-only    generator + fixture source + lower bounds only
   --fast-pg              PostgreSQL with fsync off (default: durable settings)
@@ -50,6 +60,8 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
     membershipsPerUser: 5,
     pageSize: 500,
     scenarios: [1, 2, 3, 4],
+    shapes: [...SHAPE_IDS],
+    shapeScale: 1,
     seed: 1,
     lowerBoundsOnly: false,
     fastPostgres: false,
@@ -92,6 +104,20 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
         const ids = (value() ?? '').split(',').map((s) => Number(s.trim()));
         if (ids.length === 0 || ids.some((n) => ![1, 2, 3, 4].includes(n))) throw new Error(`--scenarios takes a list of 1,2,3,4\n${USAGE}`);
         opts.scenarios = [...new Set(ids as ScenarioId[])].sort();
+        break;
+      }
+      case '--shapes': {
+        const raw = (value() ?? '').trim();
+        const ids = raw === 'none' ? [] : raw.split(',').map((s) => s.trim());
+        if (raw === '' || ids.some((id) => !SHAPE_IDS.includes(id as ShapeId))) throw new Error(`--shapes takes a list of a,b,c,d or none\n${USAGE}`);
+        opts.shapes = SHAPE_IDS.filter((id) => ids.includes(id));
+        break;
+      }
+      case '--shape-scale': {
+        const raw = value();
+        const f = Number(raw);
+        if (raw === undefined || !Number.isFinite(f) || f <= 0 || f > 10) throw new Error(`--shape-scale needs a number in (0, 10] (got ${raw ?? 'nothing'})\n${USAGE}`);
+        opts.shapeScale = f;
         break;
       }
       case '--help':

@@ -6,8 +6,9 @@ import type { ProfileSummary } from './cpu-profile-summary';
 import type { LowerBounds } from './lower-bounds';
 import type { BenchOptions } from './options';
 import type { ScenarioResult } from './scenarios';
+import { describeShapeData, type ShapeResult } from './shapes';
 import { SIZED_TABLES } from './pg-metrics';
-import { TARGETS, WORKER_RSS_LIMIT_MB, describeCheck, describeTarget, type ScenarioTarget } from './targets';
+import { SHAPE_RATIO_LIMIT, TARGETS, WORKER_RSS_LIMIT_MB, checkShapeBar, describeCheck, describeShapeBar, describeTarget, type ScenarioTarget } from './targets';
 
 /** The targets of issue 16 (targets.ts) and the worker-memory one; each scenario carries its own check. */
 export interface TargetsReport {
@@ -17,6 +18,17 @@ export interface TargetsReport {
   /** highest worker RSS over all scenarios that ran */
   workerPeakRssMb?: number;
   workerRssMet?: boolean;
+  /** issue 20: no shape's ratio to its own bound more than `limit` times scenario 1's (each shape carries its own check) */
+  shapes?: {
+    limit: number;
+    /** scenario 1's wall / bound, when it succeeded */
+    referenceRatio?: number;
+    /** every shape measured and within the limit (undefined without a reference) */
+    met?: boolean;
+    /** highest worker RSS over the shapes (each its own worker) */
+    workerPeakRssMb?: number;
+    workerRssMet?: boolean;
+  };
 }
 
 export interface BenchReport {
@@ -29,6 +41,8 @@ export interface BenchReport {
   /** the worker's RSS once started, before any run */
   workerRssAtStartBytes?: number;
   scenarios: ScenarioResult[];
+  /** the shape scenarios (shapes.ts), each with its own source, fresh database and bound */
+  shapes?: ShapeResult[];
   /** hotspots of the worker's CPU profiles (--profile-worker) */
   workerProfiles?: ProfileSummary[];
   targets: TargetsReport;
@@ -50,12 +64,36 @@ export function environmentInfo(postgresDurable: boolean, loadAverageAtStart: nu
   };
 }
 
-export function targetsReport(scenarios: ScenarioResult[]): TargetsReport {
+/** The ratio the shapes are held to: scenario 1's wall / bound, when it ran and succeeded. */
+export function referenceRatio(scenarios: ScenarioResult[]): number | undefined {
+  const first = scenarios.find((r) => r.id === 1);
+  return first?.status === 'succeeded' ? first.ratioToBound : undefined;
+}
+
+/** Sets each shape's bar check against scenario 1 of the same benchmark. */
+export function judgeShapes(shapes: ShapeResult[], scenarios: ScenarioResult[]): void {
+  const reference = referenceRatio(scenarios);
+  for (const shape of shapes) {
+    if (shape.run) shape.bar = checkShapeBar(shape.run, reference);
+  }
+}
+
+export function targetsReport(scenarios: ScenarioResult[], shapes: ShapeResult[] = []): TargetsReport {
   const out: TargetsReport = { issue: 16, byScenario: TARGETS, workerRssLimitMb: WORKER_RSS_LIMIT_MB };
   if (scenarios.length > 0) {
     const peakMb = Math.max(...scenarios.map((r) => r.workerPeakRssBytes)) / MB;
     out.workerPeakRssMb = Math.round(peakMb);
     out.workerRssMet = peakMb <= WORKER_RSS_LIMIT_MB;
+  }
+  if (shapes.length > 0) {
+    const reference = referenceRatio(scenarios);
+    const runs = shapes.flatMap((sh) => (sh.run ? [sh.run] : []));
+    const peakMb = runs.length ? Math.max(...runs.map((r) => r.workerPeakRssBytes)) / MB : undefined;
+    out.shapes = {
+      limit: SHAPE_RATIO_LIMIT,
+      ...(reference === undefined ? {} : { referenceRatio: reference, met: shapes.every((sh) => sh.bar?.met === true) }),
+      ...(peakMb === undefined ? {} : { workerPeakRssMb: Math.round(peakMb), workerRssMet: peakMb <= WORKER_RSS_LIMIT_MB }),
+    };
   }
   return out;
 }
@@ -175,10 +213,89 @@ export function markdown(report: BenchReport): string {
       }
     }
   }
-  const warnings = report.scenarios.flatMap((r) => r.warnings.map((w) => `- scenario ${r.id}: ${w}`));
+  if (report.shapes?.length) lines.push('', ...shapesMarkdown(report));
+  const warnings = [
+    ...report.scenarios.flatMap((r) => r.warnings.map((w) => `- scenario ${r.id}: ${w}`)),
+    ...(report.shapes ?? []).flatMap((sh) => [...(sh.error ? [`- shape ${sh.id}: ${sh.error}`] : []), ...(sh.run?.warnings ?? []).map((w) => `- shape ${sh.id}: ${w}`)]),
+  ];
   if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings);
   if (report.error) lines.push('', `**Stopped early:** ${report.error}`);
   return lines.join('\n');
+}
+
+/**
+ * The shapes beside the 100k first import: each one's wall, its own bound, its ratio to that
+ * bound, that ratio against scenario 1's, and the worker's peak RSS; then their phases.
+ */
+export function shapesMarkdown(report: BenchReport): string[] {
+  const shapes = report.shapes ?? [];
+  const lines: string[] = [
+    `Shape scenarios (issue 20): each a first full import of its own data into a fresh database, against its own bound (fetch-only + cards COPY + links COPY of that data). ` +
+      `Bar: no shape's ratio more than ${SHAPE_RATIO_LIMIT}x the ratio of the 100k first import.`,
+    '',
+    '| scenario | data | status | wall s | own bound s (fetch + cards + links) | x own bound | vs first import | bar | worker peak RSS MB | PG size MB |',
+    '| --- | --- | --- | ---: | --- | ---: | ---: | --- | ---: | ---: |',
+  ];
+  const bound = (lb: LowerBounds) => `${s(lb.boundMs)} (${s(lb.fetchOnly.ms)} + ${s(lb.loadOnly.ms)} + ${s(lb.loadOnly.linksMs)})`;
+  const first = report.scenarios.find((r) => r.id === 1);
+  if (first) {
+    lines.push(
+      `| 1. ${first.name} (reference) | ${describeShapeData({ users: report.source.users, groups: report.source.groups, membershipsPerUser: report.source.memberships, devices: 0 })} | ` +
+        `${first.status} | ${s(first.wallMs)} | ${bound(report.lowerBounds)} | ${first.ratioToBound.toFixed(2)} | 1.00 | reference | ${(first.workerPeakRssBytes / MB).toFixed(0)} | ${mb(first.pgSizeBytes)} |`,
+    );
+  }
+  for (const sh of shapes) {
+    const r = sh.run;
+    const data = describeShapeData(sh.spec);
+    if (!r) {
+      lines.push(`| ${sh.id}. ${sh.name} | ${data} | **${sh.error ? 'failed' : 'not run'}** | | ${sh.lowerBounds ? bound(sh.lowerBounds) : ''} | | | ${sh.error ? '**NOT met**' : ''} | | |`);
+      continue;
+    }
+    // a timed-out run's wall and ratios are lower limits
+    const over = r.status === 'timed out' ? '> ' : '';
+    const bar = sh.bar ? (sh.bar.met === false ? `**${describeShapeBar(sh.bar)}**` : describeShapeBar(sh.bar)) : '';
+    lines.push(
+      `| ${sh.id}. ${sh.name} | ${data} | ${r.status} | ${over}${s(r.wallMs)} | ${sh.lowerBounds ? bound(sh.lowerBounds) : ''} | ${over}${r.ratioToBound.toFixed(2)} | ` +
+        `${sh.bar?.timesReference === undefined ? '' : `${over}${sh.bar.timesReference.toFixed(2)}`} | ${bar} | ${(r.workerPeakRssBytes / MB).toFixed(0)} | ${mb(r.pgSizeBytes)} |`,
+    );
+  }
+  for (const sh of shapes) {
+    if (sh.dryRun) {
+      lines.push(
+        '',
+        `Shape ${sh.id} imported after a dry run of the same task (${sh.dryRun.status} in ${s(sh.dryRun.wallMs)} s, ${sh.dryRun.stats.fetched} records) ` +
+          `and ANALYZE (${s(sh.dryRun.analyzeMs)} s), as autovacuum takes statistics after it.`,
+      );
+    }
+  }
+  const t = report.targets.shapes;
+  if (t?.workerPeakRssMb !== undefined) {
+    lines.push('', `Worker peak RSS over the shapes ${t.workerPeakRssMb} MB, target ≤ ${report.targets.workerRssLimitMb} MB: ${t.workerRssMet ? 'met' : '**NOT met**'}.`);
+  }
+  const runs = shapes.flatMap((sh) => (sh.run ? [sh.run] : []));
+  if (runs.length > 0) {
+    const columns = phaseColumns(runs.map((r) => r.phases));
+    lines.push('', 'Shape phases (s as polled, worker peak RSS MB in brackets):', '', `| shape | ${columns.join(' | ')} |`, `| --- |${' ---: |'.repeat(columns.length)}`);
+    for (const r of runs) {
+      const totals = phaseTotals(r.phases);
+      const cell = (phase: string) => {
+        const p = totals.get(phase);
+        return p ? `${s(p.ms)}${p.rssPeakBytes ? ` (${(p.rssPeakBytes / MB).toFixed(0)})` : ''}` : '';
+      };
+      lines.push(`| ${r.id} | ${columns.map(cell).join(' | ')} |`);
+    }
+    lines.push('', 'Shape run counts:');
+    for (const r of runs) lines.push(`- ${r.id}: ${JSON.stringify(r.stats)}`);
+  }
+  const withStatements = runs.filter((r) => r.dbStatements?.length);
+  if (withStatements.length > 0) {
+    lines.push('', 'Shape database time by statement (top 6 per shape):');
+    for (const r of withStatements) {
+      lines.push(`- ${r.id}:`);
+      for (const st of (r.dbStatements ?? []).slice(0, 6)) lines.push(`  - ${s(st.totalMs)} s, ${st.calls} calls: ${st.source ?? '?'} \`${st.statement.slice(0, 90)}\``);
+    }
+  }
+  return lines;
 }
 
 export function writeReport(file: string, report: BenchReport): void {

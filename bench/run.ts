@@ -1,30 +1,30 @@
 /**
  * `npm run bench -- --users 100000 --groups 10000`: starts a fixture SCIM source, embedded
  * PostgreSQL, a Temporal dev server, and the API and worker from dist/ (built by `npm run
- * build`, which `npm run bench` runs first); measures the two lower bounds, then the scenarios;
- * writes bench/results/latest.json and prints markdown tables. Everything it started is stopped
- * at the end, on failure and on Ctrl-C.
+ * build`, which `npm run bench` runs first); runs the shape scenarios (shapes.ts: each with its
+ * own source, fresh database, processes and bound), then measures the lower bounds of the classic
+ * source and runs the four classic scenarios; writes bench/results/latest.json and prints
+ * markdown tables. Everything it started is stopped at the end, on failure and on Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createDataSource, runMigrations, seedDefaultTargetStore } from '../libs/persistence/src';
 import { benchConnector, benchTask } from './bench-task';
 import { Cleanup } from './cleanup';
 import { formatProfileSummary, summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary';
 import { BenchDataSet } from './data-generator';
 import { FixtureScimServer } from './fixture-scim-server';
 import { ImportApi } from './import-api';
-import { logSlowStatementPlans } from './pg-metrics';
-import { logStatementDurations, statementTimes } from './statement-times';
+import { statementTimes } from './statement-times';
 import { measureLowerBounds, type LowerBounds } from './lower-bounds';
 import { parseOptions, type BenchOptions, type ScenarioId } from './options';
 import { RssSampler, readRssBytes } from './process-sampler';
-import { environmentInfo, markdown, targetsReport, writeReport, type BenchReport } from './report';
+import { environmentInfo, judgeShapes, markdown, targetsReport, writeReport, type BenchReport } from './report';
 import { runScenario, type ScenarioResult } from './scenarios';
-import { projectRoot, snapshotBuild, startBenchPostgres, startBenchTemporal, startImportApps } from './stack';
+import { runShape, type ShapeResult } from './shapes';
+import { prepareDatabase, projectRoot, snapshotBuild, startBenchPostgres, startBenchTemporal, startImportApps, type BenchTemporal } from './stack';
 
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const MB = 2 ** 20;
@@ -64,41 +64,27 @@ interface Run {
   cleanup: Cleanup;
 }
 
+/** The Temporal dev server the classic scenarios and every shape share (each pair of processes has its own task queue). */
+async function startTemporal({ root, logDir, cleanup }: Run): Promise<BenchTemporal> {
+  const temporalLog = openLog(logDir, 'temporal');
+  cleanup.add('temporal log', () => new Promise((r) => temporalLog.end(r)));
+  log('starting the Temporal dev server ...');
+  const temporal = await startBenchTemporal(root, temporalLog);
+  cleanup.add('Temporal dev server', () => temporal.stop(), () => temporal.kill());
+  return temporal;
+}
+
 async function runScenarios(
   { opts, root, buildRoot, logDir, cleanup }: Run,
+  temporal: BenchTemporal,
   source: FixtureScimServer,
   databaseUrl: string,
   lowerBounds: LowerBounds,
   results: ScenarioResult[],
   onWorkerStarted: (rssBytes: number) => void,
 ): Promise<void> {
-  const temporalLog = openLog(logDir, 'temporal');
-  cleanup.add('temporal log', () => new Promise((r) => temporalLog.end(r)));
-  log('starting the Temporal dev server ...');
-  const temporal = await startBenchTemporal(root, temporalLog);
-  cleanup.add('Temporal dev server', () => temporal.stop(), () => temporal.kill());
-
-  const applied = await runMigrations(databaseUrl);
-  log(`migrated (${applied.length} migrations); seeding templates and folders`);
-  const ds = createDataSource(databaseUrl, { poolSize: 1 });
-  await ds.initialize();
-  try {
-    await seedDefaultTargetStore(ds);
-  } finally {
-    await ds.destroy();
-  }
-
-  if (opts.explainSlowMs !== undefined || opts.statementTimes) {
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
-    try {
-      if (opts.explainSlowMs !== undefined) await logSlowStatementPlans(admin, opts.explainSlowMs);
-      if (opts.statementTimes) await logStatementDurations(admin);
-    } finally {
-      await admin.end();
-    }
-    if (opts.explainSlowMs !== undefined) log(`plans of statements slower than ${opts.explainSlowMs} ms go to ${join(logDir, 'postgres.log')}`);
-  }
+  await prepareDatabase(databaseUrl, opts, log);
+  if (opts.explainSlowMs !== undefined) log(`plans of statements slower than ${opts.explainSlowMs} ms go to ${join(logDir, 'postgres.log')}`);
 
   log('starting the API and the worker from dist/ ...');
   const workerNodeArgs = opts.profileWorker ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`] : [];
@@ -166,6 +152,7 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const loadAtStart = loadavg();
   const results: ScenarioResult[] = [];
+  const shapes: ShapeResult[] = [];
   let workerRssAtStartBytes: number | undefined;
   const profiles: ProfileSummary[] = [];
   let lowerBounds: LowerBounds | undefined;
@@ -204,6 +191,18 @@ async function main(): Promise<number> {
     const pg = await startBenchPostgres(root, { fast: opts.fastPostgres, log: pgLog });
     cleanup.add('PostgreSQL', () => pg.stop(), () => pg.kill());
 
+    const run: Run | undefined = buildRoot ? { opts, root, buildRoot, logDir, cleanup } : undefined;
+    if (!opts.lowerBoundsOnly && !run) throw new Error('scenarios need a build: run `npm run bench` (it builds first)');
+    const temporal = opts.lowerBoundsOnly || !run ? undefined : await startTemporal(run);
+
+    // the shapes first: each drops its database when done, so the classic scenarios then run in a
+    // cluster holding only their own data, as before the shapes existed
+    for (const id of opts.shapes) {
+      shapes.push(
+        await runShape(id, { opts, root, buildRoot, logDir, clusterUrl: pg.url, temporalAddress: temporal?.address, auth: sourceAuth, cleanup, log }),
+      );
+    }
+
     log('measuring the lower bounds ...');
     lowerBounds = await measureLowerBounds({
       fetch: { baseUrl: source.url, ...sourceAuth, pageSize: opts.pageSize, paths: ['/Users', '/Groups'] },
@@ -218,9 +217,8 @@ async function main(): Promise<number> {
         `bound ${(lowerBounds.boundMs / 1000).toFixed(2)} s, old bound ${(lowerBounds.oldBoundMs / 1000).toFixed(2)} s`,
     );
 
-    if (!opts.lowerBoundsOnly) {
-      if (!buildRoot) throw new Error('scenarios need a build: run `npm run bench` (it builds first)');
-      await runScenarios({ opts, root, buildRoot, logDir, cleanup }, source, pg.url, lowerBounds, results, (rss) => (workerRssAtStartBytes = rss));
+    if (run && temporal && !opts.lowerBoundsOnly) {
+      await runScenarios(run, temporal, source, pg.url, lowerBounds, results, (rss) => (workerRssAtStartBytes = rss));
     }
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
@@ -230,10 +228,13 @@ async function main(): Promise<number> {
   log('stopping everything the benchmark started ...');
   await cleanup.run(log);
 
-  if (opts.statementTimes && results.length > 0) {
-    const windows = results.map((r) => ({ from: Date.parse(r.startedAt), to: Date.parse(r.finishedAt) }));
-    statementTimes(join(logDir, 'postgres.log'), windows, root).forEach((times, k) => (results[k].dbStatements = times));
+  const shapeRuns = shapes.flatMap((s) => (s.run ? [s.run] : []));
+  if (opts.statementTimes && results.length + shapeRuns.length > 0) {
+    const runs = [...results, ...shapeRuns];
+    const windows = runs.map((r) => ({ from: Date.parse(r.startedAt), to: Date.parse(r.finishedAt) }));
+    statementTimes(join(logDir, 'postgres.log'), windows, root).forEach((times, k) => (runs[k].dbStatements = times));
   }
+  judgeShapes(shapes, results);
 
   if (lowerBounds) {
     const { output, ...shown } = opts;
@@ -246,8 +247,9 @@ async function main(): Promise<number> {
       lowerBounds,
       workerRssAtStartBytes,
       scenarios: results,
+      ...(shapes.length ? { shapes } : {}),
       ...(profiles.length ? { workerProfiles: profiles } : {}),
-      targets: targetsReport(results),
+      targets: targetsReport(results, shapes),
       ...(error ? { error } : {}),
     };
     writeReport(output, report);
@@ -256,7 +258,7 @@ async function main(): Promise<number> {
     log(`report written to ${output}`);
   }
 
-  const warned = results.some((r) => r.warnings.length > 0);
+  const warned = results.some((r) => r.warnings.length > 0) || shapes.some((s) => s.error !== undefined || (s.run?.warnings.length ?? 0) > 0);
   if (error || warned || opts.keepLogs || profiles.length > 0 || opts.explainSlowMs !== undefined || opts.statementTimes) {
     log(`logs${profiles.length ? ' and worker CPU profiles' : ''} kept in ${logDir}`);
   } else {

@@ -8,7 +8,7 @@ import type { Client } from 'pg';
 import type { FixtureScimServer, SourceCounters } from './fixture-scim-server';
 import type { ImportApi, PhaseMark, RunStats, RunView } from './import-api';
 import type { LowerBounds } from './lower-bounds';
-import type { ScenarioId } from './options';
+import type { ScenarioId, ShapeId } from './options';
 import {
   BOOKKEEPING_TABLES,
   STATS_FLUSH_DELAY_MS,
@@ -35,9 +35,12 @@ const ONE_PERCENT = 100;
  */
 const EARLIER_CHANGES_AGE_MS = 3_600_000;
 
-export interface ScenarioResult extends Ratios {
-  id: ScenarioId;
+/** One measured run: a classic scenario, or a shape scenario (shapes.ts). */
+export interface RunResult extends Ratios {
+  id: ScenarioId | ShapeId;
   name: string;
+  /** the run's id in the API */
+  runId?: string;
   mode: string;
   status: string;
   startedAt: string;
@@ -48,8 +51,8 @@ export interface ScenarioResult extends Ratios {
   runMs?: number;
   records: number;
   recordsPerSecond: number;
-  /** this scenario's target (issue 16) and whether the run met it */
-  target: TargetCheck;
+  /** this scenario's target (issue 16) and whether the run met it; shapes are judged in the report, against scenario 1 */
+  target?: TargetCheck;
   /** rows inserted+updated+deleted in datacard, datacard_link, task_cache */
   targetRowsWritten: number;
   /** rows written per table (target and bookkeeping) */
@@ -69,6 +72,11 @@ export interface ScenarioResult extends Ratios {
   /** expectations that did not hold (e.g. a re-run that wrote rows) */
   warnings: string[];
   error?: string;
+}
+
+export interface ScenarioResult extends RunResult {
+  id: ScenarioId;
+  target: TargetCheck;
 }
 
 export interface ScenarioContext {
@@ -172,6 +180,33 @@ export async function runScenario(id: ScenarioId, ctx: ScenarioContext): Promise
   ctx.log(`scenario ${id}: ${plan.name}`);
   const mutation = await plan.prepare(ctx);
   if (mutation) ctx.log(`  source: ${mutation.changed} users changed, ${mutation.deleted} deleted`);
+  const result = await measureRun(ctx, {
+    id,
+    name: plan.name,
+    mutation,
+    target: (run) => checkTarget(id, run),
+    expect: (r) => plan.expect(r as ScenarioResult, ctx),
+  });
+  return result as ScenarioResult;
+}
+
+/**
+ * Runs the task once and measures it: wall time from the run-now request until the API reports
+ * the run finished, ratios to the context's lower bounds, rows written, sizes, worker RSS. A
+ * failed or timed-out run is reported (status, error, a warning), not thrown; a dead process throws.
+ */
+export async function measureRun(
+  ctx: ScenarioContext,
+  spec: {
+    id: ScenarioId | ShapeId;
+    name: string;
+    mutation?: { changed: number; deleted: number };
+    target?: (run: Ratios & { status: string; targetRowsWritten: number }) => TargetCheck;
+    /** expectations checked when the run succeeded */
+    expect: (r: RunResult) => string[];
+  },
+): Promise<RunResult> {
+  const { id, mutation } = spec;
 
   const before = await tableWrites(ctx.db);
   const sourceBefore = { ...ctx.source.counters };
@@ -208,9 +243,10 @@ export async function runScenario(id: ScenarioId, ctx: ScenarioContext): Promise
   const ratios = ratiosOf(wallMs, { fetchOnlyMs: lb.fetchOnly.ms, boundMs: lb.boundMs, oldBoundMs: lb.oldBoundMs });
   const status = timedOut ? 'timed out' : run.status;
   const targetRowsWritten = rowsWritten(writes, TARGET_TABLES);
-  const result: ScenarioResult = {
+  const result: RunResult = {
     id,
-    name: plan.name,
+    name: spec.name,
+    runId: run.id,
     mode: run.mode,
     status,
     startedAt: startedAt.toISOString(),
@@ -220,7 +256,7 @@ export async function runScenario(id: ScenarioId, ctx: ScenarioContext): Promise
     records: run.stats.fetched,
     recordsPerSecond: run.stats.fetched / (wallMs / 1000),
     ...ratios,
-    target: checkTarget(id, { ...ratios, status, targetRowsWritten }),
+    ...(spec.target ? { target: spec.target({ ...ratios, status, targetRowsWritten }) } : {}),
     targetRowsWritten,
     writes: Object.fromEntries([...TARGET_TABLES, ...BOOKKEEPING_TABLES].map((t) => [t, writes[t]])),
     workerPeakRssBytes,
@@ -240,7 +276,7 @@ export async function runScenario(id: ScenarioId, ctx: ScenarioContext): Promise
     result.error = `run ${run.id} ${run.status}: ${run.error ? `${run.error.type}: ${run.error.message}` : 'no error recorded'}`;
     result.warnings.push(result.error);
   } else {
-    result.warnings.push(...plan.expect(result, ctx));
+    result.warnings.push(...spec.expect(result));
   }
   for (const w of result.warnings) ctx.log(`  WARNING: ${w}`);
   ctx.log(
@@ -248,8 +284,8 @@ export async function runScenario(id: ScenarioId, ctx: ScenarioContext): Promise
       `worker peak RSS ${(workerPeakRssBytes / 2 ** 20).toFixed(0)} MB; database ${(pgSizeBytes / 2 ** 20).toFixed(0)} MB`,
   );
   ctx.log(
-    `  ${result.ratioToBound.toFixed(2)}x bound, ${result.ratioToOldBound.toFixed(2)}x old bound, ${result.ratioToFetchOnly.toFixed(2)}x fetch-only; ` +
-      `target ${describeTarget(result.target)}: ${describeCheck(result.target)}`,
+    `  ${result.ratioToBound.toFixed(2)}x bound, ${result.ratioToOldBound.toFixed(2)}x old bound, ${result.ratioToFetchOnly.toFixed(2)}x fetch-only` +
+      (result.target ? `; target ${describeTarget(result.target)}: ${describeCheck(result.target)}` : ''),
   );
   return result;
 }

@@ -7,10 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../scripts/lib/embedded-postgres';
 import { freePort } from '../scripts/lib/free-port';
 import { ensureTemporalCli, startTemporalDevServer } from '../scripts/lib/temporal-dev-server';
 import { WORKER_NODE_FLAGS } from '../apps/worker/src/node-flags';
+import { createDataSource, runMigrations, seedDefaultTargetStore } from '../libs/persistence/src';
+import { logSlowStatementPlans } from './pg-metrics';
+import { logStatementDurations } from './statement-times';
 
 /** The project root: the nearest directory above this file with a package.json (works from dist/ and from sources). */
 export function projectRoot(): string {
@@ -102,6 +106,70 @@ export async function startBenchPostgres(root: string, opts: { fast: boolean; lo
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The URL of another database of the same cluster. */
+export function databaseUrlFor(clusterUrl: string, database: string): string {
+  const u = new URL(clusterUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * A new, empty database in the benchmark's cluster (dropped first if a previous attempt left it):
+ * no tables, no statistics, as a first installation has. Returns its URL.
+ */
+export async function createFreshDatabase(clusterUrl: string, database: string): Promise<string> {
+  const admin = new Client({ connectionString: clusterUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrlFor(clusterUrl, database);
+}
+
+/** Drops a database, ending its sessions (a statement still running after its worker stopped, too). */
+export async function dropDatabase(clusterUrl: string, database: string): Promise<void> {
+  const admin = new Client({ connectionString: clusterUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * Migrates a database and seeds the default templates and folders, as an installation does;
+ * with the diagnostic flags, makes PostgreSQL log slow plans / statement durations for it.
+ */
+export async function prepareDatabase(
+  databaseUrl: string,
+  opts: { explainSlowMs?: number; statementTimes: boolean },
+  log: (line: string) => void,
+): Promise<void> {
+  const applied = await runMigrations(databaseUrl);
+  log(`migrated (${applied.length} migrations); seeding templates and folders`);
+  const ds = createDataSource(databaseUrl, { poolSize: 1 });
+  await ds.initialize();
+  try {
+    await seedDefaultTargetStore(ds);
+  } finally {
+    await ds.destroy();
+  }
+  if (opts.explainSlowMs !== undefined || opts.statementTimes) {
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      if (opts.explainSlowMs !== undefined) await logSlowStatementPlans(admin, opts.explainSlowMs);
+      if (opts.statementTimes) await logStatementDurations(admin);
+    } finally {
+      await admin.end();
+    }
+  }
 }
 
 export interface BenchTemporal extends Stoppable {
@@ -242,6 +310,12 @@ export async function startImportApps(opts: {
   logDir: string;
   /** node flags for the worker besides the ones it always runs with (WORKER_NODE_FLAGS), e.g. --cpu-prof */
   workerNodeArgs: string[];
+  /**
+   * Set for a second pair of processes in the same benchmark (a shape scenario): their own task
+   * queue, so that no workflow of an earlier pair reaches them, and `api-<suffix>.log` /
+   * `worker-<suffix>.log`.
+   */
+  suffix?: string;
   register: (name: string, stop: () => Promise<void>, kill: () => void) => void;
 }): Promise<ImportApps> {
   const apiPort = await freePort();
@@ -253,7 +327,7 @@ export async function startImportApps(opts: {
     SECRET_KEY: randomBytes(32).toString('base64'),
     API_TOKEN: apiToken,
     API_PORT: String(apiPort),
-    TASK_QUEUE: `bench-${process.pid}`,
+    TASK_QUEUE: `bench-${process.pid}${opts.suffix ? `-${opts.suffix}` : ''}`,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'log',
     // the worker's Prometheus endpoint on a free port: 9464 may belong to a running dev stack
     WORKER_METRICS_PORT: String(await freePort()),
@@ -265,10 +339,11 @@ export async function startImportApps(opts: {
   // is not inflated by bundling workflows at start-up
   const bundle = join(opts.buildRoot, 'dist', 'workflow-bundle.js');
   const workerArgs = existsSync(bundle) ? ['--workflow-bundle', bundle] : [];
-  const worker = startApp(opts.root, opts.buildRoot, 'worker', 'dist/apps/worker/src/main.js', env, opts.logDir, [...WORKER_NODE_FLAGS, ...opts.workerNodeArgs], workerArgs);
-  opts.register('worker', () => worker.stop(), () => worker.kill());
-  const api = startApp(opts.root, opts.buildRoot, 'api', 'dist/apps/api/src/main.js', env, opts.logDir, []);
-  opts.register('api', () => api.stop(), () => api.kill());
+  const named = (name: string) => (opts.suffix ? `${name}-${opts.suffix}` : name);
+  const worker = startApp(opts.root, opts.buildRoot, named('worker'), 'dist/apps/worker/src/main.js', env, opts.logDir, [...WORKER_NODE_FLAGS, ...opts.workerNodeArgs], workerArgs);
+  opts.register(named('worker'), () => worker.stop(), () => worker.kill());
+  const api = startApp(opts.root, opts.buildRoot, named('api'), 'dist/apps/api/src/main.js', env, opts.logDir, []);
+  opts.register(named('api'), () => api.stop(), () => api.kill());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await Promise.all([waitForHealth(api, `${apiUrl}/health`, 120_000), waitForOutput(worker, /worker polling task queue/, 180_000)]);
   return {

@@ -95,3 +95,50 @@ export function describeCheck(c: TargetCheck): string {
   if (!c.met) return `NOT met (${c.missedBecause ?? '?'})`;
   return c.stretchMet ? 'met, stretch too' : 'met';
 }
+
+/**
+ * Issue 20 / DESIGN.md §5: every data shape stays within this many times the ratio (wall / own
+ * bound) of the 100,000-user first import (scenario 1) measured in the same benchmark.
+ */
+export const SHAPE_RATIO_LIMIT = 2;
+
+/** A shape scenario's ratio against the first import's, and whether it is within SHAPE_RATIO_LIMIT. */
+export interface ShapeBarCheck {
+  limit: number;
+  /** scenario 1's wall / bound in this benchmark; absent when scenario 1 did not succeed */
+  referenceRatio?: number;
+  /** the shape's wall / its own bound */
+  ratio: number;
+  /** ratio / referenceRatio */
+  timesReference?: number;
+  /** undefined when there is no reference to judge against */
+  met?: boolean;
+  missedBecause?: string;
+}
+
+export function checkShapeBar(shape: { ratioToBound: number; status: string }, referenceRatio: number | undefined): ShapeBarCheck {
+  const out: ShapeBarCheck = { limit: SHAPE_RATIO_LIMIT, ratio: shape.ratioToBound };
+  if (referenceRatio === undefined || !(referenceRatio > 0)) {
+    if (shape.status !== 'succeeded') return { ...out, met: false, missedBecause: `run ${shape.status}` };
+    return out;
+  }
+  const times = shape.ratioToBound / referenceRatio;
+  const misses: string[] = [];
+  // a timed-out run's ratio is only a lower limit of the real one: it never meets the bar
+  if (shape.status !== 'succeeded') misses.push(`run ${shape.status}`);
+  if (!(times <= SHAPE_RATIO_LIMIT)) misses.push(`${times.toPrecision(4)}x the first import's ratio > ${SHAPE_RATIO_LIMIT}x`);
+  return {
+    ...out,
+    referenceRatio,
+    timesReference: times,
+    met: misses.length === 0,
+    ...(misses.length ? { missedBecause: misses.join('; ') } : {}),
+  };
+}
+
+/** `met (1.31x the first import's ratio)`, `NOT met (...)`, `no reference`. */
+export function describeShapeBar(c: ShapeBarCheck): string {
+  if (c.met === undefined) return 'no reference (scenario 1 did not succeed)';
+  if (!c.met) return `NOT met (${c.missedBecause ?? '?'})`;
+  return `met (${(c.timesReference ?? 0).toFixed(2)}x the first import's ratio)`;
+}
