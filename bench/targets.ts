@@ -97,7 +97,7 @@ export function describeCheck(c: TargetCheck): string {
 }
 
 /**
- * Issue 20 / DESIGN.md §5: every data shape stays within this many times the ratio (wall / own
+ * Issue 20 (docs/design.md §7, quality bars): every data shape stays within this many times the ratio (wall / own
  * bound) of the 100,000-user first import (scenario 1) measured in the same benchmark.
  */
 export const SHAPE_RATIO_LIMIT = 2;
