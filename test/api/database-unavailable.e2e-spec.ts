@@ -3,13 +3,13 @@
  * normally again once it is back. The API runs on a PostgreSQL of this file's own, which the test
  * stops and starts again (stopping the suite's shared one would disturb every other test file).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runMigrations } from '@app/persistence';
 import { freePort } from '../../scripts/lib/free-port';
 import { startApi, type ApiHarness } from '../support/api-harness';
+import { DedicatedPostgres } from '../support/dedicated-postgres-process';
 import { connectorBody, eventually } from '../support/fixtures';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -17,37 +17,9 @@ const SUFFIX = randomBytes(4).toString('hex');
 const DATA_DIR = join(ROOT, '.data', `test-pg-api-down-${process.pid}-${SUFFIX}`);
 const DATABASE = 'scim_import_api_down';
 
-let pg: ChildProcess;
-let pgPort: number;
+let pg: DedicatedPostgres;
 let api: ApiHarness;
 let connectorId: string;
-
-/** Starts (or, on the same data directory, restarts) this file's PostgreSQL; resolves with its URL. */
-function startPostgres(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/import/support/dedicated-postgres.ts'), DATA_DIR, String(pgPort), DATABASE], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pg = child;
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  return new Promise((resolveUrl, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      const m = /ready (\S+)/.exec(d.toString());
-      if (m) resolveUrl(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`PostgreSQL did not start (${code}): ${err}`)));
-  });
-}
-
-function stopPostgres(): Promise<void> {
-  const child = pg;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
-}
 
 /** GET routes of the API, lists and details (details of existing and of unknown ids). */
 const READS = (): string[] => [
@@ -68,8 +40,8 @@ const READS = (): string[] => [
 ];
 
 beforeAll(async () => {
-  pgPort = await freePort();
-  const url = await startPostgres();
+  pg = new DedicatedPostgres(DATA_DIR, await freePort(), DATABASE);
+  const url = await pg.start();
   await runMigrations(url);
   api = await startApi({ databaseUrl: url, runReconcileIntervalMs: 0 });
   connectorId = (await api.http().post('/api/v1/connectors').set('Authorization', `Bearer ${api.adminToken}`).send(connectorBody()).expect(201)).body.id;
@@ -77,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
-  await stopPostgres();
+  await pg?.stop();
   rmSync(DATA_DIR, { recursive: true, force: true });
 });
 
@@ -89,7 +61,7 @@ it('answers reads normally while the database is up', async () => {
 });
 
 it('answers every read with 503 and Retry-After while the database is down, then recovers', async () => {
-  await stopPostgres();
+  await pg.stop();
   for (const path of READS()) {
     const res = await api.http().get(path).set('Authorization', `Bearer ${api.readToken}`);
     expect({ path, status: res.status, retryAfter: res.headers['retry-after'], type: res.headers['content-type'] }).toEqual({
@@ -104,7 +76,7 @@ it('answers every read with 503 and Retry-After while the database is down, then
   const write = await api.http().post('/api/v1/connectors').set('Authorization', `Bearer ${api.adminToken}`).send(connectorBody());
   expect({ status: write.status, retryAfter: write.headers['retry-after'] }).toEqual({ status: 503, retryAfter: expect.any(String) });
 
-  await startPostgres();
+  await pg.start();
   // connections the pool held before the stop are dropped as they fail; new ones reach the restarted server
   const back = await eventually(async () => {
     const res = await api.http().get(`/api/v1/connectors/${connectorId}`).set('Authorization', `Bearer ${api.readToken}`);

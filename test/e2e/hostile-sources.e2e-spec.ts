@@ -347,7 +347,7 @@ describe('servers that echo the credentials transformed', () => {
           preview: JSON.stringify(preview.body),
         };
 
-        // a 5xx with Retry-After: 0 is retried at once, so every case ends failed within seconds
+        // a 5xx with Retry-After: 0 is retried after the shortest wait (1 s), so every case ends failed within seconds
         const run = await rest.runToEnd(taskId);
         expect(run.status).toBe('failed');
         const cards = await rest.datacards({ template: codes.failure, taskId });

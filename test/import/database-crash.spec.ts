@@ -20,6 +20,7 @@ import { createDataSource, runMigrations, SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import { freePort } from '../../scripts/lib/free-port';
+import { DedicatedPostgres } from '../support/dedicated-postgres-process';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, runTask, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -35,8 +36,7 @@ const USERS = 240;
 const GROUPS = 24;
 
 let config: AppConfig;
-let pg: ChildProcess;
-let pgPort: number;
+let pg: DedicatedPostgres;
 let databaseUrl: string;
 let ds: DataSource;
 let client: Client;
@@ -45,34 +45,6 @@ let server: ScimDemoServer;
 let worker: ChildProcess;
 let workerLog = '';
 let connectorId: string;
-
-/** Starts (or, on the same data directory, restarts) this file's PostgreSQL; resolves with its URL. */
-function startPostgres(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/import/support/dedicated-postgres.ts'), DATA_DIR, String(pgPort), DATABASE], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pg = child;
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  return new Promise((resolveUrl, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      const m = /ready (\S+)/.exec(d.toString());
-      if (m) resolveUrl(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`PostgreSQL did not start (${code}): ${err}`)));
-  });
-}
-
-/** A clean PostgreSQL shutdown (what a restart begins with). */
-function stopPostgres(): Promise<void> {
-  const child = pg;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
-}
 
 /** Starts the worker process (small, slow load batches so a fault lands mid-load); resolves once it polls. */
 function startWorker(): Promise<ChildProcess> {
@@ -148,9 +120,9 @@ async function redosOf(workflowId: string): Promise<number> {
 
 beforeAll(async () => {
   config = loadConfig();
-  pgPort = await freePort();
+  pg = new DedicatedPostgres(DATA_DIR, await freePort(), DATABASE);
   rmSync(DATA_DIR, { recursive: true, force: true });
-  databaseUrl = await startPostgres();
+  databaseUrl = await pg.start();
   await runMigrations(databaseUrl);
   ds = createDataSource(databaseUrl, { poolSize: 3 });
   await ds.initialize();
@@ -168,7 +140,7 @@ afterAll(async () => {
   await server?.close();
   await connection?.close();
   await ds?.destroy().catch(() => undefined);
-  if (pg) await stopPostgres();
+  await pg?.stop();
   rmSync(DATA_DIR, { recursive: true, force: true });
   rmSync(BUNDLE, { force: true });
 });
@@ -247,10 +219,10 @@ it('PostgreSQL restarted during load: the worker process stays up and the run su
   const handle = await run.handle;
   await untilLoading(run.workflowId);
   const pid = worker.pid;
-  await stopPostgres();
+  await pg.stop();
   // the worker's activities meet a database that is away for a while
   await new Promise((r) => setTimeout(r, 3000));
-  await startPostgres();
+  await pg.start();
 
   await handle.result();
   expect(worker.pid).toBe(pid);
