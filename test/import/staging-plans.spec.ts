@@ -13,6 +13,8 @@ import { createDataSource, runMigrations, SecretBox } from '@app/persistence';
 import { createActivities, Db, type ImportActivities } from '@app/import';
 import { DUPLICATE_CHECK, decisionUpdate } from '../../libs/import/src/diff';
 import { INSERT_CANDIDATES } from '../../libs/import/src/reconcile-removals';
+import { DROP_REPEATED_OUTCOMES } from '../../libs/import/src/load';
+import { UNCHANGED_AFTER_REDO } from '../../libs/import/src/run-repository';
 import { refreshStagingStatistics, withoutNestedLoops } from '../../libs/import/src/staging-plans';
 import { currentActivity } from '../../libs/import/src/activity-context';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
@@ -80,30 +82,43 @@ async function earlierRunAnalysed(n: number): Promise<void> {
   await ds.query('ANALYZE');
 }
 
-async function explain(sql: string, params: unknown[], guarded: boolean, staged: number): Promise<PlanNode> {
+/** The plan of a statement; `guarded`: with the guards its step applies (fresh statistics, and no nested loops where the step turns them off). */
+async function explain(s: HotStatement, guarded: boolean, staged: number): Promise<PlanNode> {
+  const { sql, params } = s;
   if (guarded) await refreshStagingStatistics(db, currentActivity(), staged);
   return db.transaction(async (tx) => {
-    if (guarded) await withoutNestedLoops(tx);
+    if (guarded && s.withoutNestedLoops) await withoutNestedLoops(tx);
     const { rows } = await tx.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
     return rows[0]['QUERY PLAN'][0].Plan;
   });
 }
 
+interface HotStatement {
+  name: string;
+  sql: string;
+  params: unknown[];
+  /** whether its step runs it with nested loops off */
+  withoutNestedLoops: boolean;
+}
+
 /** The hot statements over a run's staging, with the parameters their steps give them. */
-function hotStatements(run: { runId: string; rowId: string; taskId: string }): Array<{ name: string; sql: string; params: unknown[] }> {
+function hotStatements(run: { runId: string; rowId: string; taskId: string }): HotStatement[] {
   const decision = [run.runId, ['identity', 'access'], [codes.account, codes.entitlement], new Date(), run.taskId, [false, false]];
   return [
-    { name: 'diff: duplicate check', sql: DUPLICATE_CHECK, params: [run.runId, run.rowId] },
-    { name: 'diff: decision of undecided records', sql: decisionUpdate(false), params: decision },
-    { name: 'diff: decision again after a cache clear', sql: decisionUpdate(true), params: decision },
-    { name: 'reconcile: removal candidates (accounts)', sql: INSERT_CANDIDATES, params: [run.runId, 'identity', run.taskId, codes.account] },
-    { name: 'reconcile: removal candidates (groups)', sql: INSERT_CANDIDATES, params: [run.runId, 'access', run.taskId, codes.entitlement] },
+    { name: 'diff: duplicate check', sql: DUPLICATE_CHECK, params: [run.runId, run.rowId], withoutNestedLoops: true },
+    { name: 'diff: decision of undecided records', sql: decisionUpdate(false), params: decision, withoutNestedLoops: true },
+    { name: 'diff: decision again after a cache clear', sql: decisionUpdate(true), params: decision, withoutNestedLoops: true },
+    { name: 'reconcile: removal candidates (accounts)', sql: INSERT_CANDIDATES, params: [run.runId, 'identity', run.taskId, codes.account], withoutNestedLoops: true },
+    { name: 'reconcile: removal candidates (groups)', sql: INSERT_CANDIDATES, params: [run.runId, 'access', run.taskId, codes.entitlement], withoutNestedLoops: true },
+    // after a staging redo
+    { name: 'load: repeated outcomes dropped', sql: DROP_REPEATED_OUTCOMES, params: [run.rowId], withoutNestedLoops: true },
+    { name: 'counts: unchanged records', sql: UNCHANGED_AFTER_REDO, params: [run.runId, run.rowId], withoutNestedLoops: false },
   ];
 }
 
 async function problemsOf(run: { runId: string; rowId: string; taskId: string }, guarded: boolean, staged: number): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const s of hotStatements(run)) out[s.name] = planProblems(await explain(s.sql, s.params, guarded, staged));
+  for (const s of hotStatements(run)) out[s.name] = planProblems(await explain(s, guarded, staged));
   return out;
 }
 

@@ -4,6 +4,7 @@ import type { Db, Sql } from './db';
 import { ImportConfigError } from './errors';
 import type { RunRepository } from './run-repository';
 import { assertStagingIntact } from './staging-guard';
+import { withoutNestedLoops } from './staging-plans';
 import { KIND_LOAD_ORDER, reactivationOf, sectionFor, type MappingSectionConfig } from './task-config';
 import type { TemplateRepository } from './template-repository';
 import { workerMemory } from './worker-memory';
@@ -58,6 +59,17 @@ const IN_RANGE = `s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND s.s
  * records never get here: extract (or diff) marked them loaded, there is nothing to write.
  */
 const PUSHED = `s.decision IN ('create','update') AND NOT s.loaded`;
+/**
+ * After a staging redo, each record's second outcome goes ($1 run row id): ranked in one pass over
+ * the run's outcomes, run without nested loops (staging-plans.ts): a join of them with themselves,
+ * or of the ranking with the table, read every outcome of the run again per outcome when the
+ * planner misjudged their number.
+ */
+export const DROP_REPEATED_OUTCOMES = `DELETE FROM run_record WHERE id IN (
+    SELECT x.id FROM (
+      SELECT r.id, row_number() OVER (PARTITION BY r.kind, r.source_id ORDER BY r.id) AS rn
+        FROM run_record r WHERE r.run_id = $1 AND r.outcome IN ('created','updated','unchanged')) x
+     WHERE x.rn > 1)`;
 /** Rows written to the target after which the load refreshes the target tables' statistics. */
 const ANALYZE_AFTER_WRITES = 5000;
 
@@ -150,13 +162,10 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   if ((redone[0]?.staging_redos ?? 0) > 0) {
     // the run read its source again after staging was lost: records loaded before have their
     // outcome already (created stays created); the redo's second outcome of a record goes
-    await db.longQuery(
-      activity,
-      `DELETE FROM run_record r USING run_record o
-        WHERE r.run_id = $1 AND o.run_id = $1 AND r.kind = o.kind AND r.source_id = o.source_id AND o.id < r.id
-          AND r.outcome IN ('created','updated','unchanged') AND o.outcome IN ('created','updated','unchanged')`,
-      [run.rowId],
-    );
+    await db.transaction(async (tx) => {
+      await withoutNestedLoops(tx);
+      await tx.query(DROP_REPEATED_OUTCOMES, [run.rowId]);
+    }, activity);
     await runs.recomputeStats(runId);
   }
   // the batches' plans do not depend on the target tables' statistics, but what reads these tables

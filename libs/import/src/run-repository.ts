@@ -1,6 +1,15 @@
 import type { RunStatsView } from '@app/temporal';
 import type { Sql } from './db';
 import { ImportConfigError } from './errors';
+
+/**
+ * Unchanged records of a run that read its source again after its staging was lost ($1 run id,
+ * $2 run row id), without those loaded before the loss (they keep their first outcome).
+ */
+export const UNCHANGED_AFTER_REDO = `SELECT count(*) AS n FROM (
+    SELECT s.resource, s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.decision = 'unchanged'
+    EXCEPT
+    SELECT r.kind, r.source_id FROM run_record r WHERE r.run_id = $2 AND r.outcome IN ('created', 'updated')) x`;
 import type { RunConfigSnapshot } from './task-config';
 
 export type RunPhase =
@@ -115,15 +124,16 @@ export class RunRepository {
    */
   async countUnchanged(runId: string): Promise<number> {
     const rowId = await this.rowOf(runId);
+    const { rows: redo } = await this.db.query<{ redone: boolean }>(`SELECT EXISTS (SELECT 1 FROM run WHERE id = $1 AND staging_redos > 0) AS redone`, [runId]);
     // after a staging redo the records loaded before the loss read as unchanged the second time:
-    // they keep their first outcome (created stays created) and are not counted twice
+    // they keep their first outcome (created stays created) and are not counted twice. EXCEPT
+    // reads each side once, whatever the statistics say (a lookup of the outcomes per staged row
+    // has no index to use and would read every outcome of the run for each)
     const { rows } = await this.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM staging_record s
-        WHERE s.run_id = $1 AND s.decision = 'unchanged'
-          AND (NOT EXISTS (SELECT 1 FROM run WHERE id = $1 AND staging_redos > 0)
-               OR NOT EXISTS (SELECT 1 FROM run_record r WHERE r.run_id = $2 AND r.kind = s.resource AND r.source_id = s.source_id
-                                AND r.outcome IN ('created', 'updated')))`,
-      [runId, rowId],
+      redo[0]?.redone
+        ? UNCHANGED_AFTER_REDO
+        : `SELECT count(*) AS n FROM staging_record s WHERE s.run_id = $1 AND s.decision = 'unchanged'`,
+      redo[0]?.redone ? [runId, rowId] : [runId],
     );
     return Number(rows[0].n);
   }

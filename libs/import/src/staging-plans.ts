@@ -8,8 +8,9 @@
  * freshly filled staging:
  *  - statistics that know the run, refreshed once its read is complete (diff, before the first
  *    statement that joins the run's rows);
- *  - the statements that join the run's rows with a whole table (diff's decision, removal
- *    candidates) run without nested loops: hash joins read each side once, so they stay linear
+ *  - the statements that join the run's rows with themselves or with a whole table (diff's
+ *    duplicate check and decision, removal candidates, load's clean-up of outcomes after a
+ *    staging redo) run without nested loops: hash joins read each side once, so they stay linear
  *    even where an estimate is wrong (a run that read 1,500 records of a task owning 1M).
  */
 import type { ActivityPort } from './activity-context';
