@@ -57,11 +57,17 @@ async function main(): Promise<void> {
       interceptors: { activity: [interceptors] },
       ...workflowSource(process.argv),
       // activities do I/O-bound batch work; a few in parallel keep PostgreSQL busy without starving heartbeats
-      maxConcurrentActivityTaskExecutions: 8,
+      // (WORKER_MAX_CONCURRENT_ACTIVITIES, default 8); more work means more worker processes: docs/operations.md
+      maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
+      // workflow tasks are short replays of small histories (WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, default 40, the SDK's)
+      maxConcurrentWorkflowTaskExecutions: config.workerMaxConcurrentWorkflowTasks,
       // cancellation reaches an activity through its heartbeat; keep that under a few seconds
       maxHeartbeatThrottleInterval: '5s',
     });
-    logger.log(`worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace})`);
+    logger.log(
+      `worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace}; ` +
+        `up to ${config.workerMaxConcurrentActivities} activities and ${config.workerMaxConcurrentWorkflowTasks} workflow tasks at once)`,
+    );
     if (metricsAddress) logger.log(`worker metrics at http://${metricsAddress}/metrics`);
     // run() resolves after a SIGINT/SIGTERM-triggered shutdown has drained in-flight tasks
     await worker.run();

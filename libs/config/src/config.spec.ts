@@ -79,6 +79,36 @@ describe('log format', () => {
     expect(() => loadConfig({ ...valid, WORKER_METRICS_PORT: 'x' })).toThrow(/WORKER_METRICS_PORT/);
   });
 
+  it('per-worker concurrency: 8 activities and 40 workflow tasks by default; integers within bounds, else a clear error', () => {
+    expect(loadConfig(valid)).toMatchObject({ workerMaxConcurrentActivities: 8, workerMaxConcurrentWorkflowTasks: 40 });
+    expect(loadConfig({ ...valid, WORKER_MAX_CONCURRENT_ACTIVITIES: ' 16 ', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '2' })).toMatchObject({
+      workerMaxConcurrentActivities: 16,
+      workerMaxConcurrentWorkflowTasks: 2,
+    });
+    expect(loadConfig({ ...valid, WORKER_MAX_CONCURRENT_ACTIVITIES: '1', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '500' })).toMatchObject({
+      workerMaxConcurrentActivities: 1,
+      workerMaxConcurrentWorkflowTasks: 500,
+    });
+    // empty means unset, as for every other variable
+    expect(loadConfig({ ...valid, WORKER_MAX_CONCURRENT_ACTIVITIES: '' }).workerMaxConcurrentActivities).toBe(8);
+    for (const bad of ['0', '65', '-1', '2.5', 'eight', '1e1', '0x10']) {
+      expect(() => loadConfig({ ...valid, WORKER_MAX_CONCURRENT_ACTIVITIES: bad })).toThrow(`WORKER_MAX_CONCURRENT_ACTIVITIES must be an integer 1-64 (got "${bad}")`);
+    }
+    for (const bad of ['1', '501', 'many', '4.0']) {
+      expect(() => loadConfig({ ...valid, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: bad })).toThrow(`WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be an integer 2-500 (got "${bad}")`);
+    }
+    // both named in one error
+    try {
+      loadConfig({ ...valid, WORKER_MAX_CONCURRENT_ACTIVITIES: '0', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '0' });
+      throw new Error('accepted');
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([
+        'WORKER_MAX_CONCURRENT_ACTIVITIES must be an integer 1-64 (got "0")',
+        'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be an integer 2-500 (got "0")',
+      ]);
+    }
+  });
+
   it('preview bounds: 30 s deadline, 2 at once, 16 MiB answers by default; nonsense refused', () => {
     expect(loadConfig(valid)).toMatchObject({ previewTimeoutMs: 30_000, previewMaxConcurrent: 2, previewMaxResponseBytes: 16 * 1024 * 1024 });
     expect(loadConfig({ ...valid, PREVIEW_TIMEOUT_SECONDS: '2.5', PREVIEW_MAX_CONCURRENT: '4', PREVIEW_MAX_RESPONSE_BYTES: '1048576' })).toMatchObject({

@@ -47,7 +47,22 @@ export interface AppConfig {
    * OUTBOUND_ALLOWED_NETWORKS, comma-separated, empty by default
    */
   outboundAllowedNetworks: string[];
+  /** activity tasks one worker process runs at once (WORKER_MAX_CONCURRENT_ACTIVITIES) */
+  workerMaxConcurrentActivities: number;
+  /** workflow tasks one worker process runs at once (WORKER_MAX_CONCURRENT_WORKFLOW_TASKS) */
+  workerMaxConcurrentWorkflowTasks: number;
 }
+
+/**
+ * Bounds of the per-worker concurrency limits. Activities: each holds up to about 3 of the process's
+ * 20 database connections and shares its page budget, so far above 8 they queue inside the process
+ * instead of working; scale out with more worker processes. Workflow tasks: the SDK needs at least 2
+ * (sticky cache); they are short and CPU-bound, so a few hundred is already far more than 2 cores use.
+ */
+export const WORKER_CONCURRENCY_LIMITS = {
+  activities: { min: 1, max: 64, default: 8 },
+  workflowTasks: { min: 2, max: 500, default: 40 },
+} as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -170,6 +185,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`OUTBOUND_ALLOWED_NETWORKS must be a comma-separated list of CIDRs, IP addresses or host names (not ${badNetworks.map((e) => `"${e}"`).join(', ')})`);
   }
 
+  const limit = (name: string, bounds: { min: number; max: number; default: number }): number => {
+    const text = get(name) ?? String(bounds.default);
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < bounds.min || n > bounds.max) problems.push(`${name} must be an integer ${bounds.min}-${bounds.max} (got "${text}")`);
+    return n;
+  };
+  const workerMaxConcurrentActivities = limit('WORKER_MAX_CONCURRENT_ACTIVITIES', WORKER_CONCURRENCY_LIMITS.activities);
+  const workerMaxConcurrentWorkflowTasks = limit('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', WORKER_CONCURRENCY_LIMITS.workflowTasks);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: databaseUrl as string,
@@ -189,6 +213,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     previewMaxResponseBytes,
     workerMetricsPort,
     outboundAllowedNetworks,
+    workerMaxConcurrentActivities,
+    workerMaxConcurrentWorkflowTasks,
   };
 }
 
