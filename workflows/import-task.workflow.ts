@@ -10,14 +10,18 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ContinueAsNew,
   TimeoutFailure,
+  allHandlersFinished,
   condition,
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   isCancellation,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -25,7 +29,32 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { ImportActivities } from '../libs/import/src/create-activities';
-import type { ImportTaskInput, MapCursor, RunFailureInfo, RunPlan, RunProgress, RunStatsView } from '../libs/temporal/src/contracts';
+import type {
+  ImportTaskContinuation,
+  ImportTaskInput,
+  MapCursor,
+  RemovalDecision,
+  RemovalDecisionAnswer,
+  RunFailureInfo,
+  RunPlan,
+  RunProgress,
+  RunStatsView,
+  RunStepName,
+  RunStepRef,
+} from '../libs/temporal/src/contracts';
+
+/**
+ * The changes to this workflow that runs already in flight must replay around, one `patched()`
+ * id each (docs/operations.md, "Upgrading"). A history recorded before a change lacks its marker,
+ * so `patched(id)` is false while such a history replays and the old path runs; new executions
+ * take the new path and record the marker. Once no run older than a change can remain (the
+ * longest wait for a removal decision plus the staging resume window), the branch becomes
+ * `deprecatePatch(id)` and later goes.
+ */
+export const PATCHES = {
+  /** a cancel requested while a step finished is honoured instead of being lost with a continue-as-new */
+  cancelBeforeContinueAsNew: 'cancel-before-continue-as-new',
+} as const;
 
 /**
  * Failure types no retry can fix: the libs/scim taxonomy (NON_RETRYABLE_SCIM_ERROR_TYPES) plus
@@ -60,9 +89,17 @@ function isStagingLost(err: unknown): boolean {
 /** Live phase and counts of the run (counts as of the last completed activity; GET /runs/:id is live). */
 export const progressQuery = defineQuery<RunProgress>('progress');
 
-/** Applies the pending removals (exactly the computed set); sent by POST /runs/:id/approve-removals. */
+/**
+ * The decision on removals above the safety threshold, sent by POST /runs/:id/approve-removals
+ * and /reject-removals. An Update: its validator refuses a run that is not in its removal step or
+ * already went the other way, and the caller gets the decision the run goes on with (or why not).
+ */
+export const decideRemovalsUpdate = defineUpdate<RemovalDecisionAnswer, [RemovalDecision]>('decideRemovals');
+/**
+ * The signals the API sent before the Update existed: histories that carry them must still
+ * replay, and the API falls back to them while a worker of the previous version runs the workflow.
+ */
 export const approveRemovalsSignal = defineSignal('approveRemovals');
-/** Drops the pending removals; sent by POST /runs/:id/reject-removals. */
 export const rejectRemovalsSignal = defineSignal('rejectRemovals');
 
 /** How long removals above the safety threshold wait for a decision before they expire. */
@@ -97,10 +134,10 @@ const failureSteps = proxyActivities<ImportActivities>({
 
 const EMPTY_STATS: RunStatsView = { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0 };
 
-type StepName = 'extract' | 'map' | 'diff' | 'load' | 'reconcile' | 'finish';
+type StepName = RunStepName;
 
-/** The run's steps in order; a continue-as-new resumes at an index into this list. */
-function stepList(plan: RunPlan): Array<{ name: StepName; resource?: number }> {
+/** The run's steps in order; a continue-as-new names the step it resumes at (`resumeAt`). */
+function stepList(plan: RunPlan): RunStepRef[] {
   return [
     ...plan.resources.map((_, i) => ({ name: 'extract' as const, resource: i })),
     { name: 'map' },
@@ -109,6 +146,34 @@ function stepList(plan: RunPlan): Array<{ name: StepName; resource?: number }> {
     ...(plan.reconcile ? [{ name: 'reconcile' as const }] : []),
     { name: 'finish' },
   ];
+}
+
+/**
+ * Where an execution that continued as new starts: the step it names. Continuations written by
+ * the version before names existed carry only the index, which means the same list then.
+ */
+function firstStep(list: RunStepRef[], state: ImportTaskContinuation | undefined): number {
+  if (!state) return 0;
+  if (!state.resumeAt) return state.nextStep;
+  const { name, resource } = state.resumeAt;
+  const i = list.findIndex((s) => s.name === name && (s.resource ?? -1) === (resource ?? -1));
+  if (i < 0) {
+    throw ApplicationFailure.nonRetryable(
+      `this version of the workflow has no step "${name}${resource === undefined ? '' : ` #${resource}`}" to resume at; deploy a version that has it, or restart the run`,
+      'UnknownStepError',
+    );
+  }
+  return i;
+}
+
+/**
+ * A cancel request does not pass to the next execution of a continue-as-new: when it arrived
+ * while the last step finished, end the run as cancelled instead of continuing without it.
+ */
+function throwIfCancelledBeforeContinueAsNew(): void {
+  if (CancellationScope.current().consideredCancelled && patched(PATCHES.cancelBeforeContinueAsNew)) {
+    throw new CancelledFailure('the run was cancelled before it continued as new');
+  }
 }
 
 /** Type and message of what failed, from the activity failure chain. */
@@ -152,6 +217,8 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   let removalDecision: 'approve' | 'reject' | undefined;
   // an execution that continued as new only to wait for the decision accepts one from its start
   let acceptingRemovalDecision = input.state?.awaitingDecisionUntil !== undefined;
+  // whether reconcile left removals waiting for a decision (undefined: not known yet)
+  let removalsPending: boolean | undefined = input.state?.awaitingDecisionUntil !== undefined ? true : undefined;
   setHandler(progressQuery, () => ({ runId, phase, stats }));
   setHandler(approveRemovalsSignal, () => {
     if (acceptingRemovalDecision) removalDecision ??= 'approve';
@@ -159,6 +226,31 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   setHandler(rejectRemovalsSignal, () => {
     if (acceptingRemovalDecision) removalDecision ??= 'reject';
   });
+  setHandler(
+    decideRemovalsUpdate,
+    async (decision) => {
+      // the stored state may say awaitingApproval before reconcile's result reaches the workflow
+      await condition(() => removalsPending !== undefined || !acceptingRemovalDecision);
+      if (!removalsPending || !acceptingRemovalDecision) {
+        throw ApplicationFailure.nonRetryable('this run has no removals waiting for a decision', 'NoRemovalDecisionPending');
+      }
+      removalDecision ??= decision;
+      return { decision: removalDecision };
+    },
+    {
+      validator: (decision) => {
+        if (decision !== 'approve' && decision !== 'reject') {
+          throw ApplicationFailure.nonRetryable(`unknown removal decision "${String(decision)}"`, 'NoRemovalDecisionPending');
+        }
+        if (!acceptingRemovalDecision || removalsPending === false) {
+          throw ApplicationFailure.nonRetryable('this run is not waiting for a removal decision', 'NoRemovalDecisionPending');
+        }
+        if (removalDecision !== undefined && removalDecision !== decision) {
+          throw ApplicationFailure.nonRetryable(`the removals were already ${removalDecision === 'approve' ? 'approved' : 'rejected'}`, 'NoRemovalDecisionPending');
+        }
+      },
+    },
+  );
   const decisionTimeoutMs = input.removalDecisionTimeoutMs ?? REMOVAL_DECISION_TIMEOUT_MS;
 
   try {
@@ -168,17 +260,27 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
     runId = plan.runId;
     const list = stepList(plan);
     let toWrite: number | undefined;
-    const first = input.state?.nextStep ?? 0;
+    const first = firstStep(list, input.state);
     let stagingRedos = input.state?.stagingRedos ?? 0;
+    // what the next execution needs to go on at step i: references only, the step by name and index
+    const continuation = (i: number, awaitingDecisionUntil?: number): ImportTaskContinuation => ({
+      runId: plan.runId,
+      plan,
+      resumeAt: list[i],
+      nextStep: i,
+      stagingRedos,
+      ...(awaitingDecisionUntil === undefined ? {} : { awaitingDecisionUntil }),
+    });
 
     for (let i = first; i < list.length; i++) {
       // keep history small on huge runs: carry only references into a fresh execution
       if (i > first && workflowInfo().continueAsNewSuggested) {
+        throwIfCancelledBeforeContinueAsNew();
         await continueAsNew<typeof importTask>({
           taskId: input.taskId,
           trigger: input.trigger,
           removalDecisionTimeoutMs: input.removalDecisionTimeoutMs,
-          state: { runId, plan, nextStep: i, stagingRedos },
+          state: continuation(i),
         });
       }
       const step = list[i];
@@ -226,6 +328,10 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
             const waitingUntil = i === first ? input.state?.awaitingDecisionUntil : undefined;
             const r = waitingUntil === undefined ? await longSteps.reconcileRemovals(runId, { decisionTimeoutMs }) : undefined;
             stats = r?.stats ?? stats;
+            removalsPending = r?.next === 'awaitDecision' || waitingUntil !== undefined;
+            // a decision Update that came while reconcile ran answers now, before anything below
+            // could continue as new without it
+            await condition(allHandlersFinished);
             if (r?.next === 'apply') {
               stats = (await longSteps.applyRemovals(runId, 'withinThreshold')).stats;
             } else if (r?.next === 'awaitDecision' || waitingUntil !== undefined) {
@@ -235,17 +341,19 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
               // plus the same guard for applying the decision.
               const guardMs = workflowInfo().runTimeoutMs;
               if (waitingUntil === undefined && guardMs !== undefined && removalDecision === undefined) {
+                throwIfCancelledBeforeContinueAsNew();
                 await makeContinueAsNewFunc<typeof importTask>({ workflowRunTimeout: until - Date.now() + guardMs })({
                   taskId: input.taskId,
                   trigger: input.trigger,
                   removalDecisionTimeoutMs: input.removalDecisionTimeoutMs,
-                  state: { runId, plan, nextStep: i, stagingRedos, awaitingDecisionUntil: until },
+                  state: continuation(i, until),
                 });
               }
               phase = 'awaitingRemovalApproval';
               setCurrentDetails(currentDetails('waiting for removal approval', stats, position, r?.candidates !== undefined ? `${count(r.candidates)} removals above the safety threshold` : 'removals above the safety threshold'));
               const decided = await condition(() => removalDecision !== undefined, Math.max(1, until - Date.now()));
               acceptingRemovalDecision = false;
+              removalsPending = false;
               phase = 'reconcile';
               stats = decided && removalDecision === 'approve'
                 ? (await longSteps.applyRemovals(runId, 'approved')).stats
@@ -307,3 +415,4 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
     throw ApplicationFailure.nonRetryable(failure.message, failure.type);
   }
 }
+

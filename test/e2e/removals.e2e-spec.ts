@@ -196,6 +196,10 @@ describe('safety threshold', () => {
     const { codes, pending } = await fiftyPercentGone('rej');
     expect(pending.removal?.state).toBe('awaitingApproval');
     expect((await rest.post(`/api/v1/runs/${pending.id}/reject-removals`)).status).toBe(202);
+    // the workflow answers the decision: once rejected, an approval is refused with the reason
+    const approveAfter = await rest.post(`/api/v1/runs/${pending.id}/approve-removals`);
+    expect(approveAfter.status).toBe(409);
+    expect(String(approveAfter.body.detail)).toMatch(/already rejected|not waiting for a removal decision/);
     const done = await rest.waitRun(pending.id);
     expect(done).toMatchObject({ status: 'succeeded', stats: { removed: 0 } });
     expect(done.removal).toMatchObject({ state: 'rejected', decision: 'rejected', removed: 0 });

@@ -31,7 +31,7 @@ let workerRun: Promise<void>;
 const scimServers = scimServerPool(USER, PASSWORD);
 
 /** Test switches read by the worker's activity wrappers. */
-const faults = { loadOutages: 0, slowLoad: false };
+const faults = { loadOutages: 0, slowLoad: false, reconcileTailMs: 0 };
 
 beforeAll(async () => {
   bundle = await buildWorkflowBundle();
@@ -59,6 +59,13 @@ beforeAll(async () => {
         }
         return (faults.slowLoad ? slow : activities).load(runId);
       },
+      // the stored state says awaitingApproval before the activity's result reaches the workflow:
+      // a tail after the real work holds the activity open so a cancel lands in that gap
+      async reconcileRemovals(...args: Parameters<typeof activities.reconcileRemovals>) {
+        const result = await activities.reconcileRemovals(...args);
+        if (faults.reconcileTailMs > 0) await new Promise((r) => setTimeout(r, faults.reconcileTailMs));
+        return result;
+      },
     },
   });
   workerRun = worker.run();
@@ -77,6 +84,7 @@ afterAll(async () => {
 afterEach(() => {
   faults.loadOutages = 0;
   faults.slowLoad = false;
+  faults.reconcileTailMs = 0;
 });
 
 /** Activity types scheduled in a history, in order, with their event ids. */
@@ -211,6 +219,25 @@ describe('a transient failure in load', () => {
   });
 });
 
+describe('removal decision as an Update', () => {
+  it('an approval sent while reconcile is still returning is answered once it returns, and applies exactly the set', async () => {
+    const scim = await scimServers.start({ users: 10, groups: 0 });
+    const codes = await rest.targetStore('early-approve');
+    const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { mappingsType: 'identityOnly', access: null });
+    expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded' });
+    const gone = scim.admin.listUserIds().slice(0, 5);
+    for (const id of gone) await scim.admin.deleteUser(id);
+    faults.reconcileTailMs = 2_000;
+    const started = await rest.runNow(taskId);
+    await rest.waitRun(started.id, (r) => r.removal?.state === 'awaitingApproval' || r.status !== 'running');
+    const approved = await rest.post(`/api/v1/runs/${started.id}/approve-removals`);
+    expect(approved.status).toBe(202);
+    const done = await rest.waitRun(started.id, undefined, 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', stats: { removed: 5 }, removal: { state: 'applied', decision: 'approved', removed: 5 } });
+    expect((await rest.records(done.id, 'removed')).length).toBe(5);
+  });
+});
+
 describe('cancellation', () => {
   it('POST /runs/:id/cancel stops the run mid-load: committed batches stay whole, status cancelled', async () => {
     const scim = await scimServers.start({ users: 150, groups: 0 });
@@ -248,18 +275,25 @@ describe('cancellation', () => {
     expect(await rest.waitRun(retry.body.id)).toMatchObject({ status: 'succeeded', retryOf: started.id, stats: { created: 150 - cards, unchanged: cards } });
   });
 
-  it('cancelling while removals await approval leaves nothing removed and says so', async () => {
+  it.each([
+    ['once the run waits', 0],
+    // the gap CI once hit: the cancel arrives while reconcile's result is still on its way, and the
+    // workflow must not continue as new into the wait (a new execution would not carry the cancel)
+    ['before reconcile has returned', 2_000],
+  ])('cancelling while removals await approval (%s) leaves nothing removed and says so', async (_when, tailMs) => {
     const scim = await scimServers.start({ users: 10, groups: 0 });
     const codes = await rest.targetStore('cancel-rm');
     const taskId = await rest.task(await rest.connector(scim, USER, PASSWORD), codes, { mappingsType: 'identityOnly', access: null });
     expect(await rest.runToEnd(taskId)).toMatchObject({ status: 'succeeded' });
     for (const id of scim.admin.listUserIds().slice(0, 5)) await scim.admin.deleteUser(id);
+    faults.reconcileTailMs = tailMs;
     const started = await rest.runNow(taskId);
     const pending = await rest.waitRun(started.id, (r) => r.removal?.state === 'awaitingApproval' || r.status !== 'running');
     expect(pending.removal?.state).toBe('awaitingApproval');
     expect((await rest.post(`/api/v1/runs/${started.id}/cancel`)).status).toBe(202);
-    const cancelled = await rest.waitRun(started.id);
+    const cancelled = await rest.waitRun(started.id, undefined, 30_000);
     expect(cancelled).toMatchObject({ status: 'cancelled', stats: { removed: 0 }, removal: { state: 'cancelled', removed: 0 } });
+    expect((await client.workflow.getHandle(cancelled.workflowId).describe()).status.name).toBe('CANCELLED');
     expect(await rest.datacards({ template: codes.account, status: 'removed' })).toHaveLength(0);
   });
 });

@@ -25,10 +25,26 @@ export interface ImportTaskInput {
   state?: ImportTaskContinuation;
 }
 
+/** A step of a run; extract steps name the index of their resource in the plan. */
+export type RunStepName = 'extract' | 'map' | 'diff' | 'load' | 'reconcile' | 'finish';
+export interface RunStepRef {
+  name: RunStepName;
+  /** extract only: index into `plan.resources` */
+  resource?: number;
+}
+
 export interface ImportTaskContinuation {
   runId: string;
   plan: RunPlan;
-  /** index of the next step to execute */
+  /**
+   * The step the next execution starts with, by name: a deploy that inserts or reorders steps
+   * still resumes at the same step. Absent in continuations written before it existed.
+   */
+  resumeAt?: RunStepRef;
+  /**
+   * Index of the same step in the step list, kept for workers of the previous version (a
+   * rollback) which read only this. New code reads `resumeAt` first.
+   */
   nextStep: number;
   /** how many times the run already read its source again after its staging was lost */
   stagingRedos?: number;
@@ -122,6 +138,13 @@ export interface LoadResult {
 }
 
 /** Where a run's removal reconciliation stands (`removal.state` in GET /runs/:id). */
+/** The decision on removals above the safety threshold (the `decideRemovals` update). */
+export type RemovalDecision = 'approve' | 'reject';
+/** What the `decideRemovals` update answers: the decision the run goes on with. */
+export interface RemovalDecisionAnswer {
+  decision: RemovalDecision;
+}
+
 export type RemovalStateName = 'skipped' | 'awaitingApproval' | 'applying' | 'applied' | 'rejected' | 'expired' | 'cancelled' | 'dryRun';
 
 /** Per mapping kind. */

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { TEMPORAL_CLIENT, resourcePathsOf, workflowIdPrefixForTask, type RunMode } from '@app/temporal';
+import {
+  APPROVE_REMOVALS_SIGNAL,
+  DECIDE_REMOVALS_UPDATE,
+  REJECT_REMOVALS_SIGNAL,
+  TEMPORAL_CLIENT,
+  resourcePathsOf,
+  workflowIdPrefixForTask,
+  type RemovalDecision,
+  type RemovalDecisionAnswer,
+  type RunMode,
+} from '@app/temporal';
 import { conflict } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
@@ -12,9 +22,8 @@ import { lastExecutionOfRun, resetPointBeforeFailedActivity } from './run-retry'
 import { assertNoRunningRun } from './running-run';
 import { isUniqueViolation, RunStarter } from './run-starter';
 
-/** Signal names the import workflow listens to while removals wait for a decision. */
-export const APPROVE_REMOVALS_SIGNAL = 'approveRemovals';
-export const REJECT_REMOVALS_SIGNAL = 'rejectRemovals';
+/** What a workflow of the version before the `decideRemovals` Update answers to it. */
+const NO_UPDATE_HANDLER = `No registered handler for update: ${DECIDE_REMOVALS_UPDATE}`;
 
 /** What a retry reads of the run's task: its name and what the Temporal UI shows for a restart. */
 interface RetriedTask {
@@ -169,11 +178,27 @@ export class RunActionsService {
     }
   }
 
+  /**
+   * Sends the decision as an Update: the workflow's validator answers whether the run takes it
+   * (409 with its reason otherwise). A run whose worker predates the Update (a deploy or rollback
+   * in progress) gets the signal it knows, after the stored state says it is waiting.
+   */
   async decideRemovals(id: string, approve: boolean) {
     const run = await this.runs.row(id);
-    const pending = (run.removal as { state?: string } | null)?.state === 'awaitingApproval';
-    if (run.status !== 'running' || !pending) throw conflict('this run is not waiting for a removal decision');
-    await this.client.workflow.getHandle(temporalWorkflowId(run)).signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
+    if (run.status !== 'running') throw conflict(`this run is not waiting for a removal decision; it is ${run.status}`);
+    const handle = this.client.workflow.getHandle(temporalWorkflowId(run));
+    const decision: RemovalDecision = approve ? 'approve' : 'reject';
+    try {
+      await handle.executeUpdate<RemovalDecisionAnswer, [RemovalDecision]>(DECIDE_REMOVALS_UPDATE, { args: [decision] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw conflict('this run is not waiting for a removal decision; its workflow has ended');
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      const reason = err.cause?.message ?? err.message;
+      if (reason !== NO_UPDATE_HANDLER) throw conflict(reason);
+      const pending = (run.removal as { state?: string } | null)?.state === 'awaitingApproval';
+      if (!pending) throw conflict('this run is not waiting for a removal decision');
+      await handle.signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
+    }
     return this.runs.get(id);
   }
 }
