@@ -9,6 +9,7 @@ import { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS } from '@app/import';
 import { createAppLogger, temporalRuntimeLogger } from '@app/logging';
 import { WorkerModule } from './worker.module';
 import { buildActivities } from './build-activities';
+import { workerVersioningOptions } from './worker-versioning';
 
 /** `--workflow-bundle <file>` (production image) or the workflows/ sources (dev, tests). */
 function workflowSource(argv: string[]): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
@@ -63,11 +64,15 @@ async function main(): Promise<void> {
       maxConcurrentWorkflowTaskExecutions: config.workerMaxConcurrentWorkflowTasks,
       // cancellation reaches an activity through its heartbeat; keep that under a few seconds
       maxHeartbeatThrottleInterval: '5s',
+      ...workerVersioningOptions(config),
     });
     logger.log(
       `worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace}; ` +
         `up to ${config.workerMaxConcurrentActivities} activities and ${config.workerMaxConcurrentWorkflowTasks} workflow tasks at once)`,
     );
+    if (config.workerDeployment) {
+      logger.log(`worker version ${config.workerDeployment.deploymentName}.${config.workerDeployment.buildId} (Worker Versioning; runs auto-upgrade to the current version)`);
+    }
     if (metricsAddress) logger.log(`worker metrics at http://${metricsAddress}/metrics`);
     // run() resolves after a SIGINT/SIGTERM-triggered shutdown has drained in-flight tasks
     await worker.run();

@@ -139,4 +139,16 @@ describe('log format', () => {
     expect(loadDevOverrides({}).outboundAllowedNetworks).toBe('127.0.0.0/8,::1');
     expect(loadDevOverrides({ OUTBOUND_ALLOWED_NETWORKS: '10.1.2.3' }).outboundAllowedNetworks).toBe('10.1.2.3,127.0.0.0/8,::1');
   });
+
+  it('Worker Versioning: WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID together, or neither', () => {
+    expect(loadConfig(valid).workerDeployment).toBeUndefined();
+    expect(loadConfig({ ...valid, WORKER_DEPLOYMENT_NAME: 'scim-import', WORKER_BUILD_ID: ' 2026.12.06-ab12cd ' }).workerDeployment).toEqual({
+      deploymentName: 'scim-import',
+      buildId: '2026.12.06-ab12cd',
+    });
+    expect(() => loadConfig({ ...valid, WORKER_DEPLOYMENT_NAME: 'scim-import' })).toThrow('WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID go together');
+    expect(() => loadConfig({ ...valid, WORKER_BUILD_ID: 'v2' })).toThrow('WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID go together');
+    expect(() => loadConfig({ ...valid, WORKER_DEPLOYMENT_NAME: 'scim.import', WORKER_BUILD_ID: 'v2' })).toThrow('WORKER_DEPLOYMENT_NAME must be 1-100 letters');
+    expect(() => loadConfig({ ...valid, WORKER_DEPLOYMENT_NAME: 'scim-import', WORKER_BUILD_ID: 'v 2' })).toThrow('WORKER_BUILD_ID must be 1-100 letters');
+  });
 });

@@ -51,6 +51,11 @@ export interface AppConfig {
   workerMaxConcurrentActivities: number;
   /** workflow tasks one worker process runs at once (WORKER_MAX_CONCURRENT_WORKFLOW_TASKS) */
   workerMaxConcurrentWorkflowTasks: number;
+  /**
+   * Worker Versioning: the worker deployment and build id this worker's code is
+   * (WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID, both or neither; unset: an unversioned worker)
+   */
+  workerDeployment?: { deploymentName: string; buildId: string };
 }
 
 /**
@@ -194,6 +199,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const workerMaxConcurrentActivities = limit('WORKER_MAX_CONCURRENT_ACTIVITIES', WORKER_CONCURRENCY_LIMITS.activities);
   const workerMaxConcurrentWorkflowTasks = limit('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', WORKER_CONCURRENCY_LIMITS.workflowTasks);
 
+  const deploymentName = get('WORKER_DEPLOYMENT_NAME');
+  const buildId = get('WORKER_BUILD_ID');
+  if ((deploymentName === undefined) !== (buildId === undefined)) {
+    problems.push('WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID go together: set both for Worker Versioning, or neither');
+  }
+  // the server writes a version as "<deployment>.<build id>": the deployment name has no dot
+  if (deploymentName !== undefined && !/^[A-Za-z0-9_-]{1,100}$/.test(deploymentName)) {
+    problems.push(`WORKER_DEPLOYMENT_NAME must be 1-100 letters, digits, "_" or "-" (got "${deploymentName}")`);
+  }
+  if (buildId !== undefined && !/^[A-Za-z0-9._+-]{1,100}$/.test(buildId)) problems.push(`WORKER_BUILD_ID must be 1-100 letters, digits, ".", "_", "+" or "-" (got "${buildId}")`);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl: databaseUrl as string,
@@ -215,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboundAllowedNetworks,
     workerMaxConcurrentActivities,
     workerMaxConcurrentWorkflowTasks,
+    ...(deploymentName !== undefined && buildId !== undefined ? { workerDeployment: { deploymentName, buildId } } : {}),
   };
 }
 
