@@ -330,8 +330,9 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
             stats = r?.stats ?? stats;
             removalsPending = r?.next === 'awaitDecision' || waitingUntil !== undefined;
             // a decision Update that came while reconcile ran answers now, before anything below
-            // could continue as new without it
-            await condition(allHandlersFinished);
+            // could continue as new without it (not cancellable: a cancel is handled below, behind
+            // its patch, as the code before this wait handled it)
+            await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
             if (r?.next === 'apply') {
               stats = (await longSteps.applyRemovals(runId, 'withinThreshold')).stats;
             } else if (r?.next === 'awaitDecision' || waitingUntil !== undefined) {
