@@ -62,6 +62,8 @@ const faults = {
   loadOutages: 0,
   /** tasks whose staging is emptied once, right before finish, as PostgreSQL crash recovery would */
   loseStagingOnce: new Set<string>(),
+  /** reconcileRemovals stays open this long after its work: the stored state says awaitingApproval before the workflow knows */
+  reconcileTailMs: 0,
 };
 
 /** The commit the workflow code comes from; a recording of uncommitted workflow code would name no code. */
@@ -102,6 +104,11 @@ beforeAll(async () => {
         }
         return activities.load(runId);
       },
+      async reconcileRemovals(...args: Parameters<typeof activities.reconcileRemovals>) {
+        const result = await activities.reconcileRemovals(...args);
+        if (faults.reconcileTailMs > 0) await new Promise((r) => setTimeout(r, faults.reconcileTailMs));
+        return result;
+      },
       async finishRun(runId: string) {
         const rows: Array<{ task_id: string }> = await api.ds.query(`SELECT task_id FROM run WHERE id = $1`, [runId]);
         if (faults.loseStagingOnce.delete(rows[0].task_id)) {
@@ -132,6 +139,7 @@ afterAll(async () => {
 afterEach(() => {
   faults.loadOutages = 0;
   faults.loseStagingOnce.clear();
+  faults.reconcileTailMs = 0;
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -381,6 +389,36 @@ it('waiting-expired-no-run-timeout', async () => {
     executions: 1,
     statuses: ['COMPLETED'],
   });
+}, TIMEOUT);
+
+it('approved-before-reconcile-returned', async () => {
+  const s = await halfGone('eappr');
+  faults.reconcileTailMs = 2_000;
+  const started = await rest.runNow(s.taskId);
+  await rest.waitRun(started.id, (r) => r.removal?.state === 'awaitingApproval' || r.status !== 'running');
+  // the decideRemovals Update waits for reconcile's result, then the run applies without continuing as new
+  expect((await rest.post(`/api/v1/runs/${started.id}/approve-removals`)).status).toBe(202);
+  expect(await rest.waitRun(started.id)).toMatchObject({ status: 'succeeded', stats: { removed: 5 }, removal: { state: 'applied', decision: 'approved' } });
+  const [h] = await record('approved-before-reconcile-returned', 'the decideRemovals Update arrives while reconcile is still returning: answered once it returns, removals applied in the same execution', started.workflowId, {
+    executions: 1,
+    statuses: ['COMPLETED'],
+  });
+  expect(activities(h).slice(-3)).toEqual(['reconcileRemovals', 'applyRemovals', 'finishRun']);
+}, TIMEOUT);
+
+it('cancelled-before-continue-as-new', async () => {
+  const s = await halfGone('ccan');
+  faults.reconcileTailMs = 2_000;
+  const started = await rest.runNow(s.taskId);
+  await rest.waitRun(started.id, (r) => r.removal?.state === 'awaitingApproval' || r.status !== 'running');
+  // the cancel lands while reconcile returns: the run ends cancelled rather than continuing as new without it
+  expect((await rest.post(`/api/v1/runs/${started.id}/cancel`)).status).toBe(202);
+  expect(await rest.waitRun(started.id)).toMatchObject({ status: 'cancelled', removal: { state: 'cancelled', removed: 0 } });
+  const [h] = await record('cancelled-before-continue-as-new', 'cancelled while reconcile returns with removals to decide: the run ends cancelled (patch cancel-before-continue-as-new) instead of continuing as new', started.workflowId, {
+    executions: 1,
+    statuses: ['CANCELLED'],
+  });
+  expect(activities(h).slice(-2)).toEqual(['reconcileRemovals', 'cancelRun']);
 }, TIMEOUT);
 
 it('waiting-cancelled', async () => {
