@@ -40,8 +40,8 @@ import type {
   RunProgress,
   RunStatsView,
   RunStepName,
-  RunStepRef,
 } from '../libs/temporal/src/contracts';
+import { firstStep, stepList } from './run-steps';
 
 /**
  * The changes to this workflow that runs already in flight must replay around, one `patched()`
@@ -135,36 +135,6 @@ const failureSteps = proxyActivities<ImportActivities>({
 const EMPTY_STATS: RunStatsView = { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0 };
 
 type StepName = RunStepName;
-
-/** The run's steps in order; a continue-as-new names the step it resumes at (`resumeAt`). */
-function stepList(plan: RunPlan): RunStepRef[] {
-  return [
-    ...plan.resources.map((_, i) => ({ name: 'extract' as const, resource: i })),
-    { name: 'map' },
-    { name: 'diff' },
-    { name: 'load' },
-    ...(plan.reconcile ? [{ name: 'reconcile' as const }] : []),
-    { name: 'finish' },
-  ];
-}
-
-/**
- * Where an execution that continued as new starts: the step it names. Continuations written by
- * the version before names existed carry only the index, which means the same list then.
- */
-function firstStep(list: RunStepRef[], state: ImportTaskContinuation | undefined): number {
-  if (!state) return 0;
-  if (!state.resumeAt) return state.nextStep;
-  const { name, resource } = state.resumeAt;
-  const i = list.findIndex((s) => s.name === name && (s.resource ?? -1) === (resource ?? -1));
-  if (i < 0) {
-    throw ApplicationFailure.nonRetryable(
-      `this version of the workflow has no step "${name}${resource === undefined ? '' : ` #${resource}`}" to resume at; deploy a version that has it, or restart the run`,
-      'UnknownStepError',
-    );
-  }
-  return i;
-}
 
 /**
  * A cancel request does not pass to the next execution of a continue-as-new: when it arrived

@@ -7,7 +7,7 @@
  * after the upgrade. Once with unversioned workers (a plain rolling restart) and once with
  * Worker Versioning (deployment versions, the current one switched, and back for a rollback).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
@@ -54,8 +54,11 @@ async function buildNextVersion(): Promise<WorkflowBundleWithSourceMap> {
     // type-only imports are erased by the bundler; keep their paths valid for readers anyway
     .replace(/from '\.\.\/libs\//g, "from '../../../libs/");
   writeFileSync(join(variantDir, 'workflows/import-task.workflow.ts'), variant);
-  writeFileSync(join(variantDir, 'workflows/ping.workflow.ts'), readFileSync(join(ROOT, 'workflows/ping.workflow.ts')));
-  writeFileSync(join(variantDir, 'workflows/index.ts'), readFileSync(join(ROOT, 'workflows/index.ts')));
+  for (const file of readdirSync(join(ROOT, 'workflows'))) {
+    if (file.endsWith('.ts') && file !== 'import-task.workflow.ts') {
+      writeFileSync(join(variantDir, 'workflows', file), readFileSync(join(ROOT, 'workflows', file), 'utf8').replace(/from '\.\.\/libs\//g, "from '../../../libs/"));
+    }
+  }
   return bundleWorkflowCode({ workflowsPath: join(variantDir, 'workflows/index.ts'), logger: silent as never });
 }
 
