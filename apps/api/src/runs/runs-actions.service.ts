@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import {
   APPROVE_REMOVALS_SIGNAL,
@@ -14,13 +14,16 @@ import {
   type RemovalDecisionAnswer,
   type RunMode,
 } from '@app/temporal';
-import { conflict } from '../common/problem';
+import { ProblemException, conflict } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
 import { RunHousekeepingService } from './run-housekeeping.service';
 import { lastExecutionOfRun, resetPointBeforeFailedActivity } from './run-retry';
 import { assertNoRunningRun } from './running-run';
 import { isUniqueViolation, RunStarter } from './run-starter';
+
+/** How long the API waits for a worker to answer a removal decision before it answers 503. */
+const DECISION_ANSWER_TIMEOUT_MS = 15_000;
 
 /** What a workflow of the version before the `decideRemovals` Update answers to it. */
 const NO_UPDATE_HANDLER = `No registered handler for update: ${DECIDE_REMOVALS_UPDATE}`;
@@ -189,9 +192,18 @@ export class RunActionsService {
     const handle = this.client.workflow.getHandle(temporalWorkflowId(run));
     const decision: RemovalDecision = approve ? 'approve' : 'reject';
     try {
-      await handle.executeUpdate<RemovalDecisionAnswer, [RemovalDecision]>(DECIDE_REMOVALS_UPDATE, { args: [decision] });
+      // one id per run and decision: a repeated request is the same Update, answered once
+      await this.client.withDeadline(Date.now() + DECISION_ANSWER_TIMEOUT_MS, () =>
+        handle.executeUpdate<RemovalDecisionAnswer, [RemovalDecision]>(DECIDE_REMOVALS_UPDATE, { args: [decision], updateId: `removal-decision-${id}-${decision}` }),
+      );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw conflict('this run is not waiting for a removal decision; its workflow has ended');
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        throw new ProblemException(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          `no worker answered the decision within ${DECISION_ANSWER_TIMEOUT_MS / 1000} s (are the workers running?); the request is safe to repeat`,
+        );
+      }
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
       const reason = err.cause?.message ?? err.message;
       if (reason !== NO_UPDATE_HANDLER) throw conflict(reason);
