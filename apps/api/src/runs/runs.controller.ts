@@ -65,7 +65,7 @@ export class RunsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Approve the removals a run computed above the safety threshold; exactly that set is applied' })
   @ApiAcceptedResponse({ type: RunView })
-  @ApiProblems(403, 404, [409, 'the run is not waiting for a removal decision'])
+  @ApiProblems(403, 404, [409, 'the run is not waiting for a removal decision (the reason says why)'], [503, 'no worker answered within 15 s; safe to repeat'])
   approveRemovals(@Param('id', new IdPipe('run')) id: string) {
     return this.actions.decideRemovals(id, true);
   }
@@ -74,7 +74,7 @@ export class RunsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Reject the pending removals; the run finishes without removing anything' })
   @ApiAcceptedResponse({ type: RunView })
-  @ApiProblems(403, 404, [409, 'the run is not waiting for a removal decision'])
+  @ApiProblems(403, 404, [409, 'the run is not waiting for a removal decision (the reason says why)'], [503, 'no worker answered within 15 s; safe to repeat'])
   rejectRemovals(@Param('id', new IdPipe('run')) id: string) {
     return this.actions.decideRemovals(id, false);
   }

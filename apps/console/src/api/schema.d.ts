@@ -3125,8 +3125,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description the run is not waiting for a removal decision */
+            /** @description the run is not waiting for a removal decision (the reason says why) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description no worker answered within 15 s; safe to repeat */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3182,8 +3191,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description the run is not waiting for a removal decision */
+            /** @description the run is not waiting for a removal decision (the reason says why) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description no worker answered within 15 s; safe to repeat */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
