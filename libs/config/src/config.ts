@@ -59,9 +59,9 @@ export interface AppConfig {
 }
 
 /**
- * Bounds of the per-worker concurrency limits. Activities: each holds up to about 3 of the process's
- * 20 database connections and shares its page budget, so far above 8 they queue inside the process
- * instead of working; scale out with more worker processes. Workflow tasks: the SDK needs at least 2
+ * Bounds of the per-worker concurrency limits. Activities: they share the process's 20 database
+ * connections (load alone writes on two) and its page budget, so far above 8 they queue inside the
+ * process instead of working; scale out with more worker processes (docs/operations.md). Workflow tasks: the SDK needs at least 2
  * (sticky cache); they are short and CPU-bound, so a few hundred is already far more than 2 cores use.
  */
 export const WORKER_CONCURRENCY_LIMITS = {
