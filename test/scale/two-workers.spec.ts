@@ -213,8 +213,9 @@ describe('two worker processes on one task queue', () => {
       expect(w.activities).toBeGreaterThan(0);
       expect(w.extracts + w.loads).toBeGreaterThan(0);
     }
-    expect(perWorker[0].extracts + perWorker[1].extracts).toBe(40);
-    expect(perWorker[0].loads + perWorker[1].loads).toBe(20);
+    // two extracts and one load per run (a retried attempt would count again)
+    expect(perWorker[0].extracts + perWorker[1].extracts).toBeGreaterThanOrEqual(40);
+    expect(perWorker[0].loads + perWorker[1].loads).toBeGreaterThanOrEqual(20);
     expect(perWorker[0].runs + perWorker[1].runs).toBe(20);
     expect(perWorker[0].recordsRead + perWorker[1].recordsRead).toBe(20 * (users + groups));
     expect(busiest.a).toBeLessThanOrEqual(3);
