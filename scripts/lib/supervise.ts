@@ -24,6 +24,8 @@ export interface Supervisor {
   restarts(): number;
   /** stops the child (SIGTERM, then SIGKILL) and restarts no more */
   stop(): Promise<void>;
+  /** restarts no more, but leaves a running child alone (a launcher that is about to stop it later) */
+  noMoreRestarts(): void;
 }
 
 /**
@@ -72,6 +74,11 @@ export function supervise(opts: SuperviseOptions): Supervisor {
   return {
     current: () => child,
     restarts: () => restarts,
+    noMoreRestarts() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
     async stop() {
       stopping = true;
       if (timer) clearTimeout(timer);
