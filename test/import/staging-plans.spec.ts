@@ -15,6 +15,7 @@ import { DUPLICATE_CHECK, decisionUpdate } from '../../libs/import/src/diff';
 import { INSERT_CANDIDATES } from '../../libs/import/src/reconcile-removals';
 import { DROP_REPEATED_OUTCOMES } from '../../libs/import/src/load';
 import { UNCHANGED_AFTER_REDO } from '../../libs/import/src/run-repository';
+import { PAGE_DECISION, pagePlanSettings } from '../../libs/import/src/staging-repository';
 import { refreshStagingStatistics, withoutNestedLoops } from '../../libs/import/src/staging-plans';
 import { currentActivity } from '../../libs/import/src/activity-context';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
@@ -139,6 +140,52 @@ it('on a freshly filled staging, the hot statements repeat no work over staging 
   expect(unguarded['diff: decision of undecided records'].join('\n')).toMatch(/Nested Loop over the staged rows/);
 
   expect(await problemsOf(run, true, 22_000)).toEqual(Object.fromEntries(hotStatements(run).map((s) => [s.name, []])));
+});
+
+it("extract's page decision probes the target by index even on statistics from when the template was small", async () => {
+  // a new task's first pages: statistics are taken while its template holds 200 cards...
+  const task = randomUUID();
+  const run = randomUUID();
+  const fill = async (from: number, to: number) => {
+    await ds.query(
+      `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
+       SELECT $1, $1, 'stale-' || g, '{}', $2::uuid, 'active' FROM generate_series($3::int, $4::int) g`,
+      [codes.entitlement, task, from, to],
+    );
+    await ds.query(
+      `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
+       SELECT id, $2, $3, now(), 'access', unique_value FROM datacard WHERE template_code = $1 AND task_id = $2 AND unique_value >= 'stale-' ON CONFLICT DO NOTHING`,
+      [codes.entitlement, task, run],
+    );
+    await ds.query(
+      `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
+       SELECT $1, 'access', 'stale-' || g, md5(g::text), now() FROM generate_series($2::int, $3::int) g`,
+      [task, from, to],
+    );
+  };
+  await fill(1, 200);
+  await ds.query('ANALYZE datacard, datacard_sighting, task_cache');
+  // ...and it holds 20,000 by the time a later page is decided (autovacuum has not come by)
+  await fill(201, 20_000);
+  try {
+    const page = Array.from({ length: 200 }, (_, k) => 5_000 + k * 50);
+    const params = [page.map((_, k) => k), page.map((g) => `src-${g}`), page.map((g) => `stale-${g}`), page.map((g) => `h-${g}`), codes.entitlement, new Date(0), false, task, 'access'];
+    const planWith = (settings: (tx: Parameters<typeof pagePlanSettings>[0]) => Promise<void>) =>
+      db.transaction(async (tx) => {
+        await settings(tx);
+        // the plan may not depend on luck: with the page's settings, every target table is probed by its full key
+        const { rows } = await tx.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${PAGE_DECISION}`, params);
+        return rows[0]['QUERY PLAN'][0].Plan;
+      });
+    const plan = await planWith(pagePlanSettings);
+    expect(planProblems(plan)).toEqual([]);
+    const text = JSON.stringify(plan);
+    for (const index of ['datacard_template_unique', 'task_cache_pkey', 'datacard_sighting_pkey']) expect(text).toContain(`"Index Name":"${index}"`);
+  } finally {
+    await ds.query(`DELETE FROM task_cache WHERE task_id = $1`, [task]);
+    await ds.query(`DELETE FROM datacard_sighting WHERE task_id = $1`, [task]);
+    await ds.query(`DELETE FROM datacard WHERE task_id = $1`, [task]);
+  }
 });
 
 describe('a 20,000-user / 2,000-group first import on a fresh database', () => {
