@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const ports = await prodLocalPorts(overrides.apiPort, process.env.PROD_LOCAL_PORTS?.trim() === 'ephemeral');
     const temporalAddress = `127.0.0.1:${ports.temporal.frontendGrpc}`;
-    const temporalUiUrl = `http://localhost:${ports.temporalUi}`;
+    const temporalUiUrl = `http://127.0.0.1:${ports.temporalUi}`;
 
     const bin = ensureTemporalServer(ROOT);
     const cli = ensureTemporalCli(ROOT);

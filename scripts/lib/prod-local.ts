@@ -281,5 +281,8 @@ export function composeAppEnvironment(opts: {
     OUTBOUND_ALLOWED_NETWORKS: or('OUTBOUND_ALLOWED_NETWORKS', ''),
     WORKER_MAX_CONCURRENT_ACTIVITIES: or('WORKER_MAX_CONCURRENT_ACTIVITIES', '8'),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: or('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', '40'),
+    // Worker Versioning: both or neither; empty, as in compose, is an unversioned worker
+    WORKER_DEPLOYMENT_NAME: or('WORKER_DEPLOYMENT_NAME', ''),
+    WORKER_BUILD_ID: or('WORKER_BUILD_ID', ''),
   };
 }
