@@ -29,9 +29,10 @@ import {
   prodLocalPorts,
   temporalServerConfig,
   temporalUiConfig,
+  waitForPollers,
   type ProdLocalSecrets,
 } from './lib/prod-local';
-import { supervise } from './lib/supervise';
+import { supervise, type Supervisor } from './lib/supervise';
 import { ensureTemporalCli } from './lib/temporal-dev-server';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -210,8 +211,9 @@ async function main(): Promise<void> {
       ['worker-1', 'dist/apps/worker/src/main.js', WORKER_NODE_FLAGS, ports.workerMetrics[0]],
       ['worker-2', 'dist/apps/worker/src/main.js', WORKER_NODE_FLAGS, ports.workerMetrics[1]],
     ];
+    const workers: Supervisor[] = [];
     for (const [name, entry, flags, metricsPort] of apps) {
-      launcher.supervised(
+      const supervisor = launcher.supervised(
         supervise({
           name,
           spawn: () => {
@@ -229,6 +231,7 @@ async function main(): Promise<void> {
           killAfterMs: name === 'api' ? 15_000 : 60_000,
         }),
       );
+      if (name !== 'api') workers.push(supervisor);
     }
 
     const apiUrl = `http://localhost:${ports.api}`;
@@ -236,6 +239,15 @@ async function main(): Promise<void> {
       say(TAG, `API did not become healthy at ${apiUrl}/health`);
       return launcher.shutdown(1);
     }
+    // compose's workers bundle the workflow code at start: ready once the server lists both pollers
+    const polling = await waitForPollers({
+      address: temporalAddress,
+      namespace: NAMESPACE,
+      taskQueue: 'scim-import',
+      pids: () => workers.flatMap((w) => w.current()?.pid ?? []),
+      timeoutMs: 180_000,
+    });
+    if (!polling) say(TAG, 'the workers do not poll the task queue yet; runs wait for them (see their lines above)');
     const banner = stackBanner({
       apiUrl,
       temporalUiUrl,

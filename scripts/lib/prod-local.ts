@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { Client } from 'pg';
 import { freePort, freePortInRange } from './free-port';
 
@@ -285,4 +287,38 @@ export function composeAppEnvironment(opts: {
     WORKER_DEPLOYMENT_NAME: or('WORKER_DEPLOYMENT_NAME', ''),
     WORKER_BUILD_ID: or('WORKER_BUILD_ID', ''),
   };
+}
+
+/**
+ * Resolves true once the Temporal server lists a workflow-task poller of every given process on
+ * the task queue (the SDK's identity starts with `<pid>@`), false after timeoutMs.
+ */
+export async function waitForPollers(opts: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  pids: () => number[];
+  timeoutMs: number;
+}): Promise<boolean> {
+  const deadline = Date.now() + opts.timeoutMs;
+  while (Date.now() < deadline) {
+    const connection = await Connection.connect({ address: opts.address, connectTimeout: 2000 }).catch(() => undefined);
+    if (connection) {
+      try {
+        const { pollers } = await connection.workflowService.describeTaskQueue({
+          namespace: opts.namespace,
+          taskQueue: { name: opts.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        const identities = (pollers ?? []).map((p) => p.identity ?? '');
+        if (opts.pids().every((pid) => identities.some((id) => id.startsWith(`${pid}@`)))) return true;
+      } catch {
+        // not ready yet
+      } finally {
+        await connection.close();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
 }
