@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import type { ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/fixtures';
 import { runApi, scimServerPool, type RunApi } from '../e2e/support/run-api';
@@ -218,9 +218,19 @@ it('an import survives a restart of the Temporal server mid-run with every recor
 
   const run = await api.waitRun(started.id, undefined, 300_000);
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  // what the outage cost inside Temporal: activity attempts started again, workflow tasks lost
+  const connection = await Connection.connect({ address: temporalAddress });
+  const history = await new Client({ connection, namespace: 'default' }).workflow
+    .getHandle(run.workflowId, run.temporalRunId ?? undefined)
+    .fetchHistory();
+  await connection.close();
+  const events = history.events ?? [];
+  const retried = events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
+  const workflowTaskTimeouts = events.filter((e) => e.workflowTaskTimedOutEventAttributes).length;
   console.log(
     `Temporal server killed ${s(killedAt - runStarted)} into the run (phase ${before.phase}, ${before.stats.fetched} fetched), ` +
-      `answering again ${s(backAt - killedAt)} after the kill; run ${run.status} ${s(Date.parse(run.finishedAt ?? '') - runStarted)} after its start`,
+      `answering again ${s(backAt - killedAt)} after the kill; run ${run.status} ${s(Date.parse(run.finishedAt ?? '') - runStarted)} after its start; ` +
+      `${retried} activity attempt(s) started again, ${workflowTaskTimeouts} workflow task timeout(s), ${events.length} events`,
     run.notes,
   );
   expect({ status: run.status, error: run.error }).toEqual({ status: 'succeeded', error: undefined });
