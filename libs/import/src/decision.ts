@@ -2,7 +2,7 @@
  * create | update | unchanged of one mapped record, given its existing datacard `d` (or none),
  * its task-cache entry `c` (or none), this task's sighting `sg` of the card (or none), its hash,
  * its source id, whether its mapping reactivates, and the cache's clear boundary. The one
- * definition of the decision: extract decides each page with it (an unchanged record is final
+ * definition of the decision: extract decides each page with it (its own per-record lookups) (an unchanged record is final
  * there: only its id is kept), diff decides the rest again, preview shows it.
  *
  * Unchanged needs the sighting to name this source id: an unchanged record writes nothing, so a

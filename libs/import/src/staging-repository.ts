@@ -1,6 +1,6 @@
 import type { ResourceKind } from '@app/temporal';
 import type { Db, Sql } from './db';
-import { decisionJoins, decisionSql } from './decision';
+import { decisionSql } from './decision';
 import { listingRejectionMessage } from './record-messages';
 import type { RunRepository } from './run-repository';
 
@@ -245,24 +245,30 @@ export class StagingRepository {
 
 /**
  * The settings of a page's transaction. Staging is UNLOGGED (gone after a database crash anyway):
- * its checkpoint need not wait for the WAL flush. A page is a few hundred records, three index
- * probes each (PAGE_DECISION). Given a choice, the planner hashes the task's whole cache (100k
- * entries) for every page instead; and on target statistics taken while the template had a few
- * hundred cards (a first run of a new task, autovacuum not yet there) it walks every datacard of
- * the template for each record: 380 ms a page at 20k cards. Only the probes are left to it.
+ * its checkpoint need not wait for the WAL flush. Given a choice, the planner hashes the task's
+ * whole cache (100k entries) for every page instead of probing it (PAGE_DECISION probes anyway).
  */
 export async function pagePlanSettings(tx: Sql): Promise<void> {
-  await tx.query(`SET LOCAL synchronous_commit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off`);
+  await tx.query(`SET LOCAL synchronous_commit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`);
 }
 
 /**
  * The decision (decisionSql) of records of a page: $1 their indexes, $2 source ids, $3 unique
  * values, $4 hashes; $5 the template, $6 the cache's clear boundary, $7 whether the mapping
  * reactivates, $8 the task, $9 the resource kind.
+ *
+ * A page is a few hundred records: each looks up its card, cache entry and sighting by their full
+ * keys (at most one row each: unique constraint and primary keys). The lookups are LATERAL
+ * subqueries the planner cannot flatten (LIMIT 1), so it cannot trade them for a join: with
+ * statistics taken while the template held a few hundred cards (a new task; autovacuum not there
+ * yet) it materialised the whole template and compared every page record with every card, 0.7 s
+ * a page at 20k cards (the 20k run after 20 smaller ones in bench/workers.ts, 17-33 s instead of 4).
  */
 export const PAGE_DECISION = `SELECT u.i, ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz', 'u.source_id')} AS decision
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(i, source_id, unique_value, hash)
-       ${decisionJoins('$5::text', '$8::uuid', '$9::text')}`;
+       LEFT JOIN LATERAL (SELECT d.id, d.status FROM datacard d WHERE d.template_code = $5::text AND d.unique_value = u.unique_value LIMIT 1) d ON true
+       LEFT JOIN LATERAL (SELECT c.hash, c.pushed_at FROM task_cache c WHERE c.task_id = $8::uuid AND c.kind = $9::text AND c.unique_value = u.unique_value LIMIT 1) c ON true
+       LEFT JOIN LATERAL (SELECT sg.source_id FROM datacard_sighting sg WHERE sg.datacard_id = d.id AND sg.task_id = $8::uuid LIMIT 1) sg ON true`;
 
 /**
  * The decision of each mapped record of a page against the target as it is now: index probes
