@@ -122,7 +122,7 @@ describe('a run terminated from Temporal', () => {
   });
 
   it('GET /runs/:id and run-now notice a closed workflow without the reconciler loop', async () => {
-    const { taskId } = await identityTask('term-read', 150);
+    const { scim, taskId } = await identityTask('term-read', 150);
     faults.slowLoad = true;
     const started = await rest.runNow(taskId);
     await rest.waitRun(started.id, (r) => r.status !== 'running' || r.phase === 'load');
@@ -136,12 +136,14 @@ describe('a run terminated from Temporal', () => {
     expect(next.status).toBe(202);
     expect(await rest.waitRun(next.body.id)).toMatchObject({ status: 'succeeded' });
 
-    // run-now on its own: terminate the next run and ask for another one without reading first
-    faults.slowLoad = true;
+    // run-now on its own: terminate the next run and ask for another one without reading first.
+    // Its records are unchanged (load has nothing to do): a slow listing keeps it in extract
+    scim.setQuirks({ listLatencyMs: 500 });
     const third = await rest.runNow(taskId, 'full');
-    await rest.waitRun(third.id, (r) => r.status !== 'running' || r.phase === 'extract' || r.phase === 'load');
+    const running = await rest.waitRun(third.id, (r) => r.status !== 'running' || r.phase === 'extract');
+    expect(running.status).toBe('running');
     await client.workflow.getHandle(third.workflowId).terminate('stopped again');
-    faults.slowLoad = false;
+    scim.setQuirks({});
     const fourth = await rest.post(`/api/v1/tasks/${taskId}/runs`);
     expect(fourth.status).toBe(202);
     const [row] = await api.ds.query<Array<{ status: string }>>(`SELECT status FROM run WHERE id = $1`, [third.id]);
@@ -317,7 +319,8 @@ describe('resume of a cancelled run', () => {
     const waiting = await rest.waitRun(retry.body.id, (r) => r.status !== 'running' || (r.removal?.state === 'awaitingApproval' && r.phase !== 'resuming' && r.phase !== 'queued'));
     expect(waiting).toMatchObject({ status: 'running', removal: { state: 'awaitingApproval', total: 5 } });
     expect(await rest.datacards({ template: codes.account, status: 'removed' })).toHaveLength(0);
-    expect((await rest.post(`/api/v1/runs/${retry.body.id}/approve-removals`)).status).toBe(202);
+    const approved = await rest.post(`/api/v1/runs/${retry.body.id}/approve-removals`);
+    expect({ status: approved.status, detail: approved.body.detail }).toEqual({ status: 202, detail: undefined });
     const done = await rest.waitRun(retry.body.id);
     expect(done).toMatchObject({ status: 'succeeded', retryOf: started.id, stats: { removed: 5 }, removal: { state: 'applied', decision: 'approved' } });
     expect((await rest.datacards({ template: codes.account, status: 'removed' })).map((d) => d.uniqueValue).sort()).toEqual([...gone].sort());

@@ -24,6 +24,8 @@ import { isUniqueViolation, RunStarter } from './run-starter';
 
 /** How long the API waits for a worker to answer a removal decision before it answers 503. */
 const DECISION_ANSWER_TIMEOUT_MS = 15_000;
+/** Pause before the decision is asked again while the stored state is ahead of the workflow. */
+const DECISION_RETRY_PAUSE_MS = 250;
 
 /** What a workflow of the version before the `decideRemovals` Update answers to it. */
 const NO_UPDATE_HANDLER = `No registered handler for update: ${DECIDE_REMOVALS_UPDATE}`;
@@ -185,32 +187,52 @@ export class RunActionsService {
    * Sends the decision as an Update: the workflow's validator answers whether the run takes it
    * (409 with its reason otherwise). A run whose worker predates the Update (a deploy or rollback
    * in progress) gets the signal it knows, after the stored state says it is waiting.
+   *
+   * The stored state can be ahead of the workflow for a moment: a resumed run is marked waiting
+   * again before its workflow has redone reconcile, and a run that continues as new to wait is
+   * briefly between executions. While the run row says it waits, a refusal is asked again until
+   * the answer deadline; what the workflow says then is the answer.
    */
   async decideRemovals(id: string, approve: boolean) {
-    const run = await this.runs.row(id);
-    if (run.status !== 'running') throw conflict(`this run is not waiting for a removal decision; it is ${run.status}`);
-    const handle = this.client.workflow.getHandle(temporalWorkflowId(run));
+    const first = await this.runs.row(id);
+    if (first.status !== 'running') throw conflict(`this run is not waiting for a removal decision; it is ${first.status}`);
+    const handle = this.client.workflow.getHandle(temporalWorkflowId(first));
     const decision: RemovalDecision = approve ? 'approve' : 'reject';
-    try {
-      // one id per run and decision: a repeated request is the same Update, answered once
-      await this.client.withDeadline(Date.now() + DECISION_ANSWER_TIMEOUT_MS, () =>
-        handle.executeUpdate<RemovalDecisionAnswer, [RemovalDecision]>(DECIDE_REMOVALS_UPDATE, { args: [decision], updateId: `removal-decision-${id}-${decision}` }),
-      );
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw conflict('this run is not waiting for a removal decision; its workflow has ended');
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new ProblemException(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          `no worker answered the decision within ${DECISION_ANSWER_TIMEOUT_MS / 1000} s (are the workers running?); the request is safe to repeat`,
+    const deadline = Date.now() + DECISION_ANSWER_TIMEOUT_MS;
+    const storedAsWaiting = async () => {
+      const row = await this.runs.row(id);
+      return row.status === 'running' && (row.removal as { state?: string } | null)?.state === 'awaitingApproval';
+    };
+    for (;;) {
+      let refusal: string;
+      try {
+        // one id per run and decision: a repeated request is the same Update, answered once
+        await this.client.withDeadline(deadline, () =>
+          handle.executeUpdate<RemovalDecisionAnswer, [RemovalDecision]>(DECIDE_REMOVALS_UPDATE, { args: [decision], updateId: `removal-decision-${id}-${decision}` }),
         );
+        return this.runs.get(id);
+      } catch (err) {
+        if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+          throw new ProblemException(
+            HttpStatus.SERVICE_UNAVAILABLE,
+            `no worker answered the decision within ${DECISION_ANSWER_TIMEOUT_MS / 1000} s (are the workers running?); the request is safe to repeat`,
+          );
+        }
+        if (err instanceof WorkflowNotFoundError) {
+          refusal = 'this run is not waiting for a removal decision; its workflow has ended';
+        } else if (err instanceof WorkflowUpdateFailedError) {
+          refusal = err.cause?.message ?? err.message;
+          if (refusal === NO_UPDATE_HANDLER) {
+            if (!(await storedAsWaiting())) throw conflict('this run is not waiting for a removal decision');
+            await handle.signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
+            return this.runs.get(id);
+          }
+        } else {
+          throw err;
+        }
       }
-      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-      const reason = err.cause?.message ?? err.message;
-      if (reason !== NO_UPDATE_HANDLER) throw conflict(reason);
-      const pending = (run.removal as { state?: string } | null)?.state === 'awaitingApproval';
-      if (!pending) throw conflict('this run is not waiting for a removal decision');
-      await handle.signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
+      if (Date.now() > deadline - DECISION_RETRY_PAUSE_MS || !(await storedAsWaiting())) throw conflict(refusal);
+      await new Promise((r) => setTimeout(r, DECISION_RETRY_PAUSE_MS));
     }
-    return this.runs.get(id);
   }
 }
