@@ -10,13 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { chromium } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../libs/config/src/config';
 import { createActivities, createActivityTelemetry } from '../libs/import/src';
 import { SecretBox, runMigrations, seedDefaultTargetStore } from '../libs/persistence/src';
 import { createApiApp } from '../apps/api/src/create-api-app';
+import { createImportWorker } from '../apps/worker/src/import-worker';
 import { createApiToken } from '../apps/api/src/auth/api-tokens';
 import { startScimDemoServer } from '../apps/scim-demo/src';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
@@ -89,11 +90,10 @@ async function main(): Promise<void> {
 
     const workerConnection = await NativeConnection.connect({ address: config.temporalAddress });
     const telemetry = createActivityTelemetry({ dataSource: ds });
-    const worker = await Worker.create({
+    const worker = await createImportWorker({
+      config,
       connection: workerConnection,
-      namespace: config.temporalNamespace,
-      taskQueue: config.taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') }),
+      workflows: { workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') }) },
       activities: createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config }),
       interceptors: { activity: [telemetry.interceptors] },
     });

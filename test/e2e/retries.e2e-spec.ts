@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../libs/import/src';
 import { SecretBox } from '../../libs/persistence/src/secret-box';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually, uniq } from '../support/fixtures';
-import { buildWorkflowBundle } from '../support/worker-harness';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
@@ -25,9 +25,7 @@ let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
 let bundle: WorkflowBundleWithSourceMap;
-let connection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: RunningWorker | undefined;
 const scimServers = scimServerPool(USER, PASSWORD);
 
 /** Test switches read by the worker's activity wrappers. */
@@ -38,18 +36,11 @@ beforeAll(async () => {
   api = await startApi({ taskQueue: uniq('e2e-retries') });
   rest = runApi(api);
   client = api.app.get<Client>(TEMPORAL_CLIENT);
-  const deps = { dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config };
-  const activities = createActivities(deps);
-  const slow = createActivities({ ...deps, tuning: { loadBatchSize: 3, loadBatchPauseMs: 150 } });
-  connection = await NativeConnection.connect({ address: api.config.temporalAddress });
-  worker = await Worker.create({
-    connection,
-    namespace: api.config.temporalNamespace,
-    taskQueue: api.config.taskQueue,
-    workflowBundle: bundle,
-    // heartbeats carry cancellation to an activity; the default throttle (80% of 30 s) would make the test wait
+  const slow = createActivities({ dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config, tuning: { loadBatchSize: 3, loadBatchPauseMs: 150 } });
+  worker = await startWorker(api.config, api.ds, bundle, {
+    // heartbeats carry cancellation to an activity; the default throttle would make the test wait
     maxHeartbeatThrottleInterval: '300ms',
-    activities: {
+    activities: (activities) => ({
       ...activities,
       async load(runId: string) {
         if (faults.loadOutages > 0) {
@@ -66,17 +57,12 @@ beforeAll(async () => {
         if (faults.reconcileTailMs > 0) await new Promise((r) => setTimeout(r, faults.reconcileTailMs));
         return result;
       },
-    },
+    }),
   });
-  workerRun = worker.run();
 }, 180_000);
 
 afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
-  await connection?.close();
+  await worker?.stop();
   await api?.close();
   await scimServers.closeAll();
 });

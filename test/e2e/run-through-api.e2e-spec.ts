@@ -40,7 +40,7 @@ describe('a run through the REST API, end to end', () => {
     scim = await startScimDemoServer({ auth: { basic: { username: 'svc-import', password: PASSWORD } }, seed: { users: 40, groups: 6, membersPerUser: 2 } });
     api = await startApi({ taskQueue: uniq('e2e-queue'), logLevel: 'verbose' }, new CapturingLogger());
     const wlog = { log: (m: string) => captured.push(m), warn: (m: string) => captured.push(m), error: (m: string) => captured.push(m) };
-    worker = await startWorker(api.config, api.ds, bundle, wlog);
+    worker = await startWorker(api.config, api.ds, bundle, { logger: wlog });
   });
   afterAll(async () => {
     process.stdout.write = originalStdout;

@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../libs/import/src';
 import { SecretBox } from '../../libs/persistence/src/secret-box';
 import { IMPORT_TASK_ID, IMPORT_TASK_NAME, TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually, uniq } from '../support/fixtures';
-import { buildWorkflowBundle } from '../support/worker-harness';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
@@ -26,9 +26,7 @@ let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
 let bundle: WorkflowBundleWithSourceMap;
-let connection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: RunningWorker | undefined;
 const scimServers = scimServerPool(USER, PASSWORD);
 const faults = { slowLoad: false };
 
@@ -38,27 +36,15 @@ beforeAll(async () => {
   api = await startApi({ taskQueue: uniq('e2e-truth'), runReconcileIntervalMs: 0 });
   rest = runApi(api);
   client = api.app.get<Client>(TEMPORAL_CLIENT);
-  const deps = { dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config };
-  const activities = createActivities(deps);
-  const slow = createActivities({ ...deps, tuning: { loadBatchSize: 3, loadBatchPauseMs: 150 } });
-  connection = await NativeConnection.connect({ address: api.config.temporalAddress });
-  worker = await Worker.create({
-    connection,
-    namespace: api.config.temporalNamespace,
-    taskQueue: api.config.taskQueue,
-    workflowBundle: bundle,
+  const slow = createActivities({ dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config, tuning: { loadBatchSize: 3, loadBatchPauseMs: 150 } });
+  worker = await startWorker(api.config, api.ds, bundle, {
     maxHeartbeatThrottleInterval: '300ms',
-    activities: { ...activities, load: (runId: string) => (faults.slowLoad ? slow : activities).load(runId) },
+    activities: (activities) => ({ ...activities, load: (runId: string) => (faults.slowLoad ? slow : activities).load(runId) }),
   });
-  workerRun = worker.run();
 }, 180_000);
 
 afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
-  await connection?.close();
+  await worker?.stop();
   await api?.close();
   await scimServers.closeAll();
 });

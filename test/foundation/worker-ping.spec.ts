@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig } from '../../libs/config/src/config';
 import { createDataSource } from '../../libs/persistence/src/data-source';
 import { createPingActivities } from '../../apps/worker/src/ping.activities';
+import { createImportWorker } from '../../apps/worker/src/import-worker';
 
 const config = loadConfig();
 let bundle: WorkflowBundleWithSourceMap;
@@ -21,11 +22,10 @@ test('a workflow with one activity runs through the real dev server and database
   const client = new Client({ connection, namespace: config.temporalNamespace });
   const taskQueue = `ping-${randomUUID()}`;
   try {
-    const worker = await Worker.create({
+    const worker = await createImportWorker({
+      config: { ...config, taskQueue },
       connection: nativeConnection,
-      namespace: config.temporalNamespace,
-      taskQueue,
-      workflowBundle: bundle,
+      workflows: { workflowBundle: bundle },
       activities: createPingActivities({ dataSource: ds }),
     });
     const result = await worker.runUntil(

@@ -4,11 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@app/config';
 import { createDataSource, SecretBox } from '@app/persistence';
-import { createActivities, FILTER_FALLBACK_NOTE } from '@app/import';
+import { FILTER_FALLBACK_NOTE } from '@app/import';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import {
   identityAndAccessConfig,
@@ -22,6 +21,7 @@ import {
   writeFingerprint,
   type TargetCodes,
 } from './support/import-fixtures';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-run-${SUFFIX}`;
@@ -32,9 +32,7 @@ let ds: DataSource;
 let box: SecretBox;
 let client: Client;
 let clientConnection: Connection;
-let workerConnection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: RunningWorker | undefined;
 let codes: TargetCodes;
 
 beforeAll(async () => {
@@ -45,24 +43,11 @@ beforeAll(async () => {
   codes = await seedTargetStore(ds, SUFFIX);
   clientConnection = await Connection.connect({ address: config.temporalAddress });
   client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-  workerConnection = await NativeConnection.connect({ address: config.temporalAddress });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-  worker = await Worker.create({
-    connection: workerConnection,
-    namespace: config.temporalNamespace,
-    taskQueue: TASK_QUEUE,
-    workflowBundle,
-    activities: createActivities({ dataSource: ds, secretBox: box, config }),
-  });
-  workerRun = worker.run();
+  worker = await startWorker({ ...config, taskQueue: TASK_QUEUE }, ds, await buildWorkflowBundle());
 }, 180_000);
 
 afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
-  await workerConnection?.close();
+  await worker?.stop();
   await clientConnection?.close();
   await ds?.destroy();
 });

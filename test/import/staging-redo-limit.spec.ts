@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '@app/config';
 import { createDataSource, SecretBox } from '@app/persistence';
-import { createActivities } from '@app/import';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { finishRunLosingStaging } from '../support/staging-loss';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-redo-${SUFFIX}`;
@@ -22,9 +22,7 @@ let config: AppConfig;
 let ds: DataSource;
 let client: Client;
 let clientConnection: Connection;
-let workerConnection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: RunningWorker | undefined;
 let server: ScimDemoServer;
 /** tasks whose staging is emptied, as crash recovery would, right before each finish */
 const sabotaged = new Set<string>();
@@ -35,36 +33,15 @@ beforeAll(async () => {
   await ds.initialize();
   clientConnection = await Connection.connect({ address: config.temporalAddress });
   client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-  workerConnection = await NativeConnection.connect({ address: config.temporalAddress });
   server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 12, groups: 3, membersPerUser: 1 } });
-  const activities = createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config });
-  worker = await Worker.create({
-    connection: workerConnection,
-    namespace: config.temporalNamespace,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: new DefaultLogger('WARN') }),
-    activities: {
-      ...activities,
-      async finishRun(runId: string) {
-        const rows: Array<{ task_id: string }> = await ds.query(`SELECT task_id FROM run WHERE id = $1`, [runId]);
-        if (sabotaged.has(rows[0].task_id)) {
-          await ds.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
-          await ds.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
-        }
-        return activities.finishRun(runId);
-      },
-    },
+  worker = await startWorker({ ...config, taskQueue: TASK_QUEUE }, ds, await buildWorkflowBundle(), {
+    activities: (activities) => ({ ...activities, finishRun: finishRunLosingStaging(ds, activities, (taskId) => sabotaged.has(taskId)) }),
   });
-  workerRun = worker.run();
 }, 180_000);
 
 afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
+  await worker?.stop();
   await server?.close();
-  await workerConnection?.close();
   await clientConnection?.close();
   await ds?.destroy();
 });

@@ -23,14 +23,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../libs/import/src';
-import { SecretBox } from '../../libs/persistence/src/secret-box';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TEMPORAL_CLIENT, WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask } from '../../libs/temporal/src';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/fixtures';
-import { buildWorkflowBundle } from '../support/worker-harness';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { finishRunLosingStaging } from '../support/staging-loss';
 import { runApi, scimServerPool, type RunApi, type RunBody, type TargetCodes } from '../e2e/support/run-api';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -48,9 +47,7 @@ let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
 let bundle: WorkflowBundleWithSourceMap;
-let connection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: RunningWorker | undefined;
 let commit: string;
 const scimServers = scimServerPool(USER, PASSWORD);
 /** shape → files written by this recording, for the index */
@@ -86,16 +83,10 @@ beforeAll(async () => {
   api = await startApi({ taskQueue: 'scim-import' });
   rest = runApi(api);
   client = api.app.get<Client>(TEMPORAL_CLIENT);
-  const activities = createActivities({ dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config });
-  connection = await NativeConnection.connect({ address: api.config.temporalAddress });
-  worker = await Worker.create({
-    connection,
-    namespace: api.config.temporalNamespace,
-    taskQueue: api.config.taskQueue,
-    workflowBundle: bundle,
+  worker = await startWorker(api.config, api.ds, bundle, {
     // a cancel reaches a running activity with its next heartbeat
     maxHeartbeatThrottleInterval: '300ms',
-    activities: {
+    activities: (activities) => ({
       ...activities,
       async load(runId: string) {
         if (faults.loadOutages > 0) {
@@ -109,28 +100,16 @@ beforeAll(async () => {
         if (faults.reconcileTailMs > 0) await new Promise((r) => setTimeout(r, faults.reconcileTailMs));
         return result;
       },
-      async finishRun(runId: string) {
-        const rows: Array<{ task_id: string }> = await api.ds.query(`SELECT task_id FROM run WHERE id = $1`, [runId]);
-        if (faults.loseStagingOnce.delete(rows[0].task_id)) {
-          await api.ds.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
-          await api.ds.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
-        }
-        return activities.finishRun(runId);
-      },
-    },
+      finishRun: finishRunLosingStaging(api.ds, activities, (taskId) => faults.loseStagingOnce.delete(taskId)),
+    }),
   });
-  workerRun = worker.run();
   // the secret check sees through the base64 of payloads
   const payload = { metadata: {}, data: Buffer.from(JSON.stringify({ auth: { password: PASSWORD } })).toString('base64') };
   expect(holdsSecret(JSON.stringify({ events: [{ input: { payloads: [payload] } }] }))).toBe(true);
 }, 180_000);
 
 afterAll(async () => {
-  if (worker) {
-    worker.shutdown();
-    await workerRun;
-  }
-  await connection?.close();
+  await worker?.stop();
   await api?.close();
   await scimServers.closeAll();
   if (recorded.size) writeIndex();

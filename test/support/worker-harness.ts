@@ -1,8 +1,10 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../libs/config/src/config';
 import { SecretBox } from '../../libs/persistence/src/secret-box';
-import { createActivities } from '../../libs/import/src';
+import { createActivities, type ImportActivities, type ImportDeps } from '../../libs/import/src';
+import { createImportWorker, type ImportWorkerConfig } from '../../apps/worker/src/import-worker';
 import { createPingActivities } from '../../apps/worker/src/ping.activities';
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -13,29 +15,43 @@ export async function buildWorkflowBundle(): Promise<WorkflowBundleWithSourceMap
 }
 
 export interface RunningWorker {
+  /** stops polling, lets in-flight tasks finish, closes the connection; a second call does nothing */
   stop(): Promise<void>;
 }
 
-/** A real worker with the real activities, polling `config.taskQueue`, until stop(). */
-export async function startWorker(config: AppConfig, ds: DataSource, bundle: WorkflowBundleWithSourceMap, logger?: { log(m: string): void; warn(m: string): void; error(m: string): void }): Promise<RunningWorker> {
+export interface TestWorkerOptions {
+  logger?: ImportDeps['logger'];
+  /** activity tuning, e.g. small slow load batches so a cancel or kill lands mid-load */
+  tuning?: ImportDeps['tuning'];
+  /** what the worker registers, from the real activities: a test's fault injection wraps them here */
+  activities?: (real: ImportActivities) => object;
+  /** a cancel reaches an activity with its next heartbeat: tests that cancel mid-step shorten this */
+  maxHeartbeatThrottleInterval?: Duration;
+  /** configuration the test changes for this worker (e.g. a Worker Versioning deployment) */
+  config?: Partial<ImportWorkerConfig>;
+}
+
+/** A real worker (createImportWorker, the production settings) with the real activities, polling `config.taskQueue`, until stop(). */
+export async function startWorker(config: AppConfig, ds: DataSource, bundle: WorkflowBundleWithSourceMap, options: TestWorkerOptions = {}): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
+  const real = createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config, logger: options.logger, tuning: options.tuning });
+  const worker = await createImportWorker({
+    config: { ...config, ...options.config },
     connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    workflowBundle: bundle,
-    maxHeartbeatThrottleInterval: '5s',
-    activities: {
-      ...createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config, logger }),
-      ...createPingActivities({ dataSource: ds }),
-    },
+    workflows: { workflowBundle: bundle },
+    maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval,
+    activities: { ...(options.activities ? options.activities(real) : real), ...createPingActivities({ dataSource: ds }) },
   });
   const running = worker.run();
+  let stopped: Promise<void> | undefined;
   return {
-    async stop() {
-      worker.shutdown();
-      await running;
-      await connection.close();
+    stop() {
+      stopped ??= (async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+      })();
+      return stopped;
     },
   };
 }

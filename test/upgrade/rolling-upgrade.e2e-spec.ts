@@ -12,14 +12,11 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { workerVersioningOptions } from '../../apps/worker/src/worker-versioning';
-import { createActivities } from '../../libs/import/src';
-import { SecretBox } from '../../libs/persistence/src/secret-box';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually, uniq } from '../support/fixtures';
-import { buildWorkflowBundle } from '../support/worker-harness';
+import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 import { runApi, scimServerPool, sorted, type RunApi } from '../e2e/support/run-api';
 
 const USER = 'svc-import';
@@ -62,22 +59,12 @@ async function buildNextVersion(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: join(variantDir, 'workflows/index.ts'), logger: silent as never });
 }
 
-interface VersionWorker {
-  stop(): Promise<void>;
-}
-
 /** A worker of one version: N (today's code, load outages on demand) or N+1 (with the probe step). */
-async function startVersion(version: 'N' | 'N+1', deployment: { deploymentName: string; buildId: string } | undefined): Promise<VersionWorker> {
-  const activities = createActivities({ dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config });
-  const connection = await NativeConnection.connect({ address: api.config.temporalAddress });
-  const worker = await Worker.create({
-    connection,
-    namespace: api.config.temporalNamespace,
-    taskQueue: api.config.taskQueue,
-    workflowBundle: version === 'N' ? bundleN : bundleN1,
+function startVersion(version: 'N' | 'N+1', deployment: { deploymentName: string; buildId: string } | undefined): Promise<RunningWorker> {
+  return startWorker(api.config, api.ds, version === 'N' ? bundleN : bundleN1, {
+    config: { workerDeployment: deployment },
     maxHeartbeatThrottleInterval: '1s',
-    ...workerVersioningOptions({ workerDeployment: deployment }),
-    activities:
+    activities: (activities) =>
       version === 'N'
         ? {
             ...activities,
@@ -96,14 +83,6 @@ async function startVersion(version: 'N' | 'N+1', deployment: { deploymentName: 
             },
           },
   });
-  const running = worker.run();
-  return {
-    async stop() {
-      worker.shutdown();
-      await running;
-      await connection.close();
-    },
-  };
 }
 
 /** `temporal worker deployment set-current-version`, once the version's worker has polled. */
@@ -152,7 +131,7 @@ describe.each([
   const versionOf = (buildId: string) => (versioned ? { deploymentName, buildId } : undefined);
 
   /** Deploys `version`: starts its worker and, under Worker Versioning, makes it the current version. */
-  async function deploy(version: 'N' | 'N+1'): Promise<VersionWorker> {
+  async function deploy(version: 'N' | 'N+1'): Promise<RunningWorker> {
     const deployment = versionOf(version === 'N' ? 'n' : 'n-plus-1');
     const worker = await startVersion(version, deployment);
     if (deployment) await setCurrentVersion(deployment);
@@ -161,7 +140,7 @@ describe.each([
 
   it('a run waiting for a removal decision on N finishes on N+1 with exactly the approved removals', async () => {
     const n = await deploy('N');
-    let n1: VersionWorker | undefined;
+    let n1: RunningWorker | undefined;
     try {
       const scim = await scimServers.start({ users: 10, groups: 0 });
       const codes = await rest.targetStore('upg-wait');
@@ -198,14 +177,14 @@ describe.each([
       // N+1 ran the rest: its added step saw the run
       expect(probe).toContain(started.id);
     } finally {
-      await n.stop().catch(() => undefined);
+      await n.stop();
       await n1?.stop();
     }
   });
 
   it('a run that failed on N is resumed after the upgrade and finishes on N+1', async () => {
     const n = await deploy('N');
-    let n1: VersionWorker | undefined;
+    let n1: RunningWorker | undefined;
     try {
       const scim = await scimServers.start({ users: 12, groups: 0 });
       const codes = await rest.targetStore('upg-resume');
@@ -227,7 +206,7 @@ describe.each([
       // its prepareRun returned then; the API shows the resumed attempt as a run row of its own
       expect(probe).toContain(failed.id);
     } finally {
-      await n.stop().catch(() => undefined);
+      await n.stop();
       await n1?.stop();
     }
   });

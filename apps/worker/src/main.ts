@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, orExit } from '@app/config';
 import { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS } from '@app/import';
 import { createAppLogger, temporalRuntimeLogger } from '@app/logging';
 import { WorkerModule } from './worker.module';
 import { buildActivities } from './build-activities';
-import { workerVersioningOptions } from './worker-versioning';
+import { createImportWorker } from './import-worker';
 
 /** `--workflow-bundle <file>` (production image) or the workflows/ sources (dev, tests). */
 function workflowSource(argv: string[]): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
@@ -50,22 +50,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   try {
     const { activities, interceptors } = buildActivities(app, { logger: appLogger, metrics });
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporalNamespace,
-      taskQueue: config.taskQueue,
-      activities,
-      interceptors: { activity: [interceptors] },
-      ...workflowSource(process.argv),
-      // activities do I/O-bound batch work; a few in parallel keep PostgreSQL busy without starving heartbeats
-      // (WORKER_MAX_CONCURRENT_ACTIVITIES, default 8); more work means more worker processes: docs/operations.md
-      maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
-      // workflow tasks are short replays of small histories (WORKER_MAX_CONCURRENT_WORKFLOW_TASKS, default 40, the SDK's)
-      maxConcurrentWorkflowTaskExecutions: config.workerMaxConcurrentWorkflowTasks,
-      // cancellation reaches an activity through its heartbeat; keep that under a few seconds
-      maxHeartbeatThrottleInterval: '5s',
-      ...workerVersioningOptions(config),
-    });
+    const worker = await createImportWorker({ config, connection, activities, interceptors: { activity: [interceptors] }, workflows: workflowSource(process.argv) });
     logger.log(
       `worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (namespace ${config.temporalNamespace}; ` +
         `up to ${config.workerMaxConcurrentActivities} activities and ${config.workerMaxConcurrentWorkflowTasks} workflow tasks at once)`,

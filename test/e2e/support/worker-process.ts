@@ -5,10 +5,11 @@
  * `node --max-old-space-size=384 --import tsx test/e2e/support/worker-process.ts <taskQueue> <bundlePath>`;
  * prints "ready" once it polls; activity log lines go to stdout.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '@app/config';
 import { createDataSource, SecretBox } from '@app/persistence';
 import { createActivities } from '@app/import';
+import { createImportWorker } from '../../../apps/worker/src/import-worker';
 
 const line = (level: string) => (message: string, meta?: object) =>
   process.stdout.write(`${level} ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}\n`);
@@ -19,13 +20,10 @@ async function main(): Promise<void> {
   const ds = createDataSource(config.databaseUrl, { poolSize: 4 });
   await ds.initialize();
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
+  const worker = await createImportWorker({
+    config: { ...config, taskQueue },
     connection,
-    namespace: config.temporalNamespace,
-    taskQueue,
-    workflowBundle: { codePath },
-    maxConcurrentActivityTaskExecutions: 8,
-    maxHeartbeatThrottleInterval: '5s',
+    workflows: { workflowBundle: { codePath } },
     activities: createActivities({
       dataSource: ds,
       secretBox: new SecretBox(config.secretKey),

@@ -3,10 +3,11 @@
  * `node --import tsx test/import/support/crash-worker.ts <taskQueue> <bundlePath> <loadBatchSize> <pauseMs> [removalBatchSize]`.
  * Prints "ready" once it polls.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '@app/config';
 import { createDataSource, SecretBox } from '@app/persistence';
 import { createActivities } from '@app/import';
+import { createImportWorker } from '../../../apps/worker/src/import-worker';
 
 async function main(): Promise<void> {
   const [taskQueue, codePath, batchSize, pauseMs, removalBatchSize] = process.argv.slice(2);
@@ -14,11 +15,10 @@ async function main(): Promise<void> {
   const ds = createDataSource(config.databaseUrl, { poolSize: 4 });
   await ds.initialize();
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
+  const worker = await createImportWorker({
+    config: { ...config, taskQueue },
     connection,
-    namespace: config.temporalNamespace,
-    taskQueue,
-    workflowBundle: { codePath },
+    workflows: { workflowBundle: { codePath } },
     activities: createActivities({
       dataSource: ds,
       secretBox: new SecretBox(config.secretKey),

@@ -7,10 +7,11 @@
  * `node --max-old-space-size=384 --import tsx test/scale/support/scale-worker.ts <taskQueue> <bundlePath> <identity> <loadBatchSize> <pauseMs>`;
  * prints "ready" once it polls.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '@app/config';
 import { createDataSource, SecretBox } from '@app/persistence';
 import { createActivities } from '@app/import';
+import { createImportWorker } from '../../../apps/worker/src/import-worker';
 
 async function main(): Promise<void> {
   const [taskQueue, codePath, identity, batchSize, pauseMs] = process.argv.slice(2);
@@ -18,15 +19,11 @@ async function main(): Promise<void> {
   const ds = createDataSource(config.databaseUrl, { poolSize: 6 });
   await ds.initialize();
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
+  const worker = await createImportWorker({
+    config: { ...config, taskQueue },
     connection,
-    namespace: config.temporalNamespace,
-    taskQueue,
     identity,
-    workflowBundle: { codePath },
-    maxConcurrentActivityTaskExecutions: config.workerMaxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: config.workerMaxConcurrentWorkflowTasks,
-    maxHeartbeatThrottleInterval: '5s',
+    workflows: { workflowBundle: { codePath } },
     activities: createActivities({
       dataSource: ds,
       secretBox: new SecretBox(config.secretKey),
