@@ -5,7 +5,6 @@
  * second set of activities loads in small, slow batches so a cancel lands mid-load.
  */
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -15,6 +14,7 @@ import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually, uniq } from '../support/fixtures';
 import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { noFaults, withFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
@@ -29,7 +29,7 @@ let worker: RunningWorker | undefined;
 const scimServers = scimServerPool(USER, PASSWORD);
 
 /** Test switches read by the worker's activity wrappers. */
-const faults = { loadOutages: 0, slowLoad: false, reconcileTailMs: 0 };
+const faults = noFaults();
 
 beforeAll(async () => {
   bundle = await buildWorkflowBundle();
@@ -40,24 +40,7 @@ beforeAll(async () => {
   worker = await startWorker(api.config, api.ds, bundle, {
     // heartbeats carry cancellation to an activity; the default throttle would make the test wait
     maxHeartbeatThrottleInterval: '300ms',
-    activities: (activities) => ({
-      ...activities,
-      async load(runId: string) {
-        if (faults.loadOutages > 0) {
-          faults.loadOutages -= 1;
-          // non-retryable so the run fails at once instead of retrying through the outage
-          throw ApplicationFailure.nonRetryable('simulated outage', 'SimulatedOutage');
-        }
-        return (faults.slowLoad ? slow : activities).load(runId);
-      },
-      // the stored state says awaitingApproval before the activity's result reaches the workflow:
-      // a tail after the real work holds the activity open so a cancel lands in that gap
-      async reconcileRemovals(...args: Parameters<typeof activities.reconcileRemovals>) {
-        const result = await activities.reconcileRemovals(...args);
-        if (faults.reconcileTailMs > 0) await new Promise((r) => setTimeout(r, faults.reconcileTailMs));
-        return result;
-      },
-    }),
+    activities: (activities) => withFaults(activities, faults, slow),
   });
 }, 180_000);
 
@@ -68,9 +51,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  faults.loadOutages = 0;
-  faults.slowLoad = false;
-  faults.reconcileTailMs = 0;
+  Object.assign(faults, noFaults());
 });
 
 /** Activity types scheduled in a history, in order, with their event ids. */

@@ -16,6 +16,7 @@ import { IMPORT_TASK_ID, IMPORT_TASK_NAME, TEMPORAL_CLIENT } from '../../libs/te
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually, uniq } from '../support/fixtures';
 import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { noFaults, withFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
@@ -28,7 +29,7 @@ let client: Client;
 let bundle: WorkflowBundleWithSourceMap;
 let worker: RunningWorker | undefined;
 const scimServers = scimServerPool(USER, PASSWORD);
-const faults = { slowLoad: false };
+const faults = noFaults();
 
 beforeAll(async () => {
   bundle = await buildWorkflowBundle();
@@ -39,7 +40,7 @@ beforeAll(async () => {
   const slow = createActivities({ dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config, tuning: { loadBatchSize: 3, loadBatchPauseMs: 150 } });
   worker = await startWorker(api.config, api.ds, bundle, {
     maxHeartbeatThrottleInterval: '300ms',
-    activities: (activities) => ({ ...activities, load: (runId: string) => (faults.slowLoad ? slow : activities).load(runId) }),
+    activities: (activities) => withFaults(activities, faults, slow),
   });
 }, 180_000);
 

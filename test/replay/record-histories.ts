@@ -19,7 +19,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
@@ -30,6 +29,7 @@ import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually } from '../support/fixtures';
 import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 import { finishRunLosingStaging } from '../support/staging-loss';
+import { noFaults, withFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, type RunApi, type RunBody, type TargetCodes } from '../e2e/support/run-api';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -55,12 +55,9 @@ const recorded = new Map<string, { files: string[]; what: string }>();
 
 /** Test switches read by the worker's activity wrappers. */
 const faults = {
-  /** the next N loads fail at once (non-retryable), as an outage of the target store would */
-  loadOutages: 0,
+  ...noFaults(),
   /** tasks whose staging is emptied once, right before finish, as PostgreSQL crash recovery would */
   loseStagingOnce: new Set<string>(),
-  /** reconcileRemovals stays open this long after its work: the stored state says awaitingApproval before the workflow knows */
-  reconcileTailMs: 0,
 };
 
 /** The commit the workflow code comes from; a recording of uncommitted workflow code would name no code. */
@@ -87,19 +84,7 @@ beforeAll(async () => {
     // a cancel reaches a running activity with its next heartbeat
     maxHeartbeatThrottleInterval: '300ms',
     activities: (activities) => ({
-      ...activities,
-      async load(runId: string) {
-        if (faults.loadOutages > 0) {
-          faults.loadOutages -= 1;
-          throw ApplicationFailure.nonRetryable('simulated outage of the target store', 'SimulatedOutage');
-        }
-        return activities.load(runId);
-      },
-      async reconcileRemovals(...args: Parameters<typeof activities.reconcileRemovals>) {
-        const result = await activities.reconcileRemovals(...args);
-        if (faults.reconcileTailMs > 0) await new Promise((r) => setTimeout(r, faults.reconcileTailMs));
-        return result;
-      },
+      ...withFaults(activities, faults),
       finishRun: finishRunLosingStaging(api.ds, activities, (taskId) => faults.loseStagingOnce.delete(taskId)),
     }),
   });
@@ -116,9 +101,8 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  faults.loadOutages = 0;
+  Object.assign(faults, noFaults());
   faults.loseStagingOnce.clear();
-  faults.reconcileTailMs = 0;
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -10,13 +10,13 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { eventually, uniq } from '../support/fixtures';
 import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { noFaults, withFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, sorted, type RunApi } from '../e2e/support/run-api';
 
 const USER = 'svc-import';
@@ -34,7 +34,7 @@ const scimServers = scimServerPool(USER, PASSWORD);
 
 /** Runs that version N+1's added step saw, and load outages version N's worker is to throw. */
 const probe: string[] = [];
-const faults = { loadOutages: 0 };
+const faults = noFaults();
 
 /**
  * Version N+1: today's workflow with one more step before finish, behind a patch as the
@@ -66,16 +66,7 @@ function startVersion(version: 'N' | 'N+1', deployment: { deploymentName: string
     maxHeartbeatThrottleInterval: '1s',
     activities: (activities) =>
       version === 'N'
-        ? {
-            ...activities,
-            async load(runId: string) {
-              if (faults.loadOutages > 0) {
-                faults.loadOutages -= 1;
-                throw ApplicationFailure.nonRetryable('simulated outage', 'SimulatedOutage');
-              }
-              return activities.load(runId);
-            },
-          }
+        ? withFaults(activities, faults)
         : {
             ...activities,
             async upgradeProbe(runId: string) {
@@ -120,7 +111,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  faults.loadOutages = 0;
+  Object.assign(faults, noFaults());
 });
 
 describe.each([
