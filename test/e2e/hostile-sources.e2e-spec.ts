@@ -23,6 +23,7 @@ import { DETAIL_WORDS, ECHO_ANSWERS, hostileSecret, leakNeedles, startEchoingSou
 import { eventually, uniq } from '../support/fixtures';
 import { buildWorkflowBundle } from '../support/worker-harness';
 import { runApi, type RunApi, type RunBody, type TargetCodes } from './support/run-api';
+import { workerChildArgs } from '../support/worker-child';
 
 const ROOT = resolve(__dirname, '..', '..');
 const USER = 'svc-import';
@@ -48,7 +49,7 @@ const apiLogger: LoggerService = { log: recordApi, error: recordApi, warn: recor
 
 /** Starts the worker process on the API's task queue; resolves once it polls. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'test/e2e/support/worker-process.ts'), taskQueue, BUNDLE], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', ...workerChildArgs({ taskQueue, bundlePath: BUNDLE, logActivities: true })], {
     cwd: ROOT,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,6 +22,7 @@ import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/s
 import { freePort } from '../../scripts/lib/free-port';
 import { DedicatedPostgres } from '../support/dedicated-postgres-process';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, runTask, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
+import { workerChildArgs } from '../support/worker-child';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -50,7 +51,7 @@ let connectorId: string;
 function startWorker(): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'test/import/support/crash-worker.ts'), TASK_QUEUE, BUNDLE, '10', '30'],
+    ['--import', 'tsx', ...workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, tuning: { loadBatchSize: 10, loadBatchPauseMs: 30 } })],
     { cwd: ROOT, env: { ...process.env, DATABASE_URL: `${databaseUrl}?application_name=${WORKER_APP}` }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stderr?.on('data', (d: Buffer) => (workerLog = (workerLog + d.toString()).slice(-4000)));

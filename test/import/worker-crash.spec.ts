@@ -15,6 +15,7 @@ import { createDataSource, SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
+import { workerChildArgs } from '../support/worker-child';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -31,10 +32,10 @@ const children = new Set<ChildProcess>();
 
 /** Starts a worker process and resolves once it polls the task queue. */
 function startWorker(loadBatchSize: number, pauseMs: number, opts: { taskQueue?: string; removalBatchSize?: number } = {}): Promise<ChildProcess> {
-  const removal = opts.removalBatchSize ? [String(opts.removalBatchSize)] : [];
+  const tuning = { loadBatchSize, loadBatchPauseMs: pauseMs, ...(opts.removalBatchSize ? { removalBatchSize: opts.removalBatchSize } : {}) };
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'test/import/support/crash-worker.ts'), opts.taskQueue ?? TASK_QUEUE, BUNDLE, String(loadBatchSize), String(pauseMs), ...removal],
+    ['--import', 'tsx', ...workerChildArgs({ taskQueue: opts.taskQueue ?? TASK_QUEUE, bundlePath: BUNDLE, tuning })],
     { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);

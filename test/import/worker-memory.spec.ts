@@ -21,6 +21,7 @@ import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
 import { buildWorkflowBundle } from '../support/worker-harness';
 import { eventually } from '../support/fixtures';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
+import { workerChildArgs } from '../support/worker-child';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -120,7 +121,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 /** Starts a worker process as production starts it; resolves once it polls. */
 function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'test/e2e/support/worker-process.ts'), TASK_QUEUE, BUNDLE], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', ...workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, logActivities: true })], {
     cwd: ROOT,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

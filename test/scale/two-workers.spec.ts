@@ -25,6 +25,7 @@ import { uniq } from '../support/fixtures';
 import { buildWorkflowBundle } from '../support/worker-harness';
 import { runApi, scimServerPool, type RunApi, type RunBody, type TargetCodes } from '../e2e/support/run-api';
 import { targetView } from '../import/support/import-fixtures';
+import { workerChildArgs } from '../support/worker-child';
 
 const ROOT = resolve(__dirname, '..', '..');
 const USER = 'svc-scale';
@@ -90,7 +91,7 @@ async function productionWorker(name: string, maxActivities: number): Promise<Wo
 
 /** A worker whose load writes `batch` records per batch with a pause, so a kill lands in the middle of it. */
 function slowLoadWorker(name: string, batch: number, pauseMs: number): Promise<WorkerProcess> {
-  return spawnWorker(name, [join(ROOT, 'test/scale/support/scale-worker.ts'), api.config.taskQueue, BUNDLE, name, String(batch), String(pauseMs)], {}, /^ready$/);
+  return spawnWorker(name, workerChildArgs({ taskQueue: api.config.taskQueue, bundlePath: BUNDLE, identity: name, tuning: { loadBatchSize: batch, loadBatchPauseMs: pauseMs }, poolSize: 6 }), {}, /^ready$/);
 }
 
 /** SIGTERM (drains), SIGKILL after 15 s; resolves when it is gone. */
