@@ -5,13 +5,13 @@
  * cursor-only server. Every source is the real demo SCIM server with a quirk (the OAuth2 token
  * endpoint that echoes its request is a small HTTP server of this file).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -24,8 +24,8 @@ import { eventually, uniq } from '../support/fixtures';
 import { buildWorkflowBundle } from '../support/worker-harness';
 import { runApi, type RunApi, type RunBody, type TargetCodes } from './support/run-api';
 import { workerChildArgs } from '../support/worker-child';
+import { spawnWorkerProcess } from '../support/worker-process';
 
-const ROOT = resolve(__dirname, '..', '..');
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 const BASIC_VALUE = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
@@ -49,19 +49,11 @@ const apiLogger: LoggerService = { log: recordApi, error: recordApi, warn: recor
 
 /** Starts the worker process on the API's task queue; resolves once it polls. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', ...workerChildArgs({ taskQueue, bundlePath: BUNDLE, logActivities: true })], {
-    cwd: ROOT,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((ready, reject) => {
-    const collect = (d: Buffer) => {
-      workerLog += d.toString();
-      if (workerLog.includes('ready\n')) ready(child);
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${workerLog.slice(-2000)}`)));
+  return spawnWorkerProcess({
+    nodeFlags: WORKER_NODE_FLAGS,
+    args: workerChildArgs({ taskQueue, bundlePath: BUNDLE, logActivities: true }),
+    ready: /^ready$/,
+    onOutput: (text) => (workerLog += text),
   });
 }
 

@@ -7,7 +7,7 @@
  *  - a PostgreSQL restart: the worker process stays up, its activities fail while the database is
  *    away and succeed once it is back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { freePort } from '../../scripts/lib/free-port';
 import { DedicatedPostgres } from '../support/dedicated-postgres-process';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, runTask, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
 import { workerChildArgs } from '../support/worker-child';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -49,17 +50,11 @@ let connectorId: string;
 
 /** Starts the worker process (small, slow load batches so a fault lands mid-load); resolves once it polls. */
 function startWorker(): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', ...workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, tuning: { loadBatchSize: 10, loadBatchPauseMs: 30 } })],
-    { cwd: ROOT, env: { ...process.env, DATABASE_URL: `${databaseUrl}?application_name=${WORKER_APP}` }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stderr?.on('data', (d: Buffer) => (workerLog = (workerLog + d.toString()).slice(-4000)));
-  return new Promise((resolveReady, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolveReady(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${workerLog}`)));
+  return spawnWorkerProcess({
+    args: workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, tuning: { loadBatchSize: 10, loadBatchPauseMs: 30 } }),
+    env: { DATABASE_URL: `${databaseUrl}?application_name=${WORKER_APP}` },
+    ready: /^ready$/,
+    onOutput: (text) => (workerLog = (workerLog + text).slice(-4000)),
   });
 }
 

@@ -6,7 +6,7 @@
  * ends `succeeded` with the same target as an uninterrupted run. The API, asked to start a run
  * while Temporal is away, answers 503 with a problem document instead of failing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { freePort } from '../../scripts/lib/free-port';
 import { ensureTemporalCli, startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore, targetView } from './support/import-fixtures';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -114,22 +115,15 @@ function startSlowSource(target: string): Promise<void> {
 }
 
 /** The production worker entry point, as its own process, polling this file's server; resolves once it polls. */
-function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE], {
-    cwd: ROOT,
-    env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE, LOG_LEVEL: 'log', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function startWorker(): Promise<ChildProcess> {
+  const child = await spawnWorkerProcess({
+    args: [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE],
+    env: { TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE, LOG_LEVEL: 'log', NO_COLOR: '1' },
+    ready: /worker polling task queue/,
+    onOutput: (text) => (workerLog = (workerLog + text).slice(-6000)),
   });
-  const keep = (d: Buffer) => (workerLog = (workerLog + d.toString()).slice(-6000));
-  child.stderr?.on('data', keep);
   child.once('exit', (code, signal) => (workerExit = `code ${code}, signal ${signal}`));
-  return new Promise((ready, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      keep(d);
-      if (workerLog.includes('worker polling task queue')) ready(child);
-    });
-    child.once('exit', () => reject(new Error(`worker exited early (${workerExit}): ${workerLog}`)));
-  });
+  return child;
 }
 
 beforeAll(async () => {

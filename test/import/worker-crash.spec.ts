@@ -2,11 +2,11 @@
  * Killing the worker process in the middle of load: the run completes on a fresh worker and
  * the target equals an uninterrupted run's target, with no duplicates and nothing lost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
@@ -16,8 +16,8 @@ import type { RunProgress } from '@app/temporal';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
 import { workerChildArgs } from '../support/worker-child';
+import { spawnWorkerProcess } from '../support/worker-process';
 
-const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-crash-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
@@ -33,21 +33,7 @@ const children = new Set<ChildProcess>();
 /** Starts a worker process and resolves once it polls the task queue. */
 function startWorker(loadBatchSize: number, pauseMs: number, opts: { taskQueue?: string; removalBatchSize?: number } = {}): Promise<ChildProcess> {
   const tuning = { loadBatchSize, loadBatchPauseMs: pauseMs, ...(opts.removalBatchSize ? { removalBatchSize: opts.removalBatchSize } : {}) };
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', ...workerChildArgs({ taskQueue: opts.taskQueue ?? TASK_QUEUE, bundlePath: BUNDLE, tuning })],
-    { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return new Promise((resolveReady, reject) => {
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolveReady(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${err.slice(-2000)}`)));
-  });
+  return spawnWorkerProcess({ args: workerChildArgs({ taskQueue: opts.taskQueue ?? TASK_QUEUE, bundlePath: BUNDLE, tuning }), ready: /^ready$/, registry: children });
 }
 
 beforeAll(async () => {

@@ -4,14 +4,14 @@
  * SCIM server of this file that streams (a) a 100 MB page, (b) one group of 2,000,000 members,
  * (c) a page that never comes, while the test kills the worker twice at that same position.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { DataSource } from 'typeorm';
@@ -22,8 +22,8 @@ import { buildWorkflowBundle } from '../support/worker-harness';
 import { eventually } from '../support/fixtures';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
 import { workerChildArgs } from '../support/worker-child';
+import { spawnWorkerProcess } from '../support/worker-process';
 
-const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `worker-memory-${SUFFIX}`;
 const BUNDLE = join(tmpdir(), `worker-memory-bundle-${SUFFIX}.js`);
@@ -121,23 +121,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 /** Starts a worker process as production starts it; resolves once it polls. */
 function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', ...workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, logActivities: true })], {
-    cwd: ROOT,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return new Promise((ready, reject) => {
-    let log = '';
-    const collect = (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('ready\n')) ready(child);
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    child.once('exit', (code, signal) => reject(new Error(`worker exited early (${code ?? signal}): ${log.slice(-2000)}`)));
-  });
+  return spawnWorkerProcess({ nodeFlags: WORKER_NODE_FLAGS, args: workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, logActivities: true }), ready: /^ready$/, registry: children });
 }
 
 function alive(child: ChildProcess): boolean {

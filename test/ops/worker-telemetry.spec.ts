@@ -5,7 +5,7 @@
  * connector secret appears anywhere in the output, and /metrics shows non-zero import counters
  * next to the Temporal SDK's own metrics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { createDataSource, SecretBox } from '@app/persistence';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import { freePort } from '../../scripts/lib/free-port';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from '../import/support/import-fixtures';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -35,27 +36,12 @@ let metricsPort: number;
 const output: string[] = [];
 
 /** Starts the worker process and resolves once it polls. */
-function startWorker(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE], {
-    cwd: ROOT,
-    env: { ...process.env, TASK_QUEUE, LOG_FORMAT: 'json', LOG_LEVEL: 'debug', WORKER_METRICS_PORT: String(metricsPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  worker = child;
-  return new Promise((ready, reject) => {
-    let buffer = '';
-    const take = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        output.push(line);
-        if (line.includes('worker polling task queue')) ready();
-      }
-    };
-    child.stdout?.on('data', take);
-    child.stderr?.on('data', take);
-    child.once('exit', (code) => reject(new Error(`worker exited early (${code}): ${output.slice(-20).join('\n')}`)));
+async function startWorker(): Promise<void> {
+  worker = await spawnWorkerProcess({
+    args: [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE],
+    env: { TASK_QUEUE, LOG_FORMAT: 'json', LOG_LEVEL: 'debug', WORKER_METRICS_PORT: String(metricsPort) },
+    ready: /worker polling task queue/,
+    onLine: (line) => output.push(line),
   });
 }
 

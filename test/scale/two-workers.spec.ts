@@ -9,7 +9,7 @@
  *   heartbeat timeout (30 s) and finishes the run; its target equals, record by record, the target
  *   of a control import of the same source into another target store without any kill.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ import { buildWorkflowBundle } from '../support/worker-harness';
 import { runApi, scimServerPool, type RunApi, type RunBody, type TargetCodes } from '../e2e/support/run-api';
 import { targetView } from '../import/support/import-fixtures';
 import { workerChildArgs } from '../support/worker-child';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 const ROOT = resolve(__dirname, '..', '..');
 const USER = 'svc-scale';
@@ -46,35 +47,23 @@ interface WorkerProcess {
 }
 const workers: WorkerProcess[] = [];
 
+/** Worker processes not yet ready (a failed start must not outlive the file). */
+const starting = new Set<ChildProcess>();
+
 /** Spawns a worker process and resolves once it polls (it prints `ready` or the production worker's polling line). */
-function spawnWorker(name: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, TASK_QUEUE: api.config.taskQueue, LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function spawnWorker(name: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<WorkerProcess> {
+  const log: string[] = [];
+  const child = await spawnWorkerProcess({
+    nodeFlags: WORKER_NODE_FLAGS,
+    args,
+    env: { TASK_QUEUE: api.config.taskQueue, LOG_FORMAT: 'json', ...env },
+    ready,
+    onLine: (line) => log.push(line),
+    registry: starting,
   });
-  const w: WorkerProcess = { name, child, log: [], metricsPort: env.WORKER_METRICS_PORT ? Number(env.WORKER_METRICS_PORT) : undefined };
+  const w: WorkerProcess = { name, child, log, metricsPort: env.WORKER_METRICS_PORT ? Number(env.WORKER_METRICS_PORT) : undefined };
   workers.push(w);
-  return new Promise((resolveReady, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${name} not ready after 90 s: ${w.log.slice(-20).join('\n')}`)), 90_000);
-    child.once('exit', () => clearTimeout(timer));
-    let buffer = '';
-    const take = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        w.log.push(line);
-        if (ready.test(line)) {
-          clearTimeout(timer);
-          resolveReady(w);
-        }
-      }
-    };
-    child.stdout?.on('data', take);
-    child.stderr?.on('data', take);
-    child.once('exit', (code, signal) => reject(new Error(`worker ${name} exited early (${code ?? signal}): ${w.log.slice(-20).join('\n')}`)));
-  });
+  return w;
 }
 
 /** The production worker with its own metrics port and activity limit. */
@@ -138,6 +127,7 @@ afterAll(async () => {
   // SCALE_TEST_LOGS=1 prints the tail of every worker's output (when a run hangs or a worker fails to start)
   if (process.env.SCALE_TEST_LOGS) for (const w of workers) process.stdout.write(`---- ${w.name}\n${w.log.slice(-40).join('\n')}\n`);
   await Promise.all(workers.map((w) => stop(w, 'SIGKILL')));
+  for (const child of starting) child.kill('SIGKILL');
   await pool.closeAll();
   await api?.close();
   rmSync(BUNDLE, { force: true });
