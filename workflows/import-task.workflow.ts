@@ -16,9 +16,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   makeContinueAsNewFunc,
   patched,
@@ -33,8 +30,6 @@ import type {
   ImportTaskContinuation,
   ImportTaskInput,
   MapCursor,
-  RemovalDecision,
-  RemovalDecisionAnswer,
   RunFailureInfo,
   RunPlan,
   RunProgress,
@@ -42,6 +37,7 @@ import type {
   RunStepName,
 } from '../libs/temporal/src/contracts';
 import { firstStep, stepList } from './run-steps';
+import { approveRemovalsSignal, decideRemovalsUpdate, progressQuery, rejectRemovalsSignal } from './definitions';
 
 /**
  * The changes to this workflow that runs already in flight must replay around, one `patched()`
@@ -86,21 +82,8 @@ function isStagingLost(err: unknown): boolean {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'StagingLostError';
 }
 
-/** Live phase and counts of the run (counts as of the last completed activity; GET /runs/:id is live). */
-export const progressQuery = defineQuery<RunProgress>('progress');
-
-/**
- * The decision on removals above the safety threshold, sent by POST /runs/:id/approve-removals
- * and /reject-removals. An Update: its validator refuses a run that is not in its removal step or
- * already went the other way, and the caller gets the decision the run goes on with (or why not).
- */
-export const decideRemovalsUpdate = defineUpdate<RemovalDecisionAnswer, [RemovalDecision]>('decideRemovals');
-/**
- * The signals the API sent before the Update existed: histories that carry them must still
- * replay, and the API falls back to them while a worker of the previous version runs the workflow.
- */
-export const approveRemovalsSignal = defineSignal('approveRemovals');
-export const rejectRemovalsSignal = defineSignal('rejectRemovals');
+// the queries, signals and update the run answers (set below; the API sends them from the same module)
+export { approveRemovalsSignal, decideRemovalsUpdate, progressQuery, rejectRemovalsSignal } from './definitions';
 
 /** How long removals above the safety threshold wait for a decision before they expire. */
 const REMOVAL_DECISION_TIMEOUT_MS = 72 * 3_600_000;

@@ -3,14 +3,6 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /** Workflow type name of an import run (the exported function name in workflows/). */
 export const IMPORT_TASK_WORKFLOW = 'importTask';
 
-/**
- * The removal decision the API sends: the `decideRemovals` Update (answered by a validator), and
- * the signals it replaced, still sent to a run whose worker is of the version before the Update.
- */
-export const DECIDE_REMOVALS_UPDATE = 'decideRemovals';
-export const APPROVE_REMOVALS_SIGNAL = 'approveRemovals';
-export const REJECT_REMOVALS_SIGNAL = 'rejectRemovals';
-
 /** Search attributes registered on every dev server and production namespace. */
 export const IMPORT_TASK_ID = defineSearchAttributeKey('ImportTaskId', SearchAttributeType.KEYWORD);
 export const IMPORT_TASK_NAME = defineSearchAttributeKey('ImportTaskName', SearchAttributeType.KEYWORD);

@@ -4,16 +4,13 @@ import { DataSource } from 'typeorm';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import {
-  APPROVE_REMOVALS_SIGNAL,
-  DECIDE_REMOVALS_UPDATE,
-  REJECT_REMOVALS_SIGNAL,
   TEMPORAL_CLIENT,
   resourcePathsOf,
   workflowIdPrefixForTask,
   type RemovalDecision,
-  type RemovalDecisionAnswer,
   type RunMode,
 } from '@app/temporal';
+import { approveRemovalsSignal, decideRemovalsUpdate, rejectRemovalsSignal } from '../../../../workflows/definitions';
 import { ProblemException, conflict } from '../common/problem';
 import { runView, type RunRow } from './run-view';
 import { RunsService } from './runs.service';
@@ -28,7 +25,7 @@ const DECISION_ANSWER_TIMEOUT_MS = 15_000;
 const DECISION_RETRY_PAUSE_MS = 250;
 
 /** What a workflow of the version before the `decideRemovals` Update answers to it. */
-const NO_UPDATE_HANDLER = `No registered handler for update: ${DECIDE_REMOVALS_UPDATE}`;
+const NO_UPDATE_HANDLER = `No registered handler for update: ${decideRemovalsUpdate.name}`;
 
 /** What a retry reads of the run's task: its name and what the Temporal UI shows for a restart. */
 interface RetriedTask {
@@ -208,7 +205,7 @@ export class RunActionsService {
       try {
         // one id per run and decision: a repeated request is the same Update, answered once
         await this.client.withDeadline(deadline, () =>
-          handle.executeUpdate<RemovalDecisionAnswer, [RemovalDecision]>(DECIDE_REMOVALS_UPDATE, { args: [decision], updateId: `removal-decision-${id}-${decision}` }),
+          handle.executeUpdate(decideRemovalsUpdate, { args: [decision], updateId: `removal-decision-${id}-${decision}` }),
         );
         return this.runs.get(id);
       } catch (err) {
@@ -224,7 +221,7 @@ export class RunActionsService {
           refusal = err.cause?.message ?? err.message;
           if (refusal === NO_UPDATE_HANDLER) {
             if (!(await storedAsWaiting())) throw conflict('this run is not waiting for a removal decision');
-            await handle.signal(approve ? APPROVE_REMOVALS_SIGNAL : REJECT_REMOVALS_SIGNAL);
+            await handle.signal(approve ? approveRemovalsSignal : rejectRemovalsSignal);
             return this.runs.get(id);
           }
         } else {
