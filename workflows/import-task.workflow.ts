@@ -369,4 +369,3 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
     throw ApplicationFailure.nonRetryable(failure.message, failure.type);
   }
 }
-
