@@ -9,8 +9,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@app/config';
 import { createDataSource } from '@app/persistence';
-import { currentActivity } from '../../libs/import/src/activity-context';
-import { Db } from '../../libs/import/src/db';
+import { currentActivity } from '../../libs/import/src/infrastructure/activity-context';
+import { Db } from '../../libs/persistence/src/db';
 import { eventually } from '../support/fixtures';
 
 const TAG = `long-statement-${randomBytes(4).toString('hex')}`;

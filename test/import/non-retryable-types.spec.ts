@@ -2,7 +2,7 @@ import { NON_RETRYABLE_SCIM_ERROR_TYPES } from '@app/scim';
 import { NON_RETRYABLE_IMPORT_ERROR_TYPES, decideMode, failureText, secretRedactor } from '@app/import';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { WORKFLOW_RUN_TIMEOUT } from '@app/temporal';
-import { WORKFLOW_RUN_TIMEOUT_MS } from '../../libs/import/src/tuning';
+import { WORKFLOW_RUN_TIMEOUT_MS } from '../../libs/import/src/run-config/tuning';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../workflows/import-task.workflow';
 
 describe('import workflow contracts', () => {

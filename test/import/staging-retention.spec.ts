@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@app/config';
 import { createDataSource } from '@app/persistence';
-import { Db, sweepStaging } from '@app/import';
+import { sweepStaging } from '@app/import';
+import { Db } from '@app/persistence';
 import { startApi } from '../support/api-harness';
 import { eventually } from '../support/fixtures';
 

@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { stableHash } from '@app/mapping';
 import { parseJsonBody, parseListResponse } from '@app/scim';
 import { readBounded } from '../../scim/src/bounded-body';
-import { toStaged } from '../src/extract';
+import { toStaged } from '../src/extract/extract';
 
 const MiB = 1024 * 1024;
 

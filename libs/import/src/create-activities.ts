@@ -22,25 +22,25 @@ import type {
   RunPlan,
   RunStatsView,
 } from '@app/temporal';
-import { cancelRun } from './cancel-run';
-import { Db } from './db';
-import { withCrashLoopGuard } from './crash-loop-guard';
-import { diffRun } from './diff';
-import { recordDryRunOutcomes } from './dry-run';
-import { extract } from './extract';
-import { finishRun } from './finish-run';
-import { loadRun } from './load';
-import { mapRecords } from './map-records';
-import { livenessFromClient, prepareRun } from './prepare-run';
-import { applyRemovals, declineRemovals, reconcileRemovals } from './reconcile-removals';
-import { recordFailure } from './record-failure';
-import { RunRepository } from './run-repository';
-import { connectorRedactor, openScimConnection, scimClientFactoryFor, type ScimClientFactory } from './scim-connection';
-import { StagingRepository } from './staging-repository';
-import { TemplateRepository } from './template-repository';
-import { toApplicationFailure } from './to-application-failure';
-import { DEFAULT_TUNING, type ImportTuning } from './tuning';
-import { workerMemory } from './worker-memory';
+import { cancelRun } from './finish/cancel-run';
+import { Db } from '@app/persistence';
+import { withCrashLoopGuard } from './infrastructure/crash-loop-guard';
+import { diffRun } from './decide/diff';
+import { recordDryRunOutcomes } from './load/dry-run';
+import { extract } from './extract/extract';
+import { finishRun } from './finish/finish-run';
+import { loadRun } from './load/load';
+import { mapRecords } from './decide/map-records';
+import { livenessFromClient, prepareRun } from './prepare/prepare-run';
+import { applyRemovals, declineRemovals, reconcileRemovals } from './removals/reconcile-removals';
+import { recordFailure } from './finish/record-failure';
+import { RunRepository } from '@app/persistence';
+import { connectorRedactor, openScimConnection, scimClientFactoryFor, type ScimClientFactory } from './extract/scim-connection';
+import { StagingRepository } from '@app/persistence';
+import { TemplateRepository } from '@app/persistence';
+import { toApplicationFailure } from './errors/to-application-failure';
+import { DEFAULT_TUNING, type ImportTuning } from './run-config/tuning';
+import { workerMemory } from './infrastructure/worker-memory';
 
 export interface ImportLogger {
   log(message: string, meta?: object): void;

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DataSource } from 'typeorm';
 import type { Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { Db, reconcileOpenRuns, sweepStaging, type ReconciledRun } from '@app/import';
+import { Db } from '@app/persistence';
+import { reconcileOpenRuns, sweepStaging, type ReconciledRun } from '@app/import';
 import { TEMPORAL_CLIENT } from '@app/temporal';
 
 /** Staging of crashed or expired runs is swept this often (it scans run ids, not rows). */

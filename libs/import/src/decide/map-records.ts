@@ -1,0 +1,126 @@
+import { compileRecordMapping, MappingConfigError, stableHash, type CompiledRecordMapping, type RecordMapping } from '@app/mapping';
+import type { MapCursor, MapResult, ResourceKind } from '@app/temporal';
+import { currentActivity, yieldToEventLoop } from '../infrastructure/activity-context';
+import type { Db } from '@app/persistence';
+import { ImportConfigError } from '../errors/import-errors';
+import { assertStagingIntact } from '@app/persistence';
+import type { RunRepository } from '@app/persistence';
+import { sectionFor, type RunConfigSnapshot } from '../run-config/task-config';
+import type { TemplateAttributeDef } from '@app/persistence';
+import type { TemplateRepository } from '@app/persistence';
+
+export interface MapDeps {
+  db: Db;
+  runs: RunRepository;
+  templates: TemplateRepository;
+  chunkSize: number;
+  timeBudgetMs: number;
+}
+
+/** Maps one record of a kind: unique value, mapped attributes and hash, or why it cannot be mapped. */
+export type Mapper = (record: Record<string, unknown>, members: string[] | null) =>
+  | { ok: true; uniqueValue: string; attributes: Record<string, unknown>; hash: string }
+  | { ok: false; reason: string };
+
+/** Compiles the mapping of each resource kind once per activity. */
+export async function compileMappers(templates: TemplateRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
+  const mappers = new Map<string, Mapper>();
+  for (const kind of kinds) {
+    const section = sectionFor(snapshot.config, kind);
+    const targetAttributes: TemplateAttributeDef[] = await templates.attributes(section.templateCode);
+    const membersLocal = kind === 'access' ? section.members?.local : undefined;
+    if (membersLocal && !targetAttributes.some((a) => a.code === membersLocal)) {
+      throw new ImportConfigError(`members attribute "${membersLocal}" is not an attribute of template ${section.templateCode}`);
+    }
+    let compiled: CompiledRecordMapping;
+    try {
+      compiled = compileRecordMapping({ unique: section.unique, attributes: section.attributes as RecordMapping['attributes'] }, targetAttributes);
+    } catch (err) {
+      // a broken mapping is the operator's to fix: no retry can help
+      if (err instanceof MappingConfigError || (err instanceof Error && err.name === 'MappingExpressionError')) throw new ImportConfigError(`${kind} mapping of template ${section.templateCode}: ${err.message}`);
+      throw err;
+    }
+    mappers.set(kind, (record, members) => {
+      const result = compiled.map(record);
+      if (!result.ok) return { ok: false, reason: result.reason };
+      // membership is part of what a group pushes: a changed member list must read as "update"
+      const hash = membersLocal ? stableHash({ record: result.hash, members: members ?? [] }) : result.hash;
+      return { ok: true, uniqueValue: result.uniqueValue, attributes: result.attributes, hash };
+    });
+  }
+  return mappers;
+}
+
+/**
+ * Maps the staged records extract could not map on the way in (their mapping failed there, or
+ * did not compile), in chunks: unique value, mapped attributes and hash per record; a record
+ * that cannot be mapped fails alone. Stops after the time budget with a cursor to continue from.
+ */
+export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor = {}): Promise<MapResult> {
+  const { db, runs } = deps;
+  const activity = currentActivity();
+  const run = await runs.get(runId);
+  await runs.enterPhase(runId, 'map');
+  await assertStagingIntact(db, runId, 'map');
+  const kinds = [...new Set((await db.query<{ resource: ResourceKind }>(`SELECT resource FROM run_extract WHERE run_id = $1`, [runId])).rows.map((r) => r.resource))];
+  const mappers = await compileMappers(deps.templates, run.snapshot, kinds);
+
+  const started = Date.now();
+  let after = cursor.afterKey ?? activity.heartbeatDetails<MapCursor>()?.afterKey ?? { resource: '', sourceId: '' };
+  let mapped = 0;
+  let failed = 0;
+  for (;;) {
+    activity.throwIfCancelled();
+    // keyset over the primary key; "decision IS NULL" makes a replayed chunk a no-op
+    const { rows } = await db.query<{ resource: ResourceKind; source_id: string; raw: Record<string, unknown>; members: string[] | null }>(
+      `SELECT resource, source_id, raw, members FROM staging_record
+        WHERE run_id = $1 AND (resource, source_id) > ($2, $3) AND decision IS NULL
+        ORDER BY resource, source_id LIMIT $4`,
+      [runId, after.resource, after.sourceId, deps.chunkSize],
+    );
+    if (rows.length === 0) {
+      // nothing left to map, or nothing staged any more: only the marker tells the two apart
+      await assertStagingIntact(db, runId, 'map');
+      break;
+    }
+
+    const results = rows.map((row) => {
+      const mapper = mappers.get(row.resource);
+      const out = mapper ? mapper(row.raw, row.members) : { ok: false as const, reason: `no mapping for ${row.resource}` };
+      return out.ok
+        ? { resource: row.resource, source_id: row.source_id, unique_value: out.uniqueValue, mapped: out.attributes, hash: out.hash, decision: 'mapped', message: null }
+        : { resource: row.resource, source_id: row.source_id, unique_value: null, mapped: null, hash: null, decision: 'failed', message: out.reason };
+    });
+    const chunkFailed = results.filter((r) => r.decision === 'failed').length;
+    await db.transaction(async (tx) => {
+      const payload = JSON.stringify(results);
+      await tx.query(
+        `UPDATE staging_record s SET unique_value = u.unique_value, mapped = u.mapped, hash = u.hash, decision = u.decision, message = u.message
+           FROM jsonb_to_recordset($2::jsonb) AS u(resource text, source_id text, unique_value text, mapped jsonb, hash text, decision text, message text)
+          WHERE s.run_id = $1 AND s.resource = u.resource AND s.source_id = u.source_id`,
+        [runId, payload],
+      );
+      if (chunkFailed > 0) {
+        await tx.query(
+          `INSERT INTO run_record (run_id, kind, source_id, outcome, message)
+           SELECT $1, u.resource, u.source_id, 'failed', u.message
+             FROM jsonb_to_recordset($2::jsonb) AS u(resource text, source_id text, decision text, message text)
+            WHERE u.decision = 'failed'`,
+          [run.rowId, payload],
+        );
+        await runs.addStats(runId, { failed: chunkFailed }, tx);
+      }
+    });
+    mapped += results.length - chunkFailed;
+    failed += chunkFailed;
+    const last = rows[rows.length - 1];
+    after = { resource: last.resource, sourceId: last.source_id };
+    activity.heartbeat({ afterKey: after } satisfies MapCursor);
+    // mapping is CPU work on the worker's event loop: let heartbeats and other activities through
+    await yieldToEventLoop();
+    if (Date.now() - started > deps.timeBudgetMs) {
+      return { done: false, afterKey: after, mapped, failed, stats: await runs.stats(runId) };
+    }
+  }
+  return { done: true, mapped, failed, stats: await runs.stats(runId) };
+}
