@@ -1,7 +1,7 @@
 import type { FinishResult } from '@app/temporal';
 import type { Db, Sql } from '@app/persistence';
 import { StagingLostError } from '../errors/import-errors';
-import type { RunRepository, RunRow } from '@app/persistence';
+import type { RunRepository, RunAtWork } from '@app/persistence';
 import { assertStagingIntact, forgetStaging } from '@app/persistence';
 
 /**
@@ -79,7 +79,7 @@ async function releaseWorkData(db: Db, runId: string, seenSet: boolean): Promise
  * says whether crash recovery emptied it) replaces the one of the task's previous complete full
  * read. Records this run pushed have fresh sightings and need no entry. Returns whether it kept one.
  */
-async function keepSeenSet(tx: Sql, run: RunRow): Promise<boolean> {
+async function keepSeenSet(tx: Sql, run: RunAtWork): Promise<boolean> {
   if (run.mode !== 'full') return false;
   const { rows } = await tx.query<{ complete: boolean }>(
     `SELECT count(*) > 0 AND bool_and(done AND (report->>'complete') = 'true') AS complete FROM run_extract WHERE run_id = $1`,

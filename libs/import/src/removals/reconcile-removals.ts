@@ -2,7 +2,7 @@ import type { PerKind, ReconcileOptions, ReconcileResult, RemovalOutcome, Resour
 import { currentActivity } from '../infrastructure/activity-context';
 import type { Db, Sql } from '@app/persistence';
 import { StagingLostError } from '../errors/import-errors';
-import type { RunRepository, RunRow } from '@app/persistence';
+import type { RunRepository, RunAtWork } from '@app/persistence';
 import { assertStagingIntact, forgetStaging } from '@app/persistence';
 import { withoutNestedLoops } from '@app/persistence';
 import { DEFAULT_MAX_REMOVAL_PERCENT, removalOf, sectionFor, type RemovalConfig } from '../run-config/task-config';
@@ -86,7 +86,7 @@ const ACTIVE_OWNED = `
   SELECT count(*) AS n FROM datacard_sighting s JOIN datacard d ON d.id = s.datacard_id
    WHERE s.task_id = $1 AND s.kind = $2 AND d.template_code = $3 AND d.status <> 'removed'`;
 
-function enabledKinds(run: RunRow, kinds: readonly ResourceKind[]): Array<{ kind: ResourceKind; templateCode: string; removal: RemovalConfig }> {
+function enabledKinds(run: RunAtWork, kinds: readonly ResourceKind[]): Array<{ kind: ResourceKind; templateCode: string; removal: RemovalConfig }> {
   return kinds.flatMap((kind) => {
     const section = run.snapshot.config[kind];
     const removal = removalOf(section);
@@ -221,7 +221,7 @@ export async function reconcileRemovals(deps: RemovalDeps, runId: string, option
  * a real run would remove, or ask approval for), the state says `dryRun`, and nothing is marked.
  * Repeatable: a retry replaces the outcomes it recorded before.
  */
-async function recordWouldBeRemovals(deps: RemovalDeps, run: RunRow, computed: RunRemovalState, exceeded: boolean): Promise<ReconcileResult> {
+async function recordWouldBeRemovals(deps: RemovalDeps, run: RunAtWork, computed: RunRemovalState, exceeded: boolean): Promise<ReconcileResult> {
   const { db, runs } = deps;
   const total = computed.total ?? 0;
   const wouldWait = exceeded && total > 0;

@@ -1,5 +1,6 @@
 import type { RunStatsView } from '@app/temporal';
 import type { Sql } from '../db';
+import { EMPTY_STATS, type RunPhase } from './run-row';
 import { ImportConfigError } from '../../../import/src/errors/import-errors';
 
 /**
@@ -12,10 +13,8 @@ export const UNCHANGED_AFTER_REDO = `SELECT count(*) AS n FROM (
     SELECT r.kind, r.source_id FROM run_record r WHERE r.run_id = $2 AND r.outcome IN ('created', 'updated')) x`;
 import type { RunConfigSnapshot } from '../../../import/src/run-config/task-config';
 
-export type RunPhase =
-  | 'prepare' | 'extract' | 'map' | 'diff' | 'load' | 'reconcile' | 'removalApproval' | 'finish' | 'done' | 'failed' | 'cancelled';
-
-export interface RunRow {
+/** The run as the activities work on it: the run id they carry, the row that shows it, its typed snapshot. */
+export interface RunAtWork {
   /**
    * The run id the workflow's activities carry. Staging, extract checkpoints, sightings and
    * removal candidates are keyed by it, so they survive a resume from history.
@@ -34,8 +33,6 @@ export interface RunRow {
   /** a dry run records what it would do and writes nothing to the target */
   dryRun: boolean;
 }
-
-export const EMPTY_STATS: RunStatsView = { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0 };
 
 /**
  * Run rows: phase, live counts, notes, extract reports.
@@ -67,10 +64,10 @@ export class RunRepository {
   }
 
   /** The run with its config snapshot; throws ImportConfigError when it does not exist. */
-  async get(runId: string): Promise<RunRow> {
+  async get(runId: string): Promise<RunAtWork> {
     const rowId = await this.rowOf(runId);
     const { rows } = await this.db.query<{
-      id: string; task_id: string; workflow_id: string; mode: RunRow['mode']; status: RunRow['status'];
+      id: string; task_id: string; workflow_id: string; mode: RunAtWork['mode']; status: RunAtWork['status'];
       started_at: Date; config_snapshot: RunConfigSnapshot | null; dry_run: boolean;
     }>(
       `SELECT r.id, r.task_id, r.workflow_id, r.mode, s.status, r.started_at, r.config_snapshot, r.dry_run
@@ -176,4 +173,6 @@ export class RunRepository {
     const { rows } = await this.db.query<{ removal: T | null }>(`SELECT removal FROM run WHERE id = $1`, [await this.rowOf(runId)]);
     return rows[0]?.removal ?? null;
   }
+
+  // --- starting, listing and showing runs (the run launcher and the API) ---
 }
