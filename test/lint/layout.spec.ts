@@ -1,0 +1,67 @@
+/**
+ * The layout's "one place" rules (docs/design.md, Layout), checked on the source tree:
+ * SQL only in libs/persistence (and migrations), Worker.create only in the worker factory, and
+ * Temporal calls that start, reset, cancel, signal or update an import run only in the run launcher.
+ * Each detector is first shown to catch a sample, so a rule cannot pass by matching nothing.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (/\.(ts|tsx|mts)$/.test(name) && !/\.(spec|e2e-spec)\.ts$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+function offenders(dirs: string[], allowed: (file: string) => boolean, detect: (text: string) => boolean): string[] {
+  return dirs
+    .flatMap((d) => sourceFiles(join(ROOT, d)))
+    .map((f) => relative(ROOT, f))
+    .filter((f) => !allowed(f) && detect(readFileSync(join(ROOT, f), 'utf8')));
+}
+
+/** A SQL statement in the text (statements are written in upper case here), or a raw query call with literal text. */
+export function containsSql(text: string): boolean {
+  return (
+    /\b(SELECT\s[^;]{0,400}?\bFROM\s+[a-z_]|INSERT\s+INTO\s|UPDATE\s+[a-z_]+\s+(?:[a-z]+\s+)?SET\s|DELETE\s+FROM\s|CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s|ALTER\s+TABLE\s|TRUNCATE\s|SET\s+LOCAL\s|pg_advisory|BEGIN'|COMMIT')/.test(text) ||
+    /\.query\s*(?:<[^>(]*>)?\(\s*[`'"]/.test(text)
+  );
+}
+
+const WORKER_CREATE = /\bWorker\.create\s*\(/;
+/** Client calls that start or steer a workflow run (the schedule's start action included). */
+const RUN_CONTROL = /\.workflow\s*\.(?:start|execute|signalWithStart)\s*\(|\.cancel\s*\(\s*\)|\.executeUpdate\s*\(|\.startUpdate\s*\(|\.signal\s*\(|\bresetWorkflowExecution\b|type:\s*'startWorkflow'/;
+
+describe('layout rules', () => {
+  it('the detectors catch what they look for', () => {
+    expect(containsSql('const q = `SELECT id FROM run WHERE task_id = $1`;')).toBe(true);
+    expect(containsSql("await tx.query('BEGIN');")).toBe(true);
+    expect(containsSql('await db.query(`UPDATE run r SET phase = $2 WHERE id = $1`);')).toBe(true);
+    expect(containsSql('/** Selects the connector and maps it. */ export const x = 1;')).toBe(false);
+    expect(WORKER_CREATE.test('return Worker.create({ taskQueue })')).toBe(true);
+    expect(RUN_CONTROL.test("await client.workflow.start('importTask', {})")).toBe(true);
+    expect(RUN_CONTROL.test("await handle.signal('approveRemovals')")).toBe(true);
+    expect(RUN_CONTROL.test('await this.client.workflow\n      .start(IMPORT_TASK_WORKFLOW, {})')).toBe(true);
+  });
+
+  it('SQL is written only in libs/persistence', () => {
+    expect(offenders(['apps', 'libs', 'workflows'], (f) => f.startsWith('libs/persistence/'), containsSql)).toEqual([]);
+  });
+
+  it('Worker.create appears only in the worker factory', () => {
+    expect(offenders(['apps', 'libs', 'workflows', 'scripts', 'bench', 'test'], (f) => f === 'apps/worker/src/import-worker.ts', (t) => WORKER_CREATE.test(t))).toEqual([]);
+  });
+
+  it('only the run launcher starts, resets, signals or updates an import run', () => {
+    expect(
+      offenders(['apps', 'libs', 'scripts', 'bench'], (f) => f === 'libs/temporal/src/run-launcher.ts' || f.startsWith('apps/console/'), (t) => RUN_CONTROL.test(t)),
+    ).toEqual([]);
+  });
+});
