@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { ApiTokenRepository, Db } from '@app/persistence';
 import { syncBootstrapToken } from './auth/api-tokens';
 import { TasksService } from './tasks/tasks.service';
 
@@ -10,14 +10,15 @@ export class BootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger('bootstrap');
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: Db,
+    private readonly tokens: ApiTokenRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tasks: TasksService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // only the configured API_TOKEN may act as bootstrap admin token; a replaced one stops working now
-    const { revoked } = await syncBootstrapToken(this.ds, this.config.apiToken);
+    const { revoked } = await syncBootstrapToken(this.db, this.tokens, this.config.apiToken);
     if (this.config.apiToken) this.logger.log('bootstrap admin token from API_TOKEN is active');
     if (revoked > 0) {
       this.logger.warn(`revoked ${revoked} earlier bootstrap admin token(s): ${this.config.apiToken ? 'API_TOKEN has changed' : 'API_TOKEN is no longer set'}`);

@@ -1,5 +1,5 @@
 import type { ScimConnectionConfig } from '@app/scim';
-import type { ConnectorEntity } from './entities';
+import type { ConnectorRow } from './catalog/connector-repository';
 import type { SecretBox } from './secret-box';
 
 /** Secrets of a connector as sealed in `secret_ciphertext`. */
@@ -10,7 +10,7 @@ export interface ConnectorSecrets {
 }
 
 /** Builds the SCIM client configuration of a connector, decrypting its secret (activities and API only). */
-export function connectorScimConfig(c: ConnectorEntity, box: SecretBox): ScimConnectionConfig {
+export function connectorScimConfig(c: ConnectorRow, box: SecretBox): ScimConnectionConfig {
   const secrets = box.open<ConnectorSecrets>(c.secretCiphertext);
   const auth: ScimConnectionConfig['auth'] =
     c.authType === 'basic'

@@ -1,6 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../../migrations';
-import { ENTITIES } from './entities';
 import { pgDriverWithErrorHandling, type PgErrorReporter } from './pg-driver';
 
 export interface DataSourceExtra {
@@ -16,7 +15,8 @@ export function dataSourceOptions(databaseUrl: string, extra?: DataSourceExtra):
     url: databaseUrl,
     // a dropped connection must fail the query that uses it, never the process
     driver: pgDriverWithErrorHandling(extra?.onConnectionError),
-    entities: ENTITIES,
+    // no entities: the repositories write the SQL and map the rows (one row type per table)
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,

@@ -1,4 +1,3 @@
-export * from './entities';
 export * from './data-source';
 export * from './migrate';
 export * from './secret-box';
@@ -22,3 +21,5 @@ export * from './catalog/import-task-repository';
 export * from './catalog/api-token-repository';
 export * from './target-store/target-store-repository';
 export * from './target-store/target-writer';
+export * from './database-probe';
+export * from './unique-violation';

@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
-import type { TemplateAttribute } from './entities';
+import { Db } from './db';
+import { TargetStoreRepository } from './target-store/target-store-repository';
+import type { TemplateAttributeDef } from './target-store/template-repository';
 
-const TEMPLATES: Array<{ code: string; name: string; attributes: TemplateAttribute[] }> = [
+const TEMPLATES: Array<{ code: string; name: string; attributes: TemplateAttributeDef[] }> = [
   {
     code: 'account',
     name: 'Account',
@@ -49,10 +51,7 @@ const FOLDERS = [
 
 /** Seeds the default templates and folders the quick start uses; existing ones are left alone. */
 export async function seedDefaultTargetStore(ds: DataSource): Promise<void> {
-  for (const t of TEMPLATES) {
-    await ds.query(`INSERT INTO template (code, name, attributes) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING`, [t.code, t.name, JSON.stringify(t.attributes)]);
-  }
-  for (const f of FOLDERS) {
-    await ds.query(`INSERT INTO folder (code, name, template_code) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING`, [f.code, f.name, f.templateCode]);
-  }
+  const store = new TargetStoreRepository(Db.fromDataSource(ds));
+  for (const t of TEMPLATES) await store.insertTemplateIfMissing(t.code, t.name, t.attributes);
+  for (const f of FOLDERS) await store.insertFolderIfMissing(f.code, f.name, f.templateCode);
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { DataSource } from 'typeorm';
+import { ApiTokenRepository } from '@app/persistence';
 import { ProblemException } from '../common/problem';
 import { ApiProblems } from '../common/problem.view';
 import { describeToken } from './api-tokens';
@@ -16,7 +16,7 @@ export class WhoAmIView {
 @ApiBearerAuth()
 @Controller('api/v1/auth')
 export class AuthController {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly tokens: ApiTokenRepository) {}
 
   @Get('whoami')
   @ApiOperation({ summary: 'Name and scope of the calling token' })
@@ -25,7 +25,7 @@ export class AuthController {
   async whoami(@Req() req: Request): Promise<WhoAmIView> {
     // the guard has already accepted the header; this only reads what it found
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const found = token ? await describeToken(this.ds, token) : undefined;
+    const found = token ? await describeToken(this.tokens, token) : undefined;
     if (!found) throw new ProblemException(401, 'unknown or revoked token');
     return found;
   }

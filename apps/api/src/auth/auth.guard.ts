@@ -1,7 +1,7 @@
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { DataSource } from 'typeorm';
+import { ApiTokenRepository } from '@app/persistence';
 import { ProblemException } from '../common/problem';
 import { lookupToken } from './api-tokens';
 
@@ -16,7 +16,7 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly ds: DataSource,
+    private readonly tokens: ApiTokenRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,7 +25,7 @@ export class AuthGuard implements CanActivate {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new ProblemException(401, 'missing bearer token: send "Authorization: Bearer <token>"');
-    const scope = await lookupToken(this.ds, match[1]);
+    const scope = await lookupToken(this.tokens, match[1]);
     if (!scope) throw new ProblemException(401, 'unknown or revoked token');
     if (!READ_METHODS.has(req.method) && scope !== 'admin') {
       throw new ProblemException(403, `a token with scope "${scope}" may not use ${req.method} ${req.path}; scope "admin" is required`);

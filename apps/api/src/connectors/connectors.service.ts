@@ -1,8 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, type Repository } from 'typeorm';
-import { ConnectorEntity, SecretBox, connectorScimConfig, SecretKeyMismatchError, type ConnectorSecrets } from '@app/persistence';
+import {
+  ConnectorRepository,
+  ImportTaskRepository,
+  SecretBox,
+  SecretKeyMismatchError,
+  connectorScimConfig,
+  isUniqueViolation,
+  type ConnectorFields,
+  type ConnectorRow,
+  type ConnectorSecrets,
+} from '@app/persistence';
 import { ALLOW_HINT, DEFAULT_MAX_RESPONSE_BYTES, OutboundAddressPolicy, ScimClient } from '@app/scim';
 import { badRequest, conflict, notFound, ProblemException, unprocessable, type FieldError } from '../common/problem';
 import type { ConnectorAuthDto, ConnectorAuthPatchDto, ConnectorView, CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
@@ -30,9 +38,9 @@ export class ConnectorsService {
   private readonly addresses: OutboundAddressPolicy;
 
   constructor(
-    @InjectRepository(ConnectorEntity) private readonly repo: Repository<ConnectorEntity>,
+    private readonly connectors: ConnectorRepository,
+    private readonly tasks: ImportTaskRepository,
     private readonly box: SecretBox,
-    private readonly ds: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.addresses = new OutboundAddressPolicy(config.outboundAllowedNetworks);
@@ -52,7 +60,7 @@ export class ConnectorsService {
     if (errors.length) throw unprocessable(`the connector would reach an address that is not allowed: ${errors.map((e) => e.message).join('; ')}`, errors);
   }
 
-  view(c: ConnectorEntity): ConnectorView {
+  view(c: ConnectorRow): ConnectorView {
     return {
       id: c.id,
       name: c.name,
@@ -68,14 +76,14 @@ export class ConnectorsService {
     };
   }
 
-  async get(id: string): Promise<ConnectorEntity> {
-    const c = await this.repo.findOneBy({ id });
+  async get(id: string): Promise<ConnectorRow> {
+    const c = await this.connectors.get(id);
     if (!c) throw notFound(`connector ${id} not found`);
     return c;
   }
 
   async list(): Promise<{ items: ConnectorView[]; total: number }> {
-    const rows = await this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    const rows = await this.connectors.list();
     return { items: rows.map((r) => this.view(r)), total: rows.length };
   }
 
@@ -86,7 +94,7 @@ export class ConnectorsService {
       { field: 'baseUrl', url: dto.baseUrl },
       { field: 'auth.tokenUrl', url: dto.auth.type === 'oauth2' ? dto.auth.tokenUrl : undefined },
     ]);
-    const entity = this.repo.create({
+    const fields: ConnectorFields = {
       name: dto.name.trim(),
       baseUrl: dto.baseUrl.replace(/\/+$/, ''),
       authType: dto.auth.type,
@@ -97,16 +105,17 @@ export class ConnectorsService {
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       maxResponseBytes: dto.maxResponseBytes ?? null,
       tls: dto.tls ? { caPem: dto.tls.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? true } : null,
-    });
+    };
     try {
-      return this.view(await this.repo.save(entity));
+      return this.view(await this.connectors.insert(fields));
     } catch (err) {
-      throw this.translate(err, entity.name);
+      throw this.translate(err, fields.name);
     }
   }
 
   async update(id: string, dto: UpdateConnectorDto): Promise<ConnectorView> {
-    const c = await this.get(id);
+    const current = await this.get(id);
+    const c: ConnectorFields = { ...current };
     await this.checkAddresses([
       { field: 'baseUrl', url: dto.baseUrl },
       { field: 'auth.tokenUrl', url: dto.auth?.type === 'oauth2' ? dto.auth.tokenUrl : undefined },
@@ -143,22 +152,25 @@ export class ConnectorsService {
       c.authType = dto.auth.type;
       c.secretCiphertext = this.box.seal(secrets);
     }
+    let saved: ConnectorRow | null;
     try {
-      return this.view(await this.repo.save(c));
+      saved = await this.connectors.update(id, changedFields(current, c));
     } catch (err) {
       throw this.translate(err, c.name);
     }
+    if (!saved) throw notFound(`connector ${id} not found`);
+    return this.view(saved);
   }
 
   async remove(id: string): Promise<void> {
     await this.get(id);
-    const users: Array<{ name: string }> = await this.ds.query(`SELECT name FROM import_task WHERE connector_id = $1 ORDER BY name LIMIT 20`, [id]);
-    if (users.length) throw conflict(`connector is still used by tasks: ${users.map((u) => u.name).join(', ')}`);
-    await this.repo.delete({ id });
+    const users = await this.tasks.namesUsingConnector(id);
+    if (users.length) throw conflict(`connector is still used by tasks: ${users.join(', ')}`);
+    await this.connectors.delete(id);
   }
 
   /** A client for this connector; a changed SECRET_KEY becomes a clear 409. */
-  client(c: ConnectorEntity): ScimClient {
+  client(c: ConnectorRow): ScimClient {
     let config;
     try {
       config = connectorScimConfig(c, this.box);
@@ -203,12 +215,18 @@ export class ConnectorsService {
   }
 
   private translate(err: unknown, name: string): Error {
-    if (err instanceof QueryFailedError && (err as QueryFailedError & { code?: string }).code === '23505') {
+    if (isUniqueViolation(err)) {
       const errors: FieldError[] = [{ field: 'name', message: `a connector named "${name}" already exists` }];
       return conflict(`a connector named "${name}" already exists`, errors);
     }
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+/** The fields whose value differs from the stored row (a save without changes leaves `updatedAt` as it is). */
+function changedFields(stored: ConnectorRow, next: ConnectorFields): Partial<ConnectorFields> {
+  const keys = Object.keys(next) as Array<keyof ConnectorFields>;
+  return Object.fromEntries(keys.filter((k) => JSON.stringify(next[k]) !== JSON.stringify(stored[k])).map((k) => [k, next[k]]));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

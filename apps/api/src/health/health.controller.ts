@@ -2,7 +2,7 @@ import { Controller, Get, Header, HttpStatus, Inject, Req, Res } from '@nestjs/c
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthView } from './health.view';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
+import { ApiTokenRepository, DatabaseProbe } from '@app/persistence';
 import type { Client } from '@temporalio/client';
 import { TEMPORAL_CLIENT } from '@app/temporal';
 import { APP_CONFIG, type AppConfig } from '@app/config';
@@ -29,7 +29,8 @@ async function probe(fn: () => Promise<unknown>): Promise<PartStatus> {
 @Controller()
 export class HealthController {
   constructor(
-    private readonly ds: DataSource,
+    private readonly database: DatabaseProbe,
+    private readonly tokens: ApiTokenRepository,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
@@ -42,7 +43,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: HealthView, description: '`failing` names the part that is down' })
   async health(@Req() req: Request, @Res() res: Response): Promise<void> {
     const [database, temporal] = await Promise.all([
-      probe(() => this.ds.query('SELECT 1')),
+      probe(() => this.database.ping()),
       probe(() => this.temporal.workflowService.describeNamespace({ namespace: this.config.temporalNamespace })),
     ]);
     const ok = database.status === 'up' && temporal.status === 'up';
@@ -60,7 +61,7 @@ export class HealthController {
   private async hasValidToken(req: Request, databaseUp: boolean): Promise<boolean> {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!match || !databaseUp) return false;
-    return (await lookupToken(this.ds, match[1]).catch(() => undefined)) !== undefined;
+    return (await lookupToken(this.tokens, match[1]).catch(() => undefined)) !== undefined;
   }
 
   @Public()

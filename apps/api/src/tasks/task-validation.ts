@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { validateScimFilter } from '@app/scim';
 import { validateAttributePath } from '@app/mapping';
-import type { TemplateAttribute } from '@app/persistence';
+import type { TemplateAttributeDef } from '@app/persistence';
 import type { FieldError } from '../common/problem';
 
 /** A task as stored and shown: the API's Task without server fields. */
@@ -35,7 +35,7 @@ export interface MappingDefinition {
 
 export interface TargetCatalog {
   connectorExists: boolean;
-  templates: Map<string, TemplateAttribute[]>;
+  templates: Map<string, TemplateAttributeDef[]>;
   /** folder code → template code */
   folders: Map<string, string>;
 }

@@ -1,32 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/config';
-import type { TemplateAttribute } from '@app/persistence';
+import { ConnectorRepository, Db, ImportTaskRepository, isUniqueViolation, RunRepository, SightingRepository, TargetStoreRepository, type ImportTaskFields, type ImportTaskRow, type Sql } from '@app/persistence';
 import { TaskScheduleService, workflowIdPrefixForTask, resourcePathsOf, type ScheduledTask, type TaskScheduleSpec } from '@app/temporal';
 import { badRequest, conflict, notFound, ProblemException, unprocessable } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { runView, type RunRow } from '../runs/run-view';
+import { runView } from '../runs/run-view';
 import { RunHousekeepingService } from '../runs/run-housekeeping.service';
-import { isUniqueViolation, RunStarter } from '../runs/run-starter';
+import { RunStarter } from '../runs/run-starter';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
 import { ScheduleAdviceService } from './schedule-advice.service';
-
-interface TaskRow {
-  id: string;
-  name: string;
-  connector_id: string;
-  usage: string;
-  type: TaskDefinition['type'];
-  mappings_type: TaskDefinition['mappingsType'];
-  schedule: TaskDefinition['schedule'];
-  enabled: boolean;
-  config: Pick<TaskDefinition, 'filters' | 'failure' | 'identity' | 'access' | 'generic' | 'cache' | 'safety'>;
-  config_version: number;
-  watermark: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
 
 /** Schedules without a task younger than this may belong to a create still in flight. */
 const ORPHAN_MIN_AGE_MS = 10 * 60_000;
@@ -38,13 +21,13 @@ function plain<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
-function definitionOf(row: TaskRow): TaskDefinition {
+function definitionOf(row: ImportTaskRow): TaskDefinition {
   return {
     name: row.name,
-    connectorId: row.connector_id,
+    connectorId: row.connectorId,
     usage: row.usage,
     type: row.type,
-    mappingsType: row.mappings_type,
+    mappingsType: row.mappingsType,
     schedule: row.schedule,
     enabled: row.enabled,
     ...row.config,
@@ -63,7 +46,12 @@ export class TasksService {
   private readonly logger = new Logger('tasks');
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: Db,
+    private readonly tasks: ImportTaskRepository,
+    private readonly connectors: ConnectorRepository,
+    private readonly targetStore: TargetStoreRepository,
+    private readonly sightings: SightingRepository,
+    private readonly runs: RunRepository,
     private readonly schedules: TaskScheduleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly advice: ScheduleAdviceService,
@@ -76,28 +64,25 @@ export class TasksService {
     return { ...view, scheduleAdvice: await this.advice.advise(view) };
   }
 
-  view(row: TaskRow) {
-    return { id: row.id, ...definitionOf(row), configVersion: row.config_version, watermark: row.watermark?.toISOString() ?? null, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString() };
+  view(row: ImportTaskRow) {
+    return { id: row.id, ...definitionOf(row), configVersion: row.configVersion, watermark: row.watermark?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
   }
 
-  private async row(id: string, em: EntityManager | DataSource = this.ds, lock = false): Promise<TaskRow> {
-    const rows: TaskRow[] = await em.query(`SELECT * FROM import_task WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
-    if (!rows.length) throw notFound(`task ${id} not found`);
-    return rows[0];
+  /** The task; locked until the end of `tx` when given. 404 when there is none. */
+  private async row(id: string, tx?: Sql): Promise<ImportTaskRow> {
+    const row = tx ? await this.tasks.lock(id, tx) : await this.tasks.get(id);
+    if (!row) throw notFound(`task ${id} not found`);
+    return row;
   }
 
   /** Every rule of a task definition: 400 for shape problems, 422 for semantic ones (every field listed). */
   async validate(def: TaskDefinition): Promise<void> {
-    const [connectors, templates, folders] = await Promise.all([
-      /^[0-9a-f-]{36}$/i.test(def.connectorId) ? this.ds.query(`SELECT 1 FROM connector WHERE id = $1`, [def.connectorId]) : Promise.resolve([]),
-      this.ds.query(`SELECT code, attributes FROM template`) as Promise<Array<{ code: string; attributes: TemplateAttribute[] }>>,
-      this.ds.query(`SELECT code, template_code FROM folder`) as Promise<Array<{ code: string; template_code: string }>>,
+    const [connectorExists, templates, folders] = await Promise.all([
+      /^[0-9a-f-]{36}$/i.test(def.connectorId) ? this.connectors.exists(def.connectorId) : Promise.resolve(false),
+      this.targetStore.templateAttributes(),
+      this.targetStore.folderTemplates(),
     ]);
-    const outcome = validateTaskDefinition(def, {
-      connectorExists: connectors.length > 0,
-      templates: new Map(templates.map((t) => [t.code, t.attributes])),
-      folders: new Map(folders.map((f) => [f.code, f.template_code])),
-    });
+    const outcome = validateTaskDefinition(def, { connectorExists, templates, folders });
     if (outcome.invalid.length) throw badRequest(`request validation failed: ${outcome.invalid.map((e) => `${e.field}: ${e.message}`).join('; ')}`, [...outcome.invalid, ...outcome.unprocessable]);
     if (outcome.unprocessable.length) throw unprocessable(outcome.unprocessable.map((e) => `${e.field}: ${e.message}`).join('; '), outcome.unprocessable);
   }
@@ -142,21 +127,17 @@ export class TasksService {
     const def = this.definitionFromCreate(dto);
     await this.validate(def);
     let createdId: string | undefined;
-    let row: TaskRow;
+    let row: ImportTaskRow;
     try {
-      row = await this.ds.transaction(async (em) => {
-        const rows: TaskRow[] = await em.query(
-          `INSERT INTO import_task (name, connector_id, usage, type, mappings_type, schedule, enabled, config)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-          [def.name, def.connectorId, def.usage, def.type, def.mappingsType, def.schedule ? JSON.stringify(def.schedule) : null, def.enabled, JSON.stringify(pickConfig(def))],
-        );
+      row = await this.db.transaction(async (tx) => {
+        const inserted = await this.tasks.insert(fieldsOf(def), tx);
         try {
-          await this.schedules.upsert(this.scheduled(rows[0].id, def));
+          await this.schedules.upsert(this.scheduled(inserted.id, def));
         } catch (err) {
           throw this.temporalProblem(err, 'creating the task');
         }
-        createdId = rows[0].id;
-        return rows[0];
+        createdId = inserted.id;
+        return inserted;
       });
     } catch (err) {
       // the schedule exists but the row did not commit: remove the schedule again
@@ -169,7 +150,7 @@ export class TasksService {
   }
 
   async list() {
-    const rows: TaskRow[] = await this.ds.query(`SELECT * FROM import_task ORDER BY created_at, id`);
+    const rows = await this.tasks.list();
     const views = rows.map((r) => this.view(r));
     const advice = await this.advice.adviseAll(views);
     return { items: views.map((v) => ({ ...v, scheduleAdvice: advice.get(v.id) ?? [] })), total: rows.length };
@@ -182,7 +163,7 @@ export class TasksService {
         this.logger.warn(`describe schedule of task ${id}: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
       }),
-      this.ds.query(`SELECT * FROM run WHERE task_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`, [id]) as Promise<RunRow[]>,
+      this.runs.pageOfTask(id, 1),
     ]);
     return {
       ...(await this.advised(this.view(row))),
@@ -194,19 +175,16 @@ export class TasksService {
   async update(id: string, dto: UpdateTaskDto) {
     const def = await this.definitionWithChanges(id, dto);
     await this.validate(def);
-    const row = await this.ds.transaction(async (em) => {
-      await this.row(id, em, true);
-      const rows: TaskRow[] = await em.query(
-        `WITH updated AS (UPDATE import_task SET connector_id = $2, usage = $3, type = $4, mappings_type = $5, schedule = $6, enabled = $7, config = $8,
-           config_version = config_version + 1, updated_at = now() WHERE id = $1 RETURNING *) SELECT * FROM updated`,
-        [id, def.connectorId, def.usage, def.type, def.mappingsType, def.schedule ? JSON.stringify(def.schedule) : null, def.enabled, JSON.stringify(pickConfig(def))],
-      );
+    const row = await this.db.transaction(async (tx) => {
+      await this.row(id, tx);
+      const updated = await this.tasks.update(id, fieldsOf(def), tx);
       try {
         await this.schedules.upsert(this.scheduled(id, def));
       } catch (err) {
         throw this.temporalProblem(err, 'updating the task');
       }
-      return rows[0];
+      if (!updated) throw notFound(`task ${id} not found`);
+      return updated;
     });
     return this.advised(this.view(row));
   }
@@ -230,10 +208,10 @@ export class TasksService {
   }
 
   async remove(id: string): Promise<void> {
-    await this.ds.transaction(async (em) => {
-      await this.row(id, em, true);
-      await em.query(`DELETE FROM task_cache WHERE task_id = $1`, [id]);
-      await em.query(`DELETE FROM import_task WHERE id = $1`, [id]);
+    await this.db.transaction(async (tx) => {
+      await this.row(id, tx);
+      await this.sightings.clearTaskCache(id, tx);
+      await this.tasks.delete(id, tx);
       try {
         await this.schedules.delete(id);
       } catch (err) {
@@ -243,9 +221,9 @@ export class TasksService {
   }
 
   async setPaused(id: string, paused: boolean) {
-    await this.ds.transaction(async (em) => {
-      const row = await this.row(id, em, true);
-      await em.query(`UPDATE import_task SET enabled = $2, updated_at = now() WHERE id = $1`, [id, !paused]);
+    await this.db.transaction(async (tx) => {
+      const row = await this.row(id, tx);
+      await this.tasks.setEnabled(id, !paused, tx);
       try {
         await this.schedules.upsert(this.scheduled(id, { ...definitionOf(row), enabled: !paused }));
       } catch (err) {
@@ -257,18 +235,16 @@ export class TasksService {
 
   async clearCache(id: string): Promise<void> {
     await this.row(id);
-    await this.ds.query(`DELETE FROM task_cache WHERE task_id = $1`, [id]);
+    await this.sightings.clearTaskCache(id);
   }
 
   async listRuns(id: string, limit = 50, cursor?: string) {
     await this.row(id);
     const after = decodeCursor(cursor, (v): v is { s: string; id: string } => typeof v === 'object' && v !== null && 's' in v && 'id' in v);
-    const rows: RunRow[] = after
-      ? await this.ds.query(`SELECT * FROM run WHERE task_id = $1 AND (started_at, id) < ($2::timestamptz, $3::uuid) ORDER BY started_at DESC, id DESC LIMIT $4`, [id, after.s, after.id, limit + 1])
-      : await this.ds.query(`SELECT * FROM run WHERE task_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, [id, limit + 1]);
+    const rows = await this.runs.pageOfTask(id, limit + 1, after ? { startedAt: after.s, id: after.id } : undefined);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map((r) => runView(r, this.config)), nextCursor: rows.length > limit ? encodeCursor({ s: last.started_at.toISOString(), id: last.id }) : null };
+    return { items: page.map((r) => runView(r, this.config)), nextCursor: rows.length > limit ? encodeCursor({ s: last.startedAt.toISOString(), id: last.id }) : null };
   }
 
   /**
@@ -292,7 +268,7 @@ export class TasksService {
 
   /** Start-up reconciliation: recreate missing schedules, remove orphans, log what changed. */
   async reconcileSchedules(): Promise<{ created: string[]; removed: string[] }> {
-    const rows: TaskRow[] = await this.ds.query(`SELECT * FROM import_task`);
+    const rows = await this.tasks.list();
     const existing = new Set(await this.schedules.listTaskIds());
     const created: string[] = [];
     for (const row of rows) {
@@ -317,6 +293,16 @@ export class TasksService {
   }
 }
 
-function pickConfig(def: TaskDefinition) {
-  return Object.fromEntries(CONFIG_KEYS.map((k) => [k, def[k] ?? null]));
+/** The row fields a definition is stored as (the rule-bearing sections in `config`). */
+function fieldsOf(def: TaskDefinition): ImportTaskFields {
+  return {
+    name: def.name,
+    connectorId: def.connectorId,
+    usage: def.usage,
+    type: def.type,
+    mappingsType: def.mappingsType,
+    schedule: def.schedule,
+    enabled: def.enabled,
+    config: Object.fromEntries(CONFIG_KEYS.map((k) => [k, def[k] ?? null])),
+  };
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ConnectorEntity, connectorScimConfig, type SecretBox } from '@app/persistence';
+import { ConnectorRepository, Db, connectorScimConfig, type SecretBox } from '@app/persistence';
 import type { AppConfig } from '@app/config';
 import { OutboundAddressPolicy, ScimClient, SecretScrubber, type ScimAuth, type ScimClientOptions, type ScimConnectionConfig, type ScimLogger } from '@app/scim';
 import { ImportConfigError } from '../errors/import-errors';
@@ -75,9 +75,9 @@ export async function openScimConnection(
   factory: ScimClientFactory,
   options: ScimConnectionOptions = {},
 ): Promise<OpenScimConnection> {
-  const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
-  if (!entity) throw new ImportConfigError(`connector ${connectorId} does not exist`);
-  const config = connectorScimConfig(entity, secretBox);
+  const connector = await new ConnectorRepository(Db.fromDataSource(dataSource)).get(connectorId);
+  if (!connector) throw new ImportConfigError(`connector ${connectorId} does not exist`);
+  const config = connectorScimConfig(connector, secretBox);
   // every wire form of the credentials (Base64 Basic pair, encodings), plus the access tokens the client was issued
   const forms = authRedactor(config.auth);
   // the logger is made before the client, so it looks the client up when it writes
@@ -95,9 +95,9 @@ export async function openScimConnection(
 export async function connectorRedactor(dataSource: DataSource, secretBox: SecretBox, connectorId: string | undefined): Promise<(text: string) => string> {
   if (!connectorId) return failClosedRedactor();
   try {
-    const entity = await dataSource.getRepository(ConnectorEntity).findOneBy({ id: connectorId });
-    if (!entity) return failClosedRedactor();
-    const { auth } = connectorScimConfig(entity, secretBox);
+    const connector = await new ConnectorRepository(Db.fromDataSource(dataSource)).get(connectorId);
+    if (!connector) return failClosedRedactor();
+    const { auth } = connectorScimConfig(connector, secretBox);
     return authRedactor(auth);
   } catch {
     return failClosedRedactor();

@@ -3,14 +3,12 @@ import { canonicalJson, clearBoundary, evaluatePath } from '@app/mapping';
 import type { SecretBox } from '@app/persistence';
 import { DEFAULT_MAX_RESPONSE_BYTES, ScimResponseTooLargeError, type ScimClient, type ScimPage } from '@app/scim';
 import type { ResourceKind } from '@app/temporal';
-import { Db } from '@app/persistence';
-import { decisionJoins, decisionSql } from '@app/persistence';
+import { ConnectorRepository, Db, SightingRepository, TargetStoreRepository, TemplateRepository } from '@app/persistence';
 import { toStaged } from '../extract/extract';
 import { compileMappers } from '../decide/map-records';
 import { duplicateUniqueMessage, listingRejectionMessage } from '../extract/record-messages';
 import { defaultScimClientFactory, openScimConnection, type ScimClientFactory } from '../extract/scim-connection';
 import { reactivationOf, removalOf, resourcesFor, sectionFor, type MappingsType, type TaskConfig } from '../run-config/task-config';
-import { TemplateRepository } from '@app/persistence';
 
 /** Records read per resource when the caller does not say. */
 export const DEFAULT_PREVIEW_LIMIT = 50;
@@ -137,10 +135,10 @@ const NO_REMOVALS =
  */
 export async function previewTask(deps: PreviewDeps, request: PreviewRequest): Promise<PreviewResult> {
   const db = Db.fromDataSource(deps.dataSource);
-  const templates = new TemplateRepository(db);
+  const store = new TargetStoreRepository(db);
   const specs = resourcesFor(request.mappingsType, request.config);
-  const mappers = await compileMappers(templates, { config: request.config }, specs.map((s) => s.kind));
-  const pageSize = await connectorPageSize(db, request.connectorId);
+  const mappers = await compileMappers(new TemplateRepository(db), { config: request.config }, specs.map((s) => s.kind));
+  const pageSize = (await new ConnectorRepository(db).pageSize(request.connectorId)) ?? 100;
   const limits = previewClientFactory(deps.scimClientFactory ?? defaultScimClientFactory, deps.maxResponseBytes);
   deps.signal?.throwIfAborted();
   const { client, redact } = await openScimConnection(deps.dataSource, deps.secretBox, request.connectorId, limits.factory, { signal: deps.signal });
@@ -189,8 +187,8 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
         records.push(record);
       }
       const membersLocal = spec.kind === 'access' ? section.members?.local : undefined;
-      if (membersLocal) await resolveMembers(db, request.taskId, mapped, sample, membersLocal);
-      await decide(db, request, spec.kind, section.templateCode, reactivationOf(section) !== undefined, clearBoundary(now, request.config.cache?.clearHoursUtc ?? [0]), mapped);
+      if (membersLocal) await resolveMembers(new SightingRepository(db), request.taskId, mapped, sample, membersLocal);
+      await decide(store, request, spec.kind, section.templateCode, reactivationOf(section) !== undefined, clearBoundary(now, request.config.cache?.clearHoursUtc ?? [0]), mapped);
       for (const r of mapped) delete (r as Partial<typeof r>).hash;
 
       const counts: PreviewCounts = { create: 0, update: 0, unchanged: 0, failed: 0 };
@@ -217,7 +215,7 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
     notes.push('an incremental run reads only what changed since its watermark; the preview reads the first records of a full listing');
   }
   const removing = specs.some((s) => removalOf(request.config[s.kind]) !== undefined);
-  const ownedActive = request.taskId ? await countOwnedActive(db, request.taskId) : null;
+  const ownedActive = request.taskId ? await store.countOwnedActive(request.taskId) : null;
   if (request.type === 'full' && removing) notes.push(`removals are not previewed: ${NO_REMOVALS}`);
   const totals = resources.map((r) => r.totalResults);
   return {
@@ -303,16 +301,12 @@ function valueOf(raw: Record<string, unknown>, expression: string): { sourceValu
  * Group members become this task's account datacards the way load resolves them (through the
  * task's sightings). An unsaved task has none yet: its memberships resolve on its first run.
  */
-async function resolveMembers(db: Db, taskId: string | null, mapped: PreviewRecord[], sample: Sample, membersLocal: string): Promise<void> {
+async function resolveMembers(sightings: SightingRepository, taskId: string | null, mapped: PreviewRecord[], sample: Sample, membersLocal: string): Promise<void> {
   const membersOf = new Map(sample.records.map((r) => [r.sourceId, r.members ?? []]));
   const all = [...new Set(mapped.flatMap((r) => membersOf.get(r.sourceId ?? '') ?? []))];
   const cardOf = new Map<string, string>();
   if (taskId && all.length > 0) {
-    const { rows } = await db.query<{ source_id: string; datacard_id: string }>(
-      `SELECT source_id, datacard_id FROM datacard_sighting WHERE task_id = $1 AND kind = 'identity' AND source_id = ANY($2::text[])`,
-      [taskId, all],
-    );
-    for (const r of rows) cardOf.set(r.source_id, r.datacard_id);
+    for (const r of await sightings.accountCardsOf({ taskId, sourceIds: all })) cardOf.set(r.sourceId, r.datacardId);
   }
   for (const r of mapped) {
     const members = membersOf.get(r.sourceId ?? '') ?? [];
@@ -324,7 +318,7 @@ async function resolveMembers(db: Db, taskId: string | null, mapped: PreviewReco
 
 /** The run's decision (decisionSql) for each mapped record, and the attributes an update changes. */
 async function decide(
-  db: Db,
+  store: TargetStoreRepository,
   request: PreviewRequest,
   kind: ResourceKind,
   templateCode: string,
@@ -333,27 +327,25 @@ async function decide(
   mapped: Array<PreviewRecord & { hash: string }>,
 ): Promise<void> {
   if (mapped.length === 0) return;
-  const { rows } = await db.query<{ source_id: string; id: string | null; attributes: Record<string, unknown> | null; cache_hash: string | null; cache_fresh: boolean | null; sighted_source: string | null; decision: PreviewAction }>(
-    `SELECT u.source_id, d.id, d.attributes, c.hash AS cache_hash, c.pushed_at >= $3::timestamptz AS cache_fresh, sg.source_id AS sighted_source, ${decisionSql('u.hash', '$4::boolean', '$3::timestamptz', 'u.source_id')} AS decision
-       FROM jsonb_to_recordset($1::jsonb) AS u(source_id text, unique_value text, hash text)
-       ${decisionJoins('$2', '$5::uuid', '$6')}`,
-    [JSON.stringify(mapped.map((r) => ({ source_id: r.sourceId, unique_value: r.unique, hash: r.hash }))), templateCode, boundary, reactivates, request.taskId, kind],
+  const decisions = await store.previewDecisions(
+    mapped.map((r) => ({ sourceId: r.sourceId, uniqueValue: r.unique, hash: r.hash })),
+    { templateCode, taskId: request.taskId, kind, reactivates, cacheClearedAt: boundary },
   );
-  const bySource = new Map(rows.map((r) => [r.source_id, r]));
+  const bySource = new Map(decisions.map((r) => [r.sourceId, r]));
   for (const r of mapped) {
     const found = bySource.get(r.sourceId ?? '');
     if (!found) continue;
     r.action = found.decision;
-    if (found.id) r.datacardId = found.id;
+    if (found.datacardId) r.datacardId = found.datacardId;
     if (found.decision !== 'update' || !found.attributes || !r.card) continue;
     const before = found.attributes;
     r.changes = Object.keys(r.card)
       .filter((k) => canonicalJson(normalized(before[k])) !== canonicalJson(normalized(r.card?.[k])))
       .map((k) => ({ attribute: k, before: before[k] ?? null, after: r.card?.[k] ?? null }));
     if (r.changes.length === 0) {
-      r.reason = found.cache_hash === null
+      r.reason = found.cacheHash === null
         ? 'no attribute changes; pushed again because this task has not written it yet (no task cache entry)'
-        : found.cache_fresh && found.sighted_source !== r.sourceId
+        : found.cacheFresh && found.sightedSource !== r.sourceId
           ? 'no attribute changes; pushed again because the source now lists it under another id'
           : 'no attribute changes; pushed again because its task cache entry is older than the latest cache clear';
     }
@@ -372,17 +364,4 @@ function extrapolate(counts: PreviewCounts, sampled: number, total: number | nul
   if (sampled === 0) return { records: total, create: 0, update: 0, unchanged: 0, failed: 0 };
   const scale = (n: number) => Math.round((n * total) / sampled);
   return { records: total, create: scale(counts.create), update: scale(counts.update), unchanged: scale(counts.unchanged), failed: scale(counts.failed) };
-}
-
-async function connectorPageSize(db: Db, connectorId: string): Promise<number> {
-  const { rows } = await db.query<{ page_size: number }>(`SELECT page_size FROM connector WHERE id = $1`, [connectorId]);
-  return rows[0]?.page_size ?? 100;
-}
-
-async function countOwnedActive(db: Db, taskId: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(
-    `SELECT count(*) AS n FROM datacard_sighting s JOIN datacard d ON d.id = s.datacard_id WHERE s.task_id = $1 AND d.status <> 'removed'`,
-    [taskId],
-  );
-  return Number(rows[0].n);
 }
