@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type Duration } from '@temporalio/common';
 
 /** Workflow type name of an import run (the exported function name in workflows/). */
 export const IMPORT_TASK_WORKFLOW = 'importTask';
@@ -29,7 +29,7 @@ export function workflowIdPrefixForTask(taskId: string): string {
  * work; a run waiting for a removal decision continues as new with the rest of its decision
  * window added, so the 72-hour window is never cut (workflows/import-task.workflow.ts).
  */
-export const WORKFLOW_RUN_TIMEOUT = '12h';
+export const WORKFLOW_RUN_TIMEOUT: Duration = '12h';
 
 /** Link to a workflow (and, when known, one run of it) in the Temporal UI. */
 export function temporalUiLink(uiBaseUrl: string, namespace: string, workflowId: string, runId?: string | null): string {

@@ -2,5 +2,6 @@ export * from './constants';
 export type * from './contracts';
 export * from './temporal-client';
 export * from './schedule.service';
+export * from './run-launcher';
 export * from './temporal.module';
 export * from './run-summary';

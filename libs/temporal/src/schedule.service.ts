@@ -6,18 +6,9 @@ import {
   type ScheduleOptions,
   type ScheduleSpec,
 } from '@temporalio/client';
-import {
-  IMPORT_TASK_ID,
-  IMPORT_TASK_NAME,
-  IMPORT_TASK_WORKFLOW,
-  SCHEDULE_CATCHUP_WINDOW,
-  WORKFLOW_RUN_TIMEOUT,
-  scheduleIdForTask,
-  taskIdFromScheduleId,
-  workflowIdPrefixForTask,
-} from './constants';
-import type { ImportTaskInput } from './contracts';
-import { runStaticDetails, runStaticSummary, type RunDescription } from './run-summary';
+import { SCHEDULE_CATCHUP_WINDOW, scheduleIdForTask, taskIdFromScheduleId } from './constants';
+import { scheduledRunAction } from './run-launcher';
+import type { RunDescription } from './run-summary';
 
 export type TaskScheduleSpec = { cron: string; timezone?: string } | { everyMinutes: number } | null;
 
@@ -51,24 +42,10 @@ export class TaskScheduleService {
   ) {}
 
   private options(task: ScheduledTask): ScheduleOptions {
-    const args: [ImportTaskInput] = [{ taskId: task.id }];
-    const described = task.describe && { ...task.describe, taskName: task.name, trigger: 'schedule' as const };
     return {
       scheduleId: scheduleIdForTask(task.id),
       spec: toSpec(task.schedule),
-      action: {
-        type: 'startWorkflow',
-        workflowType: IMPORT_TASK_WORKFLOW,
-        workflowId: workflowIdPrefixForTask(task.id),
-        taskQueue: this.taskQueue,
-        args,
-        workflowRunTimeout: WORKFLOW_RUN_TIMEOUT,
-        ...(described && { staticSummary: runStaticSummary(described), staticDetails: runStaticDetails(described) }),
-        typedSearchAttributes: [
-          { key: IMPORT_TASK_ID, value: task.id },
-          { key: IMPORT_TASK_NAME, value: task.name },
-        ],
-      },
+      action: scheduledRunAction(task, this.taskQueue),
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SCHEDULE_CATCHUP_WINDOW, pauseOnFailure: false },
       state: {
         paused: !task.enabled || task.schedule === null,

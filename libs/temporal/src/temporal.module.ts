@@ -1,8 +1,10 @@
 import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
+import { Db } from '@app/persistence';
 import { connectTemporalClient } from './temporal-client';
 import { TaskScheduleService } from './schedule.service';
+import { RunLauncher } from './run-launcher';
 
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
 
@@ -14,7 +16,7 @@ class TemporalClientCloser implements OnApplicationShutdown {
   }
 }
 
-/** Temporal client and the task schedule service, shared by the API and the worker. */
+/** Temporal client, the task schedule service and the run launcher, shared by the API and the worker. */
 @Global()
 @Module({
   providers: [
@@ -24,8 +26,13 @@ class TemporalClientCloser implements OnApplicationShutdown {
       inject: [TEMPORAL_CLIENT, APP_CONFIG],
       useFactory: (client: Client, config: AppConfig) => new TaskScheduleService(client, config.taskQueue),
     },
+    {
+      provide: RunLauncher,
+      inject: [TEMPORAL_CLIENT, APP_CONFIG, Db],
+      useFactory: (client: Client, config: AppConfig, db: Db) => new RunLauncher(client, db, { taskQueue: config.taskQueue, namespace: config.temporalNamespace }),
+    },
     TemporalClientCloser,
   ],
-  exports: [TEMPORAL_CLIENT, TaskScheduleService],
+  exports: [TEMPORAL_CLIENT, TaskScheduleService, RunLauncher],
 })
 export class TemporalModule {}

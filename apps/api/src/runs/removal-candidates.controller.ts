@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
+import { RemovalCandidateRepository, RunRepository } from '@app/persistence';
 import { badRequest, notFound } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { ApiProblems } from '../common/problem.view';
@@ -31,7 +31,10 @@ export class RemovalCandidatePageView {
 @ApiProblems(401)
 @Controller('api/v1/runs')
 export class RemovalCandidatesController {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly candidates: RemovalCandidateRepository,
+  ) {}
 
   @Get(':id/removal-candidates')
   @ApiOperation({ summary: 'The removal candidates of a run (while it waits for a decision or applies them)' })
@@ -43,29 +46,22 @@ export class RemovalCandidatesController {
     const n = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw badRequest('invalid limit', [{ field: 'limit', message: 'limit must be an integer 1-1000' }]);
     const after = decodeCursor(cursor, (v): v is { id: string } => typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string');
+    const run = await this.runs.find(id);
+    if (!run) throw notFound(`run ${id} not found`);
     // a resumed run keeps its root's candidate set (the replayed activities carry the root's id)
-    const runs: Array<{ root: string }> = await this.ds.query(`SELECT COALESCE(resume_root_id, id) AS root FROM run WHERE id = $1`, [id]);
-    if (!runs.length) throw notFound(`run ${id} not found`);
-    const rows: Array<{ datacard_id: string; kind: string; applied: boolean; unique_value: string; template_code: string; folder_code: string; status: string }> =
-      await this.ds.query(
-        `SELECT c.datacard_id, c.kind, c.applied, d.unique_value, d.template_code, d.folder_code, d.status
-           FROM removal_candidate c JOIN datacard d ON d.id = c.datacard_id
-          WHERE c.run_id = $1 AND ($2::uuid IS NULL OR c.datacard_id > $2::uuid)
-          ORDER BY c.datacard_id LIMIT $3`,
-        [runs[0].root, after?.id ?? null, n + 1],
-      );
+    const rows = await this.candidates.pageWithDatacards(run.resumeRootId ?? run.id, n + 1, after?.id);
     const page = rows.slice(0, n);
     return {
       items: page.map((r) => ({
-        datacardId: r.datacard_id,
+        datacardId: r.datacardId,
         kind: r.kind,
-        uniqueValue: r.unique_value,
-        templateCode: r.template_code,
-        folderCode: r.folder_code,
+        uniqueValue: r.uniqueValue,
+        templateCode: r.templateCode,
+        folderCode: r.folderCode,
         status: r.status,
         applied: r.applied,
       })),
-      nextCursor: rows.length > n ? encodeCursor({ id: page[page.length - 1].datacard_id }) : null,
+      nextCursor: rows.length > n ? encodeCursor({ id: page[page.length - 1].datacardId }) : null,
     };
   }
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Db } from '@app/persistence';
@@ -23,14 +22,10 @@ export class RunHousekeepingService implements OnApplicationBootstrap, OnApplica
   private stopped = false;
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: Db,
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  private db(): Db {
-    return Db.fromDataSource(this.ds);
-  }
 
   onApplicationBootstrap(): void {
     if (this.config.runReconcileIntervalMs > 0) {
@@ -59,14 +54,14 @@ export class RunHousekeepingService implements OnApplicationBootstrap, OnApplica
 
   /** Closes the open rows (of one task or run, or all) whose workflow Temporal reports closed. */
   async reconcile(filter: { taskId?: string; runId?: string } = {}): Promise<ReconciledRun[]> {
-    const closed = await reconcileOpenRuns(this.db(), this.client, this.config.temporalNamespace, filter);
+    const closed = await reconcileOpenRuns(this.db, this.client, this.config.temporalNamespace, filter);
     for (const c of closed) this.logger.warn(`run ${c.runId} is ${c.status} in Temporal without its own clean-up: ${c.reason}`);
     return closed;
   }
 
   /** Removes staging that can no longer be resumed (docs/removals-and-retries.md, "Staging retention"). */
   async sweep(): Promise<string[]> {
-    const released = await sweepStaging(this.db(), this.config.stagingResumeWindowMs);
+    const released = await sweepStaging(this.db, this.config.stagingResumeWindowMs);
     if (released.length) this.logger.log(`staging of ${released.length} finished run(s) removed (beyond the resume window or not resumable)`);
     return released;
   }

@@ -1,18 +1,13 @@
 import Long from 'long';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { ResetPoint } from '@app/temporal';
 
 /** Activities that record how a run ended; they are bookkeeping, not steps to redo. */
 const BOOKKEEPING = ['recordFailure', 'cancelRun'];
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** Where a resume resets to: an execution of the run's workflow and a WorkflowTaskCompleted event in it. */
-export interface ResetPoint {
-  runId: string;
-  eventId: Long;
-  activityType: string;
-}
 
 /**
  * Where `resume` resets a failed or cancelled run to: the WorkflowTaskCompleted event that

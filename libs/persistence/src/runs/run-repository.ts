@@ -1,6 +1,7 @@
 import type { RunStatsView } from '@app/temporal';
 import type { Sql } from '../db';
-import { EMPTY_STATS, type RunPhase } from './run-row';
+import { EMPTY_STATS, runRowFrom, type RunColumns, type RunMode, type RunPhase, type RunRow, type RunTrigger } from './run-row';
+import { isUniqueViolation } from '../unique-violation';
 import { ImportConfigError } from '../../../import/src/errors/import-errors';
 
 /**
@@ -175,4 +176,195 @@ export class RunRepository {
   }
 
   // --- starting, listing and showing runs (the run launcher and the API) ---
+
+  /** The run row, or null when there is none. */
+  async find(id: string, tx: Sql = this.db): Promise<RunRow | null> {
+    const { rows } = await tx.query<RunColumns>(`SELECT * FROM run WHERE id = $1`, [id]);
+    return rows[0] ? runRowFrom(rows[0]) : null;
+  }
+
+  /** The row keyed by a workflow id (rows that resume it carry a `#resume-…` suffix), or null. */
+  async findByWorkflowId(workflowId: string, tx: Sql = this.db): Promise<RunRow | null> {
+    const { rows } = await tx.query<RunColumns>(`SELECT * FROM run WHERE workflow_id = $1`, [workflowId]);
+    return rows[0] ? runRowFrom(rows[0]) : null;
+  }
+
+  /** The task's running run, the row that holds the one-running-run index, or null. */
+  async runningOfTask(taskId: string, tx: Sql = this.db): Promise<RunRow | null> {
+    const { rows } = await tx.query<RunColumns>(`SELECT * FROM run WHERE task_id = $1 AND status = 'running' LIMIT 1`, [taskId]);
+    return rows[0] ? runRowFrom(rows[0]) : null;
+  }
+
+  /** Up to `limit` runs of a task, newest first, after the (startedAt, id) of the last one seen. */
+  async pageOfTask(taskId: string, limit: number, after?: { startedAt: string; id: string }): Promise<RunRow[]> {
+    const { rows } = after
+      ? await this.db.query<RunColumns>(
+          `SELECT * FROM run WHERE task_id = $1 AND (started_at, id) < ($2::timestamptz, $3::uuid) ORDER BY started_at DESC, id DESC LIMIT $4`,
+          [taskId, after.startedAt, after.id, limit],
+        )
+      : await this.db.query<RunColumns>(`SELECT * FROM run WHERE task_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, [taskId, limit]);
+    return rows.map(runRowFrom);
+  }
+
+  /** Up to `limit` per-record outcomes of a run row in the order they were written, after the id of the last one seen. */
+  async outcomePage(
+    runId: string,
+    limit: number,
+    filter: { outcome?: string; afterId?: string } = {},
+  ): Promise<Array<{ id: string; kind: string; sourceId: string | null; uniqueValue: string | null; datacardId: string | null; outcome: string; message: string | null }>> {
+    const params: unknown[] = [runId];
+    let where = 'run_id = $1';
+    if (filter.outcome) {
+      params.push(filter.outcome);
+      where += ` AND outcome = $${params.length}`;
+    }
+    if (filter.afterId !== undefined) {
+      params.push(filter.afterId);
+      where += ` AND id > $${params.length}::bigint`;
+    }
+    params.push(limit);
+    const { rows } = await this.db.query<{ id: string; kind: string; source_id: string | null; unique_value: string | null; datacard_id: string | null; outcome: string; message: string | null }>(
+      `SELECT * FROM run_record WHERE ${where} ORDER BY id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({ id: r.id, kind: r.kind, sourceId: r.source_id, uniqueValue: r.unique_value, datacardId: r.datacard_id, outcome: r.outcome, message: r.message }));
+  }
+
+  /**
+   * Runs `claim`, statements of the caller's transaction that make a row of a task running. When
+   * a unique index refuses them (run_one_running_per_task: the task already has a running run),
+   * only the claim is undone and `claimed` is false; the caller's transaction goes on.
+   */
+  async claimRunning<T>(tx: Sql, claim: () => Promise<T>): Promise<{ claimed: true; value: T } | { claimed: false }> {
+    await tx.query('SAVEPOINT run_claim');
+    try {
+      const value = await claim();
+      await tx.query('RELEASE SAVEPOINT run_claim');
+      return { claimed: true, value };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT run_claim');
+      return { claimed: false };
+    }
+  }
+
+  /** The row of a run the API starts (run-now, restart): running and queued until its workflow prepares it. */
+  async insertStarting(
+    run: { taskId: string; workflowId: string; mode: RunMode; trigger: RunTrigger; retryOf: string | null; dryRun: boolean },
+    tx: Sql = this.db,
+  ): Promise<RunRow> {
+    const { rows } = await tx.query<RunColumns>(
+      `INSERT INTO run (task_id, workflow_id, mode, trigger, status, phase, retry_of, dry_run)
+       VALUES ($1, $2, $3, $4, 'running', 'queued', $5, $6) RETURNING *`,
+      [run.taskId, run.workflowId, run.mode, run.trigger, run.retryOf, run.dryRun],
+    );
+    return runRowFrom(rows[0]);
+  }
+
+  /** The Temporal execution a started run's workflow got. */
+  async setExecution(id: string, temporalRunId: string, tx: Sql = this.db): Promise<void> {
+    await tx.query(`UPDATE run SET temporal_run_id = $2 WHERE id = $1`, [id, temporalRunId]);
+  }
+
+  /**
+   * The row of a run resumed from history (POST /runs/:id/retry {resume}): keyed
+   * `<workflowId>#resume-<key>`, linked to the old row (retry_of) and to the run whose id the
+   * replayed activities carry (resume_root_id), with the old row's counts, reports and outcomes.
+   */
+  async insertResuming(oldId: string, workflowId: string, key: string, fromStep: string, tx: Sql): Promise<string> {
+    const { rows } = await tx.query<{ id: string }>(
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, resume_root_id,
+                        stats, extract_reports, removal, notes, config_snapshot, started_at, dry_run)
+       SELECT task_id, $4 || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, COALESCE(resume_root_id, id),
+              stats, extract_reports,
+              -- removals the cancel dropped while they waited for a decision wait again (nothing was applied)
+              CASE WHEN status = 'cancelled' AND removal->>'state' = 'cancelled' AND removal ? 'decisionDeadline' AND COALESCE((removal->>'removed')::int, 0) = 0
+                   THEN (removal - 'reason') || jsonb_build_object('state', 'awaitingApproval') ELSE removal END,
+              notes || to_jsonb(ARRAY['resumed from the ' || CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'failed' END || ' step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run
+       FROM run WHERE id = $1 RETURNING id`,
+      [oldId, key, fromStep, workflowId],
+    );
+    // earlier per-record outcomes belong to the resumed run too: it continues the same work
+    await tx.query(
+      `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
+       SELECT $2, kind, source_id, unique_value, datacard_id, outcome, message FROM run_record WHERE run_id = $1 ORDER BY id`,
+      [oldId, rows[0].id],
+    );
+    return rows[0].id;
+  }
+
+  /** The reset execution a resume row shows; a run resumed into its wait for a removal decision runs no step before it waits again. */
+  async setResumedExecution(id: string, temporalRunId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE run SET temporal_run_id = $2, phase = CASE WHEN removal->>'state' = 'awaitingApproval' THEN 'removalApproval' ELSE 'queued' END WHERE id = $1`,
+      [id, temporalRunId],
+    );
+  }
+
+  /** Removes a resume row whose reset did not happen, with the outcomes copied to it. */
+  async deleteResuming(id: string): Promise<void> {
+    // outcomes carry no foreign key (a load writes them by the hundred thousand): drop the copies first
+    await this.db.query(`DELETE FROM run_record WHERE run_id = $1`, [id]);
+    await this.db.query(`DELETE FROM run WHERE id = $1`, [id]);
+  }
+
+  /** Cancels a running row on its own (its workflow is gone, so nothing else will). */
+  async markCancelled(id: string): Promise<void> {
+    await this.db.query(`UPDATE run SET status = 'cancelled', finished_at = now() WHERE id = $1 AND status = 'running'`, [id]);
+  }
+
+  /** A prepared run's row runs again in a new attempt or execution (activity retry, a reset to the start). */
+  async markPreparing(rowId: string, temporalRunId: string, tx: Sql): Promise<void> {
+    await tx.query(`UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2 WHERE id = $1`, [rowId, temporalRunId]);
+  }
+
+  /**
+   * Creates the row of a workflow execution's run, or takes over the one the API inserted to
+   * answer at once (same workflow id), with the decisions of prepareRun. A resumed run's old row
+   * (`resumed`) keeps its status: the resuming row is the one that runs (markResumedPreparing).
+   */
+  async recordPrepared(
+    run: { taskId: string; workflowId: string; temporalRunId: string; mode: RunMode; trigger: RunTrigger; retryOf: string | null; snapshot: unknown; resumed: boolean; dryRun: boolean },
+    tx: Sql,
+  ): Promise<string> {
+    const { rows } = await tx.query<{ id: string }>(
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot, dry_run)
+       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7, $9)
+       ON CONFLICT (workflow_id) DO UPDATE SET
+         temporal_run_id = CASE WHEN $8 THEN run.temporal_run_id ELSE EXCLUDED.temporal_run_id END, mode = EXCLUDED.mode, trigger = EXCLUDED.trigger,
+         status = CASE WHEN $8 THEN run.status ELSE 'running' END, phase = CASE WHEN $8 THEN run.phase ELSE 'prepare' END,
+         retry_of = COALESCE(run.retry_of, EXCLUDED.retry_of),
+         config_snapshot = EXCLUDED.config_snapshot, started_at = now(), dry_run = EXCLUDED.dry_run,
+         finished_at = CASE WHEN $8 THEN run.finished_at END, error = CASE WHEN $8 THEN run.error END
+       RETURNING id`,
+      [run.taskId, run.workflowId, run.temporalRunId, run.mode, run.trigger, run.retryOf, JSON.stringify(run.snapshot), run.resumed, run.dryRun],
+    );
+    return rows[0].id;
+  }
+
+  /** The row resuming a run shows its new execution, with the mode and snapshot prepareRun decided. */
+  async markResumedPreparing(rowId: string, temporalRunId: string, mode: RunMode, snapshot: unknown, tx: Sql): Promise<void> {
+    await tx.query(
+      `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, mode = $3, config_snapshot = $4 WHERE id = $1`,
+      [rowId, temporalRunId, mode, JSON.stringify(snapshot)],
+    );
+  }
+
+  /** Run rows per status (metrics). */
+  async countByStatus(): Promise<Array<{ status: RunStatus; count: number }>> {
+    const { rows } = await this.db.query<{ status: RunStatus; n: string }>(`SELECT status, count(*)::text AS n FROM run GROUP BY status`);
+    return rows.map((r) => ({ status: r.status, count: Number(r.n) }));
+  }
+
+  /** Per task, how long its latest `perTask` succeeded runs took, in ms; a dry run skips load, so its duration says nothing about a real run's. */
+  async recentDurations(taskIds: string[], perTask: number): Promise<Array<{ taskId: string; ms: number }>> {
+    const { rows } = await this.db.query<{ task_id: string; ms: string }>(
+      `SELECT task_id, extract(epoch FROM finished_at - started_at) * 1000 AS ms FROM (
+         SELECT task_id, started_at, finished_at, row_number() OVER (PARTITION BY task_id ORDER BY started_at DESC) AS rn
+           FROM run WHERE task_id = ANY($1::uuid[]) AND status = 'succeeded' AND NOT dry_run AND finished_at IS NOT NULL) r
+        WHERE rn <= $2`,
+      [taskIds, perTask],
+    );
+    return rows.map((r) => ({ taskId: r.task_id, ms: Number(r.ms) }));
+  }
 }
