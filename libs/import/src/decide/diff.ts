@@ -1,11 +1,9 @@
 import { clearBoundary } from '@app/mapping';
-import type { DiffResult, ResourceKind } from '@app/temporal';
+import type { DiffResult } from '@app/temporal';
+import { refreshStagingStatistics, StagingRepository, withoutNestedLoops, type Db, type RunRepository } from '@app/persistence';
 import { currentActivity } from '../infrastructure/activity-context';
-import type { Db } from '@app/persistence';
-import { decisionJoins, decisionSql } from '@app/persistence';
-import type { RunRepository } from '@app/persistence';
-import { assertStagingIntact } from '@app/persistence';
-import { refreshStagingStatistics, withoutNestedLoops } from '@app/persistence';
+import { assertStagingIntact } from '../infrastructure/staging-guard';
+import { preparedRun } from '../run-config/prepared-run';
 import { reactivationOf, sectionFor } from '../run-config/task-config';
 
 export interface DiffDeps {
@@ -15,76 +13,24 @@ export interface DiffDeps {
 }
 
 /**
- * Rows diff may (re)decide: mapped and not yet loaded, so a repeated diff changes nothing that was
- * applied. Records extract found unchanged are final (only their ids are staged, marked loaded).
- */
-const OPEN = `s.decision IN ('mapped','create','update') AND NOT s.loaded`;
-/** Only what extract could not decide (the map step's records). */
-const UNDECIDED = `s.decision = 'mapped' AND NOT s.loaded`;
-/** Rows that take part in the duplicate check: every record with a unique value, unchanged ones too. */
-const WITH_UNIQUE = `s.decision IN ('mapped','create','update','unchanged') AND (NOT s.loaded OR s.decision = 'unchanged')`;
-
-/**
- * The duplicate check ($1 run id, $2 run row id): one datacard per (template, unique value), so
- * later duplicates in source-id order fail alone. A hash aggregate finds the (rare) repeated
- * values; only their rows are ranked, and the ranking is materialised with the failing rows alone,
- * so no plan can compute it again per staged row. Run without nested loops (staging-plans.ts).
- */
-export const DUPLICATE_CHECK = `WITH repeated AS MATERIALIZED (
-     SELECT s.resource, s.unique_value FROM staging_record s WHERE s.run_id = $1 AND ${WITH_UNIQUE}
-      GROUP BY s.resource, s.unique_value HAVING count(*) > 1),
-   ranked AS MATERIALIZED (
-     SELECT r.resource, r.source_id, r.unique_value, r.first_id FROM (
-       SELECT s.resource, s.source_id, s.unique_value,
-              row_number() OVER w AS rn, first_value(s.source_id) OVER w AS first_id
-         FROM staging_record s JOIN repeated k ON k.resource = s.resource AND k.unique_value = s.unique_value
-        WHERE s.run_id = $1 AND ${WITH_UNIQUE}
-       WINDOW w AS (PARTITION BY s.resource, s.unique_value ORDER BY s.source_id)) r
-      WHERE r.rn > 1),
-   dup AS (
-     UPDATE staging_record s SET decision = 'failed',
-            message = 'duplicate unique value ' || r.unique_value || ' (also source id ' || r.first_id || ')'
-       FROM ranked r
-      WHERE s.run_id = $1 AND s.resource = r.resource AND s.source_id = r.source_id
-      RETURNING s.resource, s.source_id, s.message),
-   rec AS (
-     INSERT INTO run_record (run_id, kind, source_id, outcome, message)
-     SELECT $2, resource, source_id, 'failed', message FROM dup RETURNING 1)
-   UPDATE run SET stats = jsonb_set(stats, '{failed}', to_jsonb(COALESCE((stats->>'failed')::int, 0) + (SELECT count(*) FROM rec)::int))
-    WHERE id = $2`;
-
-/**
- * The decision of the rows still to decide ($1 run id, $2 kinds, $3 their templates, $4 the cache
- * boundary, $5 task id, $6 whether each kind reactivates), run without nested loops: it joins the
- * run's rows with themselves and with whole tables (staging-plans.ts). A record that became unchanged meanwhile has
- * nothing to write: it is final like extract's.
- */
-export function decisionUpdate(stale: boolean): string {
-  return `UPDATE staging_record s SET decision = x.decision, loaded = (x.decision = 'unchanged')
-     FROM (
-       SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4', 's.source_id')} AS decision
-         FROM staging_record s
-         JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
-         ${decisionJoins('k.template_code', '$5::uuid', 's.resource', 's')}
-        WHERE s.run_id = $1 AND ${stale ? OPEN : UNDECIDED}) x
-    WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`;
-}
-
-/**
- * Decides create / update / unchanged for every mapped record, set-based against the target
- * store and the task cache. A cache entry counts only when pushed after the latest clear
- * boundary; a record whose unique value repeats within the run fails (the first source id wins).
- * A removed datacard that reappears is an update when its mapping reactivates (see load).
+ * The diff step: fails every record whose unique value an earlier source id of the run already
+ * has (one datacard per template and unique value; the first source id wins), and decides
+ * create / update / unchanged for what extract did not decide on the way in (the records the map
+ * step mapped), set-based against the target store and the task cache. Only when a cache-clear
+ * boundary passed since the run started does it decide extract's records again: a cache entry
+ * counts only when pushed after the latest boundary. A removed datacard that reappears is an
+ * update when its mapping reactivates (see load).
  */
 export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult> {
   const { db, runs } = deps;
-  const run = await runs.get(runId);
+  const staging = new StagingRepository(db, runs);
+  const run = await preparedRun(runs, runId);
   const activity = currentActivity();
   await runs.enterPhase(runId, 'diff');
   await assertStagingIntact(db, runId, 'diff');
-  const extracted = (await db.query<{ resource: ResourceKind; fetched: number }>(`SELECT resource, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource`, [runId])).rows;
+  const extracted = await staging.extractedResources(runId);
   const kinds = extracted.map((r) => r.resource);
-  const templates = kinds.map((k) => sectionFor(run.snapshot.config, k).templateCode);
+  const templateCodes = kinds.map((k) => sectionFor(run.snapshot.config, k).templateCode);
   const reactivates = kinds.map((k) => reactivationOf(sectionFor(run.snapshot.config, k)) !== undefined);
   const boundary = clearBoundary((deps.now ?? (() => new Date()))(), run.snapshot.config.cache?.clearHoursUtc ?? [0]);
   // Extract decided every record it mapped, against the boundary of its own start. Only when a
@@ -94,21 +40,17 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   const stale = boundary.getTime() > run.startedAt.getTime();
   await refreshStagingStatistics(db, activity, extracted.reduce((n, r) => n + Number(r.fetched), 0));
   // usually nothing is left to decide: one look at the run's rows spares the decision's joins
-  const { rows: open } = await db.query(`SELECT 1 FROM staging_record s WHERE s.run_id = $1 AND ${stale ? OPEN : UNDECIDED} LIMIT 1`, [runId]);
+  const open = await staging.hasRecordsToDecide(runId, stale);
 
   await db.transaction(async (tx) => {
     // decisions over a lost staging would decide nothing; a crash during this transaction aborts it
     await assertStagingIntact(tx, runId, 'diff');
     await withoutNestedLoops(tx);
-    await tx.query(DUPLICATE_CHECK, [runId, run.rowId]);
-    if (open.length > 0) await tx.query(decisionUpdate(stale), [runId, kinds, templates, boundary, run.taskId, reactivates]);
+    await staging.failDuplicates({ runId, rowId: run.rowId }, tx);
+    if (open) await staging.decideRemaining({ runId, taskId: run.taskId, kinds, templateCodes, reactivates, pushedSince: boundary, stale }, tx);
   }, activity);
 
-  const { rows } = await db.longQuery<{ decision: string; n: string }>(
-    activity,
-    `SELECT decision, count(*) AS n FROM staging_record WHERE run_id = $1 GROUP BY decision`,
-    [runId],
-  );
-  const count = (d: string) => Number(rows.find((r) => r.decision === d)?.n ?? 0);
+  const counts = await staging.decisionCounts(runId, activity);
+  const count = (d: string) => counts.get(d) ?? 0;
   return { create: count('create'), update: count('update'), unchanged: count('unchanged'), failed: count('failed'), stats: await runs.stats(runId) };
 }

@@ -1,13 +1,11 @@
 import { compileRecordMapping, MappingConfigError, stableHash, type CompiledRecordMapping, type RecordMapping } from '@app/mapping';
 import type { MapCursor, MapResult, ResourceKind } from '@app/temporal';
+import { StagingRepository, type Db, type RunRepository, type TemplateRepository } from '@app/persistence';
 import { currentActivity, yieldToEventLoop } from '../infrastructure/activity-context';
-import type { Db } from '@app/persistence';
+import { assertStagingIntact } from '../infrastructure/staging-guard';
 import { ImportConfigError } from '../errors/import-errors';
-import { assertStagingIntact } from '@app/persistence';
-import type { RunRepository } from '@app/persistence';
+import { preparedRun } from '../run-config/prepared-run';
 import { sectionFor, type RunConfigSnapshot } from '../run-config/task-config';
-import type { TemplateAttributeDef } from '@app/persistence';
-import type { TemplateRepository } from '@app/persistence';
 
 export interface MapDeps {
   db: Db;
@@ -22,12 +20,13 @@ export type Mapper = (record: Record<string, unknown>, members: string[] | null)
   | { ok: true; uniqueValue: string; attributes: Record<string, unknown>; hash: string }
   | { ok: false; reason: string };
 
-/** Compiles the mapping of each resource kind once per activity. */
+/** Compiles the mapping of each resource kind once per activity (extract maps pages with it, the map step what extract left, preview its sample). */
 export async function compileMappers(templates: TemplateRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
   const mappers = new Map<string, Mapper>();
   for (const kind of kinds) {
     const section = sectionFor(snapshot.config, kind);
-    const targetAttributes: TemplateAttributeDef[] = await templates.attributes(section.templateCode);
+    const targetAttributes = await templates.attributes(section.templateCode);
+    if (!targetAttributes) throw new ImportConfigError(`template "${section.templateCode}" does not exist`);
     const membersLocal = kind === 'access' ? section.members?.local : undefined;
     if (membersLocal && !targetAttributes.some((a) => a.code === membersLocal)) {
       throw new ImportConfigError(`members attribute "${membersLocal}" is not an attribute of template ${section.templateCode}`);
@@ -52,17 +51,19 @@ export async function compileMappers(templates: TemplateRepository, snapshot: Pi
 }
 
 /**
- * Maps the staged records extract could not map on the way in (their mapping failed there, or
- * did not compile), in chunks: unique value, mapped attributes and hash per record; a record
- * that cannot be mapped fails alone. Stops after the time budget with a cursor to continue from.
+ * The map step: maps the staged records extract could not map on the way in (their mapping
+ * failed there, or did not compile, or extract ran without templates), in chunks: unique value,
+ * mapped attributes and hash per record, decision 'mapped' (diff decides them); a record that
+ * cannot be mapped fails alone. Stops after the time budget with a cursor to continue from.
  */
 export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor = {}): Promise<MapResult> {
   const { db, runs } = deps;
+  const staging = new StagingRepository(db, runs);
   const activity = currentActivity();
-  const run = await runs.get(runId);
+  const run = await preparedRun(runs, runId);
   await runs.enterPhase(runId, 'map');
   await assertStagingIntact(db, runId, 'map');
-  const kinds = [...new Set((await db.query<{ resource: ResourceKind }>(`SELECT resource FROM run_extract WHERE run_id = $1`, [runId])).rows.map((r) => r.resource))];
+  const kinds = [...new Set((await staging.extractedResources(runId)).map((r) => r.resource))];
   const mappers = await compileMappers(deps.templates, run.snapshot, kinds);
 
   const started = Date.now();
@@ -71,13 +72,7 @@ export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor
   let failed = 0;
   for (;;) {
     activity.throwIfCancelled();
-    // keyset over the primary key; "decision IS NULL" makes a replayed chunk a no-op
-    const { rows } = await db.query<{ resource: ResourceKind; source_id: string; raw: Record<string, unknown>; members: string[] | null }>(
-      `SELECT resource, source_id, raw, members FROM staging_record
-        WHERE run_id = $1 AND (resource, source_id) > ($2, $3) AND decision IS NULL
-        ORDER BY resource, source_id LIMIT $4`,
-      [runId, after.resource, after.sourceId, deps.chunkSize],
-    );
+    const rows = await staging.unmappedChunk({ runId, after, limit: deps.chunkSize });
     if (rows.length === 0) {
       // nothing left to map, or nothing staged any more: only the marker tells the two apart
       await assertStagingIntact(db, runId, 'map');
@@ -88,33 +83,23 @@ export async function mapRecords(deps: MapDeps, runId: string, cursor: MapCursor
       const mapper = mappers.get(row.resource);
       const out = mapper ? mapper(row.raw, row.members) : { ok: false as const, reason: `no mapping for ${row.resource}` };
       return out.ok
-        ? { resource: row.resource, source_id: row.source_id, unique_value: out.uniqueValue, mapped: out.attributes, hash: out.hash, decision: 'mapped', message: null }
-        : { resource: row.resource, source_id: row.source_id, unique_value: null, mapped: null, hash: null, decision: 'failed', message: out.reason };
+        ? { resource: row.resource, source_id: row.sourceId, unique_value: out.uniqueValue, mapped: out.attributes, hash: out.hash, decision: 'mapped', message: null }
+        : { resource: row.resource, source_id: row.sourceId, unique_value: null, mapped: null, hash: null, decision: 'failed', message: out.reason };
     });
     const chunkFailed = results.filter((r) => r.decision === 'failed').length;
     await db.transaction(async (tx) => {
-      const payload = JSON.stringify(results);
-      await tx.query(
-        `UPDATE staging_record s SET unique_value = u.unique_value, mapped = u.mapped, hash = u.hash, decision = u.decision, message = u.message
-           FROM jsonb_to_recordset($2::jsonb) AS u(resource text, source_id text, unique_value text, mapped jsonb, hash text, decision text, message text)
-          WHERE s.run_id = $1 AND s.resource = u.resource AND s.source_id = u.source_id`,
-        [runId, payload],
-      );
+      // one JSON text for both statements
+      const resultsJson = JSON.stringify(results);
+      await staging.storeMapped({ runId, resultsJson }, tx);
       if (chunkFailed > 0) {
-        await tx.query(
-          `INSERT INTO run_record (run_id, kind, source_id, outcome, message)
-           SELECT $1, u.resource, u.source_id, 'failed', u.message
-             FROM jsonb_to_recordset($2::jsonb) AS u(resource text, source_id text, decision text, message text)
-            WHERE u.decision = 'failed'`,
-          [run.rowId, payload],
-        );
+        await runs.recordMapFailures({ rowId: run.rowId, resultsJson }, tx);
         await runs.addStats(runId, { failed: chunkFailed }, tx);
       }
     });
     mapped += results.length - chunkFailed;
     failed += chunkFailed;
     const last = rows[rows.length - 1];
-    after = { resource: last.resource, sourceId: last.source_id };
+    after = { resource: last.resource, sourceId: last.sourceId };
     activity.heartbeat({ afterKey: after } satisfies MapCursor);
     // mapping is CPU work on the worker's event loop: let heartbeats and other activities through
     await yieldToEventLoop();

@@ -1,4 +1,5 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
+import { heartbeating } from './heartbeat-keeper';
 
 /**
  * The bits of the Temporal activity context the use cases need, with harmless fallbacks so the
@@ -38,38 +39,17 @@ export function currentActivity(): ActivityPort {
   } catch {
     return OUTSIDE_ACTIVITY;
   }
-  // a keep-alive heartbeat repeats the last details: an empty one would replace a resume position
-  // (until this attempt has a position of its own, that is the previous attempt's)
-  let last: unknown = ctx.info.heartbeatDetails;
-  const heartbeat = (details?: unknown) => {
-    if (details !== undefined) last = details;
-    ctx.heartbeat(last);
-  };
-  return {
-    heartbeat,
-    heartbeatDetails: <T>() => ctx.info.heartbeatDetails as T | undefined,
-    throwIfCancelled: () => {
-      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
+  return heartbeating(
+    {
+      heartbeat: (details) => ctx.heartbeat(details),
+      heartbeatDetails: <T>() => ctx.info.heartbeatDetails as T | undefined,
+      throwIfCancelled: () => {
+        if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
+      },
+      signal: ctx.cancellationSignal,
     },
-    whileRunning: async (work, onCancel) => {
-      const signal = ctx.cancellationSignal;
-      const cancel = () => onCancel();
-      signal.addEventListener('abort', cancel, { once: true });
-      const timer = setInterval(() => heartbeat(), KEEP_ALIVE_MS);
-      heartbeat();
-      try {
-        return await work();
-      } catch (err) {
-        // the statement failed because it was cancelled: say so, so the failure is a cancellation
-        if (signal.aborted) throw new CancelledFailure('activity cancelled');
-        throw err;
-      } finally {
-        clearInterval(timer);
-        signal.removeEventListener('abort', cancel);
-      }
-    },
-    signal: ctx.cancellationSignal,
-  };
+    KEEP_ALIVE_MS,
+  );
 }
 
 /** Gives the event loop a turn so heartbeats and cancellation get through between CPU-bound chunks. */

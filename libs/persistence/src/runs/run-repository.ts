@@ -1,4 +1,4 @@
-import type { RunStatsView } from '@app/temporal';
+import type { ResourceKind, RunStatsView } from '@app/temporal';
 import type { Sql } from '../db';
 import { EMPTY_STATS, runRowFrom, type RunColumns, type RunMode, type RunPhase, type RunRow, type RunTrigger } from './run-row';
 import { isUniqueViolation } from '../unique-violation';
@@ -12,6 +12,18 @@ export const UNCHANGED_AFTER_REDO = `SELECT count(*) AS n FROM (
     SELECT s.resource, s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.decision = 'unchanged'
     EXCEPT
     SELECT r.kind, r.source_id FROM run_record r WHERE r.run_id = $2 AND r.outcome IN ('created', 'updated')) x`;
+
+/**
+ * After a staging redo, each record's second outcome goes ($1 run row id): ranked in one pass over
+ * the run's outcomes, run without nested loops (staging-plans.ts): a join of them with themselves,
+ * or of the ranking with the table, read every outcome of the run again per outcome when the
+ * planner misjudged their number.
+ */
+export const DROP_REPEATED_OUTCOMES = `DELETE FROM run_record WHERE id IN (
+    SELECT x.id FROM (
+      SELECT r.id, row_number() OVER (PARTITION BY r.kind, r.source_id ORDER BY r.id) AS rn
+        FROM run_record r WHERE r.run_id = $1 AND r.outcome IN ('created','updated','unchanged')) x
+     WHERE x.rn > 1)`;
 import type { RunConfigSnapshot } from '../../../import/src/run-config/task-config';
 
 /** The run as the activities work on it: the run id they carry, the row that shows it, its typed snapshot. */
@@ -173,6 +185,92 @@ export class RunRepository {
   async removal<T>(runId: string): Promise<T | null> {
     const { rows } = await this.db.query<{ removal: T | null }>(`SELECT removal FROM run WHERE id = $1`, [await this.rowOf(runId)]);
     return rows[0]?.removal ?? null;
+  }
+
+  // outcomes and counts of the map and load steps (run_record, run.stats)
+
+  /**
+   * The map step's failures of a chunk as outcomes of run row `rowId`: `resultsJson` is the
+   * chunk's results (StagingRepository.storeMapped), of which those with decision 'failed' count.
+   */
+  async recordMapFailures({ rowId, resultsJson }: { rowId: string; resultsJson: string }, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `INSERT INTO run_record (run_id, kind, source_id, outcome, message)
+       SELECT $1, u.resource, u.source_id, 'failed', u.message
+         FROM jsonb_to_recordset($2::jsonb) AS u(resource text, source_id text, decision text, message text)
+        WHERE u.decision = 'failed'`,
+      [rowId, resultsJson],
+    );
+  }
+
+  /** A load batch's per-record outcomes (created / updated, with the datacard each record now has). */
+  async recordLoadOutcomes(
+    o: { rowId: string; kind: ResourceKind; sourceIds: string[]; uniqueValues: string[]; datacardIds: string[]; outcomes: string[]; messages: Array<string | null> },
+    tx: Sql = this.db,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
+       SELECT $1, $2, u.source_id, u.unique_value, u.datacard_id, u.outcome, u.message
+         FROM unnest($3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[]) AS u(source_id, unique_value, datacard_id, outcome, message)`,
+      [o.rowId, o.kind, o.sourceIds, o.uniqueValues, o.datacardIds, o.outcomes, o.messages],
+    );
+  }
+
+  /** Adds a load batch's created and updated records to the counts of run row `rowId` (the batch's last statement). */
+  async addLoadCounts({ rowId, created, updated }: { rowId: string; created: number; updated: number }, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `UPDATE run SET stats = stats || jsonb_build_object(
+          'created', COALESCE((stats->>'created')::int, 0) + $2::int,
+          'updated', COALESCE((stats->>'updated')::int, 0) + $3::int)
+        WHERE id = $1`,
+      [rowId, created, updated],
+    );
+  }
+
+  /** How many times run `runId` read its source again after its staging was lost. */
+  async stagingRedos(runId: string): Promise<number> {
+    const { rows } = await this.db.query<{ staging_redos: number }>(`SELECT staging_redos FROM run WHERE id = $1`, [runId]);
+    return rows[0]?.staging_redos ?? 0;
+  }
+
+  /**
+   * After a staging redo: drops each record's second load outcome (DROP_REPEATED_OUTCOMES), so
+   * a record loaded before the loss keeps its first. Run inside a transaction without nested loops.
+   */
+  async dropRepeatedOutcomes(rowId: string, tx: Sql = this.db): Promise<void> {
+    await tx.query(DROP_REPEATED_OUTCOMES, [rowId]);
+  }
+
+  /** Drops the load outcomes of run row `rowId` (a dry run's repeated attempt records them again). */
+  async clearLoadOutcomes(rowId: string, tx: Sql = this.db): Promise<void> {
+    await tx.query(`DELETE FROM run_record WHERE run_id = $1 AND outcome IN ('created', 'updated', 'unchanged')`, [rowId]);
+  }
+
+  /**
+   * A dry run's would-be load: each decided record of run `runId` (kinds[i] mapped to
+   * templateCodes[i]) becomes a created / updated outcome of row `rowId`, with the datacard it
+   * would touch. Returns how many of each.
+   */
+  async recordDryRunOutcomes(
+    { runId, rowId, kinds, templateCodes }: { runId: string; rowId: string; kinds: ResourceKind[]; templateCodes: string[] },
+    tx: Sql = this.db,
+  ): Promise<{ created: number; updated: number }> {
+    const { rows } = await tx.query<{ outcome: 'created' | 'updated'; n: string }>(
+      `WITH rec AS (
+         INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome)
+         SELECT $2, s.resource, s.source_id, s.unique_value, d.id,
+                CASE s.decision WHEN 'create' THEN 'created' ELSE 'updated' END
+           FROM staging_record s
+           JOIN unnest($3::text[], $4::text[]) AS k(resource, template_code) ON k.resource = s.resource
+           LEFT JOIN datacard d ON d.template_code = k.template_code AND d.unique_value = s.unique_value
+          WHERE s.run_id = $1 AND s.decision IN ('create', 'update')
+          ORDER BY s.resource, s.source_id
+         RETURNING outcome)
+       SELECT outcome, count(*) AS n FROM rec GROUP BY outcome`,
+      [runId, rowId, kinds, templateCodes],
+    );
+    const n = (o: string) => Number(rows.find((r) => r.outcome === o)?.n ?? 0);
+    return { created: n('created'), updated: n('updated') };
   }
 
   // --- starting, listing and showing runs (the run launcher and the API) ---

@@ -13,8 +13,7 @@
  *    staging redo) run without nested loops: hash joins read each side once, so they stay linear
  *    even where an estimate is wrong (a run that read 1,500 records of a task owning 1M).
  */
-import type { ActivityPort } from '../../../import/src/infrastructure/activity-context';
-import type { Db, Sql } from '../db';
+import type { Db, Sql, StatementWatch } from '../db';
 
 /**
  * Records staged by a run from which its staging statistics are refreshed. Below it, even a plan
@@ -29,7 +28,7 @@ export const ANALYZE_FROM_STAGED = 2000;
  * sample and never filtered on). ANALYZE samples a bounded number of pages: about 0.3 s for a
  * 2M-row, 900 MB staging. Returns whether it analysed.
  */
-export async function refreshStagingStatistics(db: Db, activity: ActivityPort, staged: number): Promise<boolean> {
+export async function refreshStagingStatistics(db: Db, activity: StatementWatch, staged: number): Promise<boolean> {
   if (staged < ANALYZE_FROM_STAGED) return false;
   await db.longQuery(activity, 'ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
   return true;
@@ -38,4 +37,13 @@ export async function refreshStagingStatistics(db: Db, activity: ActivityPort, s
 /** For the rest of the transaction: joins by hash or merge, never a nested loop over a side whose size was misjudged. */
 export async function withoutNestedLoops(tx: Sql): Promise<void> {
   await tx.query('SET LOCAL enable_nestloop = off');
+}
+
+/**
+ * The settings of extract's page transaction. Staging is UNLOGGED (gone after a database crash
+ * anyway): its checkpoint need not wait for the WAL flush. Given a choice, the planner hashes the
+ * task's whole cache (100k entries) for every page instead of probing it (PAGE_DECISION probes anyway).
+ */
+export async function pagePlanSettings(tx: Sql): Promise<void> {
+  await tx.query(`SET LOCAL synchronous_commit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`);
 }

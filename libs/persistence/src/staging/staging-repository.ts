@@ -1,8 +1,11 @@
 import type { ResourceKind } from '@app/temporal';
-import type { Db, Sql } from '../db';
-import { decisionSql } from './decision-sql';
-import { listingRejectionMessage } from '../../../import/src/extract/record-messages';
+import type { Db, Sql, StatementWatch } from '../db';
+import { DUPLICATE_CHECK, PAGE_DECISION, decisionUpdate, toDecide } from './decision-sql';
+import { IN_WINDOW, TO_LOAD, windowParams, type LoadWindow } from './load-window';
+import { pagePlanSettings } from './staging-plans';
 import type { RunRepository } from '../runs/run-repository';
+
+export type { LoadWindow } from './load-window';
 
 /**
  * One record as it goes into staging: member ids apart, and either its mapping (done on the way
@@ -15,13 +18,46 @@ export interface StagedRecordInput {
   mapped?: { uniqueValue: string; attributes: Record<string, unknown>; hash: string };
 }
 
-/** What a page's mapped records are pre-decided against (see decisionSql). */
+/** What extract decides a page's mapped records against as it stages them (see PAGE_DECISION). */
 export interface PageDecisionContext {
   templateCode: string;
   taskId: string;
   /** the task cache counts only entries pushed at or after this (its latest clear boundary) */
   pushedSince: Date;
   reactivates: boolean;
+}
+
+/** One page for stagePage: its records, where the listing stands after it, and what it decides them against. */
+export interface StagedPage {
+  runId: string;
+  resource: ResourceKind;
+  records: StagedRecordInput[];
+  /** the listing's position after this page (the checkpoint a resumed read starts from) */
+  position: unknown;
+  /** the failure message of each record the listing could not use (no id, not an object) */
+  rejectedMessages?: string[];
+  /** when given, the page's mapped records are decided as they are staged */
+  decide?: PageDecisionContext;
+  /** the previous page's write: this page's rows may be written meanwhile, its checkpoint only after that one committed */
+  previous?: Promise<unknown>;
+}
+
+/** A staged record the map step still has to map (extract staged its raw JSON). */
+export interface UnmappedRecord {
+  resource: ResourceKind;
+  sourceId: string;
+  raw: Record<string, unknown>;
+  members: string[] | null;
+}
+
+/** A staged row of a load batch, as the batch locks it. */
+export interface RowToLoad {
+  sourceId: string;
+  uniqueValue: string;
+  decision: 'create' | 'update';
+  message: string | null;
+  /** only when the batch asked for them (memberships are mapped) */
+  members?: string[] | null;
 }
 
 /** The extract checkpoint of one resource of a run (table run_extract). */
@@ -81,29 +117,21 @@ export class StagingRepository {
 
   /**
    * Writes one page and its checkpoint in one transaction, so a resumed read never skips a
-   * record whose page was not stored. Returns how many records were new to staging.
+   * record whose page was not stored. With `decide`, its mapped records are decided as they are
+   * staged (PAGE_DECISION). Returns how many records were new to staging.
    */
-  async stagePage(
-    runId: string,
-    resource: ResourceKind,
-    records: StagedRecordInput[],
-    position: unknown,
-    rejected: Array<{ reason: string; excerpt: string }> = [],
-    decide?: PageDecisionContext,
-    /** the previous page's write: this page's rows may be written meanwhile, its checkpoint only after that one committed */
-    previous?: Promise<unknown>,
-  ): Promise<number> {
+  async stagePage({ runId, resource, records, position, rejectedMessages = [], decide, previous }: StagedPage): Promise<number> {
     const rowId = await this.runs.rowOf(runId);
     return this.db.transaction(async (tx) => {
       await pagePlanSettings(tx);
-      if (rejected.length > 0) {
+      if (rejectedMessages.length > 0) {
         // records without a usable id cannot be staged; they fail on their own, visible in the run's outcomes
         await tx.query(
           `INSERT INTO run_record (run_id, kind, outcome, message)
            SELECT $1, $2, 'failed', u.message FROM jsonb_to_recordset($3::jsonb) AS u(message text)`,
-          [rowId, resource, JSON.stringify(rejected.map((r) => ({ message: listingRejectionMessage(r.reason, r.excerpt) })))],
+          [rowId, resource, JSON.stringify(rejectedMessages.map((message) => ({ message })))],
         );
-        await this.runs.addStats(runId, { failed: rejected.length }, tx);
+        await this.runs.addStats(runId, { failed: rejectedMessages.length }, tx);
       }
       const decided = decide && records.length > 0 ? await decidePage(tx, resource, records, decide) : new Map<number, string>();
       // an unchanged record is final here: only its id (and unique value, for the duplicate
@@ -237,42 +265,196 @@ export class StagingRepository {
     return Number(rows[0].n);
   }
 
+  /** The resources the run read (or is reading), with how many records each staged. */
+  async extractedResources(runId: string): Promise<Array<{ resource: ResourceKind; fetched: number }>> {
+    const { rows } = await this.db.query<{ resource: ResourceKind; fetched: number }>(`SELECT resource, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource`, [runId]);
+    return rows;
+  }
+
+  /**
+   * The next `limit` records the map step has to map, after `after` in primary-key order: a
+   * keyset over the primary key; "decision IS NULL" makes a replayed chunk a no-op.
+   */
+  async unmappedChunk({ runId, after, limit }: { runId: string; after: { resource: string; sourceId: string }; limit: number }): Promise<UnmappedRecord[]> {
+    const { rows } = await this.db.query<{ resource: ResourceKind; source_id: string; raw: Record<string, unknown>; members: string[] | null }>(
+      `SELECT resource, source_id, raw, members FROM staging_record
+        WHERE run_id = $1 AND (resource, source_id) > ($2, $3) AND decision IS NULL
+        ORDER BY resource, source_id LIMIT $4`,
+      [runId, after.resource, after.sourceId, limit],
+    );
+    return rows.map((r) => ({ resource: r.resource, sourceId: r.source_id, raw: r.raw, members: r.members }));
+  }
+
+  /**
+   * Stores what the map step made of a chunk: `resultsJson` is a JSON array of
+   * { resource, source_id, unique_value, mapped, hash, decision ('mapped' | 'failed'), message }.
+   */
+  async storeMapped({ runId, resultsJson }: { runId: string; resultsJson: string }, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `UPDATE staging_record s SET unique_value = u.unique_value, mapped = u.mapped, hash = u.hash, decision = u.decision, message = u.message
+         FROM jsonb_to_recordset($2::jsonb) AS u(resource text, source_id text, unique_value text, mapped jsonb, hash text, decision text, message text)
+        WHERE s.run_id = $1 AND s.resource = u.resource AND s.source_id = u.source_id`,
+      [runId, resultsJson],
+    );
+  }
+
+  /** Whether diff has anything to decide (see toDecide): one look at the run's rows spares the decision's joins. */
+  async hasRecordsToDecide(runId: string, stale: boolean): Promise<boolean> {
+    const { rows } = await this.db.query(`SELECT 1 FROM staging_record s WHERE s.run_id = $1 AND ${toDecide(stale)} LIMIT 1`, [runId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Fails every record whose unique value an earlier source id of the run already has, with its
+   * outcome and count (DUPLICATE_CHECK). Run inside a transaction without nested loops.
+   */
+  async failDuplicates({ runId, rowId }: { runId: string; rowId: string }, tx: Sql = this.db): Promise<void> {
+    await tx.query(DUPLICATE_CHECK, [runId, rowId]);
+  }
+
+  /**
+   * Decides the records diff has to decide (decisionUpdate): `kinds` with their `templateCodes`
+   * and whether each `reactivates`, against the cache entries pushed since `pushedSince`. Run
+   * inside a transaction without nested loops.
+   */
+  async decideRemaining(
+    { runId, taskId, kinds, templateCodes, reactivates, pushedSince, stale }: { runId: string; taskId: string; kinds: ResourceKind[]; templateCodes: string[]; reactivates: boolean[]; pushedSince: Date; stale: boolean },
+    tx: Sql = this.db,
+  ): Promise<void> {
+    await tx.query(decisionUpdate(stale), [runId, kinds, templateCodes, pushedSince, taskId, reactivates]);
+  }
+
+  /** How many of the run's staged records have each decision (a long statement on a big run). */
+  async decisionCounts(runId: string, watch: StatementWatch): Promise<Map<string, number>> {
+    const { rows } = await this.db.longQuery<{ decision: string; n: string }>(
+      watch,
+      `SELECT decision, count(*) AS n FROM staging_record WHERE run_id = $1 GROUP BY decision`,
+      [runId],
+    );
+    return new Map(rows.map((r) => [r.decision, Number(r.n)]));
+  }
+
+  /** Whether the kind has records to load: one probe of the to-load index. */
+  async hasRecordsToLoad(runId: string, kind: ResourceKind): Promise<boolean> {
+    const { rows } = await this.db.query(`SELECT 1 FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND ${TO_LOAD} LIMIT 1`, [runId, kind]);
+    return rows.length > 0;
+  }
+
+  /**
+   * The next load batch: the last of the next `size` keys still to load after `after`, in
+   * primary-key order; null when nothing is left (the caller then checks that staging was not
+   * lost). With `memberLimit`, the batch also ends where its groups' members would pass it (at
+   * least one group). The predicate is the partial index's own, so the plan is a walk of that
+   * index whatever the statistics say (a plan on the decision column alone sorted the whole
+   * remaining kind for every batch).
+   */
+  async nextLoadWindow({ runId, kind, after, size, memberLimit }: { runId: string; kind: ResourceKind; after: string; size: number; memberLimit?: number }): Promise<string | null> {
+    if (memberLimit !== undefined) {
+      const { rows } = await this.db.query<{ last: string | null }>(
+        `SELECT max(w.source_id) AS last FROM (
+           SELECT v.source_id, sum(v.n) OVER (ORDER BY v.source_id) AS total, row_number() OVER (ORDER BY v.source_id) AS i FROM (
+             SELECT s.source_id, COALESCE(jsonb_array_length(s.members), 0) AS n FROM staging_record s
+              WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${TO_LOAD}
+              ORDER BY s.run_id, s.resource, s.source_id LIMIT $4) v) w
+          WHERE w.i = 1 OR w.total <= $5`,
+        [runId, kind, after, size, memberLimit],
+      );
+      return rows[0]?.last ?? null;
+    }
+    const { rows } = await this.db.query<{ last: string | null }>(
+      `SELECT max(w.source_id) AS last FROM (
+         SELECT s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${TO_LOAD}
+          ORDER BY s.run_id, s.resource, s.source_id LIMIT $4) w`,
+      [runId, kind, after, size],
+    );
+    return rows[0]?.last ?? null;
+  }
+
+  /**
+   * The batch's rows still to load, locked: a second attempt running at the same time waits for
+   * this one and then finds them loaded. `withMembers` also reads each group's member ids.
+   */
+  async lockLoadWindow({ window, withMembers }: { window: LoadWindow; withMembers: boolean }, tx: Sql = this.db): Promise<RowToLoad[]> {
+    const { rows } = await tx.query<{ source_id: string; unique_value: string; decision: 'create' | 'update'; message: string | null; members?: string[] | null }>(
+      `SELECT s.source_id, s.unique_value, s.decision, s.message${withMembers ? ', s.members' : ''} FROM staging_record s
+        WHERE ${IN_WINDOW} AND ${TO_LOAD}
+        ORDER BY s.source_id FOR UPDATE`,
+      windowParams(window),
+    );
+    return rows.map((r) => ({ sourceId: r.source_id, uniqueValue: r.unique_value, decision: r.decision, message: r.message, ...(withMembers ? { members: r.members } : {}) }));
+  }
+
+  /** Flags the batch's rows loaded (in the batch's transaction: a retried load skips them). */
+  async markLoaded({ window }: { window: LoadWindow }, tx: Sql = this.db): Promise<void> {
+    await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_WINDOW} AND ${TO_LOAD}`, windowParams(window));
+  }
+
   /** Drops the run's staging (after success; a failed run keeps it for a resume). */
   async deleteRun(runId: string): Promise<void> {
     await this.db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
   }
+
+  /**
+   * What finishRun proves before a run may succeed (in its transaction): the records the extracts
+   * counted, those staged, and those staged that were neither loaded nor failed on their own.
+   */
+  async landing(runId: string, tx: Sql = this.db): Promise<{ read: number; staged: number; unloaded: number }> {
+    const { rows } = await tx.query<{ read: number; staged: number; unloaded: number }>(
+      `SELECT (SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1) AS read,
+              count(*)::int AS staged,
+              (count(*) FILTER (WHERE NOT loaded AND decision IS DISTINCT FROM 'failed'))::int AS unloaded
+         FROM staging_record WHERE run_id = $1`,
+      [runId],
+    );
+    return rows[0];
+  }
+
+  /** Records staged for the run, every resource (a long count on a big run: watched by the activity). */
+  async countAll(runId: string, watch: StatementWatch): Promise<number> {
+    const { rows } = await this.db.longQuery<{ n: string }>(watch, `SELECT count(*) AS n FROM staging_record WHERE run_id = $1`, [runId]);
+    return Number(rows[0].n);
+  }
+
+  /** Drops a succeeded run's staging and marker; a run that keeps a seen set keeps its unchanged and failed ids and the marker. */
+  async releaseSucceeded(runId: string, keepSeenSet: boolean): Promise<void> {
+    if (keepSeenSet) {
+      await this.db.query(`DELETE FROM staging_record WHERE run_id = $1 AND decision IS DISTINCT FROM 'unchanged' AND decision IS DISTINCT FROM 'failed'`, [runId]);
+    } else {
+      await this.db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
+      await this.db.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
+    }
+  }
+
+  /** Drops the staging and markers of former seen sets (keyed by these work run ids). */
+  async dropSeenSets(workIds: string[], tx: Sql = this.db): Promise<void> {
+    await tx.query(`DELETE FROM staging_record WHERE run_id = ANY($1::uuid[])`, [workIds]);
+    await tx.query(`DELETE FROM staging_marker WHERE run_id = ANY($1::uuid[])`, [workIds]);
+  }
+
+  /** The distinct run ids that have staging, found by skipping through its primary key (cheap on millions of rows). */
+  async stagedRunIds(): Promise<string[]> {
+    const { rows } = await this.db.query<{ run_id: string }>(
+      `WITH RECURSIVE ids AS (
+         (SELECT run_id FROM staging_record ORDER BY run_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT s.run_id FROM staging_record s WHERE s.run_id > ids.run_id ORDER BY s.run_id LIMIT 1) FROM ids WHERE ids.run_id IS NOT NULL)
+       SELECT run_id FROM ids WHERE run_id IS NOT NULL`,
+    );
+    return rows.map((r) => r.run_id);
+  }
+
+  /**
+   * Drops the staging of work run `workId` through `sql`: the pool, or the transaction of a caller
+   * that has no Db (a run closed because its workflow is gone, inside the transaction that claims its task).
+   */
+  static async releaseRun(sql: Sql, workId: string): Promise<void> {
+    await sql.query(`DELETE FROM staging_record WHERE run_id = $1`, [workId]);
+  }
 }
 
 /**
- * The settings of a page's transaction. Staging is UNLOGGED (gone after a database crash anyway):
- * its checkpoint need not wait for the WAL flush. Given a choice, the planner hashes the task's
- * whole cache (100k entries) for every page instead of probing it (PAGE_DECISION probes anyway).
- */
-export async function pagePlanSettings(tx: Sql): Promise<void> {
-  await tx.query(`SET LOCAL synchronous_commit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`);
-}
-
-/**
- * The decision (decisionSql) of records of a page: $1 their indexes, $2 source ids, $3 unique
- * values, $4 hashes; $5 the template, $6 the cache's clear boundary, $7 whether the mapping
- * reactivates, $8 the task, $9 the resource kind.
- *
- * A page is a few hundred records: each looks up its card, cache entry and sighting by their full
- * keys (at most one row each: unique constraint and primary keys). The lookups are LATERAL
- * subqueries the planner cannot flatten (LIMIT 1), so it cannot trade them for a join: with
- * statistics taken while the template held a few hundred cards (a new task; autovacuum not there
- * yet) it materialised the whole template and compared every page record with every card, 0.7 s
- * a page at 20k cards (the 20k run after 20 smaller ones in bench/workers.ts, 17-33 s instead of 4).
- */
-export const PAGE_DECISION = `SELECT u.i, ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz', 'u.source_id')} AS decision
-       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(i, source_id, unique_value, hash)
-       LEFT JOIN LATERAL (SELECT d.id, d.status FROM datacard d WHERE d.template_code = $5::text AND d.unique_value = u.unique_value LIMIT 1) d ON true
-       LEFT JOIN LATERAL (SELECT c.hash, c.pushed_at FROM task_cache c WHERE c.task_id = $8::uuid AND c.kind = $9::text AND c.unique_value = u.unique_value LIMIT 1) c ON true
-       LEFT JOIN LATERAL (SELECT sg.source_id FROM datacard_sighting sg WHERE sg.datacard_id = d.id AND sg.task_id = $8::uuid LIMIT 1) sg ON true`;
-
-/**
- * The decision of each mapped record of a page against the target as it is now: index probes
- * per record (pagePlanSettings), only unique values, hashes and ids travel. Keyed by the
+ * The decision of each mapped record of a page against the target as it is now (PAGE_DECISION):
+ * index probes per record (pagePlanSettings), only unique values, hashes and ids travel. Keyed by the
  * record's index.
  */
 async function decidePage(tx: Sql, resource: ResourceKind, records: StagedRecordInput[], ctx: PageDecisionContext): Promise<Map<number, string>> {

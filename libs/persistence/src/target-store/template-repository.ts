@@ -1,5 +1,4 @@
-import type { Db } from '../db';
-import { ImportConfigError } from '../../../import/src/errors/import-errors';
+import type { Sql } from '../db';
 
 export interface TemplateAttributeDef {
   code: string;
@@ -10,21 +9,17 @@ export interface TemplateAttributeDef {
 
 /** Templates and folders of the target store, as the import checks and reads them. */
 export class TemplateRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Sql) {}
 
-  /** Attribute definitions of a template; ImportConfigError when it does not exist. */
-  async attributes(templateCode: string): Promise<TemplateAttributeDef[]> {
+  /** Attribute definitions of a template; null when it does not exist. */
+  async attributes(templateCode: string): Promise<TemplateAttributeDef[] | null> {
     const { rows } = await this.db.query<{ attributes: TemplateAttributeDef[] }>(`SELECT attributes FROM template WHERE code = $1`, [templateCode]);
-    if (!rows[0]) throw new ImportConfigError(`template "${templateCode}" does not exist`);
-    return rows[0].attributes;
+    return rows[0] ? rows[0].attributes : null;
   }
 
-  /** Throws ImportConfigError unless the folder exists and holds datacards of the template. */
-  async assertFolder(folderCode: string, templateCode: string): Promise<void> {
+  /** The template whose datacards the folder holds; null when the folder does not exist. */
+  async templateOfFolder(folderCode: string): Promise<string | null> {
     const { rows } = await this.db.query<{ template_code: string }>(`SELECT template_code FROM folder WHERE code = $1`, [folderCode]);
-    if (!rows[0]) throw new ImportConfigError(`folder "${folderCode}" does not exist`);
-    if (rows[0].template_code !== templateCode) {
-      throw new ImportConfigError(`folder "${folderCode}" holds template ${rows[0].template_code}, not ${templateCode}`);
-    }
+    return rows[0]?.template_code ?? null;
   }
 }
