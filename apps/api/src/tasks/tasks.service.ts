@@ -248,8 +248,8 @@ export class TasksService {
   }
 
   /**
-   * Run now: starts the run's workflow directly and answers with its run row (RunStarter: row and
-   * workflow in one transaction, 409 when a run of the task is in progress). Rows that say
+   * Run now: starts the run's workflow through the run launcher and answers with its run row (row
+   * and workflow in one transaction, 409 when a run of the task is in progress). Rows that say
    * running are first checked against Temporal, so a terminated run never blocks the task.
    */
   async runNow(id: string, dto: RunNowDto) {
