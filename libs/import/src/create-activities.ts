@@ -34,7 +34,7 @@ import { mapRecords } from './decide/map-records';
 import { livenessFromClient, prepareRun } from './prepare/prepare-run';
 import { applyRemovals, declineRemovals, reconcileRemovals } from './removals/reconcile-removals';
 import { recordFailure } from './finish/record-failure';
-import { RunRepository } from '@app/persistence';
+import { ImportTaskRepository, RunRepository } from '@app/persistence';
 import { connectorRedactor, openScimConnection, scimClientFactoryFor, type ScimClientFactory } from './extract/scim-connection';
 import { StagingRepository } from '@app/persistence';
 import { TemplateRepository } from '@app/persistence';
@@ -179,14 +179,14 @@ export function createActivities(deps: ImportDeps) {
 
     /** Marks a cancelled run. */
     async cancelRun(runId: string): Promise<RunStatsView> {
-      return guarded('cancelRun', () => cancelRun(sql(), runs(), runId));
+      return guarded('cancelRun', () => cancelRun(runs(), runId));
     },
 
     /** Marks the run failed and writes its one failure datacard. */
     async recordFailure(ref: FailureRef, error: RunFailureInfo): Promise<{ runId: string; failureDatacardId: string | null }> {
       return guarded('recordFailure', async () => {
-        const { rows } = await sql().query<{ connector_id: string }>(`SELECT connector_id FROM import_task WHERE id = $1`, [ref.taskId]);
-        const redact = await connectorRedactor(deps.dataSource, deps.secretBox, rows[0]?.connector_id);
+        const task = await new ImportTaskRepository(sql()).get(ref.taskId);
+        const redact = await connectorRedactor(deps.dataSource, deps.secretBox, task?.connectorId);
         const result = await recordFailure(sql(), runs(), ref, error, redact);
         deps.logger?.warn(`import run ${result.runId} failed: ${error.type}`, {
           runId: result.runId,

@@ -1,7 +1,6 @@
 import type { FailureRef, RunFailureInfo } from '@app/temporal';
-import type { Db } from '@app/persistence';
-import { RunRepository } from '@app/persistence';
-import type { TaskConfig } from '../run-config/task-config';
+import { RunRepository, TargetWriter, type Db } from '@app/persistence';
+import type { RunConfigSnapshot, TaskConfig } from '../run-config/task-config';
 
 const MAX_MESSAGE = 2000;
 
@@ -26,48 +25,29 @@ export async function recordFailure(
 ): Promise<{ runId: string; failureDatacardId: string | null }> {
   const safe: RunFailureInfo = { type: error.type || 'Error', message: redact(error.message ?? '') };
   return db.transaction(async (tx) => {
-    let runId = ref.runId;
-    if (!runId) {
-      const found = await tx.query<{ id: string }>(`SELECT id FROM run WHERE workflow_id = $1`, [ref.workflowId]);
-      runId = found.rows[0]?.id;
-    }
-    if (!runId) {
-      const created = await tx.query<{ id: string }>(
-        `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, finished_at)
-         SELECT $1, $2, $3, COALESCE((SELECT type FROM import_task WHERE id = $1), 'full'), $4, 'failed', 'failed', now()
-         ON CONFLICT (workflow_id) DO UPDATE SET status = 'failed' RETURNING id`,
-        [ref.taskId, ref.workflowId, ref.temporalRunId ?? null, ref.trigger ?? 'schedule'],
-      );
-      runId = created.rows[0].id;
-    }
+    const inTx = new RunRepository(tx);
+    const runId = ref.runId || (await inTx.idOfWorkflow(ref.workflowId)) || (await inTx.insertFailed(ref));
     // a resumed run fails on its own row (the activities still carry the root's id)
-    const rowId = await new RunRepository(tx).rowOf(runId);
-    const { rows } = await tx.query<{ task_id: string; snapshot: { config?: TaskConfig } | null; config: TaskConfig | null; dry_run: boolean }>(
-      `SELECT r.task_id, r.config_snapshot AS snapshot, t.config, r.dry_run FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
-      [runId],
-    );
-    const failure = rows[0]?.snapshot?.config?.failure ?? rows[0]?.config?.failure ?? null;
+    const rowId = await inTx.rowOf(runId);
+    const context = await inTx.failureContext(runId);
+    const snapshot = context?.snapshot as Partial<RunConfigSnapshot> | null | undefined;
+    const failure = snapshot?.config?.failure ?? (context?.taskConfig as TaskConfig | null | undefined)?.failure ?? null;
     let failureDatacardId: string | null = null;
-    // a missing failure folder must not turn recording the failure into a failure of its own
-    const usable = failure
-      ? (await tx.query(`SELECT 1 FROM folder WHERE code = $1 AND template_code = $2`, [failure.folderCode, failure.templateCode])).rowCount === 1
-      : false;
     // a dry run promises to write nothing to the target: its failure shows on the run only
-    if (failure && usable && rows[0].dry_run !== true) {
-      const text = failureText(safe, rowId, new Date());
-      const card = await tx.query<{ id: string }>(
-        `INSERT INTO datacard (template_code, folder_code, unique_value, attributes, task_id, status)
-         VALUES ($1, $2, $3, jsonb_build_object($4::text, $5::text), $6, 'active')
-         ON CONFLICT (template_code, unique_value) DO UPDATE SET attributes = datacard.attributes || EXCLUDED.attributes, updated_at = now()
-         RETURNING id`,
-        [failure.templateCode, failure.folderCode, rowId, failure.attributeCode, text, rows[0].task_id],
+    if (failure && context && !context.dryRun) {
+      failureDatacardId = await new TargetWriter(db).writeFailureCard(
+        {
+          templateCode: failure.templateCode,
+          folderCode: failure.folderCode,
+          uniqueValue: rowId,
+          attributeCode: failure.attributeCode,
+          text: failureText(safe, rowId, new Date()),
+          taskId: context.taskId,
+        },
+        tx,
       );
-      failureDatacardId = card.rows[0].id;
     }
-    await tx.query(
-      `UPDATE run SET status = 'failed', phase = 'failed', finished_at = now(), error = $2::jsonb WHERE id = $1`,
-      [rowId, JSON.stringify(safe)],
-    );
+    await inTx.markFailed(rowId, safe);
     return { runId, rowId, failureDatacardId };
   }).then(async ({ runId, rowId, failureDatacardId }) => {
     await runs.recomputeStats(runId).catch(() => undefined);

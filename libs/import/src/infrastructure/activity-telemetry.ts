@@ -3,10 +3,9 @@ import type { DataSource } from 'typeorm';
 import { currentLogContext, withLogContext, type LogFields } from '@app/logging';
 import type { ScimMetrics } from '@app/scim';
 import type { ExtractResult, FailureRef, FinishResult, ImportTaskInput, RunPlan, RunStatsView } from '@app/temporal';
+import { Db, RunRepository } from '@app/persistence';
 import type { ImportLogger } from '../create-activities';
-import { Db } from '@app/persistence';
 import type { ImportMetrics, RunOutcome, TaskLabels } from './import-metrics';
-import { RunRepository } from '@app/persistence';
 
 /** What an activity's log lines carry besides the SDK's workflowId, temporalRunId, activityType and attempt. */
 interface RunIds {
@@ -41,17 +40,14 @@ export interface ActivityTelemetry {
 export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTelemetry {
   let db: Db | undefined;
   const sql = (): Db => (db ??= Db.fromDataSource(deps.dataSource));
+  const runs = () => new RunRepository(sql());
   const tasks = new Map<string, { taskId: string; taskName?: string }>();
 
   async function taskOfRun(runId: string): Promise<{ taskId: string; taskName?: string } | undefined> {
     const known = tasks.get(runId);
     if (known) return known;
-    const { rows } = await sql().query<{ task_id: string; name: string | null }>(
-      `SELECT r.task_id, t.name FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
-      [runId],
-    );
-    if (!rows[0]) return undefined;
-    const found = { taskId: rows[0].task_id, taskName: rows[0].name ?? undefined };
+    const found = await runs().taskOf(runId);
+    if (!found) return undefined;
     if (tasks.size >= CACHE_LIMIT) tasks.clear();
     tasks.set(runId, found);
     return found;
@@ -62,12 +58,7 @@ export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTe
     if (activityType === 'prepareRun' && first && typeof first === 'object') {
       const taskId = (first as ImportTaskInput).taskId;
       // the run row exists already when the API answered run-now with it, or on a retry
-      const { rows } = await sql().query<{ name: string | null; run_id: string | null }>(
-        `SELECT (SELECT name FROM import_task WHERE id = $1) AS name,
-                (SELECT id FROM run WHERE workflow_id = $2 ORDER BY started_at DESC LIMIT 1) AS run_id`,
-        [taskId, workflowId ?? ''],
-      );
-      return { taskId, taskName: rows[0]?.name ?? undefined, runId: rows[0]?.run_id ?? undefined };
+      return { taskId, ...(await runs().namesOfStart(taskId, workflowId ?? '')) };
     }
     if (activityType === 'recordFailure' && first && typeof first === 'object') {
       const ref = first as FailureRef;
@@ -80,9 +71,10 @@ export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTe
 
   async function closing(runId: string): Promise<{ task?: TaskLabels; seconds: number; stats: RunStatsView }> {
     const task = await taskOfRun(runId);
-    const { rows } = await sql().query<{ started_at: Date }>(`SELECT started_at FROM run WHERE id = $1`, [runId]);
-    const stats = await new RunRepository(sql()).stats(runId);
-    const started = rows[0]?.started_at?.getTime() ?? Date.now();
+    const repo = runs();
+    const startedAt = await repo.startedAt(runId);
+    const stats = await repo.stats(runId);
+    const started = startedAt?.getTime() ?? Date.now();
     return { task, seconds: (Date.now() - started) / 1000, stats };
   }
 

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { Sql } from '@app/persistence';
+import { RemovalCandidateRepository, RunRepository, StagingRepository, type Db, type Sql } from '@app/persistence';
 
 /** Statuses a run row takes when its workflow closed without its own clean-up. */
 export type ClosedRunStatus = 'terminated' | 'timedOut' | 'failed' | 'cancelled';
@@ -82,25 +82,17 @@ async function closeEvent(client: Client, namespace: string, workflowId: string,
  * Returns false when the row was no longer running.
  */
 export async function closeRunFromTemporal(db: Sql, runRowId: string, state: Extract<TemporalRunState, { open: false }>): Promise<boolean> {
-  const { rows } = await db.query<{ work_id: string }>(
-    `UPDATE run SET status = $2, phase = $2, finished_at = COALESCE($4::timestamptz, now()), error = $3::jsonb,
-            removal = CASE WHEN removal->>'state' IN ('awaitingApproval', 'applying')
-                           THEN removal || jsonb_build_object('state', 'cancelled', 'reason', 'the run ended (' || $2 || ') before its removals were applied')
-                           ELSE removal END
-      WHERE id = $1 AND status = 'running'
-      RETURNING COALESCE(resume_root_id, id) AS work_id`,
-    [runRowId, state.status, JSON.stringify(state.error), state.closedAt ?? null],
-  );
-  if (!rows.length) return false;
-  if (state.status === 'terminated' || state.status === 'timedOut') await releaseStaging(db, rows[0].work_id);
+  const workId = await new RunRepository(db).closeFromTemporal(runRowId, state);
+  if (workId === null) return false;
+  if (state.status === 'terminated' || state.status === 'timedOut') await releaseStaging(db, workId);
   return true;
 }
 
-/** Removes the staging and removal candidates of a run (keyed by the id its activities carry) and notes when. */
+/** Removes the staging and pending removal candidates of a run (keyed by the id its activities carry) and notes when. */
 export async function releaseStaging(db: Sql, workId: string): Promise<void> {
-  await db.query(`DELETE FROM staging_record WHERE run_id = $1`, [workId]);
-  await db.query(`DELETE FROM removal_candidate WHERE run_id = $1 AND NOT applied`, [workId]);
-  await db.query(`UPDATE run SET staging_released_at = now() WHERE (id = $1 OR resume_root_id = $1) AND staging_released_at IS NULL AND status <> 'running'`, [workId]);
+  await StagingRepository.releaseRun(db, workId);
+  await new RemovalCandidateRepository(db).dropPending(workId);
+  await new RunRepository(db).markStagingReleased(workId);
 }
 
 export interface ReconcileFilter {
@@ -120,19 +112,14 @@ export interface ReconciledRun {
  * tell right now stay as they are (the next pass tries again).
  */
 export async function reconcileOpenRuns(db: Sql, client: Client, namespace: string, filter: ReconcileFilter = {}): Promise<ReconciledRun[]> {
-  const { rows } = await db.query<{ id: string; workflow_id: string; temporal_run_id: string | null; started_at: Date }>(
-    `SELECT id, split_part(workflow_id, '#', 1) AS workflow_id, temporal_run_id, started_at FROM run
-      WHERE status = 'running' AND ($1::uuid IS NULL OR task_id = $1) AND ($2::uuid IS NULL OR id = $2)
-      ORDER BY started_at`,
-    [filter.taskId ?? null, filter.runId ?? null],
-  );
+  const open = await new RunRepository(db).openRuns(filter);
   const closed: ReconciledRun[] = [];
-  for (const row of rows) {
+  for (const row of open) {
     // a resume inserts its row before Temporal has created the reset execution
-    if (!row.temporal_run_id && Date.now() - row.started_at.getTime() < UNBOUND_GRACE_MS) continue;
-    const state = await temporalRunState(client, namespace, row.workflow_id);
+    if (!row.temporalRunId && Date.now() - row.startedAt.getTime() < UNBOUND_GRACE_MS) continue;
+    const state = await temporalRunState(client, namespace, row.workflowId);
     if (state.open !== false) continue;
-    if (state.error.type === 'WorkflowNotFound' && Date.now() - row.started_at.getTime() < NOT_FOUND_GRACE_MS) continue;
+    if (state.error.type === 'WorkflowNotFound' && Date.now() - row.startedAt.getTime() < NOT_FOUND_GRACE_MS) continue;
     if (await closeRunFromTemporal(db, row.id, state)) closed.push({ runId: row.id, status: state.status, reason: state.error.message });
   }
   return closed;
@@ -146,29 +133,11 @@ export async function reconcileOpenRuns(db: Sql, client: Client, namespace: stri
  * catches a crash in between), terminated and timed-out runs, runs past the window, and staging
  * whose run row no longer exists. Returns the run ids whose staging was removed.
  */
-export async function sweepStaging(db: Sql, resumeWindowMs: number): Promise<string[]> {
-  // distinct run ids of staging by skipping through its primary key (cheap on millions of rows)
-  const { rows: staged } = await db.query<{ run_id: string }>(
-    `WITH RECURSIVE ids AS (
-       (SELECT run_id FROM staging_record ORDER BY run_id LIMIT 1)
-       UNION ALL
-       SELECT (SELECT s.run_id FROM staging_record s WHERE s.run_id > ids.run_id ORDER BY s.run_id LIMIT 1) FROM ids WHERE ids.run_id IS NOT NULL)
-     SELECT run_id FROM ids WHERE run_id IS NOT NULL
-     UNION
-     SELECT DISTINCT run_id FROM removal_candidate WHERE NOT applied`,
-  );
-  if (!staged.length) return [];
-  const { rows: releasable } = await db.query<{ work_id: string }>(
-    `SELECT w.work_id FROM unnest($1::uuid[]) AS w(work_id)
-      WHERE NOT EXISTS (SELECT 1 FROM run r WHERE (r.id = w.work_id OR r.resume_root_id = w.work_id) AND r.status = 'running')
-        -- the unchanged ids of a task's latest complete full read are its seen set (finishRun)
-        AND NOT EXISTS (SELECT 1 FROM run r WHERE (r.id = w.work_id OR r.resume_root_id = w.work_id) AND r.seen_set_at IS NOT NULL)
-        AND NOT EXISTS (
-          SELECT 1 FROM (SELECT status, finished_at FROM run r WHERE r.id = w.work_id OR r.resume_root_id = w.work_id
-                          ORDER BY r.started_at DESC, r.id DESC LIMIT 1) latest
-           WHERE latest.status IN ('failed', 'cancelled') AND latest.finished_at > now() - make_interval(secs => $2::double precision / 1000))`,
-    [staged.map((s) => s.run_id), resumeWindowMs],
-  );
-  for (const r of releasable) await releaseStaging(db, r.work_id);
-  return releasable.map((r) => r.work_id);
+export async function sweepStaging(db: Db, resumeWindowMs: number): Promise<string[]> {
+  const runs = new RunRepository(db);
+  const staged = new Set([...(await new StagingRepository(db, runs).stagedRunIds()), ...(await new RemovalCandidateRepository(db).pendingRunIds())]);
+  if (!staged.size) return [];
+  const releasable = await runs.releasableWorkIds([...staged], resumeWindowMs);
+  for (const workId of releasable) await releaseStaging(db, workId);
+  return releasable;
 }

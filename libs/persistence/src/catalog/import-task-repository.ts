@@ -134,4 +134,9 @@ export class ImportTaskRepository {
   async delete(id: string, tx: Sql = this.db): Promise<void> {
     await tx.query(`DELETE FROM import_task WHERE id = $1`, [id]);
   }
+
+  /** Moves the task's watermark to `to`, only ever forward (in the transaction that declares a run succeeded). */
+  async moveWatermark(id: string, to: Date, tx: Sql = this.db): Promise<void> {
+    await tx.query(`UPDATE import_task SET watermark = $2 WHERE id = $1 AND (watermark IS NULL OR watermark < $2)`, [id, to]);
+  }
 }

@@ -1,8 +1,7 @@
-import type { ResourceKind, RunStatsView } from '@app/temporal';
+import type { FailureRef, ResourceKind, RunStatsView } from '@app/temporal';
 import type { Sql } from '../db';
-import { EMPTY_STATS, runRowFrom, type RunColumns, type RunMode, type RunPhase, type RunRow, type RunTrigger } from './run-row';
+import { EMPTY_STATS, runRowFrom, type RunColumns, type RunMode, type RunPhase, type RunRow, type RunStatus, type RunTrigger } from './run-row';
 import { isUniqueViolation } from '../unique-violation';
-import { ImportConfigError } from '../../../import/src/errors/import-errors';
 
 /**
  * Unchanged records of a run that read its source again after its staging was lost ($1 run id,
@@ -24,31 +23,110 @@ export const DROP_REPEATED_OUTCOMES = `DELETE FROM run_record WHERE id IN (
       SELECT r.id, row_number() OVER (PARTITION BY r.kind, r.source_id ORDER BY r.id) AS rn
         FROM run_record r WHERE r.run_id = $1 AND r.outcome IN ('created','updated','unchanged')) x
      WHERE x.rn > 1)`;
-import type { RunConfigSnapshot } from '../../../import/src/run-config/task-config';
 
-/** The run as the activities work on it: the run id they carry, the row that shows it, its typed snapshot. */
-export interface RunAtWork {
+/**
+ * One resource of a read (row `e` of run_extract) was complete: read to the end by a listing that
+ * proved it saw the whole set. run_extract is where extract records this (with the checkpoint, in
+ * one transaction); run.extract_reports only mirrors it onto the showing row for the API.
+ */
+const RESOURCE_READ_COMPLETE = `(e.done AND COALESCE(e.report->>'complete' = 'true', false))`;
+
+/**
+ * SQL: whether the read of the run whose activities carry `workId` (an expression) was complete:
+ * it read at least one resource, and every one completely. The set-based form of
+ * RunRepository.readCompleteness, for statements that pick runs by it. An aggregate subquery is
+ * never flattened into a join, so it stays a probe of run_extract's primary key per run, also in
+ * statements run without nested loops.
+ */
+export const readWasComplete = (workId: string): string =>
+  `(SELECT count(*) > 0 AND bool_and(${RESOURCE_READ_COMPLETE}) FROM run_extract e WHERE e.run_id = ${workId})`;
+
+/** One resource of a run's read, as far as its completeness goes (table run_extract). */
+export interface ResourceRead {
+  resource: ResourceKind;
+  path: string;
+  /** read to the end */
+  done: boolean;
+  /** distinct records staged */
+  fetched: number;
+  /** listed without the incremental filter */
+  fullRead: boolean;
+  /** read to the end by a listing that proved it saw the whole set */
+  complete: boolean;
+  /** the listing's own word on why it could not prove that */
+  reason: string | null;
+  /** distinct ids the listing reported */
+  distinctIds: number | null;
+}
+
+/** The answer to "was this read complete?", with each resource and its reason. */
+export interface ReadCompleteness {
+  /** at least one resource was read, and every one completely (readWasComplete in SQL) */
+  complete: boolean;
+  resources: ResourceRead[];
+}
+
+const RESOURCE_READ_COLUMNS = `e.run_id, e.resource, e.path, e.done, e.fetched, e.full_read, ${RESOURCE_READ_COMPLETE} AS complete,
+       e.report->>'reason' AS reason, (e.report->>'distinctIds')::int AS distinct_ids`;
+
+interface ResourceReadColumns {
+  run_id: string;
+  resource: ResourceKind;
+  path: string;
+  done: boolean;
+  fetched: number;
+  full_read: boolean;
+  complete: boolean;
+  reason: string | null;
+  distinct_ids: number | null;
+}
+
+function resourceReadFrom(c: ResourceReadColumns): ResourceRead {
+  return { resource: c.resource, path: c.path, done: c.done, fetched: Number(c.fetched), fullRead: c.full_read, complete: c.complete, reason: c.reason, distinctIds: c.distinct_ids };
+}
+
+function completenessOf(resources: ResourceRead[]): ReadCompleteness {
+  return { complete: resources.length > 0 && resources.every((r) => r.complete), resources };
+}
+
+/**
+ * The run as the activities work on it. A projection of RunRow, not the row: the identity and
+ * snapshot come from the row of the id the activities carry, the status from the row that shows
+ * this execution (they differ after a resume). The snapshot's type is the import's (libs/import
+ * types it where it reads the run).
+ */
+export type RunAtWork<S = unknown> = Pick<RunRow, 'id' | 'taskId' | 'workflowId' | 'mode' | 'startedAt' | 'dryRun'> & {
   /**
-   * The run id the workflow's activities carry. Staging, extract checkpoints, sightings and
-   * removal candidates are keyed by it, so they survive a resume from history.
+   * `id` is the run id the workflow's activities carry. Staging, extract checkpoints, sightings and
+   * removal candidates are keyed by it, so they survive a resume from history. `rowId` is the run
+   * row that shows this execution: `id`, or the newest row that resumes it (see rowOf).
    */
-  id: string;
-  /** The run row that shows this execution: `id`, or the newest row that resumes it (see rowOf). */
   rowId: string;
-  taskId: string;
-  workflowId: string;
-  mode: 'full' | 'incremental';
   /** status of the showing row */
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  /** when the run (its first execution) started: its read began then */
+  status: RunStatus;
+  /** the task and connector configuration prepareRun fixed for the run; `startedAt`: its read began then */
+  snapshot: S;
+};
+
+/** A 'running' row as the housekeeping sees it. */
+export interface OpenRun {
+  id: string;
+  /** the workflow's id (without the `#resume-…` suffix of a row that resumes a run) */
+  workflowId: string;
+  temporalRunId: string | null;
   startedAt: Date;
-  snapshot: RunConfigSnapshot;
-  /** a dry run records what it would do and writes nothing to the target */
+}
+
+/** What recording a failure needs from the run: its task, the configurations that name the failure folder, whether it is a dry run. */
+export interface FailureContext {
+  taskId: string;
+  snapshot: unknown;
+  taskConfig: unknown;
   dryRun: boolean;
 }
 
 /**
- * Run rows: phase, live counts, notes, extract reports.
+ * Run rows: phase, live counts, notes, extract reports, outcomes, removal state, the run's end.
  *
  * After POST /runs/:id/retry {resume} the reset workflow replays the old activity results, so
  * every activity still gets the old run id R1. The API created a new row R2 (retry_of = R1,
@@ -76,19 +154,19 @@ export class RunRepository {
     return rowId;
   }
 
-  /** The run with its config snapshot; throws ImportConfigError when it does not exist. */
-  async get(runId: string): Promise<RunAtWork> {
+  /** The run with its config snapshot; null when it does not exist or was not prepared. */
+  async atWork<S = unknown>(runId: string): Promise<RunAtWork<S> | null> {
     const rowId = await this.rowOf(runId);
     const { rows } = await this.db.query<{
-      id: string; task_id: string; workflow_id: string; mode: RunAtWork['mode']; status: RunAtWork['status'];
-      started_at: Date; config_snapshot: RunConfigSnapshot | null; dry_run: boolean;
+      id: string; task_id: string; workflow_id: string; mode: RunMode; status: RunStatus;
+      started_at: Date; config_snapshot: S | null; dry_run: boolean;
     }>(
       `SELECT r.id, r.task_id, r.workflow_id, r.mode, s.status, r.started_at, r.config_snapshot, r.dry_run
          FROM run r JOIN run s ON s.id = $2 WHERE r.id = $1`,
       [runId, rowId],
     );
     const row = rows[0];
-    if (!row || !row.config_snapshot) throw new ImportConfigError(`run ${runId} does not exist or was not prepared`);
+    if (!row || !row.config_snapshot) return null;
     return {
       id: row.id, rowId, taskId: row.task_id, workflowId: row.workflow_id, mode: row.mode, status: row.status,
       startedAt: row.started_at, snapshot: row.config_snapshot, dryRun: row.dry_run === true,
@@ -185,6 +263,239 @@ export class RunRepository {
   async removal<T>(runId: string): Promise<T | null> {
     const { rows } = await this.db.query<{ removal: T | null }>(`SELECT removal FROM run WHERE id = $1`, [await this.rowOf(runId)]);
     return rows[0]?.removal ?? null;
+  }
+
+  /**
+   * Was this read complete? Each resource of the run's read (keyed by the id its activities carry)
+   * with its completeness and reason. The one answer: finishRun keeps a seen set only for a
+   * complete read, reconcileRemovals never removes after an incomplete one, schedule advice
+   * measures the source only by a complete one (latestFullReads).
+   */
+  async readCompleteness(runId: string, tx: Sql = this.db): Promise<ReadCompleteness> {
+    const { rows } = await tx.query<ResourceReadColumns>(`SELECT ${RESOURCE_READ_COLUMNS} FROM run_extract e WHERE e.run_id = $1 ORDER BY e.resource`, [runId]);
+    return completenessOf(rows.map(resourceReadFrom));
+  }
+
+  /**
+   * Per task, the latest succeeded run whose read was complete and listed every resource without
+   * the incremental filter: the run that measured the source. `runId` is its showing row.
+   */
+  async latestFullReads(taskIds: string[]): Promise<Array<{ taskId: string; runId: string; read: ReadCompleteness }>> {
+    if (taskIds.length === 0) return [];
+    const { rows: latest } = await this.db.query<{ task_id: string; id: string; work_id: string }>(
+      `SELECT t.task_id, r.id, r.work_id
+         FROM unnest($1::uuid[]) AS t(task_id)
+         JOIN LATERAL (
+           SELECT r.id, COALESCE(r.resume_root_id, r.id) AS work_id FROM run r
+            WHERE r.task_id = t.task_id AND r.status = 'succeeded'
+              AND ${readWasComplete('COALESCE(r.resume_root_id, r.id)')}
+              AND NOT EXISTS (SELECT 1 FROM run_extract e WHERE e.run_id = COALESCE(r.resume_root_id, r.id) AND NOT e.full_read)
+            ORDER BY r.started_at DESC LIMIT 1) r ON true`,
+      [taskIds],
+    );
+    if (latest.length === 0) return [];
+    const { rows } = await this.db.query<ResourceReadColumns>(
+      `SELECT ${RESOURCE_READ_COLUMNS} FROM run_extract e WHERE e.run_id = ANY($1::uuid[]) ORDER BY e.run_id, e.resource`,
+      [latest.map((l) => l.work_id)],
+    );
+    return latest.map((l) => ({ taskId: l.task_id, runId: l.id, read: completenessOf(rows.filter((r) => r.run_id === l.work_id).map(resourceReadFrom)) }));
+  }
+
+  // closing a run: succeeded, cancelled, failed, or closed after its workflow was gone
+
+  /**
+   * Declares the run succeeded (in the transaction that proved everything landed). An incremental
+   * run has no reconcile step; it still says why it removed nothing.
+   */
+  async succeed(runId: string, mode: RunMode, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `UPDATE run SET status = 'succeeded', phase = 'done', finished_at = now(), error = NULL,
+              removal = CASE WHEN removal IS NULL AND $2 = 'incremental'
+                             THEN jsonb_build_object('state', 'skipped', 'reason', 'incremental runs never remove: they do not read everything')
+                             ELSE removal END
+        WHERE id = $1`,
+      [await this.rowOf(runId), mode],
+    );
+  }
+
+  /** Whether the run kept its read's unchanged ids as its task's seen set. */
+  async keepsSeenSet(runId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ kept: boolean }>(`SELECT seen_set_at IS NOT NULL AS kept FROM run WHERE id = $1`, [await this.rowOf(runId)]);
+    return rows[0]?.kept === true;
+  }
+
+  /** Takes the seen set away from every run of the task; returns the ids their staging is keyed by. */
+  async dropSeenSets(taskId: string, tx: Sql = this.db): Promise<string[]> {
+    const { rows } = await tx.query<{ work_id: string }>(
+      `UPDATE run SET seen_set_at = NULL WHERE task_id = $1 AND seen_set_at IS NOT NULL RETURNING COALESCE(resume_root_id, id) AS work_id`,
+      [taskId],
+    );
+    return rows.map((r) => r.work_id);
+  }
+
+  /** The run's staged unchanged and failed ids are its task's seen set from now on. */
+  async keepSeenSet(runId: string, tx: Sql = this.db): Promise<void> {
+    await tx.query(`UPDATE run SET seen_set_at = now() WHERE id = $1`, [await this.rowOf(runId)]);
+  }
+
+  /**
+   * Marks a running run cancelled. Removals not yet applied (waiting for a decision, or mid-way)
+   * are dropped; the removal state says how many were applied.
+   */
+  async cancel(runId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE run SET status = 'cancelled', phase = 'cancelled', finished_at = now(),
+              removal = CASE WHEN removal->>'state' IN ('awaitingApproval', 'applying')
+                             THEN removal || jsonb_build_object('state', 'cancelled', 'reason', 'the run was cancelled before its removals were applied',
+                                                                'removed', (SELECT count(*) FROM removal_candidate c WHERE c.run_id = $2 AND c.applied))
+                             ELSE removal END
+        WHERE id = $1 AND status = 'running'`,
+      [await this.rowOf(runId), runId],
+    );
+  }
+
+  /** The run row of a workflow execution, if it has one. */
+  async idOfWorkflow(workflowId: string, tx: Sql = this.db): Promise<string | undefined> {
+    const { rows } = await tx.query<{ id: string }>(`SELECT id FROM run WHERE workflow_id = $1`, [workflowId]);
+    return rows[0]?.id;
+  }
+
+  /** A failed run row for a workflow that failed before it had one; returns its id. */
+  async insertFailed(ref: FailureRef, tx: Sql = this.db): Promise<string> {
+    const { rows } = await tx.query<{ id: string }>(
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, finished_at)
+       SELECT $1, $2, $3, COALESCE((SELECT type FROM import_task WHERE id = $1), 'full'), $4, 'failed', 'failed', now()
+       ON CONFLICT (workflow_id) DO UPDATE SET status = 'failed' RETURNING id`,
+      [ref.taskId, ref.workflowId, ref.temporalRunId ?? null, ref.trigger ?? 'schedule'],
+    );
+    return rows[0].id;
+  }
+
+  /** The run's task, snapshot and the task's configuration now (either names the failure folder). */
+  async failureContext(runId: string, tx: Sql = this.db): Promise<FailureContext | null> {
+    const { rows } = await tx.query<{ task_id: string; snapshot: unknown; config: unknown; dry_run: boolean }>(
+      `SELECT r.task_id, r.config_snapshot AS snapshot, t.config, r.dry_run FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
+      [runId],
+    );
+    const r = rows[0];
+    return r ? { taskId: r.task_id, snapshot: r.snapshot, taskConfig: r.config, dryRun: r.dry_run === true } : null;
+  }
+
+  /** Marks the row `rowId` failed with its (redacted) error. */
+  async markFailed(rowId: string, error: { type: string; message: string }, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `UPDATE run SET status = 'failed', phase = 'failed', finished_at = now(), error = $2::jsonb WHERE id = $1`,
+      [rowId, JSON.stringify(error)],
+    );
+  }
+
+  /**
+   * Closes a 'running' row whose workflow is gone, with the status and error Temporal reports.
+   * Removals not yet applied are dropped. Returns the id its work data is keyed by, or null when
+   * the row was no longer running.
+   */
+  async closeFromTemporal(
+    rowId: string,
+    closed: { status: RunStatus; error: { type: string; message: string }; closedAt?: Date },
+    tx: Sql = this.db,
+  ): Promise<string | null> {
+    const { rows } = await tx.query<{ work_id: string }>(
+      `UPDATE run SET status = $2, phase = $2, finished_at = COALESCE($4::timestamptz, now()), error = $3::jsonb,
+              removal = CASE WHEN removal->>'state' IN ('awaitingApproval', 'applying')
+                             THEN removal || jsonb_build_object('state', 'cancelled', 'reason', 'the run ended (' || $2 || ') before its removals were applied')
+                             ELSE removal END
+        WHERE id = $1 AND status = 'running'
+        RETURNING COALESCE(resume_root_id, id) AS work_id`,
+      [rowId, closed.status, JSON.stringify(closed.error), closed.closedAt ?? null],
+    );
+    return rows[0]?.work_id ?? null;
+  }
+
+  /** Notes on the closed rows of work run `workId` when its staging was released. */
+  async markStagingReleased(workId: string, tx: Sql = this.db): Promise<void> {
+    await tx.query(`UPDATE run SET staging_released_at = now() WHERE (id = $1 OR resume_root_id = $1) AND staging_released_at IS NULL AND status <> 'running'`, [workId]);
+  }
+
+  /** The 'running' rows (of one task or run, or all), oldest first. */
+  async openRuns(filter: { taskId?: string; runId?: string } = {}): Promise<OpenRun[]> {
+    const { rows } = await this.db.query<{ id: string; workflow_id: string; temporal_run_id: string | null; started_at: Date }>(
+      `SELECT id, split_part(workflow_id, '#', 1) AS workflow_id, temporal_run_id, started_at FROM run
+        WHERE status = 'running' AND ($1::uuid IS NULL OR task_id = $1) AND ($2::uuid IS NULL OR id = $2)
+        ORDER BY started_at`,
+      [filter.taskId ?? null, filter.runId ?? null],
+    );
+    return rows.map((r) => ({ id: r.id, workflowId: r.workflow_id, temporalRunId: r.temporal_run_id, startedAt: r.started_at }));
+  }
+
+  /**
+   * Of these work run ids (staging and pending candidates are keyed by them), those nobody can
+   * resume any more: no row of the run is running or holds its task's seen set, and its newest
+   * row is not a failed or cancelled one that finished within `resumeWindowMs`.
+   */
+  async releasableWorkIds(workIds: string[], resumeWindowMs: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ work_id: string }>(
+      `SELECT w.work_id FROM unnest($1::uuid[]) AS w(work_id)
+        WHERE NOT EXISTS (SELECT 1 FROM run r WHERE (r.id = w.work_id OR r.resume_root_id = w.work_id) AND r.status = 'running')
+          -- the unchanged ids of a task's latest complete full read are its seen set (finishRun)
+          AND NOT EXISTS (SELECT 1 FROM run r WHERE (r.id = w.work_id OR r.resume_root_id = w.work_id) AND r.seen_set_at IS NOT NULL)
+          AND NOT EXISTS (
+            SELECT 1 FROM (SELECT status, finished_at FROM run r WHERE r.id = w.work_id OR r.resume_root_id = w.work_id
+                            ORDER BY r.started_at DESC, r.id DESC LIMIT 1) latest
+             WHERE latest.status IN ('failed', 'cancelled') AND latest.finished_at > now() - make_interval(secs => $2::double precision / 1000))`,
+      [workIds, resumeWindowMs],
+    );
+    return rows.map((r) => r.work_id);
+  }
+
+  // outcomes (run_record)
+
+  /**
+   * A dry run's would-be removals: each candidate of the set becomes a `removed` outcome of the
+   * showing row, replacing the ones a previous attempt recorded.
+   */
+  async recordCandidatesAsRemoved(run: { id: string; rowId: string; taskId: string }, message: string | null, tx: Sql = this.db): Promise<void> {
+    await tx.query(`DELETE FROM run_record WHERE run_id = $1 AND outcome = 'removed'`, [run.rowId]);
+    await tx.query(
+      `INSERT INTO run_record (run_id, kind, source_id, unique_value, datacard_id, outcome, message)
+       SELECT $2, c.kind, s.source_id, d.unique_value, d.id, 'removed', $4
+         FROM removal_candidate c JOIN datacard d ON d.id = c.datacard_id
+         LEFT JOIN datacard_sighting s ON s.datacard_id = d.id AND s.task_id = $3
+        WHERE c.run_id = $1 ORDER BY c.kind, d.id`,
+      [run.id, run.rowId, run.taskId, message],
+    );
+  }
+
+  /** The `removed` outcomes of the run. */
+  async removedCount(runId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM run_record WHERE run_id = $1 AND outcome = 'removed'`, [await this.rowOf(runId)]);
+    return Number(rows[0].n);
+  }
+
+  // what the worker's logs and metrics say about a run
+
+  /** The task of run row `runId` and its name. */
+  async taskOf(runId: string): Promise<{ taskId: string; taskName?: string } | undefined> {
+    const { rows } = await this.db.query<{ task_id: string; name: string | null }>(
+      `SELECT r.task_id, t.name FROM run r LEFT JOIN import_task t ON t.id = r.task_id WHERE r.id = $1`,
+      [runId],
+    );
+    return rows[0] ? { taskId: rows[0].task_id, taskName: rows[0].name ?? undefined } : undefined;
+  }
+
+  /** The task's name and the newest run row of the workflow (it exists when the API answered run-now with it, or on a retry). */
+  async namesOfStart(taskId: string, workflowId: string): Promise<{ taskName?: string; runId?: string }> {
+    const { rows } = await this.db.query<{ name: string | null; run_id: string | null }>(
+      `SELECT (SELECT name FROM import_task WHERE id = $1) AS name,
+              (SELECT id FROM run WHERE workflow_id = $2 ORDER BY started_at DESC LIMIT 1) AS run_id`,
+      [taskId, workflowId],
+    );
+    return { taskName: rows[0]?.name ?? undefined, runId: rows[0]?.run_id ?? undefined };
+  }
+
+  /** When run row `runId` started. */
+  async startedAt(runId: string): Promise<Date | undefined> {
+    const { rows } = await this.db.query<{ started_at: Date }>(`SELECT started_at FROM run WHERE id = $1`, [runId]);
+    return rows[0]?.started_at;
   }
 
   // outcomes and counts of the map and load steps (run_record, run.stats)
