@@ -7,16 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { eventually, uniq } from '../support/fixtures';
-import { buildWorkflowBundle, startWorker } from '../support/worker-harness';
 import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 const CONCURRENT = 5;
 
+let stack: Stack;
 let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
@@ -25,13 +25,11 @@ const scimServers = scimServerPool(USER, PASSWORD);
 const failed: Record<'restart' | 'resume', { taskId: string; run: RunBody }> = {} as never;
 
 beforeAll(async () => {
-  const bundle = await buildWorkflowBundle();
-  api = await startApi({ taskQueue: uniq('e2e-concurrent-retries') });
+  stack = await startStack({ taskQueue: uniq('e2e-concurrent-retries'), api: true, worker: true });
+  ({ api, client } = stack);
   rest = runApi(api);
-  client = api.app.get<Client>(TEMPORAL_CLIENT);
   const scim = await scimServers.start({ users: 3, groups: 1, membersPerUser: 1 });
   const codes = await rest.targetStore('cr');
-  const worker = await startWorker(api.config, api.ds, bundle);
   try {
     for (const strategy of ['restart', 'resume'] as const) {
       const connectorId = await rest.connector(scim, USER, `wrong-${randomUUID()}`);
@@ -42,7 +40,7 @@ beforeAll(async () => {
       failed[strategy] = { taskId, run };
     }
   } finally {
-    await worker.stop();
+    await stack.worker.stop();
   }
 }, 180_000);
 
@@ -53,7 +51,7 @@ afterAll(async () => {
       await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('test cleanup').catch(() => undefined);
     }
   }
-  await api?.close();
+  await stack?.stop();
   await scimServers.closeAll();
 });
 

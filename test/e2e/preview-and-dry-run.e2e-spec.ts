@@ -3,32 +3,28 @@
  * PostgreSQL, real Temporal (dev server), the production workflow bundle and activities.
  */
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { taskBody, uniq } from '../support/fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 import { runApi, scimServerPool, sorted, type RunApi, type TargetCodes } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 
+let stack: Stack;
 let api: ApiHarness;
 let rest: RunApi;
-let worker: RunningWorker;
-let bundle: WorkflowBundleWithSourceMap;
 const scimServers = scimServerPool(USER, PASSWORD);
 
 beforeAll(async () => {
-  bundle = await buildWorkflowBundle();
-  api = await startApi({ taskQueue: uniq('e2e-preview') });
+  stack = await startStack({ taskQueue: uniq('e2e-preview'), api: true, worker: true });
+  api = stack.api;
   rest = runApi(api);
-  worker = await startWorker(api.config, api.ds, bundle);
 }, 180_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
+  await stack?.stop();
   await scimServers.closeAll();
 });
 

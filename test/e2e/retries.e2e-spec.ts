@@ -7,46 +7,33 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../libs/import/src';
-import { SecretBox } from '../../libs/persistence/src/secret-box';
-import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { eventually, uniq } from '../support/fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
-import { noFaults, withFaults } from '../support/activity-faults';
+import { faultyWorker, noFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 
+let stack: Stack;
 let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
-let bundle: WorkflowBundleWithSourceMap;
-let worker: RunningWorker | undefined;
 const scimServers = scimServerPool(USER, PASSWORD);
 
 /** Test switches read by the worker's activity wrappers. */
 const faults = noFaults();
 
 beforeAll(async () => {
-  bundle = await buildWorkflowBundle();
-  api = await startApi({ taskQueue: uniq('e2e-retries') });
+  stack = await startStack({ taskQueue: uniq('e2e-retries'), api: true, worker: faultyWorker(faults) });
+  ({ api, client } = stack);
   rest = runApi(api);
-  client = api.app.get<Client>(TEMPORAL_CLIENT);
-  const slow = createActivities({ dataSource: api.ds, secretBox: new SecretBox(api.config.secretKey), config: api.config, tuning: { loadBatchSize: 3, loadBatchPauseMs: 150 } });
-  worker = await startWorker(api.config, api.ds, bundle, {
-    // heartbeats carry cancellation to an activity; the default throttle would make the test wait
-    maxHeartbeatThrottleInterval: '300ms',
-    activities: (activities) => withFaults(activities, faults, slow),
-  });
 }, 180_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
+  await stack?.stop();
   await scimServers.closeAll();
 });
 

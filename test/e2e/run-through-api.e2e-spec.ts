@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import type { Test } from 'supertest';
 import type { Client } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { eventually, taskBody, uniq } from '../support/fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 
 const PASSWORD = `Pw-${randomUUID()}`;
 const captured: string[] = [];
@@ -22,10 +21,9 @@ class CapturingLogger implements LoggerService {
 }
 
 describe('a run through the REST API, end to end', () => {
+  let stack: Stack;
   let api: ApiHarness;
   let scim: ScimDemoServer;
-  let worker: RunningWorker;
-  let bundle: WorkflowBundleWithSourceMap;
   const responses: string[] = [];
   const writes: string[] = [];
   const originalStdout = process.stdout.write.bind(process.stdout);
@@ -36,18 +34,20 @@ describe('a run through the REST API, end to end', () => {
     // everything the process prints is kept too
     process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => (writes.push(String(chunk)), originalStdout(chunk as string, ...(rest as [])))) as typeof process.stdout.write;
     process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => (writes.push(String(chunk)), originalStderr(chunk as string, ...(rest as [])))) as typeof process.stderr.write;
-    bundle = await buildWorkflowBundle();
-    scim = await startScimDemoServer({ auth: { basic: { username: 'svc-import', password: PASSWORD } }, seed: { users: 40, groups: 6, membersPerUser: 2 } });
-    api = await startApi({ taskQueue: uniq('e2e-queue'), logLevel: 'verbose' }, new CapturingLogger());
     const wlog = { log: (m: string) => captured.push(m), warn: (m: string) => captured.push(m), error: (m: string) => captured.push(m) };
-    worker = await startWorker(api.config, api.ds, bundle, { logger: wlog });
+    stack = await startStack({
+      taskQueue: uniq('e2e-queue'),
+      config: { logLevel: 'verbose' },
+      api: { logger: new CapturingLogger() },
+      scim: { auth: { username: 'svc-import', password: PASSWORD }, seed: { users: 40, groups: 6, membersPerUser: 2 } },
+      worker: { logger: wlog },
+    });
+    ({ api, scim } = stack);
   });
   afterAll(async () => {
     process.stdout.write = originalStdout;
     process.stderr.write = originalStderr;
-    await worker?.stop();
-    await api?.close();
-    await scim?.close();
+    await stack?.stop();
   });
 
   async function call(req: Test, status: number) {

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ImportActivities } from '../../libs/import/src';
+import type { TestWorkerOptions } from './worker-harness';
 
 /** Switches a test flips to make the worker's real activities fail or stall, as production can. */
 export interface ActivityFaults {
@@ -16,6 +17,15 @@ export interface ActivityFaults {
 
 export function noFaults(): ActivityFaults {
   return { loadOutages: 0, slowLoad: false, reconcileTailMs: 0 };
+}
+
+/** A worker whose real activities obey `faults` (a slow load loads 3 records a batch, 150 ms apart) and see a cancel within 300 ms. */
+export function faultyWorker(faults: ActivityFaults): TestWorkerOptions {
+  return {
+    // heartbeats carry cancellation to an activity; the default throttle would make the test wait
+    maxHeartbeatThrottleInterval: '300ms',
+    activities: (activities, tuned) => withFaults(activities, faults, tuned({ loadBatchSize: 3, loadBatchPauseMs: 150 })),
+  };
 }
 
 /** The real activities with `faults` applied; `slow` are the same activities with slow load batches. */

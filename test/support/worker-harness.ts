@@ -23,8 +23,11 @@ export interface TestWorkerOptions {
   logger?: ImportDeps['logger'];
   /** activity tuning, e.g. small slow load batches so a cancel or kill lands mid-load */
   tuning?: ImportDeps['tuning'];
-  /** what the worker registers, from the real activities: a test's fault injection wraps them here */
-  activities?: (real: ImportActivities) => object;
+  /**
+   * what the worker registers, from the real activities: a test's fault injection wraps them here;
+   * `tuned` makes another set of the real activities with other tuning (e.g. slow load batches)
+   */
+  activities?: (real: ImportActivities, tuned: (tuning: ImportDeps['tuning']) => ImportActivities) => object;
   /** a cancel reaches an activity with its next heartbeat: tests that cancel mid-step shorten this */
   maxHeartbeatThrottleInterval?: Duration;
   /** configuration the test changes for this worker (e.g. a Worker Versioning deployment) */
@@ -34,13 +37,15 @@ export interface TestWorkerOptions {
 /** A real worker (createImportWorker, the production settings) with the real activities, polling `config.taskQueue`, until stop(). */
 export async function startWorker(config: AppConfig, ds: DataSource, bundle: WorkflowBundleWithSourceMap, options: TestWorkerOptions = {}): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const real = createActivities({ dataSource: ds, secretBox: new SecretBox(config.secretKey), config, logger: options.logger, tuning: options.tuning });
+  const secretBox = new SecretBox(config.secretKey);
+  const tuned = (tuning: ImportDeps['tuning']) => createActivities({ dataSource: ds, secretBox, config, logger: options.logger, tuning });
+  const real = tuned(options.tuning);
   const worker = await createImportWorker({
     config: { ...config, ...options.config },
     connection,
     workflows: { workflowBundle: bundle },
     maxHeartbeatThrottleInterval: options.maxHeartbeatThrottleInterval,
-    activities: { ...(options.activities ? options.activities(real) : real), ...createPingActivities({ dataSource: ds }) },
+    activities: { ...(options.activities ? options.activities(real, tuned) : real), ...createPingActivities({ dataSource: ds }) },
   });
   const running = worker.run();
   let stopped: Promise<void> | undefined;

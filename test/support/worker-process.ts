@@ -58,3 +58,21 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): Promise<Child
     });
   });
 }
+
+/**
+ * Ends a worker process and resolves once it has exited: SIGKILL at once, or with `graceMs` a
+ * SIGTERM first (the worker drains its activities) and SIGKILL when it has not exited by then.
+ */
+export async function endWorkerProcess(child: ChildProcess, graceMs?: number): Promise<void> {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  if (!running()) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  if (graceMs !== undefined) {
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+  }
+  if (running()) child.kill('SIGKILL');
+  await exited;
+}
