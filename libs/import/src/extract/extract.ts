@@ -1,8 +1,7 @@
 import { ScimConfigError, composeIncrementalFilter, type ListPosition, type ScimClient } from '@app/scim';
 import type { ExtractResult, ResourceKind } from '@app/temporal';
 import type { PageDecisionContext, RunRepository, StagingRepository, TemplateRepository } from '@app/persistence';
-import { currentActivity } from '../infrastructure/activity-context';
-import { keepHeartbeating, type HeartbeatKeeper } from '../infrastructure/heartbeat-keeper';
+import { currentActivity, keepHeartbeating, type HeartbeatKeeper } from '../infrastructure/activity-context';
 import { ImportConfigError, StagingLostError } from '../errors/import-errors';
 import { toApplicationFailure } from '../errors/to-application-failure';
 import { preparedRun, type PreparedRun } from '../run-config/prepared-run';

@@ -1,4 +1,4 @@
-import type { ResourceKind } from '@app/temporal';
+import type { ResourceKind } from '@app/temporal/contracts';
 import { Db, type Sql, type StatementWatch } from '../db';
 import { readWasComplete } from '../runs/run-repository';
 import { withoutNestedLoops } from '../staging/staging-plans';

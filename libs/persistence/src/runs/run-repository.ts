@@ -1,4 +1,4 @@
-import type { FailureRef, ResourceKind, RunStatsView } from '@app/temporal';
+import type { FailureRef, ResourceKind, RunStatsView } from '@app/temporal/contracts';
 import type { Sql } from '../db';
 import { EMPTY_STATS, runRowFrom, type RunColumns, type RunMode, type RunPhase, type RunRow, type RunStatus, type RunTrigger } from './run-row';
 import { isUniqueViolation } from '../unique-violation';

@@ -1,4 +1,4 @@
-import type { RunStatsView } from '@app/temporal';
+import type { RunStatsView } from '@app/temporal/contracts';
 
 export type RunMode = 'full' | 'incremental';
 export type RunTrigger = 'schedule' | 'manual' | 'retry';

@@ -1,4 +1,4 @@
-import type { ResourceKind } from '@app/temporal';
+import type { ResourceKind } from '@app/temporal/contracts';
 import type { Sql } from '../db';
 import { IN_WINDOW, TO_LOAD, windowParams, type LoadWindow } from '../staging/load-window';
 

@@ -1,4 +1,4 @@
-import type { ResourceKind } from '@app/temporal';
+import type { ResourceKind } from '@app/temporal/contracts';
 
 /** One batch of load: the staged rows of a kind in the key range (after, last], in source-id order. */
 export interface LoadWindow {

@@ -1,4 +1,4 @@
-import type { ResourceKind } from '@app/temporal';
+import type { ResourceKind } from '@app/temporal/contracts';
 import type { Db, Sql, StatementWatch } from '../db';
 import { DUPLICATE_CHECK, PAGE_DECISION, decisionUpdate, toDecide } from './decision-sql';
 import { IN_WINDOW, TO_LOAD, windowParams, type LoadWindow } from './load-window';

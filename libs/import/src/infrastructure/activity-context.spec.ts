@@ -1,5 +1,5 @@
 import type { ActivityPort } from './activity-context';
-import { keepHeartbeating } from './heartbeat-keeper';
+import { keepHeartbeating } from './activity-context';
 
 function fakeActivity(previous?: unknown): ActivityPort & { beats: unknown[] } {
   const beats: unknown[] = [];
