@@ -3,10 +3,10 @@
  * the real workflow bundle and activities.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
 import { FILTER_FALLBACK_NOTE } from '@app/import';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import {
@@ -21,36 +21,27 @@ import {
   writeFingerprint,
   type TargetCodes,
 } from './support/import-fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-run-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
 let box: SecretBox;
 let client: Client;
-let clientConnection: Connection;
-let worker: RunningWorker | undefined;
 let codes: TargetCodes;
 
 beforeAll(async () => {
-  config = loadConfig();
-  ds = createDataSource(config.databaseUrl, { poolSize: 5 });
-  await ds.initialize();
+  stack = await startStack({ taskQueue: TASK_QUEUE, poolSize: 5, worker: true });
+  ({ config, ds, client } = stack);
   box = new SecretBox(config.secretKey);
   codes = await seedTargetStore(ds, SUFFIX);
-  clientConnection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-  worker = await startWorker({ ...config, taskQueue: TASK_QUEUE }, ds, await buildWorkflowBundle());
 }, 180_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await clientConnection?.close();
-  await ds?.destroy();
-});
+afterAll(() => stack?.stop());
 
 describe('identityAndAccess full task', () => {
   let server: ScimDemoServer;

@@ -5,44 +5,30 @@
  * each step's activity carries a summary ("extract /Users").
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
 import { TaskScheduleService, scheduleIdForTask } from '@app/temporal';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import type { ScimDemoServer } from '../../apps/scim-demo/src';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const AUTH = { username: 'svc-ui', password: `pw-${randomBytes(8).toString('hex')}` };
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
 let client: Client;
-let connection: Connection;
 let server: ScimDemoServer;
-let bundle: WorkflowBundleWithSourceMap;
-let worker: RunningWorker;
 
 beforeAll(async () => {
-  config = { ...loadConfig(), taskQueue: `ui-${SUFFIX}` };
-  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
-  await ds.initialize();
-  connection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection, namespace: config.temporalNamespace });
-  bundle = await buildWorkflowBundle();
-  worker = await startWorker(config, ds, bundle);
-  server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 30, groups: 4, membersPerUser: 2 } });
+  stack = await startStack({ taskQueue: `ui-${SUFFIX}`, worker: true, scim: { auth: AUTH, seed: { users: 30, groups: 4, membersPerUser: 2 } } });
+  ({ config, ds, client, scim: server } = stack);
 }, 180_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await server?.close();
-  await connection?.close();
-  await ds?.destroy();
-});
+afterAll(() => stack?.stop());
 
 it('a scheduled run shows its task, mode, trigger, connector, resources, progress and step summaries', async () => {
   const codes = await seedTargetStore(ds, `${SUFFIX}u`);

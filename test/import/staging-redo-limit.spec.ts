@@ -5,46 +5,40 @@
  * worker, activities, database and demo SCIM server; only the loss is staged.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
+import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { finishRunLosingStaging } from '../support/staging-loss';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-redo-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
 let client: Client;
-let clientConnection: Connection;
-let worker: RunningWorker | undefined;
 let server: ScimDemoServer;
 /** tasks whose staging is emptied, as crash recovery would, right before each finish */
 const sabotaged = new Set<string>();
 
 beforeAll(async () => {
-  config = loadConfig();
-  ds = createDataSource(config.databaseUrl, { poolSize: 4 });
-  await ds.initialize();
-  clientConnection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
-  server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 12, groups: 3, membersPerUser: 1 } });
-  worker = await startWorker({ ...config, taskQueue: TASK_QUEUE }, ds, await buildWorkflowBundle(), {
-    activities: (activities) => ({ ...activities, finishRun: finishRunLosingStaging(ds, activities, (taskId) => sabotaged.has(taskId)) }),
+  stack = await startStack({
+    taskQueue: TASK_QUEUE,
+    poolSize: 4,
+    scim: { auth: AUTH, seed: { users: 12, groups: 3, membersPerUser: 1 } },
+    worker: ({ ds }) => ({
+      activities: (activities) => ({ ...activities, finishRun: finishRunLosingStaging(ds, activities, (taskId) => sabotaged.has(taskId)) }),
+    }),
   });
+  ({ config, ds, client, scim: server } = stack);
 }, 180_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await server?.close();
-  await clientConnection?.close();
-  await ds?.destroy();
-});
+afterAll(() => stack?.stop());
 
 it('a run whose staging keeps getting lost reads its source again 3 times, then fails clearly and never succeeds', async () => {
   const codes = await seedTargetStore(ds, `${SUFFIX}x`);

@@ -4,56 +4,37 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
-import { workerChildArgs } from '../support/worker-child';
-import { spawnWorkerProcess } from '../support/worker-process';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-crash-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
-const BUNDLE = join(tmpdir(), `import-crash-bundle-${SUFFIX}.js`);
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
 let client: Client;
-let connection: Connection;
 let server: ScimDemoServer;
-const children = new Set<ChildProcess>();
 
 /** Starts a worker process and resolves once it polls the task queue. */
 function startWorker(loadBatchSize: number, pauseMs: number, opts: { taskQueue?: string; removalBatchSize?: number } = {}): Promise<ChildProcess> {
   const tuning = { loadBatchSize, loadBatchPauseMs: pauseMs, ...(opts.removalBatchSize ? { removalBatchSize: opts.removalBatchSize } : {}) };
-  return spawnWorkerProcess({ args: workerChildArgs({ taskQueue: opts.taskQueue ?? TASK_QUEUE, bundlePath: BUNDLE, tuning }), ready: /^ready$/, registry: children });
+  return stack.spawnWorker({ child: { taskQueue: opts.taskQueue ?? TASK_QUEUE, tuning } });
 }
 
 beforeAll(async () => {
-  config = loadConfig();
-  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
-  await ds.initialize();
-  connection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection, namespace: config.temporalNamespace });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-  writeFileSync(BUNDLE, bundle.code);
-  server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 60, groups: 8, membersPerUser: 2 } });
+  stack = await startStack({ taskQueue: TASK_QUEUE, bundleFile: true, scim: { auth: AUTH, seed: { users: 60, groups: 8, membersPerUser: 2 } } });
+  ({ config, ds, client, scim: server } = stack);
 }, 180_000);
 
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await server?.close();
-  await connection?.close();
-  await ds?.destroy();
-  rmSync(BUNDLE, { force: true });
-});
+afterAll(() => stack?.stop());
 
 it('a worker killed during load loses nothing: the run completes like an uninterrupted one', async () => {
   const box = new SecretBox(config.secretKey);

@@ -5,43 +5,39 @@
  * connector secret appears anywhere in the output, and /metrics shows non-zero import counters
  * next to the Temporal SDK's own metrics.
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
+import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { freePort } from '../../scripts/lib/free-port';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from '../import/support/import-fixtures';
-import { spawnWorkerProcess } from '../support/worker-process';
+import { startStack, type Stack } from '../support/e2e-stack';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `telemetry-${SUFFIX}`;
 const AUTH = { username: 'svc-telemetry', password: `pw-${randomBytes(10).toString('hex')}` };
-const BUNDLE = join(tmpdir(), `telemetry-bundle-${SUFFIX}.js`);
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
 let client: Client;
-let connection: Connection;
 let server: ScimDemoServer;
-let worker: ChildProcess | undefined;
 let metricsPort: number;
 const output: string[] = [];
 
 /** Starts the worker process and resolves once it polls. */
 async function startWorker(): Promise<void> {
-  worker = await spawnWorkerProcess({
-    args: [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE],
+  await stack.spawnWorker({
+    args: [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', stack.bundlePath],
     env: { TASK_QUEUE, LOG_FORMAT: 'json', LOG_LEVEL: 'debug', WORKER_METRICS_PORT: String(metricsPort) },
     ready: /worker polling task queue/,
     onLine: (line) => output.push(line),
+    // a worker that does not drain in time is killed: the test must not leave it behind
+    stopGraceMs: 15_000,
   });
 }
 
@@ -64,33 +60,13 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 beforeAll(async () => {
-  config = loadConfig();
-  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
-  await ds.initialize();
-  connection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection, namespace: config.temporalNamespace });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-  writeFileSync(BUNDLE, bundle.code);
-  server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: 40, groups: 6, membersPerUser: 2 } });
+  stack = await startStack({ taskQueue: TASK_QUEUE, bundleFile: true, scim: { auth: AUTH, seed: { users: 40, groups: 6, membersPerUser: 2 } } });
+  ({ config, ds, client, scim: server } = stack);
   metricsPort = await freePort();
   await startWorker();
 }, 180_000);
 
-afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((r) => worker?.once('exit', r));
-    worker.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
-    clearTimeout(timer);
-    // a worker that did not drain in time is killed: the test must not leave it behind
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
-  }
-  await server?.close();
-  await connection?.close();
-  await ds?.destroy();
-  rmSync(BUNDLE, { force: true });
-});
+afterAll(() => stack?.stop());
 
 it('a real run in JSON mode: ids on every activity line, no secret, import and SDK metrics on /metrics', async () => {
   const codes = await seedTargetStore(ds, `${SUFFIX}t`);
