@@ -4,9 +4,9 @@
  * its status, every retry with its reason, and the time requests waited for a rate limit, the
  * connector's own or a server's 429 Retry-After.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { ScimClient, type ScimMetrics } from '../../libs/scim/src';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server';
 
 function recorder() {
   const seen = { responses: [] as number[], retries: [] as string[], waits: [] as Array<{ source: string; ms: number }> };
@@ -23,20 +23,16 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 };
 
-let server: Server;
+let server: LoopbackServer;
 let baseUrl: string;
 let answer: (n: number, res: ServerResponse) => void;
 let requests = 0;
 
 beforeAll(async () => {
-  server = createServer((_req, res) => answer(++requests, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`;
+  server = await startLoopbackServer((_req, res) => answer(++requests, res));
+  baseUrl = `${server.origin}/scim/v2`;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => server?.close());
 beforeEach(() => {
   requests = 0;
 });

@@ -2,10 +2,10 @@
  * Transport behaviour against small local HTTP servers that misbehave on purpose: timeouts,
  * non-SCIM bodies, redirects, Retry-After, rate limiting, discovery fallbacks.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ScimClient, ScimConfigError, ScimProtocolError, ScimRetryableError, type ScimConnectionConfig } from '../../libs/scim/src';
 import { readListing, recordingLogger } from './scim-test-helpers';
+import { startLoopbackServer, type LoopbackServer } from '../support/loopback-server';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -20,23 +20,19 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 
 describe('ScimClient transport', () => {
-  let server: Server;
+  let server: LoopbackServer;
   let handler: Handler;
   let baseUrl: string;
   const seen: IncomingMessage[] = [];
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = await startLoopbackServer((req, res) => {
       seen.push(req);
       handler(req, res);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scim/v2`;
+    baseUrl = `${server.origin}/scim/v2`;
   });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
+  afterAll(() => server?.close());
   beforeEach(() => {
     seen.length = 0;
   });
