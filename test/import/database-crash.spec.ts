@@ -9,27 +9,23 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, runMigrations, SecretBox } from '@app/persistence';
+import type { AppConfig } from '@app/config';
+import { runMigrations, SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { freePort } from '../../scripts/lib/free-port';
 import { DedicatedPostgres } from '../support/dedicated-postgres-process';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, runTask, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
-import { workerChildArgs } from '../support/worker-child';
-import { spawnWorkerProcess } from '../support/worker-process';
+import { startStack, type Stack } from '../support/e2e-stack';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-dbcrash-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
-const BUNDLE = join(tmpdir(), `import-dbcrash-bundle-${SUFFIX}.js`);
 const DATA_DIR = join(ROOT, '.data', `test-pg-dbcrash-${process.pid}-${SUFFIX}`);
 const DATABASE = 'scim_import_dbcrash';
 /** the worker's connections carry this name, so the test can find (and kill) one of them */
@@ -37,12 +33,12 @@ const WORKER_APP = 'import-worker';
 const USERS = 240;
 const GROUPS = 24;
 
+let stack: Stack;
 let config: AppConfig;
 let pg: DedicatedPostgres;
 let databaseUrl: string;
 let ds: DataSource;
 let client: Client;
-let connection: Connection;
 let server: ScimDemoServer;
 let worker: ChildProcess;
 let workerLog = '';
@@ -50,10 +46,9 @@ let connectorId: string;
 
 /** Starts the worker process (small, slow load batches so a fault lands mid-load); resolves once it polls. */
 function startWorker(): Promise<ChildProcess> {
-  return spawnWorkerProcess({
-    args: workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, tuning: { loadBatchSize: 10, loadBatchPauseMs: 30 } }),
+  return stack.spawnWorker({
+    child: { tuning: { loadBatchSize: 10, loadBatchPauseMs: 30 } },
     env: { DATABASE_URL: `${databaseUrl}?application_name=${WORKER_APP}` },
-    ready: /^ready$/,
     onOutput: (text) => (workerLog = (workerLog + text).slice(-4000)),
   });
 }
@@ -115,30 +110,28 @@ async function redosOf(workflowId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  config = loadConfig();
   pg = new DedicatedPostgres(DATA_DIR, await freePort(), DATABASE);
   rmSync(DATA_DIR, { recursive: true, force: true });
   databaseUrl = await pg.start();
   await runMigrations(databaseUrl);
-  ds = createDataSource(databaseUrl, { poolSize: 3 });
-  await ds.initialize();
-  connection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection, namespace: config.temporalNamespace });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-  writeFileSync(BUNDLE, bundle.code);
-  server = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: USERS, groups: GROUPS, membersPerUser: 2 } });
+  stack = await startStack({
+    taskQueue: TASK_QUEUE,
+    config: { databaseUrl },
+    bundleFile: true,
+    scim: { auth: AUTH, seed: { users: USERS, groups: GROUPS, membersPerUser: 2 } },
+  });
+  ({ config, ds, client, scim: server } = stack);
   connectorId = await insertConnector(ds, new SecretBox(config.secretKey), { baseUrl: server.url, ...AUTH, pageSize: 40 });
   worker = await startWorker();
 }, 180_000);
 
 afterAll(async () => {
-  worker?.kill('SIGKILL');
-  await server?.close();
-  await connection?.close();
-  await ds?.destroy().catch(() => undefined);
-  await pg?.stop();
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  rmSync(BUNDLE, { force: true });
+  try {
+    await stack?.stop();
+  } finally {
+    await pg?.stop();
+    rmSync(DATA_DIR, { recursive: true, force: true });
+  }
 });
 
 afterEach(() => {
