@@ -9,29 +9,23 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { LoggerService } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startScimDemoServer, type ScimDemoServer, type ScimQuirks } from '../../apps/scim-demo/src';
 import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
-import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { DETAIL_WORDS, ECHO_ANSWERS, hostileSecret, leakNeedles, startEchoingSource, type EchoMode } from '../support/echoing-source';
 import { eventually, uniq } from '../support/fixtures';
-import { buildWorkflowBundle } from '../support/worker-harness';
 import { runApi, type RunApi, type RunBody, type TargetCodes } from './support/run-api';
-import { workerChildArgs } from '../support/worker-child';
-import { spawnWorkerProcess } from '../support/worker-process';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 const BASIC_VALUE = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
-const BUNDLE = join(tmpdir(), `hostile-sources-bundle-${randomUUID()}.js`);
 const { EventType } = temporal.api.enums.v1;
 
+let stack: Stack;
 let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
@@ -48,12 +42,13 @@ const recordApi = (...args: unknown[]) => {
 const apiLogger: LoggerService = { log: recordApi, error: recordApi, warn: recordApi, debug: recordApi, verbose: recordApi, fatal: recordApi };
 
 /** Starts the worker process on the API's task queue; resolves once it polls. */
-function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
-  return spawnWorkerProcess({
+function startWorkerProcess(): Promise<ChildProcess> {
+  return stack.spawnWorker({
     nodeFlags: WORKER_NODE_FLAGS,
-    args: workerChildArgs({ taskQueue, bundlePath: BUNDLE, logActivities: true }),
-    ready: /^ready$/,
+    child: { logActivities: true },
     onOutput: (text) => (workerLog += text),
+    // a graceful shutdown waits for activities; one stuck on a stalled source must not hold the suite
+    stopGraceMs: 10_000,
   });
 }
 
@@ -119,27 +114,16 @@ async function databaseText(): Promise<string> {
 }
 
 beforeAll(async () => {
-  const bundle = await buildWorkflowBundle();
-  writeFileSync(BUNDLE, bundle.code);
-  api = await startApi({ taskQueue: uniq('e2e-hostile') }, apiLogger);
+  stack = await startStack({ taskQueue: uniq('e2e-hostile'), api: { logger: apiLogger }, bundleFile: true });
+  ({ api, client } = stack);
   rest = runApi(api);
-  client = api.app.get<Client>(TEMPORAL_CLIENT);
   codes = await rest.targetStore('hostile');
-  worker = await startWorkerProcess(api.config.taskQueue);
+  worker = await startWorkerProcess();
 }, 180_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null && worker.signalCode === null) {
-    const exited = new Promise((r) => worker.once('exit', r));
-    worker.kill('SIGTERM');
-    // a graceful shutdown waits for activities; one stuck on a stalled source must not hold the suite
-    const timer = setTimeout(() => worker.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  await api?.close();
+  await stack?.stop();
   for (const s of servers.splice(0)) await s.close();
-  rmSync(BUNDLE, { force: true });
 });
 
 describe('a 200 MB page', () => {

@@ -5,14 +5,13 @@
  * just wrote before it joins on it, so no step depends on statistics that do not exist yet.
  */
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
 import { BenchDataSet } from '../../bench/data-generator';
 import { FixtureScimServer } from '../../bench/fixture-scim-server';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
 
 const SUFFIX = randomBytes(4).toString('hex');
@@ -20,32 +19,21 @@ const USERS = 20_000;
 const GROUPS = 2_000;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
-let connection: Connection;
 let client: Client;
-let bundle: WorkflowBundleWithSourceMap;
-let worker: RunningWorker;
 let server: FixtureScimServer;
 
 beforeAll(async () => {
-  config = { ...loadConfig(), taskQueue: `import-first-${SUFFIX}` };
-  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
-  await ds.initialize();
-  connection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection, namespace: config.temporalNamespace });
-  bundle = await buildWorkflowBundle();
-  worker = await startWorker(config, ds, bundle);
+  stack = await startStack({ taskQueue: `import-first-${SUFFIX}`, worker: true });
+  ({ config, ds, client } = stack);
   const dataSet = new BenchDataSet({ users: USERS, groups: GROUPS, membershipsPerUser: 5, seed: 11 });
   server = await FixtureScimServer.start({ dataSet, ...AUTH });
+  stack.onStop(() => server.close());
 }, 180_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await server?.close();
-  await connection?.close();
-  await ds?.destroy();
-});
+afterAll(() => stack?.stop());
 
 it('a first import of 20,000 users and 2,000 groups runs every activity once, without a timeout', async () => {
   const codes = await seedTargetStore(ds, `${SUFFIX}h`);

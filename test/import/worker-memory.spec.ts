@@ -6,39 +6,33 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
 import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
-import { buildWorkflowBundle } from '../support/worker-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { eventually } from '../support/fixtures';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
-import { workerChildArgs } from '../support/worker-child';
-import { spawnWorkerProcess } from '../support/worker-process';
+import { endWorkerProcess } from '../support/worker-process';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `worker-memory-${SUFFIX}`;
-const BUNDLE = join(tmpdir(), `worker-memory-bundle-${SUFFIX}.js`);
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
 const MiB = 1024 * 1024;
 const { EventType } = temporal.api.enums.v1;
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
-let connection: Connection;
 let client: Client;
 let source: Server;
 let sourceUrl: string;
 const sockets = new Set<Socket>();
-const children = new Set<ChildProcess>();
 /** requests for the stalled page, by the time they arrived */
 let stalledRequests = 0;
 /** the failure template of each scenario's task */
@@ -121,18 +115,14 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 
 /** Starts a worker process as production starts it; resolves once it polls. */
 function startWorker(): Promise<ChildProcess> {
-  return spawnWorkerProcess({ nodeFlags: WORKER_NODE_FLAGS, args: workerChildArgs({ taskQueue: TASK_QUEUE, bundlePath: BUNDLE, logActivities: true }), ready: /^ready$/, registry: children });
+  return stack.spawnWorker({ nodeFlags: WORKER_NODE_FLAGS, child: { logActivities: true } });
 }
 
 function alive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-async function killed(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
+const killed = (child: ChildProcess) => endWorkerProcess(child);
 
 /** A task on `/<scenario>` of the source, its connector stored with `maxResponseBytes` (as an older API allowed). */
 async function task(scenario: string, maxResponseBytes?: number): Promise<string> {
@@ -166,12 +156,8 @@ async function runToEnd(taskId: string, tag: string) {
 }
 
 beforeAll(async () => {
-  config = loadConfig();
-  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
-  await ds.initialize();
-  connection = await Connection.connect({ address: config.temporalAddress });
-  client = new Client({ connection, namespace: config.temporalNamespace });
-  writeFileSync(BUNDLE, (await buildWorkflowBundle()).code);
+  stack = await startStack({ taskQueue: TASK_QUEUE, bundleFile: true });
+  ({ config, ds, client } = stack);
   source = createServer(handle);
   source.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -179,16 +165,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
   sourceUrl = `http://127.0.0.1:${(source.address() as AddressInfo).port}`;
+  stack.onStop(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => source.close(r));
+  });
 }, 180_000);
 
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => source?.close(r));
-  await connection?.close();
-  await ds?.destroy();
-  rmSync(BUNDLE, { force: true });
-});
+afterAll(() => stack?.stop());
 
 describe('a worker with the production heap cap', () => {
   let worker: ChildProcess;

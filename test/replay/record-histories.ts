@@ -23,11 +23,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { TEMPORAL_CLIENT, WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask } from '../../libs/temporal/src';
+import { WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask } from '../../libs/temporal/src';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { eventually } from '../support/fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
 import { finishRunLosingStaging } from '../support/staging-loss';
 import { noFaults, withFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, type RunApi, type RunBody, type TargetCodes } from '../e2e/support/run-api';
@@ -43,11 +43,11 @@ type History = temporal.api.history.v1.IHistory;
 // the failures the shapes provoke would each log a warning with a stack trace; real trouble fails a shape
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
+let stack: Stack;
 let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
 let bundle: WorkflowBundleWithSourceMap;
-let worker: RunningWorker | undefined;
 let commit: string;
 const scimServers = scimServerPool(USER, PASSWORD);
 /** shape → files written by this recording, for the index */
@@ -75,27 +75,28 @@ function workflowCommit(): string {
 beforeAll(async () => {
   commit = workflowCommit();
   mkdirSync(OUT, { recursive: true });
-  bundle = await buildWorkflowBundle();
-  // the production task queue name, so the histories look like production ones
-  api = await startApi({ taskQueue: 'scim-import' });
-  rest = runApi(api);
-  client = api.app.get<Client>(TEMPORAL_CLIENT);
-  worker = await startWorker(api.config, api.ds, bundle, {
-    // a cancel reaches a running activity with its next heartbeat
-    maxHeartbeatThrottleInterval: '300ms',
-    activities: (activities) => ({
-      ...withFaults(activities, faults),
-      finishRun: finishRunLosingStaging(api.ds, activities, (taskId) => faults.loseStagingOnce.delete(taskId)),
+  stack = await startStack({
+    // the production task queue name, so the histories look like production ones
+    taskQueue: 'scim-import',
+    api: true,
+    worker: ({ ds }) => ({
+      // a cancel reaches a running activity with its next heartbeat
+      maxHeartbeatThrottleInterval: '300ms',
+      activities: (activities) => ({
+        ...withFaults(activities, faults),
+        finishRun: finishRunLosingStaging(ds, activities, (taskId) => faults.loseStagingOnce.delete(taskId)),
+      }),
     }),
   });
+  ({ api, client, bundle } = stack);
+  rest = runApi(api);
   // the secret check sees through the base64 of payloads
   const payload = { metadata: {}, data: Buffer.from(JSON.stringify({ auth: { password: PASSWORD } })).toString('base64') };
   expect(holdsSecret(JSON.stringify({ events: [{ input: { payloads: [payload] } }] }))).toBe(true);
 }, 180_000);
 
 afterAll(async () => {
-  await worker?.stop();
-  await api?.close();
+  await stack?.stop();
   await scimServers.closeAll();
   if (recorded.size) writeIndex();
 });

@@ -12,10 +12,10 @@ import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { eventually, uniq } from '../support/fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../support/worker-harness';
+import { buildWorkflowBundle, type RunningWorker, type TestWorkerOptions } from '../support/worker-harness';
 import { noFaults, withFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, sorted, type RunApi } from '../e2e/support/run-api';
 
@@ -24,6 +24,7 @@ const PASSWORD = `Pw-${randomUUID()}`;
 const ROOT = resolve(__dirname, '../..');
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
+let stack: Stack;
 let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
@@ -61,7 +62,7 @@ async function buildNextVersion(): Promise<WorkflowBundleWithSourceMap> {
 
 /** A worker of one version: N (today's code, load outages on demand) or N+1 (with the probe step). */
 function startVersion(version: 'N' | 'N+1', deployment: { deploymentName: string; buildId: string } | undefined): Promise<RunningWorker> {
-  return startWorker(api.config, api.ds, version === 'N' ? bundleN : bundleN1, {
+  const options: TestWorkerOptions = {
     config: { workerDeployment: deployment },
     maxHeartbeatThrottleInterval: '1s',
     activities: (activities) =>
@@ -73,7 +74,8 @@ function startVersion(version: 'N' | 'N+1', deployment: { deploymentName: string
               probe.push(runId);
             },
           },
-  });
+  };
+  return stack.startWorker(options, version === 'N' ? bundleN : bundleN1);
 }
 
 /** `temporal worker deployment set-current-version`, once the version's worker has polled. */
@@ -99,13 +101,13 @@ async function setCurrentVersion(deployment: { deploymentName: string; buildId: 
 
 beforeAll(async () => {
   [bundleN, bundleN1] = await Promise.all([buildWorkflowBundle(), buildNextVersion()]);
-  api = await startApi({ taskQueue: uniq('upgrade') });
+  stack = await startStack({ taskQueue: uniq('upgrade'), api: true });
+  ({ api, client } = stack);
   rest = runApi(api);
-  client = api.app.get<Client>(TEMPORAL_CLIENT);
 }, 240_000);
 
 afterAll(async () => {
-  await api?.close();
+  await stack?.stop();
   await scimServers.closeAll();
   if (variantDir) rmSync(variantDir, { recursive: true, force: true });
 });

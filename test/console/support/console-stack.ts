@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startApi, type ApiHarness } from '../../support/api-harness';
+import type { ApiHarness } from '../../support/api-harness';
+import { startStack } from '../../support/e2e-stack';
 import { uniq } from '../../support/fixtures';
-import { buildWorkflowBundle, startWorker, type RunningWorker } from '../../support/worker-harness';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const CONSOLE_SRC = join(ROOT, 'apps', 'console');
@@ -75,15 +75,12 @@ export interface ConsoleStack {
 
 export async function startConsoleStack(): Promise<ConsoleStack> {
   ensureConsoleBuilt();
-  const bundle = await buildWorkflowBundle();
-  const api = await startApi({ taskQueue: uniq('console'), temporalUiUrl: 'http://127.0.0.1:8233' });
-  await api.app.listen(0, '127.0.0.1');
-  const port = (api.app.getHttpServer().address() as AddressInfo).port;
-  let worker: RunningWorker | undefined;
-  let browser: Browser | undefined;
+  const stack = await startStack({ taskQueue: uniq('console'), config: { temporalUiUrl: 'http://127.0.0.1:8233' }, api: true, worker: true });
+  const api = stack.api;
+  let browser: Browser;
   const contexts: BrowserContext[] = [];
   try {
-    worker = await startWorker(api.config, api.ds, bundle);
+    await api.app.listen(0, '127.0.0.1');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -98,11 +95,15 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       ],
     });
   } catch (err) {
-    await worker?.stop();
-    await api.close();
+    await stack.stop();
     throw err;
   }
   const b = browser;
+  stack.onStop(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await b.close();
+  });
+  const port = (api.app.getHttpServer().address() as AddressInfo).port;
   const cspViolations: string[] = [];
   return {
     api,
@@ -126,12 +127,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       await page.waitForLoadState('networkidle').catch(() => undefined);
       await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
     },
-    async close() {
-      for (const c of contexts) await c.close().catch(() => undefined);
-      await b.close();
-      await worker?.stop();
-      await api.close();
-    },
+    close: () => stack.stop(),
   };
 }
 
