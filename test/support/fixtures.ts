@@ -16,6 +16,43 @@ export function connectorBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
+export const DEPARTMENT_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department';
+
+/** The template and folder codes the example task writes into. */
+export interface ExampleTargets {
+  account: { templateCode: string; folderCode: string };
+  entitlement: { templateCode: string; folderCode: string };
+  failure: { templateCode: string; folderCode: string };
+}
+
+/** The example task's mappings (docs/api.md): accounts with removal by status, entitlements with their members, failures. */
+export function exampleMappings(targets: ExampleTargets) {
+  return {
+    failure: { ...targets.failure, attributeCode: 'message' },
+    identity: {
+      ...targets.account,
+      unique: { external: 'id', local: 'scimId' },
+      attributes: [
+        { external: 'userName', local: 'login' },
+        { external: 'emails[type eq "work"].value', local: 'email' },
+        { external: 'name.givenName', local: 'firstName' },
+        { external: DEPARTMENT_URN, local: 'department' },
+      ],
+      removal: { enabled: true, statusAttribute: 'accountStatus', removedValue: 'Deleted' },
+    },
+    access: {
+      ...targets.entitlement,
+      unique: { external: 'id', local: 'scimId' },
+      attributes: [{ external: 'displayName', local: 'name' }],
+      members: { local: 'members' },
+      removal: { enabled: true, statusAttribute: 'status', removedValue: '5 - Removed' },
+    },
+    generic: null,
+    cache: { clearHoursUtc: [0] },
+    safety: { maxRemovalPercent: 20 },
+  };
+}
+
 /** The example task of docs/api.md, pointed at a connector. */
 export function taskBody(connectorId: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -27,30 +64,11 @@ export function taskBody(connectorId: string, overrides: Record<string, unknown>
     schedule: { cron: '0 */4 * * *', timezone: 'UTC' },
     enabled: true,
     filters: { users: 'active eq true', groups: 'displayName sw "app-"' },
-    failure: { templateCode: 'failure', folderCode: 'failures', attributeCode: 'message' },
-    identity: {
-      templateCode: 'account',
-      folderCode: 'accounts',
-      unique: { external: 'id', local: 'scimId' },
-      attributes: [
-        { external: 'userName', local: 'login' },
-        { external: 'emails[type eq "work"].value', local: 'email' },
-        { external: 'name.givenName', local: 'firstName' },
-        { external: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', local: 'department' },
-      ],
-      removal: { enabled: true, statusAttribute: 'accountStatus', removedValue: 'Deleted' },
-    },
-    access: {
-      templateCode: 'entitlement',
-      folderCode: 'entitlements',
-      unique: { external: 'id', local: 'scimId' },
-      attributes: [{ external: 'displayName', local: 'name' }],
-      members: { local: 'members' },
-      removal: { enabled: true, statusAttribute: 'status', removedValue: '5 - Removed' },
-    },
-    generic: null,
-    cache: { clearHoursUtc: [0] },
-    safety: { maxRemovalPercent: 20 },
+    ...exampleMappings({
+      account: { templateCode: 'account', folderCode: 'accounts' },
+      entitlement: { templateCode: 'entitlement', folderCode: 'entitlements' },
+      failure: { templateCode: 'failure', folderCode: 'failures' },
+    }),
     ...overrides,
   };
 }

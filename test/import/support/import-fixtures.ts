@@ -9,8 +9,9 @@ import type { DataSource } from 'typeorm';
 import type { SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
 import type { TaskConfig } from '@app/import';
+import { exampleMappings } from '../../support/fixtures';
 
-export const DEPARTMENT_URN = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department';
+export { DEPARTMENT_URN } from '../../support/fixtures';
 
 export interface TargetCodes {
   account: string;
@@ -47,35 +48,16 @@ export async function seedTargetStore(ds: DataSource, suffix: string): Promise<T
   return codes;
 }
 
-/** The API's example task config (identity + access with memberships), pointed at the test's templates. */
+/** The API's example task config (identity + access with memberships, no filters), pointed at the test's templates (folder = template). */
 export function identityAndAccessConfig(codes: TargetCodes, overrides: Partial<TaskConfig> = {}): TaskConfig {
+  const own = (code: string) => ({ templateCode: code, folderCode: code });
+  const example = exampleMappings({ account: own(codes.account), entitlement: own(codes.entitlement), failure: own(codes.failure) });
+  const [login, email, firstName, department] = example.identity.attributes;
   return {
     filters: { users: null, groups: null },
-    failure: { templateCode: codes.failure, folderCode: codes.failure, attributeCode: 'message' },
-    identity: {
-      templateCode: codes.account,
-      folderCode: codes.account,
-      unique: { external: 'id', local: 'scimId' },
-      attributes: [
-        { external: 'userName', local: 'login' },
-        { external: 'emails[type eq "work"].value', local: 'email' },
-        { external: 'name.givenName', local: 'firstName' },
-        { external: 'name.familyName', local: 'lastName' },
-        { external: DEPARTMENT_URN, local: 'department' },
-      ],
-      removal: { enabled: true, statusAttribute: 'accountStatus', removedValue: 'Deleted' },
-    },
-    access: {
-      templateCode: codes.entitlement,
-      folderCode: codes.entitlement,
-      unique: { external: 'id', local: 'scimId' },
-      attributes: [{ external: 'displayName', local: 'name' }],
-      members: { local: 'members' },
-      removal: { enabled: true, statusAttribute: 'status', removedValue: '5 - Removed' },
-    },
-    generic: null,
-    cache: { clearHoursUtc: [0] },
-    safety: { maxRemovalPercent: 20 },
+    ...example,
+    // these account templates have a lastName too
+    identity: { ...example.identity, attributes: [login, email, firstName, { external: 'name.familyName', local: 'lastName' }, department] },
     ...overrides,
   };
 }
