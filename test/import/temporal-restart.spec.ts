@@ -9,28 +9,26 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '@app/config';
-import { createDataSource, SecretBox } from '@app/persistence';
+import type { AppConfig } from '@app/config';
+import { SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
+import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { freePort } from '../../scripts/lib/free-port';
 import { ensureTemporalCli, startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore, targetView } from './support/import-fixtures';
-import { spawnWorkerProcess } from '../support/worker-process';
+import { startStack, type Stack } from '../support/e2e-stack';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-temporal-restart-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
 const WORK_DIR = mkdtempSync(join(tmpdir(), `import-temporal-restart-${SUFFIX}-`));
-const BUNDLE = join(WORK_DIR, 'workflow-bundle.js');
 const TEMPORAL_DB = join(WORK_DIR, 'temporal.db');
 const USERS = 80;
 const GROUPS = 8;
@@ -42,13 +40,13 @@ const PAGE_LATENCY_MS = 250;
  */
 const OUTAGE_MS = 15_000;
 
+let stack: Stack;
 let config: AppConfig;
 let ds: DataSource;
 let cliPath: string;
 let temporalPort: number;
 let temporal: TemporalDevServerHandle;
 let temporalLog: string[] = [];
-let connection: Connection;
 let client: Client;
 let scim: ScimDemoServer;
 let slowSource: Server;
@@ -70,7 +68,7 @@ async function startTemporal(): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      await connection.workflowService.describeNamespace({ namespace: config.temporalNamespace });
+      await client.connection.workflowService.describeNamespace({ namespace: config.temporalNamespace });
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;
@@ -116,8 +114,8 @@ function startSlowSource(target: string): Promise<void> {
 
 /** The production worker entry point, as its own process, polling this file's server; resolves once it polls. */
 async function startWorker(): Promise<ChildProcess> {
-  const child = await spawnWorkerProcess({
-    args: [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE],
+  const child = await stack.spawnWorker({
+    args: [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', stack.bundlePath],
     env: { TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE, LOG_LEVEL: 'log', NO_COLOR: '1' },
     ready: /worker polling task queue/,
     onOutput: (text) => (workerLog = (workerLog + text).slice(-6000)),
@@ -127,32 +125,29 @@ async function startWorker(): Promise<ChildProcess> {
 }
 
 beforeAll(async () => {
-  config = loadConfig();
-  ds = createDataSource(config.databaseUrl, { poolSize: 3 });
-  await ds.initialize();
   cliPath = ensureTemporalCli(ROOT);
   temporalPort = await freePort();
-  // the client connects lazily, so it outlives the server it talks to
-  connection = Connection.lazy({ address: `127.0.0.1:${temporalPort}` });
-  client = new Client({ connection, namespace: config.temporalNamespace });
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
-  writeFileSync(BUNDLE, bundle.code);
+  stack = await startStack({
+    taskQueue: TASK_QUEUE,
+    // the client connects lazily, so it outlives the server it talks to
+    config: { temporalAddress: `127.0.0.1:${temporalPort}` },
+    lazyClient: true,
+    bundleFile: true,
+    scim: { auth: AUTH, seed: { users: USERS, groups: GROUPS, membersPerUser: 2 } },
+  });
+  ({ config, ds, client, scim } = stack);
   await startTemporal();
+  stack.onStop(() => temporal.stop());
   // the API on this file's server; its task queue stays the suite's, so schedules it reconciles never reach this file's worker
   api = await startApi({ temporalAddress: temporal.address });
-  scim = await startScimDemoServer({ auth: { basic: AUTH }, seed: { users: USERS, groups: GROUPS, membersPerUser: 2 } });
+  stack.onStop(() => api.close());
   await startSlowSource(scim.url);
+  stack.onStop(() => new Promise((r) => slowSource.close(r)));
   worker = await startWorker();
 }, 180_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
-  await api?.close();
-  await temporal?.stop();
-  await connection?.close();
-  await new Promise((r) => slowSource?.close(r));
-  await scim?.close();
-  await ds?.destroy();
+  await stack?.stop();
   rmSync(WORK_DIR, { recursive: true, force: true });
 });
 

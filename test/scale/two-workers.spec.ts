@@ -11,29 +11,26 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
-import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
 import { freePort } from '../../scripts/lib/free-port';
-import { startApi, type ApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
+import { startStack, type Stack } from '../support/e2e-stack';
 import { uniq } from '../support/fixtures';
-import { buildWorkflowBundle } from '../support/worker-harness';
 import { runApi, scimServerPool, type RunApi, type RunBody, type TargetCodes } from '../e2e/support/run-api';
 import { targetView } from '../import/support/import-fixtures';
 import { workerChildArgs } from '../support/worker-child';
-import { spawnWorkerProcess } from '../support/worker-process';
+import { endWorkerProcess } from '../support/worker-process';
 
 const ROOT = resolve(__dirname, '..', '..');
 const USER = 'svc-scale';
 const PASSWORD = `Pw-${randomUUID()}`;
-const BUNDLE = join(tmpdir(), `scale-bundle-${randomUUID()}.js`);
 const { EventType } = temporal.api.enums.v1;
 
+let stack: Stack;
 let api: ApiHarness;
 let rest: RunApi;
 let client: Client;
@@ -47,19 +44,15 @@ interface WorkerProcess {
 }
 const workers: WorkerProcess[] = [];
 
-/** Worker processes not yet ready (a failed start must not outlive the file). */
-const starting = new Set<ChildProcess>();
-
 /** Spawns a worker process and resolves once it polls (it prints `ready` or the production worker's polling line). */
 async function spawnWorker(name: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<WorkerProcess> {
   const log: string[] = [];
-  const child = await spawnWorkerProcess({
+  const child = await stack.spawnWorker({
     nodeFlags: WORKER_NODE_FLAGS,
     args,
     env: { TASK_QUEUE: api.config.taskQueue, LOG_FORMAT: 'json', ...env },
     ready,
     onLine: (line) => log.push(line),
-    registry: starting,
   });
   const w: WorkerProcess = { name, child, log, metricsPort: env.WORKER_METRICS_PORT ? Number(env.WORKER_METRICS_PORT) : undefined };
   workers.push(w);
@@ -71,7 +64,7 @@ async function productionWorker(name: string, maxActivities: number): Promise<Wo
   const port = await freePort();
   return spawnWorker(
     name,
-    [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', BUNDLE],
+    [join(ROOT, 'apps/worker/src/main.ts'), '--workflow-bundle', stack.bundlePath],
     // LOG_LEVEL log: the polling line that says it is ready is written at that level
     { WORKER_METRICS_PORT: String(port), WORKER_MAX_CONCURRENT_ACTIVITIES: String(maxActivities), WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10', LOG_LEVEL: 'log' },
     /worker polling task queue/,
@@ -80,21 +73,12 @@ async function productionWorker(name: string, maxActivities: number): Promise<Wo
 
 /** A worker whose load writes `batch` records per batch with a pause, so a kill lands in the middle of it. */
 function slowLoadWorker(name: string, batch: number, pauseMs: number): Promise<WorkerProcess> {
-  return spawnWorker(name, workerChildArgs({ taskQueue: api.config.taskQueue, bundlePath: BUNDLE, identity: name, tuning: { loadBatchSize: batch, loadBatchPauseMs: pauseMs }, poolSize: 6 }), {}, /^ready$/);
+  return spawnWorker(name, workerChildArgs({ taskQueue: api.config.taskQueue, bundlePath: stack.bundlePath, identity: name, tuning: { loadBatchSize: batch, loadBatchPauseMs: pauseMs }, poolSize: 6 }), {}, /^ready$/);
 }
 
-/** SIGTERM (drains), SIGKILL after 15 s; resolves when it is gone. */
-async function stop(w: WorkerProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  const exited = new Promise((r) => w.child.once('exit', r));
-  w.child.kill(signal);
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
-  clearTimeout(timer);
-  if (w.child.exitCode === null && w.child.signalCode === null) {
-    w.child.kill('SIGKILL');
-    await exited;
-  }
+/** SIGTERM (drains), SIGKILL after 15 s, or SIGKILL at once; resolves when it is gone. */
+function stop(w: WorkerProcess, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  return endWorkerProcess(w.child, signal === 'SIGTERM' ? 15_000 : undefined);
 }
 
 async function scrape(w: WorkerProcess): Promise<string> {
@@ -117,20 +101,16 @@ function samples(text: string, name: string, labels: Record<string, string> = {}
 const sum = (text: string, name: string, labels: Record<string, string> = {}) => samples(text, name, labels).reduce((n, [, v]) => n + v, 0);
 
 beforeAll(async () => {
-  api = await startApi({ taskQueue: uniq('scale') });
+  stack = await startStack({ taskQueue: uniq('scale'), api: true, bundleFile: true });
+  ({ api, client } = stack);
   rest = runApi(api);
-  client = api.app.get<Client>(TEMPORAL_CLIENT);
-  writeFileSync(BUNDLE, (await buildWorkflowBundle()).code);
 }, 180_000);
 
 afterAll(async () => {
   // SCALE_TEST_LOGS=1 prints the tail of every worker's output (when a run hangs or a worker fails to start)
   if (process.env.SCALE_TEST_LOGS) for (const w of workers) process.stdout.write(`---- ${w.name}\n${w.log.slice(-40).join('\n')}\n`);
-  await Promise.all(workers.map((w) => stop(w, 'SIGKILL')));
-  for (const child of starting) child.kill('SIGKILL');
+  await stack?.stop();
   await pool.closeAll();
-  await api?.close();
-  rmSync(BUNDLE, { force: true });
 });
 
 /** A connector to `scim` and a task into a target store of its own. */
