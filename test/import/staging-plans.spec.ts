@@ -13,7 +13,7 @@ import { createDataSource, runMigrations, SecretBox } from '@app/persistence';
 import { createActivities, type ImportActivities } from '@app/import';
 import { Db } from '@app/persistence';
 import { DUPLICATE_CHECK, PAGE_DECISION, decisionUpdate } from '../../libs/persistence/src/staging/decision-sql';
-import { INSERT_CANDIDATES } from '../../libs/import/src/removals/reconcile-removals';
+import { INSERT_CANDIDATES } from '../../libs/persistence/src/removals/removal-candidate-repository';
 import { DROP_REPEATED_OUTCOMES, UNCHANGED_AFTER_REDO } from '../../libs/persistence/src/runs/run-repository';
 import { pagePlanSettings, refreshStagingStatistics, withoutNestedLoops } from '../../libs/persistence/src/staging/staging-plans';
 import { currentActivity } from '../../libs/import/src/infrastructure/activity-context';
