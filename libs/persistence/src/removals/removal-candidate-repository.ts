@@ -2,6 +2,7 @@ import type { ResourceKind } from '@app/temporal/contracts';
 import { Db, type Sql, type StatementWatch } from '../db';
 import { readWasComplete } from '../runs/run-repository';
 import { withoutNestedLoops } from '../staging/staging-plans';
+import type { DatacardRow } from '../target-store/target-store-repository';
 
 /**
  * When each other task last read everything: the start of its latest succeeded full run (not a
@@ -76,10 +77,43 @@ export interface RemovalMark {
   removedValue: string;
 }
 
+/** One row of table removal_candidate: a datacard the run (the id its activities carry) would mark removed. */
+export interface RemovalCandidateRow {
+  runId: string;
+  datacardId: string;
+  kind: ResourceKind;
+  /** its removal was applied (the card marked removed, with an outcome) */
+  applied: boolean;
+}
+
+/** A candidate with its datacard as it is now (GET /runs/:id/removal-candidates). */
+export type RemovalCandidateWithDatacard = RemovalCandidateRow & Pick<DatacardRow, 'uniqueValue' | 'templateCode' | 'folderCode' | 'status'>;
+
+/** Columns of removal_candidate as pg returns them. */
+interface RemovalCandidateColumns {
+  run_id: string;
+  datacard_id: string;
+  kind: ResourceKind;
+  applied: boolean;
+}
+
+/** The candidate's columns with the datacard columns pageWithDatacards joins. */
+interface RemovalCandidateWithDatacardColumns extends RemovalCandidateColumns {
+  unique_value: string;
+  template_code: string;
+  folder_code: string;
+  status: string;
+}
+
+/** The one mapper from removal_candidate's columns to RemovalCandidateRow. */
+export function removalCandidateRowFrom(c: RemovalCandidateColumns): RemovalCandidateRow {
+  return { runId: c.run_id, datacardId: c.datacard_id, kind: c.kind, applied: c.applied };
+}
+
 /**
  * Table removal_candidate: the records a full run would mark removed, computed once (keyed by the
  * id the run's activities carry) and applied in batches. Applying a batch marks the datacards
- * removed in the same statement: it is driven by the candidate set, so it lives here.
+ * removed and records their outcomes in the same statement (applyBatch).
  */
 export class RemovalCandidateRepository {
   constructor(private readonly db: Sql) {}
@@ -144,6 +178,9 @@ export class RemovalCandidateRepository {
    * status attribute set to the removed value, datacard status `removed`, one `removed` outcome
    * per datacard on the showing row `rowId`, the candidates marked applied. Returns the candidates
    * it took (0: none left) and the cards it removed (a card already removed has no outcome).
+   * One statement writes removal_candidate, datacard and run_record: the batch is locked and
+   * materialised once, and each write reads the one before it (RETURNING), so they cannot drift
+   * apart and a batch costs one round trip. It lives here because the candidate set drives it.
    */
   async applyBatch(
     run: { id: string; rowId: string; taskId: string },
@@ -198,18 +235,16 @@ export class RemovalCandidateRepository {
     workId: string,
     limit: number,
     afterDatacardId?: string,
-  ): Promise<Array<{ datacardId: string; kind: string; applied: boolean; uniqueValue: string; templateCode: string; folderCode: string; status: string }>> {
-    const { rows } = await this.db.query<{ datacard_id: string; kind: string; applied: boolean; unique_value: string; template_code: string; folder_code: string; status: string }>(
-      `SELECT c.datacard_id, c.kind, c.applied, d.unique_value, d.template_code, d.folder_code, d.status
+  ): Promise<RemovalCandidateWithDatacard[]> {
+    const { rows } = await this.db.query<RemovalCandidateWithDatacardColumns>(
+      `SELECT c.run_id, c.datacard_id, c.kind, c.applied, d.unique_value, d.template_code, d.folder_code, d.status
          FROM removal_candidate c JOIN datacard d ON d.id = c.datacard_id
         WHERE c.run_id = $1 AND ($2::uuid IS NULL OR c.datacard_id > $2::uuid)
         ORDER BY c.datacard_id LIMIT $3`,
       [workId, afterDatacardId ?? null, limit],
     );
     return rows.map((r) => ({
-      datacardId: r.datacard_id,
-      kind: r.kind,
-      applied: r.applied,
+      ...removalCandidateRowFrom(r),
       uniqueValue: r.unique_value,
       templateCode: r.template_code,
       folderCode: r.folder_code,

@@ -89,6 +89,53 @@ function completenessOf(resources: ResourceRead[]): ReadCompleteness {
   return { complete: resources.length > 0 && resources.every((r) => r.complete), resources };
 }
 
+/** What became of one record in a run (table run_record). */
+export type RunRecordOutcome = 'created' | 'updated' | 'unchanged' | 'removed' | 'failed';
+
+/**
+ * One row of table run_record: one record's outcome in a run, on the run row that shows it (a
+ * resume row gets copies of its old row's outcomes). No foreign key: a load writes them by the
+ * hundred thousand.
+ */
+export interface RunRecordRow {
+  /** bigserial, in the order outcomes were written (the page cursor) */
+  id: string;
+  runId: string;
+  kind: string;
+  /** null for a record the listing could not use (no id) */
+  sourceId: string | null;
+  uniqueValue: string | null;
+  datacardId: string | null;
+  outcome: RunRecordOutcome;
+  message: string | null;
+}
+
+/** Columns of run_record as pg returns them (bigint as text). */
+interface RunRecordColumns {
+  id: string;
+  run_id: string;
+  kind: string;
+  source_id: string | null;
+  unique_value: string | null;
+  datacard_id: string | null;
+  outcome: RunRecordOutcome;
+  message: string | null;
+}
+
+/** The one mapper from run_record's columns to RunRecordRow. */
+export function runRecordRowFrom(c: RunRecordColumns): RunRecordRow {
+  return {
+    id: c.id,
+    runId: c.run_id,
+    kind: c.kind,
+    sourceId: c.source_id,
+    uniqueValue: c.unique_value,
+    datacardId: c.datacard_id,
+    outcome: c.outcome,
+    message: c.message,
+  };
+}
+
 /**
  * The run as the activities work on it. A projection of RunRow, not the row: the identity and
  * snapshot come from the row of the id the activities carry, the status from the row that shows
@@ -299,6 +346,52 @@ export class RunRepository {
       [latest.map((l) => l.work_id)],
     );
     return latest.map((l) => ({ taskId: l.task_id, runId: l.id, read: completenessOf(rows.filter((r) => r.run_id === l.work_id).map(resourceReadFrom)) }));
+  }
+
+  // what extract shows on the run: its fetched count, extract reports, unusable records, staging redos
+  // (in the transaction of the StagingRepository statement they go with)
+
+  /** stats.fetched of row `rowId` = the distinct records staged so far for run `runId`, from its extract checkpoints. */
+  async refreshFetched({ runId, rowId }: { runId: string; rowId: string }, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb((SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1)))
+        WHERE id = $2`,
+      [runId, rowId],
+    );
+  }
+
+  /** Mirrors the completeness reports of run `runId`'s finished reads onto row `rowId` (extract_reports, shown by the API). */
+  async mirrorExtractReports({ runId, rowId }: { runId: string; rowId: string }, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `UPDATE run SET extract_reports = COALESCE((
+          SELECT jsonb_agg(report || jsonb_build_object('resource', resource, 'path', path, 'fullRead', full_read) ORDER BY resource)
+            FROM run_extract WHERE run_id = $1 AND done), '[]'::jsonb)
+        WHERE id = $2`,
+      [runId, rowId],
+    );
+  }
+
+  /** The records of a page the listing could not use (no id, not an object): each a failed outcome of row `rowId` with its message. */
+  async recordRejected({ rowId, kind, messages }: { rowId: string; kind: ResourceKind; messages: string[] }, tx: Sql = this.db): Promise<void> {
+    await tx.query(
+      `INSERT INTO run_record (run_id, kind, outcome, message)
+       SELECT $1, $2, 'failed', u.message FROM jsonb_to_recordset($3::jsonb) AS u(message text)`,
+      [rowId, kind, JSON.stringify(messages.map((message) => ({ message })))],
+    );
+  }
+
+  /**
+   * The run reads its source again after its staging was lost: run `runId` counts one more redo,
+   * row `rowId` drops its failed outcomes (the redo finds them again) and its extract reports, and
+   * gets the note `note` writes for the redo's number.
+   */
+  async recordStagingRedo({ runId, rowId, note }: { runId: string; rowId: string; note: (redo: number) => string }, tx: Sql = this.db): Promise<void> {
+    const redo = await tx.query<{ staging_redos: number }>(`UPDATE run SET staging_redos = staging_redos + 1 WHERE id = $1 RETURNING staging_redos`, [runId]);
+    await tx.query(`DELETE FROM run_record WHERE run_id = $1 AND outcome = 'failed'`, [rowId]);
+    await tx.query(`UPDATE run SET extract_reports = '[]'::jsonb, notes = notes || to_jsonb($2::text) WHERE id = $1`, [
+      rowId,
+      note(redo.rows[0]?.staging_redos ?? 1),
+    ]);
   }
 
   // closing a run: succeeded, cancelled, failed, or closed after its workflow was gone
@@ -620,7 +713,7 @@ export class RunRepository {
     runId: string,
     limit: number,
     filter: { outcome?: string; afterId?: string } = {},
-  ): Promise<Array<{ id: string; kind: string; sourceId: string | null; uniqueValue: string | null; datacardId: string | null; outcome: string; message: string | null }>> {
+  ): Promise<RunRecordRow[]> {
     const params: unknown[] = [runId];
     let where = 'run_id = $1';
     if (filter.outcome) {
@@ -632,11 +725,8 @@ export class RunRepository {
       where += ` AND id > $${params.length}::bigint`;
     }
     params.push(limit);
-    const { rows } = await this.db.query<{ id: string; kind: string; source_id: string | null; unique_value: string | null; datacard_id: string | null; outcome: string; message: string | null }>(
-      `SELECT * FROM run_record WHERE ${where} ORDER BY id LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map((r) => ({ id: r.id, kind: r.kind, sourceId: r.source_id, uniqueValue: r.unique_value, datacardId: r.datacard_id, outcome: r.outcome, message: r.message }));
+    const { rows } = await this.db.query<RunRecordColumns>(`SELECT * FROM run_record WHERE ${where} ORDER BY id LIMIT $${params.length}`, params);
+    return rows.map(runRecordRowFrom);
   }
 
   /**

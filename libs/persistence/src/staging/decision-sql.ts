@@ -63,6 +63,9 @@ export function toDecide(stale: boolean): string {
  * later duplicates in source-id order fail alone. A hash aggregate finds the (rare) repeated
  * values; only their rows are ranked, and the ranking is materialised with the failing rows alone,
  * so no plan can compute it again per staged row. Run without nested loops (staging-plans.ts).
+ * One statement writes staging_record (the failing rows), run_record (their outcomes) and
+ * run.stats.failed: the outcomes and the count come from the update's RETURNING, so they match
+ * it exactly without reading the failed rows again. It lives with staging, the table it decides.
  */
 export const DUPLICATE_CHECK = `WITH repeated AS MATERIALIZED (
      SELECT s.resource, s.unique_value FROM staging_record s WHERE s.run_id = $1 AND ${WITH_UNIQUE}

@@ -60,19 +60,67 @@ export interface RowToLoad {
   members?: string[] | null;
 }
 
-/** The extract checkpoint of one resource of a run (table run_extract). */
-export interface ExtractCheckpoint<P = unknown> {
+/**
+ * One row of table run_extract: where the read of one resource of a run stands. Written in the
+ * transaction of each staged page, so it survives what the UNLOGGED staging does not.
+ */
+export interface RunExtractRow<P = unknown> {
+  /** the run id the activities carry (staging is keyed by it too) */
+  runId: string;
+  resource: ResourceKind;
+  path: string;
+  /** the listing's position after the last staged page: where a resumed read starts */
+  position: P | null;
+  pages: number;
+  /** distinct records staged */
+  fetched: number;
+  /** listed without the incremental filter */
+  fullRead: boolean;
+  /** read to the end */
+  done: boolean;
+  /** the listing's completeness report, once done */
+  report: Record<string, unknown> | null;
+  updatedAt: Date;
+}
+
+/** Columns of run_extract as pg returns them. */
+interface RunExtractColumns<P> {
+  run_id: string;
+  resource: ResourceKind;
+  path: string;
   position: P | null;
   pages: number;
   fetched: number;
-  fullRead: boolean;
+  full_read: boolean;
   done: boolean;
+  report: Record<string, unknown> | null;
+  updated_at: Date;
 }
 
+/** The one mapper from run_extract's columns to RunExtractRow. */
+export function runExtractRowFrom<P>(c: RunExtractColumns<P>): RunExtractRow<P> {
+  return {
+    runId: c.run_id,
+    resource: c.resource,
+    path: c.path,
+    position: c.position,
+    pages: c.pages,
+    fetched: c.fetched,
+    fullRead: c.full_read,
+    done: c.done,
+    report: c.report,
+    updatedAt: c.updated_at,
+  };
+}
+
+/** The extract checkpoint of one resource of a run: what a resumed read goes on from. */
+export type ExtractCheckpoint<P = unknown> = Pick<RunExtractRow<P>, 'position' | 'pages' | 'fetched' | 'fullRead' | 'done'>;
+
 /**
- * Per-run staging (UNLOGGED staging_record) and the extract checkpoints. Everything is keyed
- * by run id, so activities pass only references; what shows on the run (counts, failed
- * records, extract reports) goes to the row `runs.rowOf` names.
+ * Per-run staging (UNLOGGED staging_record, staging_marker) and the extract checkpoints
+ * (run_extract). Everything is keyed by run id, so activities pass only references; what shows
+ * on the run (counts, failed records, extract reports) RunRepository writes, to the row
+ * `runs.rowOf` names, in the same transaction.
  */
 export class StagingRepository {
   constructor(
@@ -82,12 +130,8 @@ export class StagingRepository {
 
   /** The checkpoint of a resource, or undefined before its first page. */
   async checkpoint<P>(runId: string, resource: ResourceKind): Promise<ExtractCheckpoint<P> | undefined> {
-    const { rows } = await this.db.query<{ position: P | null; pages: number; fetched: number; full_read: boolean; done: boolean }>(
-      `SELECT position, pages, fetched, full_read, done FROM run_extract WHERE run_id = $1 AND resource = $2`,
-      [runId, resource],
-    );
-    const r = rows[0];
-    return r ? { position: r.position, pages: r.pages, fetched: r.fetched, fullRead: r.full_read, done: r.done } : undefined;
+    const { rows } = await this.db.query<RunExtractColumns<P>>(`SELECT * FROM run_extract WHERE run_id = $1 AND resource = $2`, [runId, resource]);
+    return rows[0] ? runExtractRowFrom(rows[0]) : undefined;
   }
 
   /** Starts (or restarts, discarding what was staged) the read of a resource. */
@@ -111,14 +155,15 @@ export class StagingRepository {
            done = false, report = NULL, updated_at = now()`,
         [runId, resource, path, fullRead, discard],
       );
-      await refreshFetched(tx, runId, rowId);
+      await this.runs.refreshFetched({ runId, rowId }, tx);
     });
   }
 
   /**
    * Writes one page and its checkpoint in one transaction, so a resumed read never skips a
    * record whose page was not stored. With `decide`, its mapped records are decided as they are
-   * staged (PAGE_DECISION). Returns how many records were new to staging.
+   * staged (PAGE_DECISION). The records the listing could not use become failed outcomes
+   * (RunRepository, same transaction). Returns how many records were new to staging.
    */
   async stagePage({ runId, resource, records, position, rejectedMessages = [], decide, previous }: StagedPage): Promise<number> {
     const rowId = await this.runs.rowOf(runId);
@@ -126,11 +171,7 @@ export class StagingRepository {
       await pagePlanSettings(tx);
       if (rejectedMessages.length > 0) {
         // records without a usable id cannot be staged; they fail on their own, visible in the run's outcomes
-        await tx.query(
-          `INSERT INTO run_record (run_id, kind, outcome, message)
-           SELECT $1, $2, 'failed', u.message FROM jsonb_to_recordset($3::jsonb) AS u(message text)`,
-          [rowId, resource, JSON.stringify(rejectedMessages.map((message) => ({ message })))],
-        );
+        await this.runs.recordRejected({ rowId, kind: resource, messages: rejectedMessages }, tx);
         await this.runs.addStats(runId, { failed: rejectedMessages.length }, tx);
       }
       const decided = decide && records.length > 0 ? await decidePage(tx, resource, records, decide) : new Map<number, string>();
@@ -174,6 +215,8 @@ export class StagingRepository {
       // the checkpoint never passes a page that is not staged: it moves only once the previous
       // page committed (if that one failed, this one rolls back too and a resume reads both again)
       await previous;
+      // writes run_extract (the checkpoint) and run.stats.fetched in one statement: it is the
+      // checkpoint's statement, the count follows it, and a page costs one round trip less
       await tx.query(
         `WITH checkpoint AS (
            UPDATE run_extract SET position = $3::jsonb, pages = pages + 1, fetched = fetched + $4, updated_at = now()
@@ -203,10 +246,10 @@ export class StagingRepository {
    * finds them again). Outcomes of records already loaded stay: load keeps each record's first.
    * Returns which resources had been read before (their reads are lost too).
    */
-  async resetAfterLoss(runId: string, note: (redo: number) => string): Promise<Array<{ resource: ResourceKind; done: boolean; fetched: number }>> {
+  async resetAfterLoss(runId: string, note: (redo: number) => string): Promise<Array<Pick<RunExtractRow, 'resource' | 'done' | 'fetched'>>> {
     const rowId = await this.runs.rowOf(runId);
     const before = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ resource: ResourceKind; done: boolean; fetched: number }>(
+      const { rows } = await tx.query<Pick<RunExtractColumns<unknown>, 'resource' | 'done' | 'fetched'>>(
         `SELECT resource, done, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource FOR UPDATE`,
         [runId],
       );
@@ -216,12 +259,7 @@ export class StagingRepository {
         [runId],
       );
       await tx.query(`INSERT INTO staging_marker (run_id) VALUES ($1) ON CONFLICT DO NOTHING`, [runId]);
-      const redo = await tx.query<{ staging_redos: number }>(`UPDATE run SET staging_redos = staging_redos + 1 WHERE id = $1 RETURNING staging_redos`, [runId]);
-      await tx.query(`DELETE FROM run_record WHERE run_id = $1 AND outcome = 'failed'`, [rowId]);
-      await tx.query(`UPDATE run SET extract_reports = '[]'::jsonb, notes = notes || to_jsonb($2::text) WHERE id = $1`, [
-        rowId,
-        note(redo.rows[0]?.staging_redos ?? 1),
-      ]);
+      await this.runs.recordStagingRedo({ runId, rowId, note }, tx);
       return rows;
     });
     await this.runs.recomputeStats(runId);
@@ -236,13 +274,7 @@ export class StagingRepository {
         `UPDATE run_extract SET done = true, report = $3::jsonb, updated_at = now() WHERE run_id = $1 AND resource = $2`,
         [runId, resource, JSON.stringify(report)],
       );
-      await tx.query(
-        `UPDATE run SET extract_reports = COALESCE((
-            SELECT jsonb_agg(report || jsonb_build_object('resource', resource, 'path', path, 'fullRead', full_read) ORDER BY resource)
-              FROM run_extract WHERE run_id = $1 AND done), '[]'::jsonb)
-          WHERE id = $2`,
-        [runId, rowId],
-      );
+      await this.runs.mirrorExtractReports({ runId, rowId }, tx);
     });
   }
 
@@ -266,8 +298,8 @@ export class StagingRepository {
   }
 
   /** The resources the run read (or is reading), with how many records each staged. */
-  async extractedResources(runId: string): Promise<Array<{ resource: ResourceKind; fetched: number }>> {
-    const { rows } = await this.db.query<{ resource: ResourceKind; fetched: number }>(`SELECT resource, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource`, [runId]);
+  async extractedResources(runId: string): Promise<Array<Pick<RunExtractRow, 'resource' | 'fetched'>>> {
+    const { rows } = await this.db.query<Pick<RunExtractColumns<unknown>, 'resource' | 'fetched'>>(`SELECT resource, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource`, [runId]);
     return rows;
   }
 
@@ -306,7 +338,8 @@ export class StagingRepository {
 
   /**
    * Fails every record whose unique value an earlier source id of the run already has, with its
-   * outcome and count (DUPLICATE_CHECK). Run inside a transaction without nested loops.
+   * outcome and count (DUPLICATE_CHECK: staging_record, run_record and run.stats in one
+   * statement). Run inside a transaction without nested loops.
    */
   async failDuplicates({ runId, rowId }: { runId: string; rowId: string }, tx: Sql = this.db): Promise<void> {
     await tx.query(DUPLICATE_CHECK, [runId, rowId]);
@@ -475,13 +508,4 @@ async function decidePage(tx: Sql, resource: ResourceKind, records: StagedRecord
     ],
   );
   return new Map(rows.map((r) => [r.i, r.decision]));
-}
-
-/** run.stats.fetched = distinct records staged so far, from the small checkpoint table. */
-async function refreshFetched(tx: Sql, runId: string, rowId: string): Promise<void> {
-  await tx.query(
-    `UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb((SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1)))
-      WHERE id = $2`,
-    [runId, rowId],
-  );
 }
