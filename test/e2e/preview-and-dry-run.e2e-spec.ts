@@ -4,29 +4,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
-import type { ApiHarness } from '../support/api-harness';
-import { startStack, type Stack } from '../support/e2e-stack';
+import { useStack } from '../support/e2e-stack';
 import { taskBody, uniq } from '../support/fixtures';
-import { runApi, scimServerPool, sorted, type RunApi, type TargetCodes } from './support/run-api';
+import { runApi, scimServerPool, sorted, type TargetCodes } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 
-let stack: Stack;
-let api: ApiHarness;
-let rest: RunApi;
+const { api } = useStack({ taskQueue: uniq('e2e-preview'), api: true, worker: true });
+const rest = runApi(api);
 const scimServers = scimServerPool(USER, PASSWORD);
-
-beforeAll(async () => {
-  stack = await startStack({ taskQueue: uniq('e2e-preview'), api: true, worker: true });
-  api = stack.api;
-  rest = runApi(api);
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await scimServers.closeAll();
-});
+afterAll(() => scimServers.closeAll());
 
 interface PreviewRecord {
   sourceId: string | null;

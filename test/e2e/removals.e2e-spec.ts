@@ -6,29 +6,18 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { TEMPORAL_CLIENT } from '../../libs/temporal/src';
-import type { ApiHarness } from '../support/api-harness';
-import { startStack, type Stack } from '../support/e2e-stack';
+import { useStack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 import { uniq } from '../support/fixtures';
 import { runApi, scimServerPool, sorted, type RunApi } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 
-let stack: Stack;
-let api: ApiHarness;
-let rest: RunApi;
+const { api } = useStack({ taskQueue: uniq('e2e-removals'), api: true, worker: true });
+const rest = runApi(api);
 const scimServers = scimServerPool(USER, PASSWORD);
-
-beforeAll(async () => {
-  stack = await startStack({ taskQueue: uniq('e2e-removals'), api: true, worker: true });
-  api = stack.api;
-  rest = runApi(api);
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await scimServers.closeAll();
-});
+afterAll(() => scimServers.closeAll());
 
 describe('a full run removes exactly what the source no longer has', () => {
   it('deleting 2 users and 1 group: the next full run marks exactly those removed, once', async () => {
@@ -212,8 +201,8 @@ describe('safety threshold', () => {
     // a run started by hand may shorten the decision timeout (a schedule uses the 72 h default)
     const client = api.app.get<Client>(TEMPORAL_CLIENT);
     const workflowId = `import-task-${taskId}-expiry-${Date.now()}`;
-    const handle = await client.workflow.start('importTask', {
-      args: [{ taskId, trigger: 'manual', removalDecisionTimeoutMs: 3000 }],
+    const handle = await startImportWorkflow(client, {
+      input: { taskId, trigger: 'manual', removalDecisionTimeoutMs: 3000 },
       taskQueue: api.config.taskQueue,
       workflowId,
     });

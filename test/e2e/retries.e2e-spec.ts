@@ -5,37 +5,22 @@
  * second set of activities loads in small, slow batches so a cancel lands mid-load.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { ApiHarness } from '../support/api-harness';
-import { startStack, type Stack } from '../support/e2e-stack';
+import { useStack } from '../support/e2e-stack';
 import { eventually, uniq } from '../support/fixtures';
 import { faultyWorker, noFaults } from '../support/activity-faults';
-import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
+import { runApi, scimServerPool, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 
-let stack: Stack;
-let api: ApiHarness;
-let rest: RunApi;
-let client: Client;
-const scimServers = scimServerPool(USER, PASSWORD);
-
 /** Test switches read by the worker's activity wrappers. */
 const faults = noFaults();
-
-beforeAll(async () => {
-  stack = await startStack({ taskQueue: uniq('e2e-retries'), api: true, worker: faultyWorker(faults) });
-  ({ api, client } = stack);
-  rest = runApi(api);
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await scimServers.closeAll();
-});
+const { api, client } = useStack({ taskQueue: uniq('e2e-retries'), api: true, worker: faultyWorker(faults) });
+const rest = runApi(api);
+const scimServers = scimServerPool(USER, PASSWORD);
+afterAll(() => scimServers.closeAll());
 
 afterEach(() => {
   Object.assign(faults, noFaults());

@@ -7,37 +7,24 @@
  * so that a terminate or a cancel lands mid-load.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { IMPORT_TASK_ID, IMPORT_TASK_NAME } from '../../libs/temporal/src';
-import { startApi, type ApiHarness } from '../support/api-harness';
-import { startStack, type Stack } from '../support/e2e-stack';
+import { startApi } from '../support/api-harness';
+import { useStack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 import { eventually, uniq } from '../support/fixtures';
 import { faultyWorker, noFaults } from '../support/activity-faults';
-import { runApi, scimServerPool, type RunApi, type RunBody } from './support/run-api';
+import { runApi, scimServerPool, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
 const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
 
-let stack: Stack;
-let api: ApiHarness;
-let rest: RunApi;
-let client: Client;
-const scimServers = scimServerPool(USER, PASSWORD);
 const faults = noFaults();
-
-beforeAll(async () => {
-  // no reconciler loop in this API: the tests that need one start their own
-  stack = await startStack({ taskQueue: uniq('e2e-truth'), config: { runReconcileIntervalMs: 0 }, api: true, worker: faultyWorker(faults) });
-  ({ api, client } = stack);
-  rest = runApi(api);
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await scimServers.closeAll();
-});
+// no reconciler loop in this API: the tests that need one start their own
+const { api, client } = useStack({ taskQueue: uniq('e2e-truth'), config: { runReconcileIntervalMs: 0 }, api: true, worker: faultyWorker(faults) });
+const rest = runApi(api);
+const scimServers = scimServerPool(USER, PASSWORD);
+afterAll(() => scimServers.closeAll());
 
 afterEach(() => {
   faults.slowLoad = false;
@@ -176,15 +163,7 @@ describe('run-now', () => {
     const manual = await rest.runNow(taskId);
     // what the schedule would start (its SKIP policy does not see a run started outside it)
     const scheduledId = `import-task-${taskId}-${new Date().toISOString()}`;
-    const handle = await client.workflow.start('importTask', {
-      args: [{ taskId }],
-      workflowId: scheduledId,
-      taskQueue: api.config.taskQueue,
-      typedSearchAttributes: [
-        { key: IMPORT_TASK_ID, value: taskId },
-        { key: IMPORT_TASK_NAME, value: 'scheduled' },
-      ],
-    });
+    const handle = await startImportWorkflow(client, { input: { taskId }, workflowId: scheduledId, taskQueue: api.config.taskQueue, taskName: 'scheduled' });
     expect(await handle.result()).toMatchObject({ phase: 'skipped' });
     faults.slowLoad = false;
     expect(await rest.waitRun(manual.id)).toMatchObject({ status: 'succeeded' });
@@ -203,11 +182,11 @@ describe('a run waiting for a removal decision', () => {
     const runTimeoutMs = 12_000;
     const workflowId = `import-task-${taskId}-timeout-${Date.now()}`;
     const startedAt = Date.now();
-    const handle = await client.workflow.start('importTask', {
-      args: [{ taskId, trigger: 'manual', removalDecisionTimeoutMs: 10 * 60_000 }],
+    const handle = await startImportWorkflow(client, {
+      input: { taskId, trigger: 'manual', removalDecisionTimeoutMs: 10 * 60_000 },
       taskQueue: api.config.taskQueue,
       workflowId,
-      workflowRunTimeout: runTimeoutMs,
+      runTimeout: runTimeoutMs,
     });
     const rows = await eventually(async () => {
       const r: Array<{ id: string }> = await api.ds.query(`SELECT id FROM run WHERE workflow_id = $1`, [workflowId]);

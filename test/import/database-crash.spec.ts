@@ -21,6 +21,7 @@ import { freePort } from '../../scripts/lib/free-port';
 import { DedicatedPostgres } from '../support/dedicated-postgres-process';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, runTask, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
 import { startStack, type Stack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -101,7 +102,7 @@ async function newTask(codes: TargetCodes, type: 'full' | 'incremental'): Promis
 
 function start(taskId: string, name: string): { workflowId: string; handle: Promise<WorkflowHandle> } {
   const workflowId = `import-task-${taskId}-${name}`;
-  return { workflowId, handle: client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId }) };
+  return { workflowId, handle: startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId }) };
 }
 
 async function redosOf(workflowId: string): Promise<number> {

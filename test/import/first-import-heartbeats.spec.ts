@@ -12,6 +12,7 @@ import { SecretBox } from '@app/persistence';
 import { BenchDataSet } from '../../bench/data-generator';
 import { FixtureScimServer } from '../../bench/fixture-scim-server';
 import { startStack, type Stack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
 
 const SUFFIX = randomBytes(4).toString('hex');
@@ -40,7 +41,7 @@ it('a first import of 20,000 users and 2,000 groups runs every activity once, wi
   const connectorId = await insertConnector(ds, new SecretBox(config.secretKey), { baseUrl: server.url, ...AUTH, pageSize: 200 });
   const taskId = await insertTask(ds, { connectorId, config: identityAndAccessConfig(codes) });
   const workflowId = `import-task-${taskId}-first`;
-  const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: config.taskQueue, workflowId });
+  const handle = await startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: config.taskQueue, workflowId });
   await handle.result();
 
   const run = await runOf(ds, workflowId);

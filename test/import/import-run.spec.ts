@@ -22,6 +22,7 @@ import {
   type TargetCodes,
 } from './support/import-fixtures';
 import { startStack, type Stack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-run-${SUFFIX}`;
@@ -291,7 +292,7 @@ describe('incremental task', () => {
     server.setAuth({ basic: { username: AUTH.username, password: 'rotated-elsewhere' } });
     try {
       const workflowId = `import-task-${taskId}-auth-${Date.now()}`;
-      const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+      const handle = await startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
       const run = await runOf(ds, workflowId);
       expect(run.status).toBe('failed');

@@ -5,40 +5,28 @@
  * worker, activities, database and demo SCIM server; only the loss is staged.
  */
 import { randomBytes } from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
-import type { DataSource } from 'typeorm';
-import type { AppConfig } from '@app/config';
+import { WorkflowFailedError } from '@temporalio/client';
 import { SecretBox } from '@app/persistence';
-import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
-import { startStack, type Stack } from '../support/e2e-stack';
+import { useStack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 import { finishRunLosingStaging } from '../support/staging-loss';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-redo-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
 
-let stack: Stack;
-let config: AppConfig;
-let ds: DataSource;
-let client: Client;
-let server: ScimDemoServer;
 /** tasks whose staging is emptied, as crash recovery would, right before each finish */
 const sabotaged = new Set<string>();
 
-beforeAll(async () => {
-  stack = await startStack({
-    taskQueue: TASK_QUEUE,
-    poolSize: 4,
-    scim: { auth: AUTH, seed: { users: 12, groups: 3, membersPerUser: 1 } },
-    worker: ({ ds }) => ({
-      activities: (activities) => ({ ...activities, finishRun: finishRunLosingStaging(ds, activities, (taskId) => sabotaged.has(taskId)) }),
-    }),
-  });
-  ({ config, ds, client, scim: server } = stack);
-}, 180_000);
-
-afterAll(() => stack?.stop());
+const { config, ds, client, scim: server } = useStack({
+  taskQueue: TASK_QUEUE,
+  poolSize: 4,
+  scim: { auth: AUTH, seed: { users: 12, groups: 3, membersPerUser: 1 } },
+  worker: ({ ds }) => ({
+    activities: (activities) => ({ ...activities, finishRun: finishRunLosingStaging(ds, activities, (taskId) => sabotaged.has(taskId)) }),
+  }),
+});
 
 it('a run whose staging keeps getting lost reads its source again 3 times, then fails clearly and never succeeds', async () => {
   const codes = await seedTargetStore(ds, `${SUFFIX}x`);
@@ -46,7 +34,7 @@ it('a run whose staging keeps getting lost reads its source again 3 times, then 
   const taskId = await insertTask(ds, { connectorId, type: 'incremental', config: identityAndAccessConfig(codes) });
   sabotaged.add(taskId);
   const workflowId = `import-task-${taskId}-lost`;
-  const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+  const handle = await startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId });
   const failure = await handle.result().then(
     () => undefined,
     (err: unknown) => err,

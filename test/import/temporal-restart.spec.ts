@@ -16,13 +16,13 @@ import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '@app/config';
 import { SecretBox } from '@app/persistence';
-import type { RunProgress } from '@app/temporal';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { freePort } from '../../scripts/lib/free-port';
 import { ensureTemporalCli, startTemporalDevServer, type TemporalDevServerHandle } from '../../scripts/lib/temporal-dev-server';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore, targetView } from './support/import-fixtures';
 import { startStack, type Stack } from '../support/e2e-stack';
+import { executeImportWorkflow, startImportWorkflow } from '../support/start-import';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -161,7 +161,7 @@ it('a Temporal restart mid-run: the worker process stays up and the run ends lik
   const workerPid = worker.pid;
 
   const workflowId = `import-task-${restartTask}-temporal-restart`;
-  const handle = await client.workflow.start('importTask', { args: [{ taskId: restartTask, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+  const handle = await startImportWorkflow(client, { input: { taskId: restartTask, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId });
 
   // wait until the run is reading its source, then take Temporal away under it
   const deadline = Date.now() + 60_000;
@@ -186,14 +186,14 @@ it('a Temporal restart mid-run: the worker process stays up and the run ends lik
   expect(workerExit).toBeUndefined();
   await startTemporal();
 
-  const result = (await handle.result()) as RunProgress;
+  const result = await handle.result();
   // the kill landed mid-extract: the source had been read only in part
   expect(requestsAtKill).toBeLessThan(Math.ceil(USERS / 5) + Math.ceil(GROUPS / 5));
   expect(workerExit).toBeUndefined();
   expect(worker.pid).toBe(workerPid);
 
   const cleanId = `import-task-${cleanTask}-clean`;
-  await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId: cleanId });
+  await executeImportWorkflow(client, { input: { taskId: cleanTask, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId: cleanId });
 
   const run = await runOf(ds, workflowId);
   expect(run.status).toBe('succeeded');

@@ -4,37 +4,25 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import type { DataSource } from 'typeorm';
-import type { AppConfig } from '@app/config';
 import { SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
-import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
-import { startStack, type Stack } from '../support/e2e-stack';
+import { startScimDemoServer } from '../../apps/scim-demo/src';
+import { useStack } from '../support/e2e-stack';
+import { executeImportWorkflow, startImportWorkflow } from '../support/start-import';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore, targetView, type TargetCodes } from './support/import-fixtures';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const TASK_QUEUE = `import-crash-${SUFFIX}`;
 const AUTH = { username: 'svc-import', password: `pw-${randomBytes(8).toString('hex')}` };
 
-let stack: Stack;
-let config: AppConfig;
-let ds: DataSource;
-let client: Client;
-let server: ScimDemoServer;
+const stack = useStack({ taskQueue: TASK_QUEUE, bundleFile: true, scim: { auth: AUTH, seed: { users: 60, groups: 8, membersPerUser: 2 } } });
+const { config, ds, client, scim: server } = stack;
 
 /** Starts a worker process and resolves once it polls the task queue. */
 function startWorker(loadBatchSize: number, pauseMs: number, opts: { taskQueue?: string; removalBatchSize?: number } = {}): Promise<ChildProcess> {
   const tuning = { loadBatchSize, loadBatchPauseMs: pauseMs, ...(opts.removalBatchSize ? { removalBatchSize: opts.removalBatchSize } : {}) };
   return stack.spawnWorker({ child: { taskQueue: opts.taskQueue ?? TASK_QUEUE, tuning } });
 }
-
-beforeAll(async () => {
-  stack = await startStack({ taskQueue: TASK_QUEUE, bundleFile: true, scim: { auth: AUTH, seed: { users: 60, groups: 8, membersPerUser: 2 } } });
-  ({ config, ds, client, scim: server } = stack);
-}, 180_000);
-
-afterAll(() => stack?.stop());
 
 it('a worker killed during load loses nothing: the run completes like an uninterrupted one', async () => {
   const box = new SecretBox(config.secretKey);
@@ -47,7 +35,7 @@ it('a worker killed during load loses nothing: the run completes like an uninter
   // small, slow batches so the kill lands between committed batches
   const first = await startWorker(4, 150);
   const workflowId = `import-task-${crashTask}-crash`;
-  const handle = await client.workflow.start('importTask', { args: [{ taskId: crashTask, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+  const handle = await startImportWorkflow(client, { input: { taskId: crashTask, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId });
 
   let loadedAtKill = 0;
   const deadline = Date.now() + 60_000;
@@ -68,9 +56,9 @@ it('a worker killed during load loses nothing: the run completes like an uninter
   expect(loadedAtKill).toBeLessThan(68);
 
   await startWorker(50, 0);
-  const result = (await handle.result()) as RunProgress;
+  const result = await handle.result();
   const cleanId = `import-task-${cleanTask}-clean`;
-  await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId: cleanId });
+  await executeImportWorkflow(client, { input: { taskId: cleanTask, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId: cleanId });
 
   const run = await runOf(ds, workflowId);
   expect(run.status).toBe('succeeded');
@@ -103,7 +91,7 @@ async function twinsAfterFirstRun(tag: string, taskQueue: string, users = 60) {
   const crashTask = await insertTask(ds, { connectorId: await insertConnector(ds, box, { baseUrl: source.url, ...AUTH, pageSize: 10 }), config: identityAndAccessConfig(crashed) });
   const cleanTask = await insertTask(ds, { connectorId: await insertConnector(ds, box, { baseUrl: source.url, ...AUTH, pageSize: 10 }), config: identityAndAccessConfig(clean) });
   for (const taskId of [crashTask, cleanTask]) {
-    const result = (await client.workflow.execute('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue, workflowId: `import-task-${taskId}-first` })) as RunProgress;
+    const result = await executeImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue, workflowId: `import-task-${taskId}-first` });
     expect(result.stats).toMatchObject({ fetched: users + 8, created: users + 8, failed: 0 });
   }
   return { source, crashed, clean, crashTask, cleanTask };
@@ -158,7 +146,7 @@ async function resumeAndCompare(
   await startWorker(50, 0, { taskQueue });
   const result = (await handle.result()) as RunProgress;
   const cleanId = `import-task-${cleanTask}-second`;
-  await client.workflow.execute('importTask', { args: [{ taskId: cleanTask, trigger: 'manual' }], taskQueue, workflowId: cleanId });
+  await executeImportWorkflow(client, { input: { taskId: cleanTask, trigger: 'manual' }, taskQueue, workflowId: cleanId });
   const stats = await expectTwins(workflowId, cleanId, codes);
   expect(result.stats).toEqual(stats);
   return stats;
@@ -199,7 +187,7 @@ it('a worker killed during the extract of a mostly unchanged second full run: it
     source.setQuirks({ listLatencyMs: 250 });
 
     const workflowId = `import-task-${crashTask}-second`;
-    const handle = await client.workflow.start('importTask', { args: [{ taskId: crashTask, trigger: 'manual' }], taskQueue, workflowId });
+    const handle = await startImportWorkflow(client, { input: { taskId: crashTask, trigger: 'manual' }, taskQueue, workflowId });
     let atKill: { pages: number; done: boolean; unchanged: number } | undefined;
     await until('two committed pages of the users read', async () => {
       const rows: Array<{ pages: number; done: boolean; unchanged: string }> = await ds.query(
@@ -249,7 +237,7 @@ it('a worker killed while removals are applied (between committed batches): it c
     await blocker.query(`SELECT 1 FROM datacard WHERE id = $1 FOR NO KEY UPDATE`, [victims[2].id]);
 
     const workflowId = `import-task-${crashTask}-second`;
-    const handle = await client.workflow.start('importTask', { args: [{ taskId: crashTask, trigger: 'manual' }], taskQueue, workflowId });
+    const handle = await startImportWorkflow(client, { input: { taskId: crashTask, trigger: 'manual' }, taskQueue, workflowId });
     await until('two committed removal batches', async () => {
       const rows: Array<{ n: string }> = await ds.query(
         `SELECT count(*) AS n FROM run_record rr JOIN run r ON r.id = rr.run_id WHERE r.workflow_id = $1 AND rr.outcome = 'removed'`,
@@ -290,7 +278,7 @@ it('a worker killed during the load of a second full run that changed a few reco
     const slow = await startWorker(2, 200, { taskQueue });
 
     const workflowId = `import-task-${crashTask}-second`;
-    const handle = await client.workflow.start('importTask', { args: [{ taskId: crashTask, trigger: 'manual' }], taskQueue, workflowId });
+    const handle = await startImportWorkflow(client, { input: { taskId: crashTask, trigger: 'manual' }, taskQueue, workflowId });
     let atKill = 0;
     await until('a committed load batch of the second run', async () => {
       const rows: Array<{ phase: string; n: string }> = await ds.query(

@@ -16,6 +16,7 @@ import type { AppConfig } from '@app/config';
 import { SecretBox } from '@app/persistence';
 import { WORKER_NODE_FLAGS } from '../../apps/worker/src/node-flags';
 import { startStack, type Stack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 import { eventually } from '../support/fixtures';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from './support/import-fixtures';
 import { endWorkerProcess } from '../support/worker-process';
@@ -136,7 +137,7 @@ async function task(scenario: string, maxResponseBytes?: number): Promise<string
 /** Runs the task to its end; returns the run row, the failure type and the attempts of each activity type. */
 async function runToEnd(taskId: string, tag: string) {
   const workflowId = `import-task-${taskId}-${tag}`;
-  const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+  const handle = await startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId });
   let failureType: string | undefined;
   await handle.result().catch((err: unknown) => {
     if (!(err instanceof WorkflowFailedError)) throw err;
@@ -218,7 +219,7 @@ describe('a worker that dies twice at the same position of an activity', () => {
   it('fails the run with WorkerCrashLoopError instead of killing the next worker too; the next worker keeps working', async () => {
     const taskId = await task('stall');
     const workflowId = `import-task-${taskId}-stall`;
-    const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+    const handle = await startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId });
     // two workers die while extract waits for the second page of /Users (the first page is staged)
     const stagedPages = async () => {
       const rows: Array<{ pages: number }> = await ds.query(

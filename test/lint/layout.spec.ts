@@ -1,7 +1,8 @@
 /**
  * The layout's "one place" rules (docs/design.md, Layout), checked on the source tree:
  * SQL only in libs/persistence (and migrations), Worker.create only in the worker factory, and
- * Temporal calls that start, reset, cancel, signal or update an import run only in the run launcher.
+ * Temporal calls that start, reset, cancel, signal or update an import run only in the run launcher
+ * (in test/, import runs start only through test/support/start-import.ts, on the launcher's options).
  * Each detector is first shown to catch a sample, so a rule cannot pass by matching nothing.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,6 +19,15 @@ function sourceFiles(dir: string): string[] {
     else if (/\.(ts|tsx|mts)$/.test(name) && !/\.(spec|e2e-spec)\.ts$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
   }
   return out;
+}
+
+/** Every TypeScript file under `dir`, spec files included. */
+function allTsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'node_modules' || name.startsWith('.') ? [] : allTsFiles(path);
+    return /\.(ts|tsx|mts)$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
+  });
 }
 
 function offenders(dirs: string[], allowed: (file: string) => boolean, detect: (text: string) => boolean): string[] {
@@ -39,6 +49,9 @@ const WORKER_CREATE = /\bWorker\.create\s*\(/;
 /** Client calls that start or steer a workflow run (the schedule's start action included). */
 const RUN_CONTROL = /\.workflow\s*\.(?:start|execute|signalWithStart)\s*\(|\.cancel\s*\(\s*\)|\.executeUpdate\s*\(|\.startUpdate\s*\(|\.signal\s*\(|\bresetWorkflowExecution\b|type:\s*'startWorkflow'/;
 
+/** A client call that starts a workflow other than the ping workflow (test/foundation/worker-ping.spec.ts). */
+const IMPORT_WORKFLOW_START = /\.workflow\s*\.(?:start|execute|signalWithStart)\s*(?:<[^>(]*>)?\(\s*(?!['"`]pingWorkflow['"`])/;
+
 describe('layout rules', () => {
   it('the detectors catch what they look for', () => {
     expect(containsSql('const q = `SELECT id FROM run WHERE task_id = $1`;')).toBe(true);
@@ -49,6 +62,9 @@ describe('layout rules', () => {
     expect(RUN_CONTROL.test("await client.workflow.start('importTask', {})")).toBe(true);
     expect(RUN_CONTROL.test("await handle.signal('approveRemovals')")).toBe(true);
     expect(RUN_CONTROL.test('await this.client.workflow\n      .start(IMPORT_TASK_WORKFLOW, {})')).toBe(true);
+    expect(IMPORT_WORKFLOW_START.test("await client.workflow.execute('importTask', { args: [input] })")).toBe(true);
+    expect(IMPORT_WORKFLOW_START.test('client.workflow.start<ImportWorkflow>(workflowType, options)')).toBe(true);
+    expect(IMPORT_WORKFLOW_START.test("client.workflow.execute('pingWorkflow', { args: ['hello'] })")).toBe(false);
   });
 
   it('SQL is written only in libs/persistence', () => {
@@ -63,5 +79,13 @@ describe('layout rules', () => {
     expect(
       offenders(['apps', 'libs', 'scripts', 'bench'], (f) => f === 'libs/temporal/src/run-launcher.ts' || f.startsWith('apps/console/'), (t) => RUN_CONTROL.test(t)),
     ).toEqual([]);
+  });
+
+  it('tests start an import run in Temporal only through test/support/start-import.ts (the launcher\'s start options)', () => {
+    const allowed = new Set(['test/support/start-import.ts', 'test/lint/layout.spec.ts']);
+    const starting = allTsFiles(join(ROOT, 'test'))
+      .map((f) => relative(ROOT, f))
+      .filter((f) => !allowed.has(f) && IMPORT_WORKFLOW_START.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(starting).toEqual([]);
   });
 });

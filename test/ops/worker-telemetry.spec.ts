@@ -15,6 +15,7 @@ import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { freePort } from '../../scripts/lib/free-port';
 import { identityAndAccessConfig, insertConnector, insertTask, runOf, seedTargetStore } from '../import/support/import-fixtures';
 import { startStack, type Stack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SUFFIX = randomBytes(4).toString('hex');
@@ -73,7 +74,7 @@ it('a real run in JSON mode: ids on every activity line, no secret, import and S
   const connectorId = await insertConnector(ds, new SecretBox(config.secretKey), { baseUrl: server.url, ...AUTH, pageSize: 10 });
   const taskId = await insertTask(ds, { connectorId, config: identityAndAccessConfig(codes) });
   const workflowId = `import-task-${taskId}-telemetry`;
-  const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual' }], taskQueue: TASK_QUEUE, workflowId });
+  const handle = await startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId });
   await handle.result();
   const run = await runOf(ds, workflowId);
   expect(run.status).toBe('succeeded');

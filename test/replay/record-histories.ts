@@ -23,10 +23,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask } from '../../libs/temporal/src';
+import { workflowIdPrefixForTask } from '../../libs/temporal/src';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import type { ApiHarness } from '../support/api-harness';
 import { startStack, type Stack } from '../support/e2e-stack';
+import { startImportWorkflow } from '../support/start-import';
 import { eventually } from '../support/fixtures';
 import { finishRunLosingStaging } from '../support/staging-loss';
 import { noFaults, withFaults } from '../support/activity-faults';
@@ -324,11 +325,11 @@ it('waiting-rejected', async () => {
 /** A run started as the API starts one, with a decision window of 3 s (only a hand-started run can shorten it). */
 async function expiringRun(s: Source, runTimeout: boolean): Promise<string> {
   const workflowId = `${workflowIdPrefixForTask(s.taskId)}-expiry-${new Date().toISOString()}`;
-  const handle = await client.workflow.start('importTask', {
-    args: [{ taskId: s.taskId, trigger: 'manual', mode: 'full', removalDecisionTimeoutMs: 3000 }],
+  const handle = await startImportWorkflow(client, {
+    input: { taskId: s.taskId, trigger: 'manual', mode: 'full', removalDecisionTimeoutMs: 3000 },
     taskQueue: api.config.taskQueue,
     workflowId,
-    ...(runTimeout ? { workflowRunTimeout: WORKFLOW_RUN_TIMEOUT } : {}),
+    ...(!runTimeout && { runTimeout: null }),
   });
   await handle.result();
   const rows: Array<{ id: string }> = await api.ds.query(`SELECT id FROM run WHERE workflow_id = $1`, [workflowId]);

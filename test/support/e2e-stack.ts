@@ -5,6 +5,7 @@
  * (startWorker: createImportWorker with the real activities), the production workflow bundle in a
  * file for worker processes, and a demo SCIM server. stop() closes what was started, the last
  * started first, so nothing is closed while something started after it still uses it.
+ * useStack gives a test file its stack, started before its tests and stopped after them.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -190,4 +191,58 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   return stack;
+}
+
+/**
+ * The stack of a test file: started in beforeAll, stopped in afterAll. It is named at the top of
+ * the file (`const { api, client } = useStack({ ... })`): each part stands for the started
+ * stack's part and forwards every use to it, so hooks and tests use the parts directly
+ * (bundlePath, a string, is read as `stack.bundlePath` where it is used). Hooks the file adds
+ * itself run after the stack's (afterAll: after it stopped).
+ */
+export function useStack(options: StackOptions, startTimeoutMs = 180_000): Stack {
+  let started: Stack | undefined;
+  beforeAll(async () => {
+    started = await startStack(options);
+  }, startTimeoutMs);
+  afterAll(() => started?.stop());
+  const current = (): Stack => {
+    if (!started) throw new Error('the stack starts in beforeAll: use it in hooks and tests');
+    return started;
+  };
+  return {
+    config: late(() => current().config),
+    ds: late(() => current().ds),
+    client: late(() => current().client),
+    api: late(() => current().api),
+    worker: late(() => current().worker),
+    bundle: late(() => current().bundle),
+    get bundlePath() {
+      return current().bundlePath;
+    },
+    scim: late(() => current().scim),
+    startWorker: (...args) => current().startWorker(...args),
+    spawnWorker: (...args) => current().spawnWorker(...args),
+    onStop: (close) => current().onStop(close),
+    stop: () => current().stop(),
+  };
+}
+
+/** An object that forwards every use to `target()`, asked for at each use (methods are called on the target). */
+function late<T extends object>(target: () => T): T {
+  return new Proxy({} as T, {
+    get(_, key) {
+      const object = target();
+      const value: unknown = Reflect.get(object, key, object);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(object) : value;
+    },
+    set: (_, key, value) => Reflect.set(target(), key, value),
+    has: (_, key) => Reflect.has(target(), key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(target()),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor(_, key) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
 }

@@ -10,6 +10,7 @@ import type { SecretBox } from '@app/persistence';
 import type { RunProgress } from '@app/temporal';
 import type { TaskConfig } from '@app/import';
 import { exampleMappings } from '../../support/fixtures';
+import { startImportWorkflow } from '../../support/start-import';
 
 export { DEPARTMENT_URN } from '../../support/fixtures';
 
@@ -104,8 +105,8 @@ let sequence = 0;
 /** Starts a run the way a manual trigger does and waits for the workflow to end. */
 export async function runTask(client: Client, taskQueue: string, taskId: string, mode?: 'full' | 'incremental'): Promise<{ workflowId: string; result: RunProgress }> {
   const workflowId = `import-task-${taskId}-${++sequence}-${Date.now()}`;
-  const handle = await client.workflow.start('importTask', { args: [{ taskId, trigger: 'manual', mode }], taskQueue, workflowId });
-  return { workflowId, result: (await handle.result()) as RunProgress };
+  const handle = await startImportWorkflow(client, { input: { taskId, trigger: 'manual', mode }, taskQueue, workflowId });
+  return { workflowId, result: await handle.result() };
 }
 
 /** The run row of a workflow. */
