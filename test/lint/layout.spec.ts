@@ -81,6 +81,12 @@ describe('layout rules', () => {
     ).toEqual([]);
   });
 
+  it('only the run launcher creates run rows (the repository statements that insert or claim one)', () => {
+    const creating = /\.(?:insertStarting|insertResuming|recordPrepared|insertFailed|claimRunning|markPreparing|markResumedPreparing)\s*\(/;
+    expect(creating.test('await runs.insertStarting({ taskId }, tx)')).toBe(true);
+    expect(offenders(['apps', 'libs', 'scripts', 'bench'], (f) => f === 'libs/temporal/src/run-launcher.ts' || f === 'libs/persistence/src/runs/run-repository.ts', (t) => creating.test(t))).toEqual([]);
+  });
+
   it('tests start an import run in Temporal only through test/support/start-import.ts (the launcher\'s start options)', () => {
     const allowed = new Set(['test/support/start-import.ts', 'test/lint/layout.spec.ts']);
     const starting = allTsFiles(join(ROOT, 'test'))

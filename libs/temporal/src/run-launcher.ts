@@ -11,7 +11,7 @@ import {
 import { RunRepository, type Db, type RunRow, type Sql } from '@app/persistence';
 import { approveRemovalsSignal, decideRemovalsUpdate, rejectRemovalsSignal } from '../../../workflows/definitions';
 import { IMPORT_TASK_ID, IMPORT_TASK_NAME, IMPORT_TASK_WORKFLOW, WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask } from './constants';
-import type { ImportTaskInput, RemovalDecision, RunExecutionRef, RunMode, RunTrigger } from './contracts';
+import type { FailureRef, ImportTaskInput, RemovalDecision, RunExecutionRef, RunMode, RunTrigger } from './contracts';
 import { runStaticDetails, runStaticSummary, type RunDescription } from './run-summary';
 
 /** How long the API waits for a worker to answer a removal decision. */
@@ -149,7 +149,8 @@ export interface RunLauncherConfig {
 /**
  * The one place that creates run rows and starts, resumes, cancels or decides a run: run-now and
  * restart (start), the schedule's action (scheduledRunAction), resume (a Temporal reset),
- * cancellation, removal decisions, and the row of a schedule-started run (prepare, in the worker).
+ * cancellation, removal decisions, the row of a schedule-started run (prepare, in the worker) and
+ * the row of a run that failed before it had one (rowOfFailure).
  *
  * One running run per task has one rule: the partial unique index run_one_running_per_task.
  * Every statement that makes a row running claims it (RunRepository.claimRunning), and a refusal
@@ -177,6 +178,16 @@ export class RunLauncher {
       const released = releaseIfGone !== undefined && (holder === null || (await releaseIfGone(holder, tx)));
       if (!released || attempt >= 3) throw new RunInProgressError(taskId, holder);
     }
+  }
+
+  /**
+   * The row a failure is recorded on, in recordFailure's transaction: the run the activities
+   * carry, else the row of the workflow execution, else (the workflow failed before prepareRun
+   * wrote one) a new row, failed from the start. A failed row never holds the one-running-run index.
+   */
+  static async rowOfFailure(tx: Sql, ref: FailureRef): Promise<string> {
+    const runs = new RunRepository(tx);
+    return ref.runId || (await runs.idOfWorkflow(ref.workflowId, tx)) || (await runs.insertFailed(ref, tx));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { FailureRef, RunFailureInfo } from '@app/temporal';
+import { RunLauncher, type FailureRef, type RunFailureInfo } from '@app/temporal';
 import { RunRepository, TargetWriter, type Db } from '@app/persistence';
 import type { RunConfigSnapshot, TaskConfig } from '../run-config/task-config';
 
@@ -26,7 +26,7 @@ export async function recordFailure(
   const safe: RunFailureInfo = { type: error.type || 'Error', message: redact(error.message ?? '') };
   return db.transaction(async (tx) => {
     const inTx = new RunRepository(tx);
-    const runId = ref.runId || (await inTx.idOfWorkflow(ref.workflowId)) || (await inTx.insertFailed(ref));
+    const runId = await RunLauncher.rowOfFailure(tx, ref);
     // a resumed run fails on its own row (the activities still carry the root's id)
     const rowId = await inTx.rowOf(runId);
     const context = await inTx.failureContext(runId);
