@@ -37,7 +37,7 @@ import { recordFailure } from './finish/record-failure';
 import { ImportTaskRepository, RunRepository } from '@app/persistence';
 import { connectorRedactor, openScimConnection, scimClientFactoryFor, type ScimClientFactory } from './extract/scim-connection';
 import { StagingRepository } from '@app/persistence';
-import { TemplateRepository } from '@app/persistence';
+import { TargetStoreRepository } from '@app/persistence';
 import { toApplicationFailure } from './errors/to-application-failure';
 import { DEFAULT_TUNING, type ImportTuning } from './run-config/tuning';
 import { workerMemory } from './infrastructure/worker-memory';
@@ -86,7 +86,7 @@ export function createActivities(deps: ImportDeps) {
   let db: Db | undefined;
   const sql = (): Db => (db ??= Db.fromDataSource(deps.dataSource));
   const runs = () => new RunRepository(sql());
-  const templates = () => new TemplateRepository(sql());
+  const templates = () => new TargetStoreRepository(sql());
 
   /** Every activity maps its errors in the one place that knows the taxonomy. */
   async function guarded<T>(name: string, work: () => Promise<T>): Promise<T> {

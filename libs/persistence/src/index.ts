@@ -12,7 +12,6 @@ export * from './staging/staging-repository';
 export * from './staging/staging-plans';
 export * from './staging/staging-guard';
 export * from './staging/decision-sql';
-export * from './target-store/template-repository';
 export * from './runs/run-row';
 export * from './removals/removal-candidate-repository';
 export * from './sightings/sighting-repository';

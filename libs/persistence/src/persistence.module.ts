@@ -13,7 +13,6 @@ import { RemovalCandidateRepository } from './removals/removal-candidate-reposit
 import { RunRepository } from './runs/run-repository';
 import { SightingRepository } from './sightings/sighting-repository';
 import { TargetStoreRepository } from './target-store/target-store-repository';
-import { TemplateRepository } from './target-store/template-repository';
 
 /** The repositories the applications ask for, each over the DataSource's pg pool. */
 const REPOSITORIES: Array<new (db: Db) => object> = [
@@ -21,7 +20,6 @@ const REPOSITORIES: Array<new (db: Db) => object> = [
   ConnectorRepository,
   ImportTaskRepository,
   TargetStoreRepository,
-  TemplateRepository,
   RunRepository,
   RemovalCandidateRepository,
   SightingRepository,

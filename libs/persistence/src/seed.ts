@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Db } from './db';
 import { TargetStoreRepository } from './target-store/target-store-repository';
-import type { TemplateAttributeDef } from './target-store/template-repository';
+import type { TemplateAttributeDef } from './target-store/target-store-repository';
 
 const TEMPLATES: Array<{ code: string; name: string; attributes: TemplateAttributeDef[] }> = [
   {

@@ -1,6 +1,6 @@
 import { compileRecordMapping, MappingConfigError, stableHash, type CompiledRecordMapping, type RecordMapping } from '@app/mapping';
 import type { MapCursor, MapResult, ResourceKind } from '@app/temporal';
-import { StagingRepository, type Db, type RunRepository, type TemplateRepository } from '@app/persistence';
+import { StagingRepository, type Db, type RunRepository, type TargetStoreRepository } from '@app/persistence';
 import { currentActivity, yieldToEventLoop } from '../infrastructure/activity-context';
 import { assertStagingIntact } from '../infrastructure/staging-guard';
 import { ImportConfigError } from '../errors/import-errors';
@@ -10,7 +10,7 @@ import { sectionFor, type RunConfigSnapshot } from '../run-config/task-config';
 export interface MapDeps {
   db: Db;
   runs: RunRepository;
-  templates: TemplateRepository;
+  templates: TargetStoreRepository;
   chunkSize: number;
   timeBudgetMs: number;
 }
@@ -21,7 +21,7 @@ export type Mapper = (record: Record<string, unknown>, members: string[] | null)
   | { ok: false; reason: string };
 
 /** Compiles the mapping of each resource kind once per activity (extract maps pages with it, the map step what extract left, preview its sample). */
-export async function compileMappers(templates: TemplateRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
+export async function compileMappers(templates: TargetStoreRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
   const mappers = new Map<string, Mapper>();
   for (const kind of kinds) {
     const section = sectionFor(snapshot.config, kind);

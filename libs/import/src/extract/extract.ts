@@ -1,6 +1,6 @@
 import { ScimConfigError, composeIncrementalFilter, type ListPosition, type ScimClient } from '@app/scim';
 import type { ExtractResult, ResourceKind } from '@app/temporal';
-import type { PageDecisionContext, RunRepository, StagingRepository, TemplateRepository } from '@app/persistence';
+import type { PageDecisionContext, RunRepository, StagingRepository, TargetStoreRepository } from '@app/persistence';
 import { currentActivity, keepHeartbeating, type HeartbeatKeeper } from '../infrastructure/activity-context';
 import { ImportConfigError, StagingLostError } from '../errors/import-errors';
 import { toApplicationFailure } from '../errors/to-application-failure';
@@ -37,7 +37,7 @@ export interface ExtractDeps {
   connect(connectorId: string, signal?: AbortSignal): Promise<{ client: ScimClient; redact(text: string): string }>;
   memberFetchConcurrency: number;
   /** when given, records are mapped and decided on the way in (page-mapping.ts, page-decision.ts) */
-  templates?: TemplateRepository;
+  templates?: TargetStoreRepository;
 }
 
 /** A 400 invalidFilter or a 501: the server cannot evaluate the changed-since filter. */

@@ -1,4 +1,4 @@
-import type { StagedRecordInput, TemplateRepository } from '@app/persistence';
+import type { StagedRecordInput, TargetStoreRepository } from '@app/persistence';
 import type { ResourceKind } from '@app/temporal';
 import { ImportConfigError } from '../errors/import-errors';
 import { compileMappers, type Mapper } from '../decide/map-records';
@@ -10,7 +10,7 @@ import type { RunConfigSnapshot } from '../run-config/task-config';
  * compile is not an extract error: the map step reports it, as it does for a record that fails
  * to map.
  */
-export async function pageMapper(templates: TemplateRepository | undefined, snapshot: Pick<RunConfigSnapshot, 'config'>, resource: ResourceKind): Promise<Mapper | undefined> {
+export async function pageMapper(templates: TargetStoreRepository | undefined, snapshot: Pick<RunConfigSnapshot, 'config'>, resource: ResourceKind): Promise<Mapper | undefined> {
   if (!templates) return undefined;
   try {
     return (await compileMappers(templates, snapshot, [resource])).get(resource);

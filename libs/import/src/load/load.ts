@@ -9,7 +9,7 @@ import {
   type RunRepository,
   type RowToLoad,
   type Sql,
-  type TemplateRepository,
+  type TargetStoreRepository,
   type UpsertedCard,
 } from '@app/persistence';
 import { currentActivity } from '../infrastructure/activity-context';
@@ -22,7 +22,7 @@ import { workerMemory } from '../infrastructure/worker-memory';
 export interface LoadDeps {
   db: Db;
   runs: RunRepository;
-  templates: TemplateRepository;
+  templates: TargetStoreRepository;
   batchSize: number;
   batchPauseMs: number;
   /** batches written at once, each in its own transaction */
@@ -173,7 +173,7 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
 }
 
 /** Throws ImportConfigError unless the folder exists and holds datacards of the template. */
-async function assertFolderHolds(templates: TemplateRepository, folderCode: string, templateCode: string): Promise<void> {
+async function assertFolderHolds(templates: TargetStoreRepository, folderCode: string, templateCode: string): Promise<void> {
   const held = await templates.templateOfFolder(folderCode);
   if (held === null) throw new ImportConfigError(`folder "${folderCode}" does not exist`);
   if (held !== templateCode) throw new ImportConfigError(`folder "${folderCode}" holds template ${held}, not ${templateCode}`);

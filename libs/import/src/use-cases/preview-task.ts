@@ -3,7 +3,7 @@ import { canonicalJson, clearBoundary, evaluatePath } from '@app/mapping';
 import type { SecretBox } from '@app/persistence';
 import { DEFAULT_MAX_RESPONSE_BYTES, ScimResponseTooLargeError, type ScimClient, type ScimPage } from '@app/scim';
 import type { ResourceKind } from '@app/temporal';
-import { ConnectorRepository, Db, SightingRepository, TargetStoreRepository, TemplateRepository } from '@app/persistence';
+import { ConnectorRepository, Db, SightingRepository, TargetStoreRepository } from '@app/persistence';
 import { toStaged } from '../extract/extract';
 import { compileMappers } from '../decide/map-records';
 import { duplicateUniqueMessage, listingRejectionMessage } from '../extract/record-messages';
@@ -137,7 +137,7 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
   const db = Db.fromDataSource(deps.dataSource);
   const store = new TargetStoreRepository(db);
   const specs = resourcesFor(request.mappingsType, request.config);
-  const mappers = await compileMappers(new TemplateRepository(db), { config: request.config }, specs.map((s) => s.kind));
+  const mappers = await compileMappers(new TargetStoreRepository(db), { config: request.config }, specs.map((s) => s.kind));
   const pageSize = (await new ConnectorRepository(db).pageSize(request.connectorId)) ?? 100;
   const limits = previewClientFactory(deps.scimClientFactory ?? defaultScimClientFactory, deps.maxResponseBytes);
   deps.signal?.throwIfAborted();

@@ -1,6 +1,13 @@
 import type { Sql } from '../db';
 import { decisionJoins, decisionSql } from '../staging/decision-sql';
-import type { TemplateAttributeDef } from './template-repository';
+
+/** One attribute a template defines for its datacards. */
+export interface TemplateAttributeDef {
+  code: string;
+  name: string;
+  type: 'string' | 'number' | 'boolean' | 'datetime' | 'reference';
+  multiple?: boolean;
+}
 
 /** One row of table `template`. */
 export interface TemplateRow {
@@ -129,6 +136,18 @@ const DATACARD_SELECT = `
 /** Reading the target store (datacard, datacard_link, template, folder) for the API and for preview; the API's templates and folders. */
 export class TargetStoreRepository {
   constructor(private readonly db: Sql) {}
+
+  /** Attribute definitions of a template; null when it does not exist. */
+  async attributes(templateCode: string): Promise<TemplateAttributeDef[] | null> {
+    const { rows } = await this.db.query<{ attributes: TemplateAttributeDef[] }>(`SELECT attributes FROM template WHERE code = $1`, [templateCode]);
+    return rows[0] ? rows[0].attributes : null;
+  }
+
+  /** The template whose datacards the folder holds; null when the folder does not exist. */
+  async templateOfFolder(folderCode: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ template_code: string }>(`SELECT template_code FROM folder WHERE code = $1`, [folderCode]);
+    return rows[0]?.template_code ?? null;
+  }
 
   async templates(): Promise<TemplateRow[]> {
     const { rows } = await this.db.query<TemplateColumns>(`SELECT * FROM template ORDER BY code`);
