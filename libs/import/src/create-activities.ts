@@ -85,7 +85,7 @@ export function createActivities(deps: ImportDeps) {
   // the DataSource may be initialised after the factory runs (Nest lifecycle), so resolve lazily
   let db: Db | undefined;
   const sql = (): Db => (db ??= Db.fromDataSource(deps.dataSource));
-  const runs = () => new RunRepository(sql());
+  const runs = () => new RunRepository(sql(), { perActivity: true });
   const templates = () => new TargetStoreRepository(sql());
 
   /** Every activity maps its errors in the one place that knows the taxonomy. */

@@ -183,21 +183,31 @@ export interface FailureContext {
  * work data (staging, checkpoints, sightings, removal candidates) stays keyed by R1.
  */
 export class RunRepository {
-  private readonly showing = new Map<string, string>();
+  /** showing rows already looked up; only for a repository that lives as long as one activity */
+  private readonly showing?: Map<string, string>;
 
-  constructor(private readonly db: Sql) {}
+  /**
+   * `perActivity`: the repository serves one activity attempt, so the showing row it looks up
+   * cannot change meanwhile (a resume happens only after the workflow failed) and is remembered.
+   * A long-lived repository (the API's) asks every time.
+   */
+  constructor(
+    private readonly db: Sql,
+    options: { perActivity?: boolean } = {},
+  ) {
+    if (options.perActivity) this.showing = new Map();
+  }
 
-  /** The row that shows run `runId`: the newest row resuming it, else the run itself (cached per activity). */
+  /** The row that shows run `runId`: the newest row resuming it, else the run itself. */
   async rowOf(runId: string): Promise<string> {
-    const known = this.showing.get(runId);
+    const known = this.showing?.get(runId);
     if (known) return known;
     const { rows } = await this.db.query<{ id: string }>(
       `SELECT id FROM run WHERE resume_root_id = $1 ORDER BY started_at DESC, id DESC LIMIT 1`,
       [runId],
     );
     const rowId = rows[0]?.id ?? runId;
-    // a resume happens only after the workflow failed, never while one of its activities runs
-    this.showing.set(runId, rowId);
+    this.showing?.set(runId, rowId);
     return rowId;
   }
 
