@@ -10,6 +10,7 @@ import { StagingMarker1764651000000 } from './1764651000000-StagingMarker';
 import { DropPendingTrigger1764662400000 } from './1764662400000-DropPendingTrigger';
 import { WritePathOnlyChanges1764748800000 } from './1764748800000-WritePathOnlyChanges';
 import { ActivityAttempts1764835200000 } from './1764835200000-ActivityAttempts';
+import { ConnectorAttributeProjection1764921600000 } from './1764921600000-ConnectorAttributeProjection';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DropPendingTrigger1764662400000,
   WritePathOnlyChanges1764748800000,
   ActivityAttempts1764835200000,
+  ConnectorAttributeProjection1764921600000,
 ];

@@ -173,6 +173,15 @@ export class CreateConnectorDto {
   @Max(MAX_MAX_RESPONSE_BYTES, { message: MAX_MESSAGE })
   maxResponseBytes?: number | null;
 
+  @ApiPropertyOptional({
+    default: true,
+    description:
+      'list with attributes= naming only id, meta and what the task maps and filters on (RFC 7644 3.4.2.5); false reads whole records. A source that rejects attributes= or answers it with less than the full record gives is read whole anyway, with a run note.',
+  })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  attributeProjection?: boolean;
+
   @ApiPropertyOptional({ type: ConnectorTlsDto })
   @IsOptionalNotNull()
   @IsObject()
@@ -233,6 +242,11 @@ export class UpdateConnectorDto {
   @Max(MAX_MAX_RESPONSE_BYTES, { message: MAX_MESSAGE })
   maxResponseBytes?: number | null;
 
+  @ApiPropertyOptional({ description: 'list with attributes= naming only what the task maps; false reads whole records' })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  attributeProjection?: boolean;
+
   @ApiPropertyOptional({ type: ConnectorTlsDto })
   @IsOptionalNotNull()
   @IsObject()
@@ -252,6 +266,7 @@ export interface ConnectorView {
   rateLimitPerSecond: number | null;
   /** bytes; the default (32 MiB) when not set */
   maxResponseBytes: number;
+  attributeProjection: boolean;
   tls: { caPem?: string; rejectUnauthorized: boolean };
   createdAt: string;
   updatedAt: string;

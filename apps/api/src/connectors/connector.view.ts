@@ -39,6 +39,7 @@ export class ConnectorView {
   @ApiProperty() timeoutMs: number;
   @ApiProperty({ type: Number, nullable: true }) rateLimitPerSecond: number | null;
   @ApiProperty({ description: 'largest SCIM answer (one page) read, in bytes; the default (32 MiB) when not set' }) maxResponseBytes: number;
+  @ApiProperty({ description: 'listings ask only for the attributes a task maps (attributes=); false reads whole records' }) attributeProjection: boolean;
   @ApiProperty({ type: ConnectorTlsView }) tls: ConnectorTlsView;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;

@@ -70,6 +70,7 @@ export class ConnectorsService {
       timeoutMs: c.timeoutMs,
       rateLimitPerSecond: c.rateLimitPerSecond,
       maxResponseBytes: c.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      attributeProjection: c.attributeProjection,
       tls: { ...(c.tls?.caPem ? { caPem: c.tls.caPem } : {}), rejectUnauthorized: c.tls?.rejectUnauthorized ?? true },
       createdAt: c.createdAt.toISOString(),
       updatedAt: c.updatedAt.toISOString(),
@@ -104,6 +105,7 @@ export class ConnectorsService {
       timeoutMs: dto.timeoutMs ?? 30000,
       rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
       maxResponseBytes: dto.maxResponseBytes ?? null,
+      attributeProjection: dto.attributeProjection ?? true,
       tls: dto.tls ? { caPem: dto.tls.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? true } : null,
     };
     try {
@@ -126,6 +128,7 @@ export class ConnectorsService {
     if (dto.timeoutMs !== undefined) c.timeoutMs = dto.timeoutMs;
     if (dto.rateLimitPerSecond !== undefined) c.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.maxResponseBytes !== undefined) c.maxResponseBytes = dto.maxResponseBytes;
+    if (dto.attributeProjection !== undefined) c.attributeProjection = dto.attributeProjection;
     if (dto.tls !== undefined) c.tls = { caPem: dto.tls.caPem ?? c.tls?.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? c.tls?.rejectUnauthorized ?? true };
     if (dto.auth) {
       const field = secretField(dto.auth.type);

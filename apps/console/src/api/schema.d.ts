@@ -591,6 +591,11 @@ export interface components {
              * @example 33554432
              */
             maxResponseBytes?: number | null;
+            /**
+             * @description list with attributes= naming only id, meta and what the task maps and filters on (RFC 7644 3.4.2.5); false reads whole records. A source that rejects attributes= or answers it with less than the full record gives is read whole anyway, with a run note.
+             * @default true
+             */
+            attributeProjection?: boolean;
             tls?: components["schemas"]["ConnectorTlsDto"];
         };
         ConnectorAuthView: {
@@ -622,6 +627,8 @@ export interface components {
             rateLimitPerSecond: number | null;
             /** @description largest SCIM answer (one page) read, in bytes; the default (32 MiB) when not set */
             maxResponseBytes: number;
+            /** @description listings ask only for the attributes a task maps (attributes=); false reads whole records */
+            attributeProjection: boolean;
             tls: components["schemas"]["ConnectorTlsView"];
             /** Format: date-time */
             createdAt: string;
@@ -673,6 +680,8 @@ export interface components {
             rateLimitPerSecond?: number | null;
             /** @description largest SCIM answer (one page) in bytes; null restores the default (32 MiB) */
             maxResponseBytes?: number | null;
+            /** @description list with attributes= naming only what the task maps; false reads whole records */
+            attributeProjection?: boolean;
             tls?: components["schemas"]["ConnectorTlsDto"];
         };
         ConnectionTestView: {

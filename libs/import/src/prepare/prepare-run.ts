@@ -95,6 +95,7 @@ export async function prepareRun(
         timeoutMs: connector.timeoutMs,
         rateLimitPerSecond: connector.rateLimitPerSecond,
         tls: connector.tls,
+        attributeProjection: connector.attributeProjection,
       },
       since: mode === 'incremental' && task.watermark ? new Date(task.watermark.getTime() - INCREMENTAL_OVERLAP_MS).toISOString() : null,
     };

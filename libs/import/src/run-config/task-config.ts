@@ -53,6 +53,8 @@ export interface ConnectorSnapshot {
   timeoutMs: number;
   rateLimitPerSecond: number | null;
   tls: { caPem?: string; rejectUnauthorized?: boolean } | null;
+  /** false: list whole records; absent (runs prepared before the setting existed) counts as true */
+  attributeProjection?: boolean;
 }
 
 /** run.config_snapshot: what the run was started with, so a task edit mid-run changes nothing. */

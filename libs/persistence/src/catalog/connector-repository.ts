@@ -29,6 +29,8 @@ export interface ConnectorRow {
   rateLimitPerSecond: number | null;
   /** largest SCIM answer (one page) read, in bytes; null = the client's default */
   maxResponseBytes: number | null;
+  /** list with `attributes=` naming only what a task maps (false: whole records) */
+  attributeProjection: boolean;
   tls: ConnectorTls | null;
   createdAt: Date;
   updatedAt: Date;
@@ -49,6 +51,7 @@ interface ConnectorColumns {
   timeout_ms: number;
   rate_limit_per_second: number | null;
   max_response_bytes: number | null;
+  attribute_projection: boolean;
   tls: ConnectorTls | null;
   created_at: Date;
   updated_at: Date;
@@ -67,6 +70,7 @@ export function connectorRowFrom(c: ConnectorColumns): ConnectorRow {
     timeoutMs: c.timeout_ms,
     rateLimitPerSecond: c.rate_limit_per_second,
     maxResponseBytes: c.max_response_bytes,
+    attributeProjection: c.attribute_projection,
     tls: c.tls,
     createdAt: c.created_at,
     updatedAt: c.updated_at,
@@ -83,6 +87,7 @@ const COLUMN: Record<keyof ConnectorFields, string> = {
   timeoutMs: 'timeout_ms',
   rateLimitPerSecond: 'rate_limit_per_second',
   maxResponseBytes: 'max_response_bytes',
+  attributeProjection: 'attribute_projection',
   tls: 'tls',
 };
 

@@ -1,0 +1,17 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * A connector lists with `attributes=` naming only what a task maps (attribute projection) unless
+ * this is turned off; existing connectors get it on, as new ones do.
+ */
+export class ConnectorAttributeProjection1764921600000 implements MigrationInterface {
+  name = 'ConnectorAttributeProjection1764921600000';
+
+  public async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE connector ADD COLUMN attribute_projection boolean NOT NULL DEFAULT true`);
+  }
+
+  public async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE connector DROP COLUMN attribute_projection`);
+  }
+}
