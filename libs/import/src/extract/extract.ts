@@ -13,6 +13,7 @@ import { listingRejectionMessage } from './record-messages';
 import { toStaged, type MemberLimits } from './staged-records';
 import { mapPage, pageMapper } from './page-mapping';
 import { pageDecisionContext } from './page-decision';
+import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection } from './attribute-projection';
 
 /** A page's resources as staging records; preview and the page-heap bench read pages with it too. */
 export { toStaged, type MemberLimits } from './staged-records';
@@ -23,6 +24,8 @@ interface ExtractHeartbeat {
   position: ListPosition;
   pages: number;
   fullRead: boolean;
+  /** false once the read lists whole records (the source refused or mangled attributes=) */
+  projected?: boolean;
 }
 
 /** Pages written to staging at once (own transaction each; their checkpoints commit in order). */
@@ -108,19 +111,44 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
   // what mapped records are decided against; diff decides them again only if a clear boundary passes meanwhile
   const decide = mapper && pageDecisionContext(run.taskId, run.snapshot.config, sectionFor(run.snapshot.config, resource));
   const { client, redact } = await deps.connect(run.snapshot.connector.id, activity.signal);
-  const reading: ListingReading = { deps, run, runId, resource, spec, client, activity, mapper, decide };
+  const membersMapped = resource === 'access' && !!sectionFor(run.snapshot.config, resource).members?.local;
+  const reading: ListingReading = { deps, run, runId, resource, spec, client, activity, mapper, decide, membersMapped };
   try {
+    // an attempt that resumes a whole-record read keeps it; any other asks the source once more
+    if (beat?.resource === resource && beat.projected === false && resumeFrom === beat.position) reading.attributes = undefined;
+    else {
+      const choice = await chooseProjection(client, run.snapshot.config, resource, spec, run.snapshot.connector.attributeProjection);
+      reading.attributes = choice.attributes;
+      if (choice.note) await runs.addNote(runId, redact(choice.note));
+    }
     let fullRead = checkpoint.fullRead;
+    let pages = checkpoint.pages;
     let read: { complete: boolean; pages: number };
-    try {
-      read = await readListing(reading, { fullRead, since, resumeFrom, pages: checkpoint.pages });
-    } catch (err) {
-      if (fullRead || !rejectsFilter(err)) throw err;
-      await runs.addNote(runId, `${FILTER_FALLBACK_NOTE} (${spec.path}: ${redact(err instanceof Error ? err.message : String(err))})`);
-      fullRead = true;
-      resumeFrom = undefined;
-      await staging.beginExtract(runId, resource, spec.path, true, true);
-      read = await readListing(reading, { fullRead, since, resumeFrom, pages: 0 });
+    for (;;) {
+      try {
+        read = await readListing(reading, { fullRead, since, resumeFrom, pages });
+        break;
+      } catch (err) {
+        const message = () => redact(err instanceof Error ? err.message : String(err));
+        if (!fullRead && rejectsFilter(err)) {
+          await runs.addNote(runId, `${FILTER_FALLBACK_NOTE} (${spec.path}: ${message()})`);
+          fullRead = true;
+          resumeFrom = undefined;
+          pages = 0;
+          await staging.beginExtract(runId, resource, spec.path, true, true);
+          continue;
+        }
+        if (reading.attributes && rejectsProjection(err)) {
+          // records read projected map as whole ones would: the read goes on whole from its last checkpoint
+          await runs.addNote(runId, `${PROJECTION_FALLBACK_NOTE} (${spec.path}: ${message()})`);
+          reading.attributes = undefined;
+          const at = await staging.checkpoint<ListPosition>(runId, resource);
+          resumeFrom = at?.position ?? undefined;
+          pages = at?.pages ?? 0;
+          continue;
+        }
+        throw err;
+      }
     }
     const after = await staging.checkpoint<ListPosition>(runId, resource);
     return {
@@ -157,6 +185,10 @@ interface ListingReading {
   mapper?: Mapper;
   /** decides mapped records on the way in */
   decide?: PageDecisionContext;
+  /** the listing's `attributes=` (chooseProjection); undefined lists whole records */
+  attributes?: string[];
+  /** the access mapping maps memberships (a projected group listing has no members otherwise) */
+  membersMapped: boolean;
 }
 
 /**
@@ -169,7 +201,7 @@ interface ListingReading {
  * proved the read complete, and the pages read so far.
  */
 async function readListing(
-  { deps, run, runId, resource, spec, client, activity, mapper, decide }: ListingReading,
+  { deps, run, runId, resource, spec, client, activity, mapper, decide, attributes, membersMapped }: ListingReading,
   from: { fullRead: boolean; since?: Date; resumeFrom?: ListPosition; pages: number },
 ): Promise<{ complete: boolean; pages: number }> {
   const { runs, staging } = deps;
@@ -184,6 +216,7 @@ async function readListing(
   const tracker = new StagingIdTracker(staging, runId, resource, await staging.count(runId, resource));
   const listing = client.listResources(spec.path, {
     filter,
+    attributes,
     pageSize: run.snapshot.connector.pageSize,
     resumeFrom: from.resumeFrom,
     idTracker: tracker,
@@ -223,7 +256,7 @@ async function readListing(
           held.push(r);
           return r;
         },
-      });
+      }, attributes === undefined || membersMapped);
       if (mapper) mapPage(mapper, records);
       if (writes.length >= PAGE_WRITES_IN_FLIGHT) await writes.shift();
       const previous = writes[writes.length - 1];
@@ -234,7 +267,7 @@ async function readListing(
           inserted,
         );
         pages += 1;
-        activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
+        activity.heartbeat({ resource, position: page.position, pages, fullRead, projected: attributes !== undefined } satisfies ExtractHeartbeat);
       });
       void writing.finally(() => pageHeld.forEach((r) => r.release())).catch(() => undefined);
       writing.catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { MappingSectionConfig, TaskConfig } from '../run-config/task-config';
-import { listingAttributes } from './listing-attributes';
+import { listingAttributes, projectionIgnored, projectionMismatch } from './listing-attributes';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -78,5 +78,36 @@ describe('listingAttributes', () => {
   it('reads a generic resource by the paths of its own schema', () => {
     const generic = section({ unique: { external: 'serialNumber', local: 'serial' }, attributes: [{ external: 'urn:example:Device:owner.value', local: 'owner' }], resourcePath: '/Devices' });
     expect(listingAttributes({ generic }, 'generic', 'status eq "active"')).toEqual(['id', 'meta', 'serialNumber', 'urn:example:Device:owner.value', 'status']);
+  });
+});
+
+describe('projectionMismatch', () => {
+  const whole = [
+    { id: '1', userName: 'ada', name: { givenName: 'Ada', familyName: 'L' }, [ENTERPRISE]: { department: 'R&D' } },
+    { id: '2', userName: 'alan', name: { givenName: 'Alan' } },
+  ];
+  const paths = ['userName', 'name.givenName', `${ENTERPRISE}:department`];
+
+  it('accepts projected records that map like the whole ones, and extra attributes', () => {
+    const projected = [
+      { id: '2', userName: 'alan', name: { givenName: 'Alan' } },
+      { id: '1', userName: 'ada', name: { givenName: 'Ada' }, [ENTERPRISE]: { department: 'R&D' }, title: 'extra' },
+    ];
+    expect(projectionMismatch(paths, projected, whole)).toBeUndefined();
+    expect(projectionMismatch(paths, [], [])).toBeUndefined();
+  });
+
+  it('names the first path a projected record lost, and a check without a shared record', () => {
+    const dropped = [{ id: '1', userName: 'ada', name: { givenName: 'Ada' } }];
+    expect(projectionMismatch(paths, dropped, whole)).toContain(`"${ENTERPRISE}:department" of record 1`);
+    expect(projectionMismatch(paths, [{ id: '9', userName: 'x' }], whole)).toContain('share no record');
+  });
+});
+
+describe('projectionIgnored', () => {
+  it('tells a server that sends what it was not asked for', () => {
+    const attributes = ['id', 'meta', 'name.givenName', `${ENTERPRISE}:department`, 'urn:ietf:params:scim:schemas:core:2.0:User:userName'];
+    expect(projectionIgnored(attributes, [{ schemas: [], id: '1', meta: {}, Name: {}, [ENTERPRISE]: {}, userName: 'a' }])).toBe(false);
+    expect(projectionIgnored(attributes, [{ id: '1', name: {}, title: 'x' }])).toBe(true);
   });
 });

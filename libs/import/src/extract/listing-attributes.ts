@@ -1,4 +1,4 @@
-import { parseAttributePath, parseFilter, type FilterNode, type PathSegment } from '@app/mapping';
+import { canonicalJson, evaluatePath, parseAttributePath, parseFilter, type FilterNode, type PathSegment } from '@app/mapping';
 import type { ResourceKind } from '@app/temporal';
 import type { TaskConfig } from '../run-config/task-config';
 
@@ -78,4 +78,46 @@ function withoutCovered(names: string[]): string[] {
     out.push(name);
   });
   return out;
+}
+
+/**
+ * Why records read with `attributes=` cannot stand in for the same records read whole: the first
+ * mapped path (`paths`, as the mapping reads them) whose value differs for a record in both reads,
+ * or that the two reads share no record to compare. Undefined when every shared record agrees.
+ * A server that drops what it cannot project (sub-attributes, extensions) is caught here.
+ */
+export function projectionMismatch(paths: string[], projected: Array<{ id: string }>, whole: Array<{ id: string }>): string | undefined {
+  if (projected.length === 0 && whole.length === 0) return undefined;
+  const wholeById = new Map(whole.map((r) => [r.id, r]));
+  const parsed = paths.map((p) => parseAttributePath(p));
+  let shared = 0;
+  for (const record of projected) {
+    const full = wholeById.get(record.id);
+    if (!full) continue;
+    shared += 1;
+    for (const path of parsed) {
+      if (canonicalJson(evaluatePath(record, path) ?? null) !== canonicalJson(evaluatePath(full, path) ?? null)) {
+        return `"${path.expression}" of record ${record.id} differs from the whole record`;
+      }
+    }
+  }
+  return shared === 0 ? 'the projected and the whole first page share no record to compare' : undefined;
+}
+
+/**
+ * Whether a projected answer carries top-level attributes it was not asked for: the server
+ * ignores `attributes=` (harmless, the mapping reads only what it maps, but nothing is saved).
+ */
+export function projectionIgnored(attributes: string[], projected: Array<Record<string, unknown>>): boolean {
+  const asked = new Set(['schemas', ...attributes.map((a) => topLevel(a))]);
+  return projected.some((r) => Object.keys(r).some((k) => !asked.has(k.toLowerCase())));
+}
+
+/** The top-level member of a record an attribute name lives in: `name` for `name.givenName`, the URN for an extension attribute. */
+function topLevel(attribute: string): string {
+  const key = attribute.toLowerCase();
+  const colon = key.lastIndexOf(':');
+  if (colon < 0) return key.split('.')[0];
+  // core attributes may be named by their schema URN and still live at the top level
+  return key.startsWith('urn:ietf:params:scim:schemas:core:') ? key.slice(colon + 1).split('.')[0] : key.slice(0, colon);
 }

@@ -7,7 +7,8 @@ import type { PageReservation } from '../infrastructure/worker-memory';
 /**
  * A page's SCIM resources as staging records: members split off the raw record (they go to their
  * own column). A group listed without a `members` attribute may simply be one whose server omits
- * members in lists: its members are read with GET /Groups/{id}.
+ * members in lists: its members are read with GET /Groups/{id}, unless `membersWanted` is false
+ * (memberships are not mapped and the listing did not ask for members).
  */
 export async function toStaged(
   client: ScimClient,
@@ -16,6 +17,7 @@ export async function toStaged(
   concurrency: number,
   heartbeat: (d?: unknown) => void,
   limits?: MemberLimits,
+  membersWanted = true,
 ): Promise<StagedRecordInput[]> {
   if (resource !== 'access') return resources.map((r) => ({ sourceId: r.id, raw: r, members: null }));
   const bounded = (r: ScimResource, ids: string[]) => {
@@ -31,7 +33,7 @@ export async function toStaged(
     if (limits && Array.isArray(listed) && listed.length > limits.memberLimit) throw groupTooLarge(r, listed.length, limits);
     return { sourceId: r.id, raw, members: key === undefined ? null : bounded(r, userMemberIds(membersOf(r))) };
   });
-  const missing = out.filter((r) => r.members === null);
+  const missing = membersWanted ? out.filter((r) => r.members === null) : [];
   for (let i = 0; i < missing.length; i += concurrency) {
     await Promise.all(
       missing.slice(i, i + concurrency).map(async (r) => {

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES, ScimResponseTooLargeError, type ScimClient,
 import type { ResourceKind } from '@app/temporal';
 import { ConnectorRepository, Db, SightingRepository, TargetStoreRepository } from '@app/persistence';
 import { toStaged } from '../extract/extract';
+import { chooseProjection } from '../extract/attribute-projection';
 import { compileMappers } from '../decide/map-records';
 import { duplicateUniqueMessage, listingRejectionMessage } from '../extract/record-messages';
 import { defaultScimClientFactory, openScimConnection, type ScimClientFactory } from '../extract/scim-connection';
@@ -138,7 +139,8 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
   const store = new TargetStoreRepository(db);
   const specs = resourcesFor(request.mappingsType, request.config);
   const mappers = await compileMappers(new TargetStoreRepository(db), { config: request.config }, specs.map((s) => s.kind));
-  const pageSize = (await new ConnectorRepository(db).pageSize(request.connectorId)) ?? 100;
+  const connector = await new ConnectorRepository(db).get(request.connectorId);
+  const pageSize = connector?.pageSize ?? 100;
   const limits = previewClientFactory(deps.scimClientFactory ?? defaultScimClientFactory, deps.maxResponseBytes);
   deps.signal?.throwIfAborted();
   const { client, redact } = await openScimConnection(deps.dataSource, deps.secretBox, request.connectorId, limits.factory, { signal: deps.signal });
@@ -149,7 +151,11 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
     for (const spec of specs) {
       let sample: Sample;
       try {
-        sample = await readSample(client, spec.kind, spec.path, spec.filter, request.limit, pageSize, deps.memberFetchConcurrency ?? 8);
+        // listed as a run lists it: projected when the source reads projected records exactly like whole ones
+        const projection = await chooseProjection(client, request.config, spec.kind, spec, connector?.attributeProjection);
+        if (projection.note) notes.push(redact(projection.note));
+        const membersWanted = projection.attributes === undefined || (spec.kind === 'access' && !!request.config.access?.members?.local);
+        sample = await readSample(client, spec.kind, spec.path, spec.filter, request.limit, pageSize, deps.memberFetchConcurrency ?? 8, projection.attributes, membersWanted);
       } catch (err) {
         deps.signal?.throwIfAborted();
         if (err instanceof ScimResponseTooLargeError && limits.capped) {
@@ -249,8 +255,18 @@ interface Sample {
 }
 
 /** The first `limit` records of a listing, read with the run's listing rules (dedup, id checks, filter check). */
-async function readSample(client: ScimClient, kind: ResourceKind, path: string, filter: string | undefined, limit: number, pageSize: number, concurrency: number): Promise<Sample> {
-  const listing = client.listResources(path, { filter, pageSize: Math.min(limit, pageSize), tailCheck: false });
+async function readSample(
+  client: ScimClient,
+  kind: ResourceKind,
+  path: string,
+  filter: string | undefined,
+  limit: number,
+  pageSize: number,
+  concurrency: number,
+  attributes: string[] | undefined,
+  membersWanted: boolean,
+): Promise<Sample> {
+  const listing = client.listResources(path, { filter, attributes, pageSize: Math.min(limit, pageSize), tailCheck: false });
   const sample: Sample = { records: [], rejected: [], totalResults: null };
   for await (const page of listing.pages()) {
     if (sample.totalResults === null && typeof page.totalResults === 'number') sample.totalResults = page.totalResults;
@@ -258,7 +274,7 @@ async function readSample(client: ScimClient, kind: ResourceKind, path: string, 
     const rejected = page.rejected.slice(0, room);
     sample.rejected.push(...rejected);
     const take = page.resources.slice(0, room - rejected.length);
-    sample.records.push(...(await toStaged(client, kind, take, concurrency, () => undefined)));
+    sample.records.push(...(await toStaged(client, kind, take, concurrency, () => undefined, undefined, membersWanted)));
     // leaving the loop ends the listing: nothing more is requested
     if (sample.records.length + sample.rejected.length >= limit) break;
   }

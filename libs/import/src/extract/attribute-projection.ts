@@ -1,0 +1,68 @@
+import { ScimConfigError, type ScimClient, type ScimResource } from '@app/scim';
+import type { ResourceKind } from '@app/temporal';
+import type { TaskConfig } from '../run-config/task-config';
+import { listingAttributes, projectionIgnored, projectionMismatch } from './listing-attributes';
+
+/** Records compared by the projection check (one small page of each kind of read). */
+const CHECK_PAGE_SIZE = 50;
+
+export const PROJECTION_FALLBACK_NOTE = 'source cannot list with attributes=; read whole records';
+export const PROJECTION_IGNORED_NOTE = 'source ignores attributes= and sends whole records';
+
+/** A 400 or a 501 to a listing that named attributes: the server refuses the parameter (or one of its names). */
+export function rejectsProjection(err: unknown): boolean {
+  if (!(err instanceof ScimConfigError)) return false;
+  const type = err.scimType?.toLowerCase();
+  return err.status === 501 || (err.status === 400 && type !== 'invalidcursor' && type !== 'expiredcursor' && type !== 'invalidfilter');
+}
+
+/** What a listing of a resource asks for, and the run note that explains a whole-record read. */
+export interface ProjectionChoice {
+  /** the `attributes=` of the listing; undefined reads whole records */
+  attributes?: string[];
+  note?: string;
+}
+
+/**
+ * Decides whether a resource is listed with `attributes=` (listingAttributes): only when the
+ * connector allows it and the first page read projected maps exactly like the same page read
+ * whole. A source that rejects the parameter or drops what it cannot project is read whole
+ * (with a note); one that ignores it is read as it answers (with a note). Costs two small requests.
+ */
+export async function chooseProjection(
+  client: ScimClient,
+  config: TaskConfig,
+  kind: ResourceKind,
+  spec: { path: string; filter?: string },
+  enabled: boolean | undefined,
+): Promise<ProjectionChoice> {
+  if (enabled === false) return {};
+  const attributes = listingAttributes(config, kind, spec.filter);
+  if (!attributes) return {};
+  let projected: ScimResource[];
+  try {
+    projected = await firstPage(client, spec, attributes);
+  } catch (err) {
+    if (!rejectsProjection(err)) throw err;
+    return { note: `${PROJECTION_FALLBACK_NOTE} (${spec.path}: ${err instanceof Error ? err.message : String(err)})` };
+  }
+  const whole = await firstPage(client, spec, undefined);
+  const section = config[kind];
+  const paths = [section?.unique.external, ...(section?.attributes ?? []).map((a) => a.external)].filter((p): p is string => typeof p === 'string');
+  if (kind === 'access' && section?.members?.local) paths.push('members');
+  const mismatch = projectionMismatch(paths, projected, whole);
+  if (mismatch) return { note: `${PROJECTION_FALLBACK_NOTE} (${spec.path}: ${mismatch})` };
+  if (projectionIgnored(attributes, projected)) return { attributes, note: `${PROJECTION_IGNORED_NOTE} (${spec.path})` };
+  return { attributes };
+}
+
+async function firstPage(client: ScimClient, spec: { path: string; filter?: string }, attributes: string[] | undefined): Promise<ScimResource[]> {
+  const listing = client.listResources(spec.path, { filter: spec.filter, attributes, pageSize: CHECK_PAGE_SIZE, tailCheck: false });
+  const pages = listing.pages()[Symbol.asyncIterator]();
+  try {
+    const first = await pages.next();
+    return first.done ? [] : first.value.resources;
+  } finally {
+    await pages.return(undefined);
+  }
+}
