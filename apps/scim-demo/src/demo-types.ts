@@ -35,6 +35,10 @@ export interface ScimQuirks {
   noLastModifiedFilter?: boolean;
   /** Filters are silently ignored (everything is returned). */
   ignoreFilter?: boolean;
+  /** Listings ignore `attributes=`: whole records come back (excludedAttributes is still honoured). */
+  ignoreAttributes?: boolean;
+  /** Listings that name `attributes=` answer 400 invalidValue (or 501): the server does not support the parameter. */
+  rejectAttributes?: 400 | 501;
   /** With cursorOnly: the status a startIndex request gets (400 invalidValue by default; RFC 9865 also allows 501). */
   rejectStartIndexStatus?: 400 | 501;
   /** Listing requests (GET /Users, /Groups, /Devices and POST .search) answer after this many ms: a slow or, with a large value, a stalled source. */
@@ -134,6 +138,8 @@ export interface ScimDemoServer {
   close(): Promise<void>;
   /** Total HTTP requests received (including those answered by failure quirks). */
   requestCount(): number;
+  /** `METHOD /path?query` of the requests received, oldest first (the last 10,000). */
+  requestLog(): string[];
   /** Replace quirks at runtime (also resets the quirk counters). */
   setQuirks(q: ScimQuirks): void;
   setAuth(a: ScimDemoServerOptions['auth']): void;

@@ -255,6 +255,20 @@ describe('scim-demo quirks', () => {
     expect((await get(`/Users?filter=${filter}`)).body.totalResults).toBe(USERS);
   });
 
+  it('ignoreAttributes sends whole records; rejectAttributes refuses listings that name attributes; both are logged', async () => {
+    const projected = await get('/Users?count=1&attributes=userName');
+    expect(Object.keys(projected.body.Resources[0]).sort()).toEqual(['id', 'userName']);
+    server.setQuirks({ ignoreAttributes: true });
+    expect((await get('/Users?count=1&attributes=userName')).body.Resources[0].emails).toBeDefined();
+    server.setQuirks({ rejectAttributes: 400 });
+    const rejected = await get('/Users?count=1&attributes=userName');
+    expect(rejected).toMatchObject({ status: 400, body: { scimType: 'invalidValue' } });
+    expect((await get('/Users?count=1')).status).toBe(200);
+    server.setQuirks({ rejectAttributes: 501 });
+    expect((await get('/Groups?attributes=displayName')).status).toBe(501);
+    expect(server.requestLog().slice(-2)).toEqual(['GET /scim/v2/Users?count=1', 'GET /scim/v2/Groups?attributes=displayName']);
+  });
+
   it('applies request quirks to POST /.search bodies too', async () => {
     server.setQuirks({ maxCount: 2, ignoreFilter: true });
     const res = await get('/Users/.search', {

@@ -116,6 +116,12 @@ export class QuirkLayer {
       if (q.ignoreFilter) delete params.filter;
     }
 
+    if (params.attributes !== undefined) {
+      if (q.rejectAttributes === 501) return this.sendError(res, 501, 'The attributes parameter is not implemented');
+      if (q.rejectAttributes) return this.sendError(res, 400, 'The attributes parameter is not supported', 'invalidValue');
+      if (q.ignoreAttributes) delete params.attributes;
+    }
+
     if (q.cursorOnly) {
       if (params.startIndex !== undefined) {
         if (q.rejectStartIndexStatus === 501) return this.sendError(res, 501, 'Index pagination is not implemented; use the cursor parameter');

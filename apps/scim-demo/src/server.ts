@@ -9,6 +9,9 @@ import { declareScimResources } from './scim-resources';
 import { seedStore } from './seed-data';
 import type { ScimDemoAdmin, ScimDemoAuth, ScimDemoServer, ScimDemoServerOptions } from './demo-types';
 
+/** Requests the server remembers for requestLog(). */
+const REQUEST_LOG_LENGTH = 10_000;
+
 /** Starts an in-memory SCIM 2.0 server (scimmy + scimmy-routers) with optional sample data, auth and quirks. */
 export async function startScimDemoServer(opts: ScimDemoServerOptions = {}): Promise<ScimDemoServer> {
   declareScimResources();
@@ -19,13 +22,16 @@ export async function startScimDemoServer(opts: ScimDemoServerOptions = {}): Pro
 
   let auth = opts.auth;
   let requests = 0;
+  const log: string[] = [];
   const quirks = new QuirkLayer(() => auth);
   quirks.set(opts.quirks);
 
   const app = express();
   app.disable('x-powered-by');
-  app.use((_req, _res, next) => {
+  app.use((req, _res, next) => {
     requests += 1;
+    log.push(`${req.method} ${req.originalUrl}`);
+    if (log.length > REQUEST_LOG_LENGTH) log.splice(0, log.length - REQUEST_LOG_LENGTH);
     next();
   });
   app.use(basePath, quirks.router());
@@ -54,6 +60,7 @@ export async function startScimDemoServer(opts: ScimDemoServerOptions = {}): Pro
     url: `http://${hostPart}:${port}${basePath}`,
     close: () => closeServer(server),
     requestCount: () => requests,
+    requestLog: () => [...log],
     setQuirks: (q) => quirks.set(q),
     setAuth: (a) => {
       auth = a;

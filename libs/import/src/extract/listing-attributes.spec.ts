@@ -100,7 +100,8 @@ describe('projectionMismatch', () => {
   it('names the first path a projected record lost, and a check without a shared record', () => {
     const dropped = [{ id: '1', userName: 'ada', name: { givenName: 'Ada' } }];
     expect(projectionMismatch(paths, dropped, whole)).toContain(`"${ENTERPRISE}:department" of record 1`);
-    expect(projectionMismatch(paths, [{ id: '9', userName: 'x' }], whole)).toContain('share no record');
+    const other = [{ id: '9', userName: 'x' }];
+    expect(projectionMismatch(paths, other, whole)).toContain('share no record');
   });
 });
 
