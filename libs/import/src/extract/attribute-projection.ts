@@ -44,7 +44,8 @@ export async function chooseProjection(
     projected = await firstPage(client, spec, attributes);
   } catch (err) {
     if (!rejectsProjection(err)) throw err;
-    return { note: `${PROJECTION_FALLBACK_NOTE} (${spec.path}: ${err instanceof Error ? err.message : String(err)})` };
+    const refusal = err as ScimConfigError;
+    return { note: `${PROJECTION_FALLBACK_NOTE} (${spec.path}: HTTP ${refusal.status}${refusal.scimType ? ` ${refusal.scimType}` : ''}: ${refusal.message})` };
   }
   const whole = await firstPage(client, spec, undefined);
   const section = config[kind];

@@ -1,0 +1,126 @@
+/**
+ * Listing with `attributes=` (connector setting attributeProjection) gives the same target as
+ * reading whole records, on every shape of the demo SCIM server the project tests against: plain
+ * (honours the parameter for top-level attributes, answers 400 to sub-attributes and extension
+ * URNs), one that ignores it, one that rejects it (400 and 501), one that omits members from group
+ * listings, and a cursor-only one. Each shape is imported twice from the same source into target
+ * stores of their own: once projected, once whole; datacards and links must be the same, and the
+ * server's request log shows which listings named attributes.
+ */
+import { randomUUID } from 'node:crypto';
+import { startScimDemoServer, type ScimDemoServer, type ScimQuirks } from '../../apps/scim-demo/src';
+import { useStack } from '../support/e2e-stack';
+import { DEPARTMENT_URN, uniq } from '../support/fixtures';
+import { runApi, type RunBody, type TargetCodes } from './support/run-api';
+
+const USER = 'svc-import';
+const PASSWORD = `Pw-${randomUUID()}`;
+
+const { api } = useStack({ taskQueue: uniq('e2e-projection'), api: true, worker: true });
+const rest = runApi(api);
+const servers: ScimDemoServer[] = [];
+afterAll(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+/** Mappings the plain demo server can project: top-level attributes and a value path only. */
+const TOP_LEVEL = {
+  identity: [
+    { external: 'userName', local: 'login' },
+    { external: 'emails[type eq "work"].value', local: 'email' },
+    { external: 'displayName', local: 'firstName' },
+  ],
+};
+/** The example mapping of docs/api.md: a sub-attribute and an extension attribute, which the plain demo server refuses to project. */
+const NESTED = {
+  identity: [
+    { external: 'userName', local: 'login' },
+    { external: 'emails[type eq "work"].value', local: 'email' },
+    { external: 'name.givenName', local: 'firstName' },
+    { external: DEPARTMENT_URN, local: 'department' },
+  ],
+};
+
+/** A listing request (not a group's own GET, not ServiceProviderConfig). */
+const LISTING = /^GET \/scim\/v2\/(Users|Groups)\?/;
+const namesAttributes = (line: string) => /[?&]attributes=/.test(line);
+
+async function connector(scim: ScimDemoServer, attributeProjection: boolean): Promise<string> {
+  const res = await rest.post('/api/v1/connectors', { name: uniq('conn'), baseUrl: scim.url, auth: { type: 'basic', username: USER, password: PASSWORD }, pageSize: 15, attributeProjection });
+  if (res.status !== 201) throw new Error(`connector: HTTP ${res.status} ${res.text}`);
+  expect(res.body.attributeProjection).toBe(attributeProjection);
+  return res.body.id as string;
+}
+
+/** What a target store holds for a task: datacards by unique value, links as the unique values they point to. */
+async function target(codes: TargetCodes): Promise<Record<string, unknown>> {
+  const accounts = await rest.datacards({ template: codes.account });
+  const groups = await rest.datacards({ template: codes.entitlement });
+  const uniqueOf = new Map(accounts.map((d) => [d.id, d.uniqueValue]));
+  const out: Record<string, unknown> = {};
+  for (const d of accounts) out[`account ${d.uniqueValue}`] = { status: d.status, attributes: d.attributes };
+  for (const d of groups) {
+    const members = ((d.attributes.members as string[] | undefined) ?? []).map((id) => uniqueOf.get(id) ?? `unknown ${id}`).sort();
+    out[`group ${d.uniqueValue}`] = { status: d.status, attributes: { ...d.attributes, members } };
+  }
+  return out;
+}
+
+/** Imports the server once with the setting given, into its own target store; the run and the listing requests it sent. */
+async function importOnce(scim: ScimDemoServer, projection: boolean, identity: Array<{ external: string; local: string }>) {
+  const codes = await rest.targetStore(projection ? 'proj' : 'whole');
+  const taskId = await rest.task(await connector(scim, projection), codes, { filters: { users: 'active eq true', groups: null } });
+  const base = await api.http().get(`/api/v1/tasks/${taskId}`).set(rest.auth());
+  await rest.patchTask(taskId, { identity: { ...base.body.identity, attributes: identity } });
+  const before = scim.requestLog().length;
+  const run: RunBody = await rest.runToEnd(taskId);
+  expect(run).toMatchObject({ status: 'succeeded', stats: { failed: 0 } });
+  const listings = scim.requestLog().slice(before).filter((l) => LISTING.test(l));
+  return { run, listings, target: await target(codes) };
+}
+
+const SHAPES: Array<{ name: string; quirks: ScimQuirks; mapping: typeof TOP_LEVEL; projects: boolean; note?: RegExp }> = [
+  { name: 'plain', quirks: {}, mapping: TOP_LEVEL, projects: true },
+  { name: 'plain, sub-attribute and extension mappings (400 to those names)', quirks: {}, mapping: NESTED, projects: false, note: /source cannot list with attributes=; read whole records \(\/Users: HTTP 400 invalidValue/ },
+  { name: 'ignores attributes=', quirks: { ignoreAttributes: true }, mapping: NESTED, projects: true, note: /source ignores attributes= and sends whole records \(\/Users\)/ },
+  { name: 'rejects attributes= with 400 invalidValue', quirks: { rejectAttributes: 400 }, mapping: TOP_LEVEL, projects: false, note: /source cannot list with attributes=; read whole records \(\/Users: HTTP 400 invalidValue/ },
+  { name: 'rejects attributes= with 501', quirks: { rejectAttributes: 501 }, mapping: TOP_LEVEL, projects: false, note: /source cannot list with attributes=; read whole records \(\/Users: HTTP 501/ },
+  { name: 'omits members from group listings', quirks: { omitMembersInList: true }, mapping: TOP_LEVEL, projects: true },
+  { name: 'cursor paging only', quirks: { cursorOnly: true }, mapping: TOP_LEVEL, projects: true },
+];
+
+describe('attributes= gives the same target as a whole-record read', () => {
+  it.each(SHAPES)('$name', async ({ quirks, mapping, projects, note }) => {
+    const scim = await startScimDemoServer({ auth: { basic: { username: USER, password: PASSWORD } }, seed: { users: 40, groups: 6, membersPerUser: 2 }, quirks });
+    servers.push(scim);
+    // one user outside the filter, so the filter's attribute has to come back for the listing's filter check
+    await scim.admin.updateUser(scim.admin.listUserIds()[0], { active: false });
+
+    const whole = await importOnce(scim, false, mapping.identity);
+    const projected = await importOnce(scim, true, mapping.identity);
+
+    expect(Object.keys(whole.target)).toHaveLength(39 + 6);
+    expect(projected.target).toEqual(whole.target);
+    expect(projected.run.stats).toEqual(whole.run.stats);
+
+    // projection off: no listing names attributes; on: every listing does when the source takes it
+    expect(whole.listings.length).toBeGreaterThan(0);
+    expect(whole.listings.filter(namesAttributes)).toEqual([]);
+    const named = projected.listings.filter(namesAttributes);
+    if (projects) {
+      const paged = projected.listings.filter((l) => /[?&](startIndex|cursor)=/.test(l) && !/sortBy=/.test(l));
+      expect(paged.length).toBeGreaterThan(0);
+      expect(paged.filter((l) => !namesAttributes(l))).toEqual([]);
+      const users = decodeURIComponent(named.find((l) => l.includes('/Users?'))!.replace(/\+/g, ' '));
+      expect(users).toContain('attributes=id,meta,');
+      expect(users).toContain('active');
+      expect(decodeURIComponent(named.find((l) => l.includes('/Groups?'))!)).toContain('members');
+    } else {
+      // only the check requests asked; the listings themselves went whole
+      expect(named.length).toBeGreaterThan(0);
+      expect(projected.listings.filter((l) => /[?&]startIndex=([2-9]|\d\d)/.test(l)).filter(namesAttributes)).toEqual([]);
+    }
+    if (note) expect(projected.run.notes.join('\n')).toMatch(note);
+    else expect(projected.run.notes.join('\n')).not.toMatch(/attributes=/);
+  });
+});
