@@ -199,7 +199,9 @@ export class QuirkLayer {
     }
     if (q.omitMembersInList && info.collection !== 'users' && info.collection !== 'devices') {
       resources = resources.map((r) => {
-        if (!Array.isArray(r.schemas) || !r.schemas.some((s: string) => s.endsWith(':Group'))) return r;
+        // a record listed with attributes= has no schemas: under /Groups it is a group all the same
+        const group = Array.isArray(r.schemas) ? r.schemas.some((s: string) => s.endsWith(':Group')) : info.collection === 'groups';
+        if (!group) return r;
         const plain = toPlain(r);
         delete plain.members;
         return plain;

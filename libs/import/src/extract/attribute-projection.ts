@@ -50,7 +50,7 @@ export async function chooseProjection(
   const whole = await firstPage(client, spec, undefined);
   const section = config[kind];
   const paths = [section?.unique.external, ...(section?.attributes ?? []).map((a) => a.external)].filter((p): p is string => typeof p === 'string');
-  if (kind === 'access' && section?.members?.local) paths.push('members');
+  // members are not compared: a listing may omit them either way, and a group listed without them has them read by id
   const mismatch = projectionMismatch(paths, projected, whole);
   if (mismatch) return { note: `${PROJECTION_FALLBACK_NOTE} (${spec.path}: ${mismatch})` };
   if (projectionIgnored(attributes, projected)) return { attributes, note: `${PROJECTION_IGNORED_NOTE} (${spec.path})` };
