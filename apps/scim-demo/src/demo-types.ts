@@ -37,6 +37,8 @@ export interface ScimQuirks {
   ignoreFilter?: boolean;
   /** Listings ignore `attributes=`: whole records come back (excludedAttributes is still honoured). */
   ignoreAttributes?: boolean;
+  /** Listings honour `attributes=` for top-level core attributes only: sub-attributes and extension attributes named are silently left out. */
+  projectTopLevelOnly?: boolean;
   /** Listings that name `attributes=` answer 400 invalidValue (or 501): the server does not support the parameter. */
   rejectAttributes?: 400 | 501;
   /** With cursorOnly: the status a startIndex request gets (400 invalidValue by default; RFC 9865 also allows 501). */

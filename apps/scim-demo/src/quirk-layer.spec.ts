@@ -257,7 +257,17 @@ describe('scim-demo quirks', () => {
 
   it('ignoreAttributes sends whole records; rejectAttributes refuses listings that name attributes; both are logged', async () => {
     const projected = await get('/Users?count=1&attributes=userName');
-    expect(Object.keys(projected.body.Resources[0]).sort()).toEqual(['id', 'userName']);
+    expect(Object.keys(projected.body.Resources[0]).sort()).toEqual(['id', 'schemas', 'userName']);
+    // sub-attributes and extension attributes too (scimmy alone refuses them)
+    const nested = await get(`/Users?count=1&attributes=${encodeURIComponent('name.givenName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department')}`);
+    expect(nested.body.Resources[0]).toEqual({
+      schemas: expect.any(Array),
+      id: expect.any(String),
+      name: { givenName: expect.any(String) },
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: expect.any(String) },
+    });
+    server.setQuirks({ projectTopLevelOnly: true });
+    expect((await get(`/Users?count=1&attributes=${encodeURIComponent('userName,name.givenName')}`)).body.Resources[0].name).toBeUndefined();
     server.setQuirks({ ignoreAttributes: true });
     expect((await get('/Users?count=1&attributes=userName')).body.Resources[0].emails).toBeDefined();
     server.setQuirks({ rejectAttributes: 400 });

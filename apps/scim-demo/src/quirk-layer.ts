@@ -22,6 +22,8 @@ interface ListRequestInfo {
   requestedStartIndex?: number;
   cursorOffset?: number;
   cursorKey?: string;
+  /** `attributes=` of the listing, applied to its records here (scimmy refuses sub-attributes and extension attributes) */
+  attributes?: string[];
 }
 
 interface CursorEntry {
@@ -119,7 +121,10 @@ export class QuirkLayer {
     if (params.attributes !== undefined) {
       if (q.rejectAttributes === 501) return this.sendError(res, 501, 'The attributes parameter is not implemented');
       if (q.rejectAttributes) return this.sendError(res, 400, 'The attributes parameter is not supported', 'invalidValue');
-      if (q.ignoreAttributes) delete params.attributes;
+      const names = (Array.isArray(params.attributes) ? params.attributes.map(String) : String(params.attributes).split(',')).map((a: string) => a.trim()).filter(Boolean);
+      // a server that projects top-level attributes only drops the others without a word
+      if (!q.ignoreAttributes) info.attributes = q.projectTopLevelOnly ? names.filter((n: string) => !/[.:]/.test(n)) : names;
+      delete params.attributes;
     }
 
     if (q.cursorOnly) {
@@ -197,6 +202,7 @@ export class QuirkLayer {
       resources = resources.slice(0, Math.max(0, q.truncateAfter - (startIndex - 1)));
       if (q.truncateWrongTotal) body.totalResults = Math.min(realTotal, q.truncateAfter);
     }
+    if (info.attributes?.length) resources = resources.map((r) => project(toPlain(r), info.attributes!));
     if (q.omitMembersInList && info.collection !== 'users' && info.collection !== 'devices') {
       resources = resources.map((r) => {
         // a record listed with attributes= has no schemas: under /Groups it is a group all the same
@@ -312,6 +318,62 @@ function streamHugePage(res: Response, spec: { bytes: number; declareLength?: bo
     if (!closed) res.end(tail);
   };
   pump();
+}
+
+/**
+ * A record as `attributes=` asks for it (RFC 7644 §3.4.2.5): `schemas` and `id` always, then each
+ * named attribute, sub-attribute (`name.givenName`, `emails.value` of every email) or extension
+ * attribute (`urn:…:User:department`, or a whole extension by its URN); names are case-insensitive.
+ */
+function project(record: Json, names: string[]): Json {
+  const out: Json = {};
+  for (const always of ['schemas', 'id']) if (always in record) out[always] = record[always];
+  for (const name of names) {
+    const whole = keyOf(record, name);
+    if (whole !== undefined) {
+      out[whole] = record[whole];
+      continue;
+    }
+    const colon = name.lastIndexOf(':');
+    const extension = colon > 0 ? keyOf(record, name.slice(0, colon)) : undefined;
+    if (extension !== undefined && record[extension] && typeof record[extension] === 'object') {
+      out[extension] = out[extension] ?? {};
+      copyPath(record[extension] as Json, name.slice(colon + 1), out[extension] as Json);
+    } else {
+      // a core attribute may be named by its schema URN
+      copyPath(record, colon > 0 ? name.slice(colon + 1) : name, out);
+    }
+  }
+  return out;
+}
+
+function copyPath(source: Json, path: string, target: Json): void {
+  const dot = path.indexOf('.');
+  const key = keyOf(source, dot < 0 ? path : path.slice(0, dot));
+  if (key === undefined) return;
+  const value = source[key];
+  if (dot < 0 || value === null || typeof value !== 'object') {
+    target[key] = value;
+    return;
+  }
+  const rest = path.slice(dot + 1);
+  if (Array.isArray(value)) {
+    const held: Json[] = Array.isArray(target[key]) ? (target[key] as Json[]) : [];
+    target[key] = value.map((element, i) => {
+      const into = held[i] ?? {};
+      if (element && typeof element === 'object') copyPath(element as Json, rest, into);
+      return into;
+    });
+    return;
+  }
+  const into: Json = target[key] && typeof target[key] === 'object' ? (target[key] as Json) : {};
+  copyPath(value as Json, rest, into);
+  target[key] = into;
+}
+
+function keyOf(record: Json, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(record).find((k) => k.toLowerCase() === lower);
 }
 
 /** scimmy's messages are class instances with accessors; rewriting needs their JSON form. */

@@ -106,7 +106,7 @@ describe('scim-demo server', () => {
 
     it('honours attributes and excludedAttributes', async () => {
       const users = await call(server, '/Users?count=1&attributes=userName');
-      expect(Object.keys(users.body.Resources[0]).sort()).toEqual(['id', 'userName']);
+      expect(Object.keys(users.body.Resources[0]).sort()).toEqual(['id', 'schemas', 'userName']);
       const groups = await call(server, '/Groups?count=2&excludedAttributes=members');
       expect(groups.body.Resources[0].members).toBeUndefined();
       expect(groups.body.Resources[0].displayName).toBeDefined();

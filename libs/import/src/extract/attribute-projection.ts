@@ -3,9 +3,6 @@ import type { ResourceKind } from '@app/temporal';
 import type { TaskConfig } from '../run-config/task-config';
 import { listingAttributes, projectionIgnored, projectionMismatch } from './listing-attributes';
 
-/** Records compared by the projection check (one small page of each kind of read). */
-const CHECK_PAGE_SIZE = 50;
-
 export const PROJECTION_FALLBACK_NOTE = 'source cannot list with attributes=; read whole records';
 export const PROJECTION_IGNORED_NOTE = 'source ignores attributes= and sends whole records';
 
@@ -27,7 +24,9 @@ export interface ProjectionChoice {
  * Decides whether a resource is listed with `attributes=` (listingAttributes): only when the
  * connector allows it and the first page read projected maps exactly like the same page read
  * whole. A source that rejects the parameter or drops what it cannot project is read whole
- * (with a note); one that ignores it is read as it answers (with a note). Costs two small requests.
+ * (with a note); one that ignores it is read as it answers (with a note). Costs two requests of
+ * the listing's page size; the whole page is read first, so a source whose first page cannot be
+ * read fails exactly as its listing would.
  */
 export async function chooseProjection(
   client: ScimClient,
@@ -35,19 +34,20 @@ export async function chooseProjection(
   kind: ResourceKind,
   spec: { path: string; filter?: string },
   enabled: boolean | undefined,
+  pageSize: number | undefined,
 ): Promise<ProjectionChoice> {
   if (enabled === false) return {};
   const attributes = listingAttributes(config, kind, spec.filter);
   if (!attributes) return {};
+  const whole = await firstPage(client, spec, undefined, pageSize);
   let projected: ScimResource[];
   try {
-    projected = await firstPage(client, spec, attributes);
+    projected = await firstPage(client, spec, attributes, pageSize);
   } catch (err) {
     if (!rejectsProjection(err)) throw err;
     const refusal = err as ScimConfigError;
     return { note: `${PROJECTION_FALLBACK_NOTE} (${spec.path}: HTTP ${refusal.status}${refusal.scimType ? ` ${refusal.scimType}` : ''}: ${refusal.message})` };
   }
-  const whole = await firstPage(client, spec, undefined);
   const section = config[kind];
   const paths = [section?.unique.external, ...(section?.attributes ?? []).map((a) => a.external)].filter((p): p is string => typeof p === 'string');
   // members are not compared: a listing may omit them either way, and a group listed without them has them read by id
@@ -57,8 +57,8 @@ export async function chooseProjection(
   return { attributes };
 }
 
-async function firstPage(client: ScimClient, spec: { path: string; filter?: string }, attributes: string[] | undefined): Promise<ScimResource[]> {
-  const listing = client.listResources(spec.path, { filter: spec.filter, attributes, pageSize: CHECK_PAGE_SIZE, tailCheck: false });
+async function firstPage(client: ScimClient, spec: { path: string; filter?: string }, attributes: string[] | undefined, pageSize: number | undefined): Promise<ScimResource[]> {
+  const listing = client.listResources(spec.path, { filter: spec.filter, attributes, pageSize, tailCheck: false });
   const pages = listing.pages()[Symbol.asyncIterator]();
   try {
     const first = await pages.next();

@@ -117,7 +117,7 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
     // an attempt that resumes a whole-record read keeps it; any other asks the source once more
     if (beat?.resource === resource && beat.projected === false && resumeFrom === beat.position) reading.attributes = undefined;
     else {
-      const choice = await chooseProjection(client, run.snapshot.config, resource, spec, run.snapshot.connector.attributeProjection);
+      const choice = await chooseProjection(client, run.snapshot.config, resource, spec, run.snapshot.connector.attributeProjection, run.snapshot.connector.pageSize);
       reading.attributes = choice.attributes;
       if (choice.note) await runs.addNote(runId, redact(choice.note));
     }

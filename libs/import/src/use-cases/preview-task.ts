@@ -152,7 +152,7 @@ export async function previewTask(deps: PreviewDeps, request: PreviewRequest): P
       let sample: Sample;
       try {
         // listed as a run lists it: projected when the source reads projected records exactly like whole ones
-        const projection = await chooseProjection(client, request.config, spec.kind, spec, connector?.attributeProjection);
+        const projection = await chooseProjection(client, request.config, spec.kind, spec, connector?.attributeProjection, Math.min(request.limit, pageSize));
         if (projection.note) notes.push(redact(projection.note));
         const membersWanted = projection.attributes === undefined || (spec.kind === 'access' && !!request.config.access?.members?.local);
         sample = await readSample(client, spec.kind, spec.path, spec.filter, request.limit, pageSize, deps.memberFetchConcurrency ?? 8, projection.attributes, membersWanted);
