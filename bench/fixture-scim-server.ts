@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEVICE_SCHEMA, type BenchDataSet } from './data-generator';
-import { parseAttributesParam, projectResource, projectionKey } from './scim-projection';
+import { parseAttributesParam, projectParts, projectionKey } from './scim-projection';
 
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -270,16 +270,16 @@ export class FixtureScimServer {
     if (resource === 'Users') {
       const i = ds.userIndexOfId(id);
       if (i === undefined) throw new ScimHttpError(404, `User ${id} not found`);
-      return Buffer.from(projected(ds.userJson(i), attributes));
+      return Buffer.from(projectParts(ds.userParts(i), attributes));
     }
     if (resource === 'Devices') {
       const d = ds.deviceIndexOfId(id);
       if (d === undefined) throw new ScimHttpError(404, `Device ${id} not found`);
-      return Buffer.from(projected(ds.deviceJson(d), attributes));
+      return Buffer.from(projectParts(ds.deviceParts(d), attributes));
     }
     const g = ds.groupIndexOfId(id);
     if (g === undefined) throw new ScimHttpError(404, `Group ${id} not found`);
-    return Buffer.from(projected(ds.groupJson(g, !excludesMembers(params) && selectsMembers(attributes)), attributes));
+    return Buffer.from(projectParts(ds.groupParts(g, !excludesMembers(params) && selectsMembers(attributes)), attributes));
   }
 
   // ---- listings -----------------------------------------------------------------------------
@@ -334,13 +334,14 @@ export class FixtureScimServer {
     const ds = this.opts.dataSet;
     const limit = this.opts.maxMembersInListing;
     const listsMembers = (g: number) => q.withMembers && (limit === undefined || ds.membersOfGroup(g).length <= limit);
+    // a projection copies whole attributes as generated text and parses only those of which it names sub-attributes
+    const a = q.attributes;
     const resources =
       q.resource === 'Users'
-        ? indexes.map((i) => ds.userJson(i))
+        ? indexes.map((i) => (a.length ? projectParts(ds.userParts(i), a) : ds.userJson(i)))
         : q.resource === 'Devices'
-          ? indexes.map((d) => ds.deviceJson(d))
-          : indexes.map((g) => ds.groupJson(g, listsMembers(g)));
-    if (q.attributes.length > 0) for (let k = 0; k < resources.length; k++) resources[k] = projected(resources[k], q.attributes);
+          ? indexes.map((d) => (a.length ? projectParts(ds.deviceParts(d), a) : ds.deviceJson(d)))
+          : indexes.map((g) => (a.length ? projectParts(ds.groupParts(g, listsMembers(g)), a) : ds.groupJson(g, listsMembers(g))));
     const body = Buffer.from(
       `{"schemas":["${LIST_RESPONSE}"],"totalResults":${total},"startIndex":${q.startIndex},"itemsPerPage":${indexes.length},` +
         `"Resources":[${resources.join(',')}]}`,
@@ -404,11 +405,6 @@ function intParam(params: URLSearchParams, name: string, fallback: number): numb
   const n = Number(raw);
   if (!Number.isInteger(n)) throw new ScimHttpError(400, `${name} must be an integer`, 'invalidValue');
   return n;
-}
-
-/** A record's JSON text with only what `attributes=` names (scim-projection.ts); the text itself when it names nothing. */
-function projected(json: string, attributes: string[]): string {
-  return attributes.length === 0 ? json : JSON.stringify(projectResource(JSON.parse(json) as Record<string, unknown>, attributes));
 }
 
 /** Whether `attributes=` leaves a group's members in (no names, `members`, `members.value`, or the core Group URN). */

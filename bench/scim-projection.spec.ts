@@ -1,5 +1,5 @@
-import { ENTERPRISE_USER } from './data-generator';
-import { parseAttributesParam, projectResource, projectionKey } from './scim-projection';
+import { BenchDataSet, ENTERPRISE_USER } from './data-generator';
+import { jsonOfParts, parseAttributesParam, projectParts, projectResource, projectionKey } from './scim-projection';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
@@ -108,5 +108,41 @@ describe('parseAttributesParam and projectionKey', () => {
 
   it('spells the same list the same way whatever its order and case', () => {
     expect(projectionKey(['userName', 'ID', 'id'])).toBe(projectionKey(['id', 'username']));
+  });
+});
+
+describe('projectParts (the fixture source projection of generated records)', () => {
+  const ds = new BenchDataSet({ users: 200, groups: 20, membershipsPerUser: 3, devices: 20, seed: 1 });
+  ds.setLocationBase('http://127.0.0.1/scim/v2');
+  const lists = [
+    [],
+    ['id', 'meta', 'userName', 'emails', 'name.givenName', 'name.familyName', `${ENTERPRISE_USER}:department`, `${ENTERPRISE_USER}:manager.value`, 'active'],
+    ['userName', ENTERPRISE_USER],
+    ['emails.value', 'meta.lastModified', 'displayName', 'members', 'members.value'],
+    ['id', 'meta', 'displayName', 'members.value'],
+    ['serialNumber', 'owner.value', 'status'],
+    ['urn:ietf:params:scim:schemas:core:2.0:Group', 'nothing'],
+  ];
+
+  it('gives the same text as projectResource on the parsed record', () => {
+    const records = [
+      ...Array.from({ length: 200 }, (_, i) => ds.userParts(i)),
+      ...Array.from({ length: 20 }, (_, g) => ds.groupParts(g)),
+      ...Array.from({ length: 20 }, (_, g) => ds.groupParts(g, false)),
+      ...Array.from({ length: 20 }, (_, d) => ds.deviceParts(d)),
+    ];
+    for (const parts of records) {
+      const json = jsonOfParts(parts);
+      expect(JSON.stringify(JSON.parse(json))).toBe(json);
+      for (const attributes of lists) {
+        expect(projectParts(parts, attributes)).toBe(JSON.stringify(projectResource(JSON.parse(json) as Record<string, unknown>, attributes)));
+      }
+    }
+  });
+
+  it('the generator joins the same parts into its records', () => {
+    expect(jsonOfParts(ds.userParts(7))).toBe(ds.userJson(7));
+    expect(jsonOfParts(ds.groupParts(3, false))).toBe(ds.groupJson(3, false));
+    expect(jsonOfParts(ds.deviceParts(4))).toBe(ds.deviceJson(4));
   });
 });

@@ -45,12 +45,18 @@ function select(into: Map<string, Selection>, path: string[]): void {
   select(below, rest);
 }
 
-/** Which attributes of `resource` the names select; `true` when a name is the core schema's URN (everything). */
-function selectionOf(resource: Record<string, unknown>, attributes: readonly string[]): Selection {
+function schemasOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : [];
+}
+
+/**
+ * Which attributes of a resource with these top-level `keys` and `schemas` the names select;
+ * `true` when a name is the core schema's URN (everything).
+ */
+function selectionOf(keys: readonly string[], schemas: readonly string[], attributes: readonly string[]): Selection {
   const root = new Map<string, Selection>();
-  const schemas = Array.isArray(resource.schemas) ? resource.schemas.filter((s): s is string => typeof s === 'string') : [];
   // an extension's attributes sit in an object under its URN; the core schema's at the top level
-  const extensions = new Set(Object.keys(resource).filter((k) => k.toLowerCase().startsWith('urn:')).map((k) => k.toLowerCase()));
+  const extensions = new Set(keys.filter((k) => k.toLowerCase().startsWith('urn:')).map((k) => k.toLowerCase()));
   const urns = [...new Set([...schemas.map((s) => s.toLowerCase()), ...extensions])].sort((a, b) => b.length - a.length);
   for (const name of attributes) {
     const lower = name.toLowerCase();
@@ -103,7 +109,7 @@ function pick(value: unknown, selection: Selection): unknown {
 /** `resource` with only `id`, `schemas` and the named attributes; the resource itself when no names are given. */
 export function projectResource(resource: Record<string, unknown>, attributes: readonly string[]): Record<string, unknown> {
   if (attributes.length === 0) return resource;
-  const selection = selectionOf(resource, attributes);
+  const selection = selectionOf(Object.keys(resource), schemasOf(resource.schemas), attributes);
   if (selection === true) return resource;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(resource)) {
@@ -118,4 +124,47 @@ export function projectResource(resource: Record<string, unknown>, attributes: r
     if (kept !== undefined) out[k] = kept;
   }
   return out;
+}
+
+/**
+ * A record as its top-level attributes, each [name, JSON text of its value], in order: how the
+ * data generator writes records, so that the fixture can project one without parsing all of it.
+ */
+export type JsonParts = Array<[name: string, json: string]>;
+
+/** The record's JSON text (names are generated ASCII and need no escaping). */
+export function jsonOfParts(parts: JsonParts): string {
+  let out = '{';
+  for (let k = 0; k < parts.length; k++) out += `${k === 0 ? '' : ','}"${parts[k][0]}":${parts[k][1]}`;
+  return `${out}}`;
+}
+
+/**
+ * projectResource on a record in parts, as JSON text: a whole attribute is copied as text, and
+ * only an attribute of which some sub-attributes are named is parsed. The same text as
+ * JSON.stringify(projectResource(JSON.parse(jsonOfParts(parts)), attributes)) (scim-projection.spec.ts).
+ */
+export function projectParts(parts: JsonParts, attributes: readonly string[]): string {
+  if (attributes.length === 0) return jsonOfParts(parts);
+  const schemasPart = parts.find(([name]) => name.toLowerCase() === 'schemas');
+  const schemas = schemasPart ? schemasOf(JSON.parse(schemasPart[1])) : [];
+  const selection = selectionOf(
+    parts.map(([name]) => name),
+    schemas,
+    attributes,
+  );
+  if (selection === true) return jsonOfParts(parts);
+  const kept: JsonParts = [];
+  for (const [name, json] of parts) {
+    const lower = name.toLowerCase();
+    const below = lower === 'id' || lower === 'schemas' ? true : selection.get(lower);
+    if (below === undefined) continue;
+    if (below === true) {
+      kept.push([name, json]);
+      continue;
+    }
+    const picked = pick(JSON.parse(json), below);
+    if (picked !== undefined) kept.push([name, JSON.stringify(picked)]);
+  }
+  return jsonOfParts(kept);
 }
