@@ -92,7 +92,8 @@ async function fetchAll(input: FetchOnlyInput): Promise<FetchOnlyOutput> {
     const memberSlot = limiter(Math.max(1, c.members));
     const memberReadsOfPath: Array<Promise<unknown>> = [];
     const extra = (input.listingQuery?.[path] ?? []).map(([k, v]) => `&${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('');
-    const page = async (startIndex: number): Promise<number> => {
+    /** one listing page: its totalResults and how many records it held */
+    const page = async (startIndex: number): Promise<{ total: number; n: number }> => {
       const body = (await get(`${input.baseUrl}${path}?startIndex=${startIndex}&count=${input.pageSize}${extra}`)) as Page;
       const resources = body.Resources ?? [];
       pages++;
@@ -108,23 +109,19 @@ async function fetchAll(input: FetchOnlyInput): Promise<FetchOnlyOutput> {
           memberReadsOfPath.push(read);
         }
       }
-      return body.totalResults;
+      return { total: body.totalResults, n: resources.length };
     };
     let listingFailed: { error: unknown } | undefined;
     try {
       if (c.pages <= 1) {
         let startIndex = 1;
         for (;;) {
-          const before = records;
-          const total = await page(startIndex);
-          const n = records - before;
+          const { total, n } = await page(startIndex);
           startIndex += n;
           if (n === 0 || startIndex > total) break;
         }
       } else {
-        const before = records;
-        const total = await page(1);
-        const step = records - before;
+        const { total, n: step } = await page(1);
         const starts: number[] = [];
         if (step > 0) for (let s = 1 + step; s <= total; s += step) starts.push(s);
         const pageSlot = limiter(c.pages);
