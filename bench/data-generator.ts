@@ -4,6 +4,7 @@
  * users cost the same memory as a thousand; only the indexes of deleted users are stored
  * (1% of N), because index paging over a set with holes needs them.
  */
+import { jsonOfParts, type JsonParts } from './scim-projection';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -388,24 +389,44 @@ export class BenchDataSet {
    * interpolated value is generated ASCII without quotes or backslashes, so none needs escaping.
    */
   userJson(i: number): string {
+    return jsonOfParts(this.userParts(i));
+  }
+
+  /** User i's top-level attributes, each as [name, JSON text of its value] (userJson joins them; the fixture projects them). */
+  userParts(i: number): JsonParts {
     const u = this.userFields(i);
     const o = u.office;
     const manager = u.manager
       ? `,"manager":{"value":"${u.manager.id}","displayName":"${u.manager.given} ${u.manager.family}"}`
       : '';
-    return (
-      `{"schemas":["${CORE_USER}","${ENTERPRISE_USER}"],"id":"${u.id}","externalId":"hr-${u.employeeNumber}",` +
-      `"userName":"${u.login}@example.com","name":{"formatted":"${u.given} ${u.family}","familyName":"${u.family}","givenName":"${u.given}"},` +
-      `"displayName":"${u.given} ${u.family}","title":"${u.title}","userType":"Employee","active":${u.active},` +
-      `"emails":[{"value":"${u.login}@example.com","type":"work","primary":true},{"value":"${u.login}@home.example.org","type":"home"}],` +
-      `"phoneNumbers":[{"value":"${o.phone} ${u.workPhone}","type":"work"},{"value":"+358 40 ${u.mobilePhone}","type":"mobile"}],` +
-      `"addresses":[{"type":"work","streetAddress":"${o.street} ${u.street}","locality":"${o.locality}","region":"${o.region}",` +
-      `"postalCode":"${o.postalCode}","country":"${o.country}","primary":true}],` +
-      `"${ENTERPRISE_USER}":{"employeeNumber":"${u.employeeNumber}","costCenter":"CC-${u.costCenter}","organization":"${u.organization}",` +
-      `"division":"${u.division}","department":"${u.department}"${manager}},` +
-      `"meta":{"resourceType":"User","created":"${isoOf(u.created)}","lastModified":"${isoOf(u.lastModified)}",` +
-      `"location":"${this.locationBase}/Users/${u.id}","version":"W/\\"${u.version}\\""}}`
-    );
+    return [
+      ['schemas', `["${CORE_USER}","${ENTERPRISE_USER}"]`],
+      ['id', `"${u.id}"`],
+      ['externalId', `"hr-${u.employeeNumber}"`],
+      ['userName', `"${u.login}@example.com"`],
+      ['name', `{"formatted":"${u.given} ${u.family}","familyName":"${u.family}","givenName":"${u.given}"}`],
+      ['displayName', `"${u.given} ${u.family}"`],
+      ['title', `"${u.title}"`],
+      ['userType', '"Employee"'],
+      ['active', `${u.active}`],
+      ['emails', `[{"value":"${u.login}@example.com","type":"work","primary":true},{"value":"${u.login}@home.example.org","type":"home"}]`],
+      ['phoneNumbers', `[{"value":"${o.phone} ${u.workPhone}","type":"work"},{"value":"+358 40 ${u.mobilePhone}","type":"mobile"}]`],
+      [
+        'addresses',
+        `[{"type":"work","streetAddress":"${o.street} ${u.street}","locality":"${o.locality}","region":"${o.region}",` +
+          `"postalCode":"${o.postalCode}","country":"${o.country}","primary":true}]`,
+      ],
+      [
+        ENTERPRISE_USER,
+        `{"employeeNumber":"${u.employeeNumber}","costCenter":"CC-${u.costCenter}","organization":"${u.organization}",` +
+          `"division":"${u.division}","department":"${u.department}"${manager}}`,
+      ],
+      [
+        'meta',
+        `{"resourceType":"User","created":"${isoOf(u.created)}","lastModified":"${isoOf(u.lastModified)}",` +
+          `"location":"${this.locationBase}/Users/${u.id}","version":"W/\\"${u.version}\\""}`,
+      ],
+    ];
   }
 
   /** User i as an object (single-resource reads, tests). */
@@ -415,25 +436,36 @@ export class BenchDataSet {
 
   /** Group g as SCIM JSON text, with its live members unless excluded (excludedAttributes=members). */
   groupJson(g: number, withMembers = true): string {
+    return jsonOfParts(this.groupParts(g, withMembers));
+  }
+
+  /** Group g's top-level attributes as [name, JSON text] (see userParts). */
+  groupParts(g: number, withMembers = true): JsonParts {
     const seed = this.spec.seed;
     const id = this.groupId(g);
     const created = BASE_TIME_MS + g * 3_600_000;
     const changedAt = this.groupChangedAt.get(g);
     const lastModified = changedAt ?? created + (hash(seed, 20, g) % 300) * DAY_MS;
-    let members = '';
+    const parts: JsonParts = [
+      ['schemas', `["${CORE_GROUP}"]`],
+      ['id', `"${id}"`],
+      ['externalId', `"grp-${g}"`],
+      ['displayName', `"${this.groupName(g)}"`],
+    ];
     if (withMembers) {
       const refs = this.membersOfGroup(g).map((i) => {
         const userId = this.userId(i);
         const display = `${pick(GIVEN_NAMES, hash(seed, 1, i))} ${pick(FAMILY_NAMES, hash(seed, 2, i))}`;
         return `{"value":"${userId}","$ref":"${this.locationBase}/Users/${userId}","display":"${display}","type":"User"}`;
       });
-      members = `,"members":[${refs.join(',')}]`;
+      parts.push(['members', `[${refs.join(',')}]`]);
     }
-    return (
-      `{"schemas":["${CORE_GROUP}"],"id":"${id}","externalId":"grp-${g}","displayName":"${this.groupName(g)}"${members},` +
-      `"meta":{"resourceType":"Group","created":"${isoOf(created)}","lastModified":"${isoOf(lastModified)}",` +
-      `"location":"${this.locationBase}/Groups/${id}","version":"W/\\"${changedAt === undefined ? 0 : 1}\\""}}`
-    );
+    parts.push([
+      'meta',
+      `{"resourceType":"Group","created":"${isoOf(created)}","lastModified":"${isoOf(lastModified)}",` +
+        `"location":"${this.locationBase}/Groups/${id}","version":"W/\\"${changedAt === undefined ? 0 : 1}\\""}`,
+    ]);
+    return parts;
   }
 
   group(g: number, withMembers = true): ScimObject {
@@ -476,14 +508,29 @@ export class BenchDataSet {
 
   /** Device d as SCIM JSON text (about 0.6 KB); like userJson, a template of unescaped ASCII values. */
   deviceJson(d: number): string {
+    return jsonOfParts(this.deviceParts(d));
+  }
+
+  /** Device d's top-level attributes as [name, JSON text] (see userParts). */
+  deviceParts(d: number): JsonParts {
     const v = this.deviceFields(d);
-    return (
-      `{"schemas":["${DEVICE_SCHEMA}"],"id":"${v.id}","externalId":"asset-${d}","serialNumber":"${v.serialNumber}",` +
-      `"displayName":"${v.displayName}","model":"${v.model}","manufacturer":"${v.manufacturer}","platform":"${v.platform}","status":"${v.status}",` +
-      `"owner":{"value":"${v.ownerId}","display":"${v.ownerDisplay}","$ref":"${this.locationBase}/Users/${v.ownerId}"},` +
-      `"meta":{"resourceType":"Device","created":"${isoOf(v.created)}","lastModified":"${isoOf(v.lastModified)}",` +
-      `"location":"${this.locationBase}/Devices/${v.id}","version":"W/\\"0\\""}}`
-    );
+    return [
+      ['schemas', `["${DEVICE_SCHEMA}"]`],
+      ['id', `"${v.id}"`],
+      ['externalId', `"asset-${d}"`],
+      ['serialNumber', `"${v.serialNumber}"`],
+      ['displayName', `"${v.displayName}"`],
+      ['model', `"${v.model}"`],
+      ['manufacturer', `"${v.manufacturer}"`],
+      ['platform', `"${v.platform}"`],
+      ['status', `"${v.status}"`],
+      ['owner', `{"value":"${v.ownerId}","display":"${v.ownerDisplay}","$ref":"${this.locationBase}/Users/${v.ownerId}"}`],
+      [
+        'meta',
+        `{"resourceType":"Device","created":"${isoOf(v.created)}","lastModified":"${isoOf(v.lastModified)}",` +
+          `"location":"${this.locationBase}/Devices/${v.id}","version":"W/\\"0\\""}`,
+      ],
+    ];
   }
 
   groupName(g: number): string {

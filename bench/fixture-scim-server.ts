@@ -1,13 +1,16 @@
 /**
  * A fast SCIM 2.0 source for the benchmark: node:http, ListResponse pages built from the data
  * generator, basic auth. It supports exactly what the import asks of a source — index paging,
- * the changed-since filter, excludedAttributes=members, descending sort for the listing's tail
- * check, single-resource reads — so the importer, not the source, is what gets measured.
+ * the changed-since filter, excludedAttributes=members, `attributes=` (RFC 7644 §3.4.2.5, see
+ * scim-projection.ts), descending sort for the listing's tail check, single-resource reads — so
+ * the importer, not the source, is what gets measured. It remembers which attributes each
+ * listing asked for (`listingRequests`), so the benchmark can measure fetch-only of the same request.
  * It serves /Users, /Groups and, when the data set has devices, the generic /Devices.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEVICE_SCHEMA, type BenchDataSet } from './data-generator';
+import { parseAttributesParam, projectParts, projectionKey } from './scim-projection';
 
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -46,6 +49,15 @@ export interface SourceCounters {
 
 type Resource = 'Users' | 'Groups' | 'Devices';
 
+/** The projection parameters of listing requests for one resource path, and how many pages asked with them. */
+export interface ListingRequest {
+  /** `attributes=` names as sent (empty: all attributes) */
+  attributes: string[];
+  /** `excludedAttributes=` names as sent */
+  excludedAttributes: string[];
+  pages: number;
+}
+
 /** One listing page request, normalised; its key identifies the serialised page. */
 interface PageQuery {
   resource: Resource;
@@ -54,6 +66,8 @@ interface PageQuery {
   descending: boolean;
   startIndex: number;
   count: number;
+  /** `attributes=` names (empty: every attribute) */
+  attributes: string[];
 }
 
 class ScimHttpError extends Error {
@@ -67,7 +81,7 @@ class ScimHttpError extends Error {
 }
 
 function keyOf(q: PageQuery): string {
-  return `${q.resource}|${q.since ?? ''}|${q.withMembers ? 1 : 0}|${q.descending ? 1 : 0}|${q.startIndex}|${q.count}`;
+  return `${q.resource}|${q.since ?? ''}|${q.withMembers ? 1 : 0}|${q.descending ? 1 : 0}|${q.startIndex}|${q.count}|${projectionKey(q.attributes)}`;
 }
 
 /** A Map kept in use order: the oldest entry is evicted first. */
@@ -104,6 +118,8 @@ export class FixtureScimServer {
   /** incremental listings scan every user once per `since`; the result is kept until the data changes */
   private readonly changedIndexes = new Map<string, number[]>();
   private readAheadPending = false;
+  /** per resource path (`/Users`), the projections its listing pages were asked with (tail checks apart) */
+  private readonly listings = new Map<string, Map<string, ListingRequest>>();
 
   private readonly server: Server;
   private url_ = '';
@@ -155,6 +171,17 @@ export class FixtureScimServer {
     return n;
   }
 
+  /** The projections each resource's listing pages were asked with since the last reset, most pages first. */
+  listingRequests(): Record<string, ListingRequest[]> {
+    const out: Record<string, ListingRequest[]> = {};
+    for (const [path, seen] of this.listings) out[path] = [...seen.values()].sort((a, b) => b.pages - a.pages);
+    return out;
+  }
+
+  resetListingRequests(): void {
+    this.listings.clear();
+  }
+
   private invalidate(): void {
     this.cache.clear();
     this.changedIndexes.clear();
@@ -185,7 +212,7 @@ export class FixtureScimServer {
       if (parts.length === 1 && parts[0] === 'ResourceTypes') return this.send(res, 200, this.resourceTypes());
       if (parts[0] === 'Users' || parts[0] === 'Groups' || (parts[0] === 'Devices' && this.opts.dataSet.deviceCount > 0)) {
         const resource: Resource = parts[0];
-        if (parts.length === 1) return this.send(res, 200, this.page(this.pageQuery(resource, url.searchParams)));
+        if (parts.length === 1) return this.send(res, 200, this.page(this.pageQuery(resource, url.searchParams), url.searchParams));
         if (parts.length === 2) return this.send(res, 200, this.single(resource, decodeURIComponent(parts[1]), url.searchParams));
       }
       throw new ScimHttpError(404, `${url.pathname} not found`);
@@ -239,19 +266,20 @@ export class FixtureScimServer {
 
   private single(resource: Resource, id: string, params: URLSearchParams): Buffer {
     const ds = this.opts.dataSet;
+    const attributes = parseAttributesParam(params.get('attributes'));
     if (resource === 'Users') {
       const i = ds.userIndexOfId(id);
       if (i === undefined) throw new ScimHttpError(404, `User ${id} not found`);
-      return Buffer.from(ds.userJson(i));
+      return Buffer.from(projectParts(ds.userParts(i), attributes));
     }
     if (resource === 'Devices') {
       const d = ds.deviceIndexOfId(id);
       if (d === undefined) throw new ScimHttpError(404, `Device ${id} not found`);
-      return Buffer.from(ds.deviceJson(d));
+      return Buffer.from(projectParts(ds.deviceParts(d), attributes));
     }
     const g = ds.groupIndexOfId(id);
     if (g === undefined) throw new ScimHttpError(404, `Group ${id} not found`);
-    return Buffer.from(ds.groupJson(g, !excludesMembers(params)));
+    return Buffer.from(projectParts(ds.groupParts(g, !excludesMembers(params) && selectsMembers(attributes)), attributes));
   }
 
   // ---- listings -----------------------------------------------------------------------------
@@ -271,11 +299,17 @@ export class FixtureScimServer {
     const descending = params.get('sortOrder')?.toLowerCase() === 'descending' && (sortBy === 'meta.created' || sortBy === 'id');
     const startIndex = Math.max(1, intParam(params, 'startIndex', 1));
     const count = Math.min(this.maxPageSize, Math.max(0, intParam(params, 'count', 100)));
-    return { resource, since, withMembers: resource === 'Groups' && !excludesMembers(params), descending, startIndex, count };
+    const attributes = parseAttributesParam(params.get('attributes'));
+    if (attributes.length > 0 && params.get('excludedAttributes')?.trim()) {
+      throw new ScimHttpError(400, 'attributes and excludedAttributes are mutually exclusive', 'invalidSyntax');
+    }
+    const withMembers = resource === 'Groups' && !excludesMembers(params) && selectsMembers(attributes);
+    return { resource, since, withMembers, descending, startIndex, count, attributes };
   }
 
   /** Serves a page from the cache or builds it, then builds the next one while the client is busy with this one. */
-  private page(q: PageQuery): Buffer {
+  private page(q: PageQuery, params: URLSearchParams): Buffer {
+    if (!q.descending) this.noteListing(q, params);
     const key = keyOf(q);
     const cached = this.cache.get(key);
     if (cached) this.counters.cacheHits++;
@@ -284,17 +318,30 @@ export class FixtureScimServer {
     return body;
   }
 
+  private noteListing(q: PageQuery, params: URLSearchParams): void {
+    const path = `/${q.resource}`;
+    const excludedAttributes = parseAttributesParam(params.get('excludedAttributes'));
+    const shape = `${projectionKey(q.attributes)}|${projectionKey(excludedAttributes)}`;
+    const seen = this.listings.get(path) ?? new Map<string, ListingRequest>();
+    this.listings.set(path, seen);
+    const known = seen.get(shape);
+    if (known) known.pages++;
+    else seen.set(shape, { attributes: q.attributes, excludedAttributes, pages: 1 });
+  }
+
   private build(q: PageQuery, key: string): Buffer {
     const { total, indexes } = this.slice(q);
     const ds = this.opts.dataSet;
     const limit = this.opts.maxMembersInListing;
     const listsMembers = (g: number) => q.withMembers && (limit === undefined || ds.membersOfGroup(g).length <= limit);
+    // a projection copies whole attributes as generated text and parses only those of which it names sub-attributes
+    const a = q.attributes;
     const resources =
       q.resource === 'Users'
-        ? indexes.map((i) => ds.userJson(i))
+        ? indexes.map((i) => (a.length ? projectParts(ds.userParts(i), a) : ds.userJson(i)))
         : q.resource === 'Devices'
-          ? indexes.map((d) => ds.deviceJson(d))
-          : indexes.map((g) => ds.groupJson(g, listsMembers(g)));
+          ? indexes.map((d) => (a.length ? projectParts(ds.deviceParts(d), a) : ds.deviceJson(d)))
+          : indexes.map((g) => (a.length ? projectParts(ds.groupParts(g, listsMembers(g)), a) : ds.groupJson(g, listsMembers(g))));
     const body = Buffer.from(
       `{"schemas":["${LIST_RESPONSE}"],"totalResults":${total},"startIndex":${q.startIndex},"itemsPerPage":${indexes.length},` +
         `"Resources":[${resources.join(',')}]}`,
@@ -359,6 +406,13 @@ function intParam(params: URLSearchParams, name: string, fallback: number): numb
   if (!Number.isInteger(n)) throw new ScimHttpError(400, `${name} must be an integer`, 'invalidValue');
   return n;
 }
+
+/** Whether `attributes=` leaves a group's members in (no names, `members`, `members.value`, or the core Group URN). */
+function selectsMembers(attributes: string[]): boolean {
+  return attributes.length === 0 || attributes.some((a) => /(^|:)members(\.|$)/i.test(a) || a.toLowerCase() === CORE_GROUP_URN);
+}
+
+const CORE_GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:group';
 
 function excludesMembers(params: URLSearchParams): boolean {
   const excluded = params.get('excludedAttributes');

@@ -1,8 +1,10 @@
 /**
  * The lower bounds a full import is compared with, measured on the same data in the same run:
- * fetch-only (every page over HTTP, parsed) and load-only (COPY of the mapped rows, then of the
- * membership links, into fresh tables). The bound is their sum: everything a first import must
- * fetch and write. An importer can overlap fetching and writing, so it is a generous bound.
+ * fetch-only (every page over HTTP, parsed, with the import's request concurrency) and load-only
+ * (COPY of the mapped rows, then of the membership links, into fresh tables). The bound is their
+ * sum: everything a first import must fetch and write. An importer can overlap fetching and
+ * writing, so it is a generous bound. Where the import asks for less than full records
+ * (`attributes=`), fetch-only of that same request is measured too (importRequest).
  */
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,10 +13,34 @@ import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BenchDataSet } from './data-generator';
-import type { FetchOnlyInput, FetchOnlyOutput } from './fetch-only-worker';
+import type { FetchConcurrency, FetchOnlyInput, FetchOnlyOutput } from './fetch-only-worker';
+import { isFullRequest, type ListingQuery } from './import-request';
 
 export interface FetchOnlyResult extends FetchOnlyOutput {
   pageSize: number;
+  /** the requests in flight (the import's, import-request.ts) */
+  concurrency: FetchConcurrency;
+  /** parameters added to the listing requests (absent: full records) */
+  listingQuery?: ListingQuery;
+}
+
+/**
+ * Fetch-only of the request the import actually sends (its `attributes=`), beside the full-record
+ * fetch-only: the ratios are taken against both (issue 23). Equal to full-record fetch-only
+ * (`sameAsFull`) while the import asks for full records.
+ */
+export interface ImportRequestBound {
+  /** the listing parameters per path; {} is full records */
+  listingQuery: ListingQuery;
+  /** `observed`: what the fixture source saw the import send in scenario 1 (or the shape's run); `mapped`: --fetch-attributes mapped */
+  from: 'observed' | 'mapped';
+  /** the import asked for full records: fetchOnly is the full-record one, not measured again */
+  sameAsFull: boolean;
+  fetchOnly: FetchOnlyResult;
+  /** fetchOnly.ms + cards COPY + links COPY (the COPYs are the same rows either way) */
+  boundMs: number;
+  /** every measurement of fetchOnly, ms */
+  samplesMs: number[];
 }
 
 export interface LoadOnlyResult {
@@ -35,6 +61,8 @@ export interface LowerBounds {
   /** the bound before issue 16, kept beside it: fetch-only + COPY of the cards (fetchOnly.ms + loadOnly.ms) */
   oldBoundMs: number;
   samples: { fetchOnlyMs: number[]; loadOnlyMs: number[]; linksMs: number[] };
+  /** fetch-only of the import's own request; set once known (after the first run, or with --fetch-attributes mapped) */
+  importRequest?: ImportRequestBound;
 }
 
 /**
@@ -59,10 +87,35 @@ export async function measureFetchOnly(input: FetchOnlyInput, buildRoot?: string
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`fetch-only worker exited (code ${code}) without a result`)));
     });
-    return { ...out, pageSize: input.pageSize };
+    return { ...out, pageSize: input.pageSize, concurrency: input.concurrency, ...(input.listingQuery ? { listingQuery: input.listingQuery } : {}) };
   } finally {
     await worker.terminate();
   }
+}
+
+/** The fastest of `repeats` fetch-only measurements, and all their times. */
+export async function fastestFetchOnly(input: FetchOnlyInput, repeats: number, buildRoot?: string): Promise<{ best: FetchOnlyResult; samplesMs: number[] }> {
+  const all: FetchOnlyResult[] = [];
+  for (let k = 0; k < Math.max(1, repeats); k++) all.push(await measureFetchOnly(input, buildRoot));
+  return { best: all.reduce((a, b) => (b.ms < a.ms ? b : a)), samplesMs: all.map((f) => Math.round(f.ms)) };
+}
+
+/**
+ * The bound of the import's own request: the full-record numbers when it asked for full records,
+ * otherwise fetch-only measured again with its listing parameters (the fastest of `repeats`).
+ */
+export async function measureImportRequest(
+  lb: LowerBounds,
+  listingQuery: ListingQuery,
+  from: ImportRequestBound['from'],
+  opts: { fetch: FetchOnlyInput; repeats: number; buildRoot?: string },
+): Promise<ImportRequestBound> {
+  const copies = lb.loadOnly.ms + lb.loadOnly.linksMs;
+  if (isFullRequest(listingQuery)) {
+    return { listingQuery: {}, from, sameAsFull: true, fetchOnly: lb.fetchOnly, boundMs: lb.boundMs, samplesMs: lb.samples.fetchOnlyMs };
+  }
+  const { best, samplesMs } = await fastestFetchOnly({ ...opts.fetch, listingQuery }, opts.repeats, opts.buildRoot);
+  return { listingQuery, from, sameAsFull: false, fetchOnly: best, boundMs: best.ms + copies, samplesMs };
 }
 
 /** A random-looking but reproducible UUID per (kind, index), like gen_random_uuid() ids in datacard. */

@@ -1,4 +1,5 @@
 /** Command-line flags of `npm run bench -- ...`. */
+import { NO_CHANGE_REPEATS } from './targets';
 
 export type ScenarioId = 1 | 2 | 3 | 4;
 /** The shape scenarios (shapes.ts): each a first import of its own data into a fresh database. */
@@ -29,6 +30,17 @@ export interface BenchOptions {
   explainSlowMs?: number;
   /** log every statement's duration and report each scenario's busiest statements */
   statementTimes: boolean;
+  /**
+   * More runs of scenario 2 right after it, with the database size after each (issue 23: flat
+   * across repeated runs); 0 skips them
+   */
+  repeatNoChange: number;
+  /**
+   * The request of the second fetch-only (fetch-only of the import's request): `import` is what
+   * the fixture saw the import send in its first run (full records until it projects);
+   * `mapped` is `attributes=` of what the bench task maps, measured with the lower bounds
+   */
+  fetchAttributes: 'import' | 'mapped';
   output: string;
   keepLogs: boolean;
 }
@@ -50,6 +62,11 @@ export const USAGE = `usage: npm run bench -- [flags]
   --bound-repeats N      measure each lower bound N times, keep the fastest (default 2)
   --explain-slow-ms N    log plans of statements slower than N ms (PostgreSQL log, kept)
   --statement-times      report each scenario's database time per SQL statement (with its source line)
+  --repeat-no-change N   run scenario 2 N more times right after it, with the database size after each
+                         (default ${NO_CHANGE_REPEATS}, the issue 23 target's count; 0 skips them)
+  --fetch-attributes import|mapped
+                         request of the second fetch-only: what the import sent in its first run
+                         (default), or attributes= of what the bench task maps (with the lower bounds)
   --output FILE          report file (default bench/results/latest.json)
   --keep-logs            keep process logs even when the benchmark succeeds`;
 
@@ -69,6 +86,8 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
     runTimeoutMinutes: 180,
     lowerBoundRepeats: 2,
     statementTimes: false,
+    repeatNoChange: NO_CHANGE_REPEATS,
+    fetchAttributes: 'import',
     output: defaultOutput,
     keepLogs: false,
   };
@@ -89,6 +108,13 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
       case '--run-timeout-min': opts.runTimeoutMinutes = int(flag, value(), 1); break;
       case '--bound-repeats': opts.lowerBoundRepeats = int(flag, value(), 1); break;
       case '--explain-slow-ms': opts.explainSlowMs = int(flag, value(), 0); break;
+      case '--repeat-no-change': opts.repeatNoChange = int(flag, value(), 0); break;
+      case '--fetch-attributes': {
+        const v = value();
+        if (v !== 'import' && v !== 'mapped') throw new Error(`--fetch-attributes takes import or mapped (got ${v ?? 'nothing'})\n${USAGE}`);
+        opts.fetchAttributes = v;
+        break;
+      }
       case '--lower-bounds-only': opts.lowerBoundsOnly = true; break;
       case '--fast-pg': opts.fastPostgres = true; break;
       case '--statement-times': opts.statementTimes = true; break;

@@ -3,12 +3,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type { ProfileSummary } from './cpu-profile-summary';
+import { describeConcurrency, describeListingQuery } from './import-request';
 import type { LowerBounds } from './lower-bounds';
 import type { BenchOptions } from './options';
-import type { ScenarioResult } from './scenarios';
+import type { NoChangeRepeats, ScenarioResult } from './scenarios';
 import { describeShapeData, type ShapeResult } from './shapes';
 import { SIZED_TABLES } from './pg-metrics';
-import { SHAPE_RATIO_LIMIT, TARGETS, WORKER_RSS_LIMIT_MB, checkShapeBar, describeCheck, describeShapeBar, describeTarget, type ScenarioTarget } from './targets';
+import {
+  SHAPE_RATIO_LIMIT,
+  TARGETS,
+  WORKER_RSS_LIMIT_MB,
+  checkShapeBar,
+  describeCheck,
+  describeGrowthCheck,
+  describeGrowthTarget,
+  describeShapeBar,
+  describeTarget,
+  type DatabaseGrowthCheck,
+  type ScenarioTarget,
+} from './targets';
 
 /** The targets of issue 16 (targets.ts) and the worker-memory one; each scenario carries its own check. */
 export interface TargetsReport {
@@ -18,6 +31,8 @@ export interface TargetsReport {
   /** highest worker RSS over all scenarios that ran */
   workerPeakRssMb?: number;
   workerRssMet?: boolean;
+  /** issue 23: the database grows by less than the limit over repeated no-change runs (--repeat-no-change) */
+  databaseGrowth?: DatabaseGrowthCheck;
   /** issue 20: no shape's ratio to its own bound more than `limit` times scenario 1's (each shape carries its own check) */
   shapes?: {
     limit: number;
@@ -41,6 +56,8 @@ export interface BenchReport {
   /** the worker's RSS once started, before any run */
   workerRssAtStartBytes?: number;
   scenarios: ScenarioResult[];
+  /** scenario 2 run again right after it, with the database size after each (--repeat-no-change) */
+  noChangeRepeats?: NoChangeRepeats;
   /** the shape scenarios (shapes.ts), each with its own source, fresh database and bound */
   shapes?: ShapeResult[];
   /** hotspots of the worker's CPU profiles (--profile-worker) */
@@ -78,10 +95,11 @@ export function judgeShapes(shapes: ShapeResult[], scenarios: ScenarioResult[]):
   }
 }
 
-export function targetsReport(scenarios: ScenarioResult[], shapes: ShapeResult[] = []): TargetsReport {
+export function targetsReport(scenarios: ScenarioResult[], shapes: ShapeResult[] = [], repeats?: NoChangeRepeats): TargetsReport {
   const out: TargetsReport = { issue: 16, byScenario: TARGETS, workerRssLimitMb: WORKER_RSS_LIMIT_MB };
+  if (repeats) out.databaseGrowth = repeats.check;
   if (scenarios.length > 0) {
-    const peakMb = Math.max(...scenarios.map((r) => r.workerPeakRssBytes)) / MB;
+    const peakMb = Math.max(...[...scenarios, ...(repeats?.runs ?? [])].map((r) => r.workerPeakRssBytes)) / MB;
     out.workerPeakRssMb = Math.round(peakMb);
     out.workerRssMet = peakMb <= WORKER_RSS_LIMIT_MB;
   }
@@ -133,6 +151,19 @@ export function phaseTotals(phases: ScenarioResult['phases']): Map<string, { ms:
 
 const s = (ms: number) => (ms / 1000).toFixed(1);
 const mb = (bytes: number) => (bytes / MB).toFixed(bytes < 10 * MB ? 1 : 0);
+const ratio = (r: number | undefined) => (r === undefined ? '' : r.toFixed(2));
+const percent = (p: number | undefined) => (p === undefined ? '' : `${p >= 0 ? '+' : ''}${p.toFixed(1)} %`);
+
+/** The fetch-only of the import's request, in words, for the line under the lower bounds. */
+function importRequestLine(lb: LowerBounds, paths: readonly string[]): string {
+  const ir = lb.importRequest;
+  if (!ir) return "Fetch-only of the import's request: not measured (no import ran).";
+  if (ir.sameAsFull) return `Fetch-only of the import's request (${ir.from}): full records, the same as fetch-only; its ratios equal the full-record ones.`;
+  return (
+    `Fetch-only of the import's request (${ir.from}: ${describeListingQuery(ir.listingQuery, paths)}) ${s(ir.fetchOnly.ms)} s ` +
+    `(${(ir.fetchOnly.bytes / MB).toFixed(0)} MB; fastest of ${ir.samplesMs.map((m) => s(m)).join('/')} s); bound with it ${s(ir.boundMs)} s.`
+  );
+}
 
 export function markdown(report: BenchReport): string {
   const lb = report.lowerBounds;
@@ -150,17 +181,21 @@ export function markdown(report: BenchReport): string {
       `Each the fastest of ${lb.samples.fetchOnlyMs.length}: fetch ${lb.samples.fetchOnlyMs.map((m) => s(m)).join('/')} s, ` +
       `cards ${lb.samples.loadOnlyMs.map((m) => s(m)).join('/')} s, links ${lb.samples.linksMs.map((m) => s(m)).join('/')} s.`,
     '',
+    `Fetch-only asks what the import asks, with the import's concurrency: ${describeConcurrency(lb.fetchOnly.concurrency)}` +
+      `${lb.fetchOnly.memberReads ? ` (${lb.fetchOnly.memberReads} member reads)` : ''}. ${importRequestLine(lb, ['/Users', '/Groups'])}`,
+    '',
   );
   if (report.scenarios.length > 0) {
     lines.push(
-      '| scenario | status | wall s | records | records/s | x bound | x old bound | x fetch-only | target (issue 16) | met | target rows written | worker peak RSS MB | PG size MB |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |',
+      "| scenario | status | wall s | records | records/s | x bound | x old bound | x fetch-only | x bound, import's request | x fetch-only, import's request | target (issue 16) | met | target rows written | worker peak RSS MB | PG size MB |",
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |',
     );
     for (const r of report.scenarios) {
       const met = r.target.met ? describeCheck(r.target) : `**${describeCheck(r.target)}**`;
       lines.push(
         `| ${r.id}. ${r.name} | ${r.status} | ${s(r.wallMs)} | ${r.records} | ${Math.round(r.recordsPerSecond)} | ${r.ratioToBound.toFixed(2)} | ` +
-          `${r.ratioToOldBound.toFixed(2)} | ${r.ratioToFetchOnly.toFixed(2)} | ${describeTarget(r.target)} | ${met} | ${r.targetRowsWritten} | ` +
+          `${r.ratioToOldBound.toFixed(2)} | ${r.ratioToFetchOnly.toFixed(2)} | ${ratio(r.ratioToImportRequestBound)} | ${ratio(r.ratioToImportRequestFetchOnly)} | ` +
+          `${describeTarget(r.target)} | ${met} | ${r.targetRowsWritten} | ` +
           `${(r.workerPeakRssBytes / MB).toFixed(0)} | ${mb(r.pgSizeBytes)} |`,
       );
     }
@@ -200,6 +235,7 @@ export function markdown(report: BenchReport): string {
           `${others.map(([name, t]) => `${name} ${size(t)}`).join(', ')} |`,
       );
     }
+    if (report.noChangeRepeats) lines.push('', ...repeatsMarkdown(report.noChangeRepeats));
     lines.push('', 'Run counts:');
     for (const r of report.scenarios) lines.push(`- ${r.id}: ${JSON.stringify(r.stats)}${r.mutation ? ` (source: ${r.mutation.changed} changed, ${r.mutation.deleted} deleted)` : ''}`);
   }
@@ -216,11 +252,32 @@ export function markdown(report: BenchReport): string {
   if (report.shapes?.length) lines.push('', ...shapesMarkdown(report));
   const warnings = [
     ...report.scenarios.flatMap((r) => r.warnings.map((w) => `- scenario ${r.id}: ${w}`)),
+    ...(report.noChangeRepeats?.runs ?? []).flatMap((r) => r.warnings.map((w) => `- scenario 2, repeat ${r.repeat}: ${w}`)),
     ...(report.shapes ?? []).flatMap((sh) => [...(sh.error ? [`- shape ${sh.id}: ${sh.error}`] : []), ...(sh.run?.warnings ?? []).map((w) => `- shape ${sh.id}: ${w}`)]),
   ];
   if (warnings.length > 0) lines.push('', 'Warnings:', ...warnings);
   if (report.error) lines.push('', `**Stopped early:** ${report.error}`);
   return lines.join('\n');
+}
+
+/** Scenario 2's repeats: each run and the database and staging_record sizes after it, against those after scenario 2. */
+export function repeatsMarkdown(rep: NoChangeRepeats): string[] {
+  const lines = [
+    `Scenario 2 run ${rep.runs.length} more times right after it (issue 23: PostgreSQL size flat across repeated runs; sizes against those after scenario 2):`,
+    '',
+    '| run | status | wall s | x fetch-only | target rows written | worker peak RSS MB | PG size MB | growth | staging_record MB | staging_record growth |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| 2 (before the repeats) | | | | | | ${mb(rep.baseline.pgSizeBytes)} | | ${rep.baseline.stagingRecordBytes === null ? '-' : mb(rep.baseline.stagingRecordBytes)} | |`,
+  ];
+  for (const r of rep.runs) {
+    lines.push(
+      `| 2, repeat ${r.repeat} | ${r.status} | ${s(r.wallMs)} | ${r.ratioToFetchOnly.toFixed(2)} | ${r.targetRowsWritten} | ${(r.workerPeakRssBytes / MB).toFixed(0)} | ` +
+        `${mb(r.pgSizeBytes)} | ${percent(r.growthPercent)} | ${r.stagingRecordBytes === null ? '-' : mb(r.stagingRecordBytes)} | ${percent(r.stagingGrowthPercent)} |`,
+    );
+  }
+  const c = rep.check;
+  lines.push('', `PostgreSQL size, target ${describeGrowthTarget()}: ${c.met ? describeGrowthCheck(c) : `**${describeGrowthCheck(c)}**`}.`);
+  return lines;
 }
 
 /**
@@ -233,22 +290,22 @@ export function shapesMarkdown(report: BenchReport): string[] {
     `Shape scenarios (issue 20): each a first full import of its own data into a fresh database, against its own bound (fetch-only + cards COPY + links COPY of that data). ` +
       `Bar: no shape's ratio more than ${SHAPE_RATIO_LIMIT}x the ratio of the 100k first import.`,
     '',
-    '| scenario | data | status | wall s | own bound s (fetch + cards + links) | x own bound | vs first import | bar | worker peak RSS MB | PG size MB |',
-    '| --- | --- | --- | ---: | --- | ---: | ---: | --- | ---: | ---: |',
+    "| scenario | data | status | wall s | own bound s (fetch + cards + links) | x own bound | x own bound, import's request | vs first import | bar | worker peak RSS MB | PG size MB |",
+    '| --- | --- | --- | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |',
   ];
   const bound = (lb: LowerBounds) => `${s(lb.boundMs)} (${s(lb.fetchOnly.ms)} + ${s(lb.loadOnly.ms)} + ${s(lb.loadOnly.linksMs)})`;
   const first = report.scenarios.find((r) => r.id === 1);
   if (first) {
     lines.push(
       `| 1. ${first.name} (reference) | ${describeShapeData({ users: report.source.users, groups: report.source.groups, membershipsPerUser: report.source.memberships, devices: 0 })} | ` +
-        `${first.status} | ${s(first.wallMs)} | ${bound(report.lowerBounds)} | ${first.ratioToBound.toFixed(2)} | 1.00 | reference | ${(first.workerPeakRssBytes / MB).toFixed(0)} | ${mb(first.pgSizeBytes)} |`,
+        `${first.status} | ${s(first.wallMs)} | ${bound(report.lowerBounds)} | ${first.ratioToBound.toFixed(2)} | ${ratio(first.ratioToImportRequestBound)} | 1.00 | reference | ${(first.workerPeakRssBytes / MB).toFixed(0)} | ${mb(first.pgSizeBytes)} |`,
     );
   }
   for (const sh of shapes) {
     const r = sh.run;
     const data = describeShapeData(sh.spec);
     if (!r) {
-      lines.push(`| ${sh.id}. ${sh.name} | ${data} | **${sh.error ? 'failed' : 'not run'}** | | ${sh.lowerBounds ? bound(sh.lowerBounds) : ''} | | | ${sh.error ? '**NOT met**' : ''} | | |`);
+      lines.push(`| ${sh.id}. ${sh.name} | ${data} | **${sh.error ? 'failed' : 'not run'}** | | ${sh.lowerBounds ? bound(sh.lowerBounds) : ''} | | | | ${sh.error ? '**NOT met**' : ''} | | |`);
       continue;
     }
     // a timed-out run's wall and ratios are lower limits
@@ -256,6 +313,7 @@ export function shapesMarkdown(report: BenchReport): string[] {
     const bar = sh.bar ? (sh.bar.met === false ? `**${describeShapeBar(sh.bar)}**` : describeShapeBar(sh.bar)) : '';
     lines.push(
       `| ${sh.id}. ${sh.name} | ${data} | ${r.status} | ${over}${s(r.wallMs)} | ${sh.lowerBounds ? bound(sh.lowerBounds) : ''} | ${over}${r.ratioToBound.toFixed(2)} | ` +
+        `${r.ratioToImportRequestBound === undefined ? '' : `${over}${r.ratioToImportRequestBound.toFixed(2)}`} | ` +
         `${sh.bar?.timesReference === undefined ? '' : `${over}${sh.bar.timesReference.toFixed(2)}`} | ${bar} | ${(r.workerPeakRssBytes / MB).toFixed(0)} | ${mb(r.pgSizeBytes)} |`,
     );
   }

@@ -18,11 +18,13 @@ import { BenchDataSet } from './data-generator';
 import { FixtureScimServer } from './fixture-scim-server';
 import { ImportApi } from './import-api';
 import { statementTimes } from './statement-times';
-import { measureLowerBounds, type LowerBounds } from './lower-bounds';
+import type { FetchOnlyInput } from './fetch-only-worker';
+import { describeConcurrency, describeListingQuery, importFetchConcurrency, mappedAttributes, observedListingQuery } from './import-request';
+import { measureImportRequest, measureLowerBounds, type LowerBounds } from './lower-bounds';
 import { parseOptions, type BenchOptions, type ScenarioId } from './options';
 import { RssSampler, readRssBytes } from './process-sampler';
 import { environmentInfo, judgeShapes, markdown, targetsReport, writeReport, type BenchReport } from './report';
-import { runScenario, type ScenarioResult } from './scenarios';
+import { addImportRequestRatios, runNoChangeRepeats, runScenario, type NoChangeRepeats, type ScenarioResult } from './scenarios';
 import { runShape, type ShapeResult } from './shapes';
 import { prepareDatabase, projectRoot, snapshotBuild, startBenchPostgres, startBenchTemporal, startImportApps, type BenchTemporal } from './stack';
 
@@ -74,14 +76,31 @@ async function startTemporal({ root, logDir, cleanup }: Run): Promise<BenchTempo
   return temporal;
 }
 
+/** The classic source's paths, read by the bench task and by fetch-only. */
+const CLASSIC_PATHS = ['/Users', '/Groups'];
+
+/** Logs the import's-request fetch-only once measured. */
+function logImportRequest(lb: LowerBounds): void {
+  const ir = lb.importRequest;
+  if (!ir) return;
+  log(
+    ir.sameAsFull
+      ? `fetch-only of the import's request (${ir.from}): full records, the same as fetch-only`
+      : `fetch-only of the import's request (${ir.from}: ${describeListingQuery(ir.listingQuery, CLASSIC_PATHS)}) ` +
+          `${(ir.fetchOnly.ms / 1000).toFixed(2)} s (${(ir.fetchOnly.bytes / MB).toFixed(0)} MB); bound with it ${(ir.boundMs / 1000).toFixed(2)} s`,
+  );
+}
+
 async function runScenarios(
   { opts, root, buildRoot, logDir, cleanup }: Run,
   temporal: BenchTemporal,
   source: FixtureScimServer,
   databaseUrl: string,
   lowerBounds: LowerBounds,
+  fetchInput: FetchOnlyInput,
   results: ScenarioResult[],
   onWorkerStarted: (rssBytes: number) => void,
+  onRepeats: (repeats: NoChangeRepeats) => void,
 ): Promise<void> {
   await prepareDatabase(databaseUrl, opts, log);
   if (opts.explainSlowMs !== undefined) log(`plans of statements slower than ${opts.explainSlowMs} ms go to ${join(logDir, 'postgres.log')}`);
@@ -116,22 +135,26 @@ async function runScenarios(
   const abort = Promise.race([apps.api.exited, apps.worker.exited]);
   abort.catch(() => undefined);
 
+  const ctx = { api, taskId, source, db, rss, lowerBounds, runTimeoutMs: opts.runTimeoutMinutes * 60_000, abort, log };
   for (const id of scenarioOrder(opts.scenarios)) {
-    const result = await runScenario(id, {
-      api,
-      taskId,
-      source,
-      db,
-      rss,
-      lowerBounds,
-      runTimeoutMs: opts.runTimeoutMinutes * 60_000,
-      abort,
-      log,
-    });
+    const result = await runScenario(id, ctx);
     results.push(result);
     if (result.status !== 'succeeded') {
       log(`scenario ${id} did not succeed; the later scenarios build on it, so the benchmark stops here`);
       throw new Error(result.error ?? `scenario ${id} ${result.status}`);
+    }
+    if (id === 1 && !lowerBounds.importRequest) {
+      // what the import asked the source for in its first run: the second fetch-only asks the same
+      const asked = observedListingQuery(result.listingRequests, CLASSIC_PATHS);
+      lowerBounds.importRequest = await measureImportRequest(lowerBounds, asked, 'observed', { fetch: fetchInput, repeats: opts.lowerBoundRepeats, buildRoot });
+      logImportRequest(lowerBounds);
+      addImportRequestRatios(result, lowerBounds);
+    }
+    if (id === 2 && opts.repeatNoChange > 0) {
+      const repeats = await runNoChangeRepeats(opts.repeatNoChange, result, ctx);
+      onRepeats(repeats);
+      const failed = repeats.runs.find((r) => r.status !== 'succeeded');
+      if (failed) throw new Error(failed.error ?? `scenario 2 repeat ${failed.repeat} ${failed.status}`);
     }
   }
 }
@@ -156,6 +179,7 @@ async function main(): Promise<number> {
   let workerRssAtStartBytes: number | undefined;
   const profiles: ProfileSummary[] = [];
   let lowerBounds: LowerBounds | undefined;
+  let noChangeRepeats: NoChangeRepeats | undefined;
   let error: string | undefined;
   let sizes = { user: 0, group: 0 };
 
@@ -203,22 +227,38 @@ async function main(): Promise<number> {
       );
     }
 
-    log('measuring the lower bounds ...');
+    const fetchInput: FetchOnlyInput = { baseUrl: source.url, ...sourceAuth, pageSize: opts.pageSize, paths: CLASSIC_PATHS, concurrency: importFetchConcurrency() };
+    log(`measuring the lower bounds (fetch-only with the import's concurrency: ${describeConcurrency(fetchInput.concurrency)}) ...`);
     lowerBounds = await measureLowerBounds({
-      fetch: { baseUrl: source.url, ...sourceAuth, pageSize: opts.pageSize, paths: ['/Users', '/Groups'] },
+      fetch: fetchInput,
       databaseUrl: pg.url,
       dataSet,
       repeats: opts.lowerBoundRepeats,
       buildRoot,
     });
+    if (opts.fetchAttributes === 'mapped') {
+      const mapped = mappedAttributes(benchTask('bench', 'bench'));
+      lowerBounds.importRequest = await measureImportRequest(lowerBounds, mapped, 'mapped', { fetch: fetchInput, repeats: opts.lowerBoundRepeats, buildRoot });
+    }
     log(
       `fetch-only ${(lowerBounds.fetchOnly.ms / 1000).toFixed(2)} s (${lowerBounds.fetchOnly.pages} pages, ${(lowerBounds.fetchOnly.bytes / MB).toFixed(0)} MB); ` +
         `cards COPY ${(lowerBounds.loadOnly.ms / 1000).toFixed(2)} s (${lowerBounds.loadOnly.rows} rows); links COPY ${(lowerBounds.loadOnly.linksMs / 1000).toFixed(2)} s; ` +
         `bound ${(lowerBounds.boundMs / 1000).toFixed(2)} s, old bound ${(lowerBounds.oldBoundMs / 1000).toFixed(2)} s`,
     );
+    logImportRequest(lowerBounds);
 
     if (run && temporal && !opts.lowerBoundsOnly) {
-      await runScenarios(run, temporal, source, pg.url, lowerBounds, results, (rss) => (workerRssAtStartBytes = rss));
+      await runScenarios(
+        run,
+        temporal,
+        source,
+        pg.url,
+        lowerBounds,
+        fetchInput,
+        results,
+        (rss) => (workerRssAtStartBytes = rss),
+        (r) => (noChangeRepeats = r),
+      );
     }
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
@@ -230,7 +270,7 @@ async function main(): Promise<number> {
 
   const shapeRuns = shapes.flatMap((s) => (s.run ? [s.run] : []));
   if (opts.statementTimes && results.length + shapeRuns.length > 0) {
-    const runs = [...results, ...shapeRuns];
+    const runs = [...results, ...(noChangeRepeats?.runs ?? []), ...shapeRuns];
     const windows = runs.map((r) => ({ from: Date.parse(r.startedAt), to: Date.parse(r.finishedAt) }));
     statementTimes(join(logDir, 'postgres.log'), windows, root).forEach((times, k) => (runs[k].dbStatements = times));
   }
@@ -247,9 +287,10 @@ async function main(): Promise<number> {
       lowerBounds,
       workerRssAtStartBytes,
       scenarios: results,
+      ...(noChangeRepeats ? { noChangeRepeats } : {}),
       ...(shapes.length ? { shapes } : {}),
       ...(profiles.length ? { workerProfiles: profiles } : {}),
-      targets: targetsReport(results, shapes),
+      targets: targetsReport(results, shapes, noChangeRepeats),
       ...(error ? { error } : {}),
     };
     writeReport(output, report);
@@ -258,7 +299,7 @@ async function main(): Promise<number> {
     log(`report written to ${output}`);
   }
 
-  const warned = results.some((r) => r.warnings.length > 0) || shapes.some((s) => s.error !== undefined || (s.run?.warnings.length ?? 0) > 0);
+  const warned = [...results, ...(noChangeRepeats?.runs ?? [])].some((r) => r.warnings.length > 0) || shapes.some((s) => s.error !== undefined || (s.run?.warnings.length ?? 0) > 0);
   if (error || warned || opts.keepLogs || profiles.length > 0 || opts.explainSlowMs !== undefined || opts.statementTimes) {
     log(`logs${profiles.length ? ' and worker CPU profiles' : ''} kept in ${logDir}`);
   } else {

@@ -5,8 +5,9 @@
  *   then a full run; 4. the task switched to incremental, 1% changed, then an incremental run.
  */
 import type { Client } from 'pg';
-import type { FixtureScimServer, SourceCounters } from './fixture-scim-server';
+import type { FixtureScimServer, ListingRequest, SourceCounters } from './fixture-scim-server';
 import type { ImportApi, PhaseMark, RunStats, RunView } from './import-api';
+import { describeListingQuery, observedListingQuery } from './import-request';
 import type { LowerBounds } from './lower-bounds';
 import type { ScenarioId, ShapeId } from './options';
 import {
@@ -23,7 +24,19 @@ import {
 } from './pg-metrics';
 import type { RssSampler } from './process-sampler';
 import type { StatementTime } from './statement-times';
-import { checkTarget, describeCheck, describeTarget, ratiosOf, type Ratios, type TargetCheck } from './targets';
+import {
+  checkDatabaseGrowth,
+  checkTarget,
+  describeCheck,
+  describeGrowthCheck,
+  describeTarget,
+  growthPercentOf,
+  ratiosOf,
+  type BoundTimes,
+  type DatabaseGrowthCheck,
+  type Ratios,
+  type TargetCheck,
+} from './targets';
 
 /** 1% in basis points */
 const ONE_PERCENT = 100;
@@ -66,6 +79,8 @@ export interface RunResult extends Ratios {
   /** each phase's duration and the worker's peak RSS during it */
   phases: Array<{ phase: string; ms: number; rssPeakBytes?: number }>;
   source: SourceCounters;
+  /** the projections the run's listing requests asked for, per path (fixture-scim-server.ts) */
+  listingRequests: Record<string, ListingRequest[]>;
   mutation?: { changed: number; deleted: number };
   /** database time per statement (--statement-times) */
   dbStatements?: StatementTime[];
@@ -170,6 +185,39 @@ function diffCounters(before: SourceCounters, after: SourceCounters): SourceCoun
   };
 }
 
+/** The lower bounds as the ratios take them (targets.ts), with the import's request once it is known. */
+export function boundTimesOf(lb: LowerBounds): BoundTimes {
+  return {
+    fetchOnlyMs: lb.fetchOnly.ms,
+    boundMs: lb.boundMs,
+    oldBoundMs: lb.oldBoundMs,
+    ...(lb.importRequest ? { importRequest: { fetchOnlyMs: lb.importRequest.fetchOnly.ms, boundMs: lb.importRequest.boundMs } } : {}),
+  };
+}
+
+/** Adds the ratios to the import's request bound to a run measured before that bound was known (the first run). */
+export function addImportRequestRatios(r: RunResult, lb: LowerBounds): void {
+  const { ratioToImportRequestBound, ratioToImportRequestFetchOnly } = ratiosOf(r.wallMs, boundTimesOf(lb));
+  Object.assign(r, { ratioToImportRequestBound, ratioToImportRequestFetchOnly });
+}
+
+/**
+ * A warning when the run's listings asked for something else than the request fetch-only of the
+ * import's request was measured with (e.g. --fetch-attributes mapped while the import reads full records).
+ */
+export function importRequestMismatch(r: RunResult, lb: LowerBounds): string | undefined {
+  const measured = lb.importRequest;
+  if (!measured) return undefined;
+  const paths = Object.keys(r.listingRequests);
+  const asked = observedListingQuery(r.listingRequests, paths);
+  const same = (p: string) => JSON.stringify(asked[p] ?? []) === JSON.stringify(measured.listingQuery[p] ?? []);
+  if (paths.every(same)) return undefined;
+  return (
+    `the import asked ${describeListingQuery(asked, paths)}, but fetch-only of the import's request (${measured.from}) ` +
+    `asked ${describeListingQuery(measured.listingQuery, paths)}: its ratios do not compare like for like`
+  );
+}
+
 function phaseDurations(marks: PhaseMark[], endMs: number): Array<{ phase: string; ms: number }> {
   return marks.map((m, k) => ({ phase: m.phase, ms: Math.round((marks[k + 1]?.atMs ?? endMs) - m.atMs) }));
 }
@@ -210,6 +258,7 @@ export async function measureRun(
 
   const before = await tableWrites(ctx.db);
   const sourceBefore = { ...ctx.source.counters };
+  ctx.source.resetListingRequests();
   ctx.rss.mark();
   ctx.rss.takePhasePeak();
   const phasePeaks: number[] = [];
@@ -232,6 +281,7 @@ export async function measureRun(
   const workerPeakRssBytes = ctx.rss.peakSinceMark();
   phasePeaks.push(ctx.rss.takePhasePeak());
   const source = diffCounters(sourceBefore, ctx.source.counters);
+  const listingRequests = ctx.source.listingRequests();
 
   // table counters of the worker's pooled connections reach pg_stat_user_tables only when they go idle
   if (!timedOut) await new Promise((r) => setTimeout(r, STATS_FLUSH_DELAY_MS));
@@ -240,7 +290,7 @@ export async function measureRun(
   const pgTables = await tableSizes(ctx.db);
 
   const lb = ctx.lowerBounds;
-  const ratios = ratiosOf(wallMs, { fetchOnlyMs: lb.fetchOnly.ms, boundMs: lb.boundMs, oldBoundMs: lb.oldBoundMs });
+  const ratios = ratiosOf(wallMs, boundTimesOf(lb));
   const status = timedOut ? 'timed out' : run.status;
   const targetRowsWritten = rowsWritten(writes, TARGET_TABLES);
   const result: RunResult = {
@@ -266,6 +316,7 @@ export async function measureRun(
     // phasePeaks[k + 1] is the peak while phases[k] ran (index 0 is the time before the first poll)
     phases: phaseDurations(phases, wallMs).map((p, k) => ({ ...p, rssPeakBytes: phasePeaks[k + 1] })),
     source,
+    listingRequests,
     mutation,
     warnings: [],
   };
@@ -277,6 +328,8 @@ export async function measureRun(
     result.warnings.push(result.error);
   } else {
     result.warnings.push(...spec.expect(result));
+    const mismatch = importRequestMismatch(result, lb);
+    if (mismatch) result.warnings.push(mismatch);
   }
   for (const w of result.warnings) ctx.log(`  WARNING: ${w}`);
   ctx.log(
@@ -285,7 +338,67 @@ export async function measureRun(
   );
   ctx.log(
     `  ${result.ratioToBound.toFixed(2)}x bound, ${result.ratioToOldBound.toFixed(2)}x old bound, ${result.ratioToFetchOnly.toFixed(2)}x fetch-only` +
+      (result.ratioToImportRequestFetchOnly === undefined
+        ? ''
+        : ` (import's request: ${(result.ratioToImportRequestBound ?? 0).toFixed(2)}x bound, ${result.ratioToImportRequestFetchOnly.toFixed(2)}x fetch-only)`) +
       (result.target ? `; target ${describeTarget(result.target)}: ${describeCheck(result.target)}` : ''),
   );
   return result;
+}
+
+/** One more no-change full run after scenario 2 (issue 23: PostgreSQL size flat across repeated runs). */
+export interface NoChangeRepeat extends ScenarioResult {
+  repeat: number;
+  /** staging_record with its TOAST and indexes after the run (null: no such table) */
+  stagingRecordBytes: number | null;
+  /** database size against the size before the repeats, in percent */
+  growthPercent: number;
+  /** staging_record's size against its size before the repeats, in percent */
+  stagingGrowthPercent?: number;
+}
+
+export interface NoChangeRepeats {
+  /** sizes after scenario 2, before the repeats */
+  baseline: { pgSizeBytes: number; stagingRecordBytes: number | null };
+  runs: NoChangeRepeat[];
+  check: DatabaseGrowthCheck;
+}
+
+/**
+ * Runs scenario 2 (full re-run, no change) `count` more times right after it, before anything in
+ * the source changes, and reports the database's and staging_record's size after each against
+ * their size after scenario 2. Each repeat is also held to scenario 2's own target.
+ */
+export async function runNoChangeRepeats(count: number, afterScenario2: ScenarioResult, ctx: ScenarioContext): Promise<NoChangeRepeats> {
+  const baseline = { pgSizeBytes: afterScenario2.pgSizeBytes, stagingRecordBytes: afterScenario2.pgTables.staging_record?.totalBytes ?? null };
+  const runs: NoChangeRepeat[] = [];
+  for (let k = 1; k <= count; k++) {
+    ctx.log(`scenario 2, repeat ${k} of ${count}: ${SCENARIOS[2].name} (database size across repeated runs)`);
+    const r = (await measureRun(ctx, {
+      id: 2,
+      name: `${SCENARIOS[2].name}, repeat ${k}`,
+      target: (run) => checkTarget(2, run),
+      expect: (run) => SCENARIOS[2].expect(run as ScenarioResult, ctx),
+    })) as ScenarioResult;
+    const stagingRecordBytes = r.pgTables.staging_record?.totalBytes ?? null;
+    const repeat: NoChangeRepeat = {
+      ...r,
+      repeat: k,
+      stagingRecordBytes,
+      growthPercent: growthPercentOf(baseline.pgSizeBytes, r.pgSizeBytes),
+      ...(stagingRecordBytes !== null && baseline.stagingRecordBytes !== null
+        ? { stagingGrowthPercent: growthPercentOf(baseline.stagingRecordBytes, stagingRecordBytes) }
+        : {}),
+    };
+    runs.push(repeat);
+    ctx.log(
+      `  database ${(r.pgSizeBytes / 2 ** 20).toFixed(0)} MB (${repeat.growthPercent >= 0 ? '+' : ''}${repeat.growthPercent.toFixed(1)} % since scenario 2)` +
+        (stagingRecordBytes === null ? '' : `, staging_record ${(stagingRecordBytes / 2 ** 20).toFixed(0)} MB`),
+    );
+    // a failed run leaves the next one a different database: the growth would not mean what it says
+    if (r.status !== 'succeeded') break;
+  }
+  const check = checkDatabaseGrowth(baseline.pgSizeBytes, runs);
+  ctx.log(`  PostgreSQL size over ${runs.length} more no-change runs: ${describeGrowthCheck(check)}`);
+  return { baseline, runs, check };
 }

@@ -18,10 +18,12 @@ import { Cleanup } from './cleanup';
 import { BenchDataSet } from './data-generator';
 import { FixtureScimServer } from './fixture-scim-server';
 import { ImportApi } from './import-api';
-import { measureLowerBounds, type LowerBounds } from './lower-bounds';
+import type { FetchOnlyInput } from './fetch-only-worker';
+import { importFetchConcurrency, mappedAttributes, observedListingQuery } from './import-request';
+import { measureImportRequest, measureLowerBounds, type LowerBounds } from './lower-bounds';
 import type { BenchOptions, ShapeId } from './options';
 import { RssSampler, readRssBytes } from './process-sampler';
-import { measureRun, type RunResult } from './scenarios';
+import { addImportRequestRatios, measureRun, type RunResult } from './scenarios';
 import { createFreshDatabase, dropDatabase, prepareDatabase, startImportApps } from './stack';
 import type { ShapeBarCheck } from './targets';
 
@@ -165,14 +167,19 @@ export async function runShape(id: ShapeId, ctx: ShapeContext): Promise<ShapeRes
     // registered before the processes: cleanup runs newest first, so the database goes after them
     session.add(`shape ${id} database`, () => dropDatabase(ctx.clusterUrl, database));
 
+    const fetch: FetchOnlyInput = { baseUrl: source.url, ...ctx.auth, pageSize: opts.pageSize, paths: spec.paths, concurrency: importFetchConcurrency() };
     const lb = await measureLowerBounds({
-      fetch: { baseUrl: source.url, ...ctx.auth, pageSize: opts.pageSize, paths: spec.paths },
+      fetch,
       databaseUrl,
       dataSet,
       repeats: opts.lowerBoundRepeats,
       buildRoot: ctx.buildRoot,
     });
     result.lowerBounds = lb;
+    if (opts.fetchAttributes === 'mapped') {
+      const mapped = mappedAttributes(benchTask('bench', 'bench', spec.mappingsType));
+      lb.importRequest = await measureImportRequest(lb, mapped, 'mapped', { fetch, repeats: opts.lowerBoundRepeats, buildRoot: ctx.buildRoot });
+    }
     log(
       `  bound ${(lb.boundMs / 1000).toFixed(2)} s: fetch-only ${(lb.fetchOnly.ms / 1000).toFixed(2)} s (${lb.fetchOnly.pages} pages, ${(lb.fetchOnly.bytes / MB).toFixed(0)} MB), ` +
         `cards COPY ${(lb.loadOnly.ms / 1000).toFixed(2)} s (${lb.loadOnly.rows} rows), links COPY ${(lb.loadOnly.linksMs / 1000).toFixed(2)} s (${lb.loadOnly.links} rows)`,
@@ -244,6 +251,15 @@ export async function runShape(id: ShapeId, ctx: ShapeContext): Promise<ShapeRes
       },
     );
     result.run = run;
+    if (!lb.importRequest && run.status === 'succeeded') {
+      // fetch-only of what the import asked this source for (the same as full records until it projects)
+      lb.importRequest = await measureImportRequest(lb, observedListingQuery(run.listingRequests, spec.paths), 'observed', {
+        fetch,
+        repeats: opts.lowerBoundRepeats,
+        buildRoot: ctx.buildRoot,
+      });
+      addImportRequestRatios(run, lb);
+    }
     if (run.status === 'timed out' && run.runId) {
       // the run is cancelled and its database dropped (ending any statement still running), so nothing of it reaches the next shape
       await api.cancelRun(run.runId).catch((err: unknown) => log(`  cancelling run ${run.runId} failed: ${err instanceof Error ? err.message : String(err)}`));

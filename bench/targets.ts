@@ -40,6 +40,8 @@ export interface BoundTimes {
   boundMs: number;
   /** the bound before issue 16: fetch-only + COPY of the cards */
   oldBoundMs: number;
+  /** the same, with fetch-only of the import's own request (issue 23: its `attributes=`), once known */
+  importRequest?: { fetchOnlyMs: number; boundMs: number };
 }
 
 /** A run's wall time divided by each lower bound. */
@@ -50,10 +52,21 @@ export interface Ratios {
   ratioToOldBound: number;
   /** wall / fetch-only of the whole source */
   ratioToFetchOnly: number;
+  /** wall / bound with fetch-only of the import's own request (equal to ratioToBound while it reads full records) */
+  ratioToImportRequestBound?: number;
+  /** wall / fetch-only of the import's own request */
+  ratioToImportRequestFetchOnly?: number;
 }
 
 export function ratiosOf(wallMs: number, b: BoundTimes): Ratios {
-  return { ratioToBound: wallMs / b.boundMs, ratioToOldBound: wallMs / b.oldBoundMs, ratioToFetchOnly: wallMs / b.fetchOnlyMs };
+  return {
+    ratioToBound: wallMs / b.boundMs,
+    ratioToOldBound: wallMs / b.oldBoundMs,
+    ratioToFetchOnly: wallMs / b.fetchOnlyMs,
+    ...(b.importRequest
+      ? { ratioToImportRequestBound: wallMs / b.importRequest.boundMs, ratioToImportRequestFetchOnly: wallMs / b.importRequest.fetchOnlyMs }
+      : {}),
+  };
 }
 
 export interface TargetCheck extends ScenarioTarget {
@@ -141,4 +154,64 @@ export function describeShapeBar(c: ShapeBarCheck): string {
   if (c.met === undefined) return 'no reference (scenario 1 did not succeed)';
   if (!c.met) return `NOT met (${c.missedBecause ?? '?'})`;
   return `met (${(c.timesReference ?? 0).toFixed(2)}x the first import's ratio)`;
+}
+
+/**
+ * Issue 23: PostgreSQL's size stays flat across repeated runs. After the no-change re-run
+ * (scenario 2), it runs NO_CHANGE_REPEATS more times; the database may then be at most
+ * DATABASE_GROWTH_LIMIT_PERCENT larger than it was before the repeats.
+ */
+export const NO_CHANGE_REPEATS = 3;
+export const DATABASE_GROWTH_LIMIT_PERCENT = 5;
+
+export interface DatabaseGrowthCheck {
+  limitPercent: number;
+  /** repeats the target asks for */
+  repeatsWanted: number;
+  /** repeats that ran */
+  repeats: number;
+  /** database size before the repeats (after scenario 2) */
+  baselineBytes: number;
+  /** database size after the last repeat */
+  finalBytes: number;
+  /** (finalBytes - baselineBytes) / baselineBytes, in percent */
+  growthPercent: number;
+  met: boolean;
+  missedBecause?: string;
+}
+
+/** Whether the database stayed within the growth limit over the repeats; every repeat must have succeeded. */
+export function checkDatabaseGrowth(baselineBytes: number, repeats: Array<{ status: string; pgSizeBytes: number }>): DatabaseGrowthCheck {
+  const finalBytes = repeats.length ? repeats[repeats.length - 1].pgSizeBytes : baselineBytes;
+  const growthPercent = growthPercentOf(baselineBytes, finalBytes);
+  const misses: string[] = [];
+  if (repeats.length < NO_CHANGE_REPEATS) misses.push(`only ${repeats.length} of ${NO_CHANGE_REPEATS} repeats ran`);
+  const failed = repeats.filter((r) => r.status !== 'succeeded');
+  if (failed.length > 0) misses.push(`${failed.length} repeat${failed.length === 1 ? '' : 's'} did not succeed`);
+  if (!(growthPercent < DATABASE_GROWTH_LIMIT_PERCENT)) misses.push(`grew ${growthPercent.toFixed(1)} % ≥ ${DATABASE_GROWTH_LIMIT_PERCENT} %`);
+  return {
+    limitPercent: DATABASE_GROWTH_LIMIT_PERCENT,
+    repeatsWanted: NO_CHANGE_REPEATS,
+    repeats: repeats.length,
+    baselineBytes,
+    finalBytes,
+    growthPercent,
+    met: misses.length === 0,
+    ...(misses.length ? { missedBecause: misses.join('; ') } : {}),
+  };
+}
+
+export function growthPercentOf(baselineBytes: number, bytes: number): number {
+  return baselineBytes > 0 ? ((bytes - baselineBytes) / baselineBytes) * 100 : 0;
+}
+
+/** `< 5 % over 3 repeats` */
+export function describeGrowthTarget(): string {
+  return `< ${DATABASE_GROWTH_LIMIT_PERCENT} % over ${NO_CHANGE_REPEATS} more no-change runs`;
+}
+
+/** `met (+1.2 %)`, `NOT met (grew 7.3 % ≥ 5 %)`. */
+export function describeGrowthCheck(c: DatabaseGrowthCheck): string {
+  const sign = c.growthPercent >= 0 ? '+' : '';
+  return c.met ? `met (${sign}${c.growthPercent.toFixed(1)} %)` : `NOT met (${c.missedBecause ?? '?'})`;
 }
