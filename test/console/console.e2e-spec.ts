@@ -114,6 +114,17 @@ describe('operator console', () => {
     const caps = await auth.getByTestId('capabilities').textContent();
     expect(caps).toContain('Paging methods');
     expect(caps).toMatch(/index/);
+    // asking only for the mapped attributes is on by default; turning it off is saved
+    const projection = page.getByRole('checkbox', { name: /Ask only for the mapped attributes/ });
+    expect(await projection.isChecked()).toBe(true);
+    await projection.uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const projectionSaved = (want: boolean) =>
+      eventually(async () => (await stack.api.http().get(`/api/v1/connectors/${connectorId}`).set(rest.auth()).expect(200)).body.attributeProjection === want);
+    await projectionSaved(false);
+    await projection.check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await projectionSaved(true);
     await stack.screenshot(page, '02-connector');
     await page.getByRole('link', { name: 'Connectors' }).click();
     await page.getByRole('link', { name: names.connector }).waitFor();

@@ -128,6 +128,29 @@ describe('attributes= gives the same target as a whole-record read', () => {
   });
 });
 
+describe('a source that stops taking attributes= mid-read', () => {
+  it('is read on whole from the last checkpoint, to the same target', async () => {
+    const scim = await startScimDemoServer({ auth: { basic: { username: USER, password: PASSWORD } }, seed: { users: 60, groups: 6, membersPerUser: 2 } });
+    servers.push(scim);
+    const whole = await importOnce(scim, false, NESTED.identity);
+    // the check's projected first page and the first two pages of users are served projected; the third is refused
+    scim.setQuirks({ rejectAttributesAfter: 3 });
+    const projected = await importOnce(scim, true, NESTED.identity);
+
+    expect(projected.target).toEqual(whole.target);
+    expect(projected.run.stats).toEqual(whole.run.stats);
+    expect(projected.run.notes.join('\n')).toMatch(/source cannot list with attributes=; read whole records \(\/Users: .*no longer supported/);
+    const users = projected.listings.filter((l) => l.startsWith('GET /scim/v2/Users?') && /[?&]startIndex=/.test(l) && !/sortBy=/.test(l));
+    const refused = users.filter(namesAttributes).pop()!;
+    const startOf = (l: string) => /[?&]startIndex=(\d+)/.exec(l)![1];
+    // pages before the refusal were read projected; the refused page and those after it are read whole
+    expect(users.filter(namesAttributes).length).toBeGreaterThan(2);
+    const wholePages = users.filter((l) => !namesAttributes(l) && l !== firstWhole(projected.listings, l)).map(startOf);
+    expect(wholePages).toContain(startOf(refused));
+    expect(Number(wholePages[wholePages.length - 1])).toBeGreaterThan(Number(startOf(refused)));
+  });
+});
+
 describe('turning attributeProjection on changes no hash', () => {
   it('a task read whole, then projected, finds every record unchanged', async () => {
     const scim = await startScimDemoServer({ auth: { basic: { username: USER, password: PASSWORD } }, seed: { users: 30, groups: 4, membersPerUser: 2 } });

@@ -44,7 +44,9 @@ beforeAll(async () => {
         logger: {
           debug: (_msg, meta) => {
             const url = (meta as { url?: string } | undefined)?.url;
-            if (url && /\/Users\?startIndex=/.test(url)) pageRequests.push(new URL(url).searchParams.get('startIndex') ?? '');
+            // every page of the listing, projected (attributes=) or not; the tail check's sorted reads apart
+            const query = url && /\/Users\?/.test(url) ? new URL(url).searchParams : undefined;
+            if (query?.has('startIndex') && !query.has('sortBy')) pageRequests.push(query.get('startIndex') ?? '');
           },
           warn: () => undefined,
         },

@@ -41,6 +41,8 @@ export interface ScimQuirks {
   projectTopLevelOnly?: boolean;
   /** Listings that name `attributes=` answer 400 invalidValue (or 501): the server does not support the parameter. */
   rejectAttributes?: 400 | 501;
+  /** Listings that name `attributes=` are served this many times, then answer 400 invalidValue: a source that stops taking the parameter mid-read. */
+  rejectAttributesAfter?: number;
   /** With cursorOnly: the status a startIndex request gets (400 invalidValue by default; RFC 9865 also allows 501). */
   rejectStartIndexStatus?: 400 | 501;
   /** Listing requests (GET /Users, /Groups, /Devices and POST .search) answer after this many ms: a slow or, with a large value, a stalled source. */

@@ -279,6 +279,15 @@ describe('scim-demo quirks', () => {
     expect(server.requestLog().slice(-2)).toEqual(['GET /scim/v2/Users?count=1', 'GET /scim/v2/Groups?attributes=displayName']);
   });
 
+  it('rejectAttributesAfter serves that many listings that name attributes, then refuses them', async () => {
+    server.setQuirks({ rejectAttributesAfter: 2 });
+    expect((await get('/Users?count=1&attributes=userName')).status).toBe(200);
+    expect((await get('/Users?count=1')).status).toBe(200);
+    expect((await get('/Users?count=1&startIndex=2&attributes=userName')).status).toBe(200);
+    expect(await get('/Users?count=1&startIndex=3&attributes=userName')).toMatchObject({ status: 400, body: { scimType: 'invalidValue' } });
+    expect((await get('/Users?count=1&startIndex=3')).status).toBe(200);
+  });
+
   it('applies request quirks to POST /.search bodies too', async () => {
     server.setQuirks({ maxCount: 2, ignoreFilter: true });
     const res = await get('/Users/.search', {

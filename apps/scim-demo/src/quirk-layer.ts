@@ -42,6 +42,7 @@ export class QuirkLayer {
   private requestsSinceReset = 0;
   private burstLeft = 0;
   private cursorExpiryUsed = false;
+  private projectedListings = 0;
   private readonly cursors = new Map<string, CursorEntry>();
 
   constructor(private readonly currentAuth: () => ScimDemoAuth | undefined) {}
@@ -52,6 +53,7 @@ export class QuirkLayer {
     this.requestsSinceReset = 0;
     this.burstLeft = quirks.errorBurst?.count ?? 0;
     this.cursorExpiryUsed = false;
+    this.projectedListings = 0;
   }
 
   /** Express middleware to mount at the SCIM base path in front of the scimmy router. */
@@ -121,6 +123,9 @@ export class QuirkLayer {
     if (params.attributes !== undefined) {
       if (q.rejectAttributes === 501) return this.sendError(res, 501, 'The attributes parameter is not implemented');
       if (q.rejectAttributes) return this.sendError(res, 400, 'The attributes parameter is not supported', 'invalidValue');
+      if (q.rejectAttributesAfter !== undefined && ++this.projectedListings > q.rejectAttributesAfter) {
+        return this.sendError(res, 400, 'The attributes parameter is no longer supported', 'invalidValue');
+      }
       const names = (Array.isArray(params.attributes) ? params.attributes.map(String) : String(params.attributes).split(',')).map((a: string) => a.trim()).filter(Boolean);
       // a server that projects top-level attributes only drops the others without a word
       if (!q.ignoreAttributes) info.attributes = q.projectTopLevelOnly ? names.filter((n: string) => !/[.:]/.test(n)) : names;

@@ -39,6 +39,7 @@ interface ConnectorForm {
   pageSize: number | '';
   timeoutMs: number | '';
   rateLimitPerSecond: number | '';
+  attributeProjection: boolean;
   caPem: string;
   rejectUnauthorized: boolean;
 }
@@ -63,6 +64,7 @@ function formOf(c?: Connector): ConnectorForm {
     pageSize: c?.pageSize ?? 200,
     timeoutMs: c?.timeoutMs ?? 30000,
     rateLimitPerSecond: c?.rateLimitPerSecond ?? '',
+    attributeProjection: c?.attributeProjection ?? true,
     caPem: c?.tls.caPem ?? '',
     rejectUnauthorized: c?.tls.rejectUnauthorized ?? true,
   };
@@ -93,6 +95,7 @@ function bodyOf(f: ConnectorForm): CreateConnectorBody {
     ...(f.pageSize !== '' ? { pageSize: f.pageSize } : {}),
     ...(f.timeoutMs !== '' ? { timeoutMs: f.timeoutMs } : {}),
     ...(f.rateLimitPerSecond !== '' ? { rateLimitPerSecond: f.rateLimitPerSecond } : {}),
+    attributeProjection: f.attributeProjection,
     tls: { rejectUnauthorized: f.rejectUnauthorized, ...(f.caPem.trim() ? { caPem: f.caPem.trim() } : {}) },
   };
 }
@@ -386,6 +389,12 @@ export function ConnectorPage() {
                 error={fieldError(err, 'rateLimitPerSecond')}
               />
             </Group>
+            <Checkbox
+              label="Ask only for the mapped attributes (attributes=)"
+              description="A server that rejects or ignores it is read whole either way; turn it off for a server that answers a projected listing wrongly."
+              checked={form.attributeProjection}
+              onChange={(e) => set('attributeProjection', e.currentTarget.checked)}
+            />
             <Fieldset legend="TLS">
               <Stack>
                 <Checkbox

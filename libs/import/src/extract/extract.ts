@@ -24,8 +24,6 @@ interface ExtractHeartbeat {
   position: ListPosition;
   pages: number;
   fullRead: boolean;
-  /** false once the read lists whole records (the source refused or mangled attributes=) */
-  projected?: boolean;
 }
 
 /** Pages written to staging at once (own transaction each; their checkpoints commit in order). */
@@ -94,13 +92,13 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
   if (stagingLost && !markerLost && checkpoint) {
     await runs.addNote(runId, `${spec.path}: records staged before a database restart were lost; the read starts over`);
     await staging.beginExtract(runId, resource, spec.path, checkpoint.fullRead, true);
-    checkpoint = { position: null, pages: 0, fetched: 0, fullRead: checkpoint.fullRead, done: false };
+    checkpoint = { position: null, pages: 0, fetched: 0, fullRead: checkpoint.fullRead, done: false, projection: null };
   }
   if (checkpoint?.done) return resultOf(resource, checkpoint, await runs.stats(runId), true);
   const since = run.mode === 'incremental' && run.snapshot.since ? new Date(run.snapshot.since) : undefined;
   if (!checkpoint) {
     await staging.beginExtract(runId, resource, spec.path, since === undefined, false);
-    checkpoint = { position: null, pages: 0, fetched: 0, fullRead: since === undefined, done: false };
+    checkpoint = { position: null, pages: 0, fetched: 0, fullRead: since === undefined, done: false, projection: null };
   }
   // The database checkpoint commits with each page; a heartbeat is only newer if it is further on.
   let resumeFrom = checkpoint.position ?? undefined;
@@ -114,12 +112,13 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
   const membersMapped = resource === 'access' && !!sectionFor(run.snapshot.config, resource).members?.local;
   const reading: ListingReading = { deps, run, runId, resource, spec, client, activity, mapper, decide, membersMapped };
   try {
-    // an attempt that resumes a whole-record read keeps it; any other asks the source once more
-    if (beat?.resource === resource && beat.projected === false && resumeFrom === beat.position) reading.attributes = undefined;
+    // a read that goes on lists as it began (its choice is kept with its checkpoint); one that starts asks the source
+    if (resumeFrom !== undefined && checkpoint.projection) reading.attributes = checkpoint.projection.attributes ?? undefined;
     else {
       const choice = await chooseProjection(client, run.snapshot.config, resource, spec, run.snapshot.connector.attributeProjection, run.snapshot.connector.pageSize);
       reading.attributes = choice.attributes;
       if (choice.note) await runs.addNote(runId, redact(choice.note));
+      await staging.recordProjection(runId, resource, choice.attributes ?? null);
     }
     let fullRead = checkpoint.fullRead;
     let pages = checkpoint.pages;
@@ -136,12 +135,14 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
           resumeFrom = undefined;
           pages = 0;
           await staging.beginExtract(runId, resource, spec.path, true, true);
+          await staging.recordProjection(runId, resource, reading.attributes ?? null);
           continue;
         }
         if (reading.attributes && rejectsProjection(err)) {
           // records read projected map as whole ones would: the read goes on whole from its last checkpoint
           await runs.addNote(runId, `${PROJECTION_FALLBACK_NOTE} (${spec.path}: ${message()})`);
           reading.attributes = undefined;
+          await staging.recordProjection(runId, resource, null);
           const at = await staging.checkpoint<ListPosition>(runId, resource);
           resumeFrom = at?.position ?? undefined;
           pages = at?.pages ?? 0;
@@ -267,7 +268,7 @@ async function readListing(
           inserted,
         );
         pages += 1;
-        activity.heartbeat({ resource, position: page.position, pages, fullRead, projected: attributes !== undefined } satisfies ExtractHeartbeat);
+        activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
       });
       void writing.finally(() => pageHeld.forEach((r) => r.release())).catch(() => undefined);
       writing.catch(() => undefined);

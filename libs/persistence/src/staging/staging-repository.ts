@@ -80,7 +80,14 @@ export interface RunExtractRow<P = unknown> {
   done: boolean;
   /** the listing's completeness report, once done */
   report: Record<string, unknown> | null;
+  /** what the read lists: `attributes=` names, or null for whole records; null until the read chose (recordProjection) */
+  projection: ListingProjection | null;
   updatedAt: Date;
+}
+
+/** The `attributes=` a read of a resource lists with; null attributes list whole records. */
+export interface ListingProjection {
+  attributes: string[] | null;
 }
 
 /** Columns of run_extract as pg returns them. */
@@ -94,6 +101,7 @@ interface RunExtractColumns<P> {
   full_read: boolean;
   done: boolean;
   report: Record<string, unknown> | null;
+  projection: ListingProjection | null;
   updated_at: Date;
 }
 
@@ -109,12 +117,13 @@ export function runExtractRowFrom<P>(c: RunExtractColumns<P>): RunExtractRow<P> 
     fullRead: c.full_read,
     done: c.done,
     report: c.report,
+    projection: c.projection,
     updatedAt: c.updated_at,
   };
 }
 
 /** The extract checkpoint of one resource of a run: what a resumed read goes on from. */
-export type ExtractCheckpoint<P = unknown> = Pick<RunExtractRow<P>, 'position' | 'pages' | 'fetched' | 'fullRead' | 'done'>;
+export type ExtractCheckpoint<P = unknown> = Pick<RunExtractRow<P>, 'position' | 'pages' | 'fetched' | 'fullRead' | 'done' | 'projection'>;
 
 /**
  * Per-run staging (UNLOGGED staging_record, staging_marker) and the extract checkpoints
@@ -152,11 +161,21 @@ export class StagingRepository {
            position = CASE WHEN $5 THEN NULL ELSE run_extract.position END,
            pages = CASE WHEN $5 THEN 0 ELSE run_extract.pages END,
            fetched = CASE WHEN $5 THEN 0 ELSE run_extract.fetched END,
+           projection = CASE WHEN $5 THEN NULL ELSE run_extract.projection END,
            done = false, report = NULL, updated_at = now()`,
         [runId, resource, path, fullRead, discard],
       );
       await this.runs.refreshFetched({ runId, rowId }, tx);
     });
+  }
+
+  /** Keeps what the read of a resource lists (its `attributes=`, or null: whole records), for a resumed read to go on with. */
+  async recordProjection(runId: string, resource: ResourceKind, attributes: string[] | null): Promise<void> {
+    await this.db.query(`UPDATE run_extract SET projection = $3::jsonb, updated_at = now() WHERE run_id = $1 AND resource = $2`, [
+      runId,
+      resource,
+      JSON.stringify({ attributes } satisfies ListingProjection),
+    ]);
   }
 
   /**
