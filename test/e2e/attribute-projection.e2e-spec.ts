@@ -171,5 +171,18 @@ describe('turning attributeProjection on changes no hash', () => {
     const second = await rest.runToEnd(taskId);
     expect(second).toMatchObject({ status: 'succeeded', stats: { created: 0, updated: 0, unchanged: records, failed: 0 } });
     expect(scim.requestLog().slice(before).filter((l) => LISTING.test(l) && /[?&]startIndex=/.test(l) && namesAttributes(l)).length).toBeGreaterThan(0);
+
+    // an incremental run checks the projection on what changed, not on the whole listing's first page
+    await rest.settled(taskId);
+    await rest.patchTask(taskId, { type: 'incremental' });
+    // the source's lastModified has second precision in the filter; step past the watermark
+    await new Promise((r) => setTimeout(r, 1100));
+    await scim.admin.updateUser(scim.admin.listUserIds()[1], { displayName: 'Changed Since' });
+    const beforeIncremental = scim.requestLog().length;
+    const incremental = await rest.runToEnd(taskId, 'incremental');
+    expect(incremental).toMatchObject({ status: 'succeeded', mode: 'incremental', stats: { updated: 1, failed: 0 } });
+    const listings = scim.requestLog().slice(beforeIncremental).filter((l) => LISTING.test(l)).map((l) => decodeURIComponent(l.replace(/\+/g, ' ')));
+    expect(listings.length).toBeGreaterThan(0);
+    expect(listings.filter((l) => !/meta\.lastModified gt /.test(l))).toEqual([]);
   });
 });

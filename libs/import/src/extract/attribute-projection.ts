@@ -26,7 +26,8 @@ export interface ProjectionChoice {
  * whole. A source that rejects the parameter or drops what it cannot project is read whole
  * (with a note); one that ignores it is read as it answers (with a note). Costs two requests of
  * the listing's page size; the whole page is read first, so a source whose first page cannot be
- * read fails exactly as its listing would.
+ * read fails exactly as its listing would. `checkFilter` is the filter those two requests use
+ * (an incremental read checks on what changed, a much smaller page).
  */
 export async function chooseProjection(
   client: ScimClient,
@@ -35,14 +36,16 @@ export async function chooseProjection(
   spec: { path: string; filter?: string },
   enabled: boolean | undefined,
   pageSize: number | undefined,
+  checkFilter = spec.filter,
 ): Promise<ProjectionChoice> {
   if (enabled === false) return {};
   const attributes = listingAttributes(config, kind, spec.filter);
   if (!attributes) return {};
-  const whole = await firstPage(client, spec, undefined, pageSize);
+  const check = { path: spec.path, filter: checkFilter };
+  const whole = await firstPage(client, check, undefined, pageSize);
   let projected: ScimResource[];
   try {
-    projected = await firstPage(client, spec, attributes, pageSize);
+    projected = await firstPage(client, check, attributes, pageSize);
   } catch (err) {
     if (!rejectsProjection(err)) throw err;
     const refusal = err as ScimConfigError;

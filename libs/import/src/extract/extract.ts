@@ -13,7 +13,7 @@ import { listingRejectionMessage } from './record-messages';
 import { toStaged, type MemberLimits } from './staged-records';
 import { mapPage, pageMapper } from './page-mapping';
 import { pageDecisionContext } from './page-decision';
-import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection } from './attribute-projection';
+import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection, type ProjectionChoice } from './attribute-projection';
 
 /** A page's resources as staging records; preview and the page-heap bench read pages with it too. */
 export { toStaged, type MemberLimits } from './staged-records';
@@ -115,7 +115,7 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
     // a read that goes on lists as it began (its choice is kept with its checkpoint); one that starts asks the source
     if (resumeFrom !== undefined && checkpoint.projection) reading.attributes = checkpoint.projection.attributes ?? undefined;
     else {
-      const choice = await chooseProjection(client, run.snapshot.config, resource, spec, run.snapshot.connector.attributeProjection, run.snapshot.connector.pageSize);
+      const choice = await chooseListingProjection(reading, since !== undefined && !checkpoint.fullRead ? since : undefined);
       reading.attributes = choice.attributes;
       if (choice.note) await runs.addNote(runId, redact(choice.note));
       await staging.recordProjection(runId, resource, choice.attributes ?? null);
@@ -166,6 +166,22 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
     throw toApplicationFailure(err, redact);
   } finally {
     await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * chooseProjection for a read: an incremental read checks on its changed-since page; a source that
+ * cannot filter on it is checked on the whole listing (the read then falls back to a full read).
+ */
+async function chooseListingProjection({ run, resource, spec, client }: ListingReading, since: Date | undefined): Promise<ProjectionChoice> {
+  const { config, connector } = run.snapshot;
+  const choose = (checkFilter?: string) => chooseProjection(client, config, resource, spec, connector.attributeProjection, connector.pageSize, checkFilter);
+  if (!since) return choose(spec.filter);
+  try {
+    return await choose(composeIncrementalFilter(spec.filter, since));
+  } catch (err) {
+    if (!rejectsFilter(err)) throw err;
+    return choose(spec.filter);
   }
 }
 
