@@ -194,18 +194,21 @@ export class StagingRepository {
       // a record seen twice (data changed while paging) keeps its latest version and starts over
       // (ids are unique within a page: the listing drops repeats; a repeat still being written by
       // the previous page's transaction waits for its commit)
+      // written to the run's partition by name: RETURNING cannot read xmax through the partitioned
+      // table, and a partition that is gone fails the page (the retry finds the staging lost)
+      const partition = stagingPartitionName(runId);
       const conflict = `ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
              unique_value = EXCLUDED.unique_value, mapped = EXCLUDED.mapped, hash = EXCLUDED.hash, decision = EXCLUDED.decision,
              message = NULL, loaded = EXCLUDED.loaded
            RETURNING (xmax = 0) AS inserted`;
       const { rows } = await tx.query<{ inserted: number }>(
         `WITH same AS (
-           INSERT INTO staging_record (run_id, resource, source_id, unique_value, hash, decision, loaded)
+           INSERT INTO ${partition} (run_id, resource, source_id, unique_value, hash, decision, loaded)
            SELECT $1, $2, u.source_id, u.unique_value, u.hash, 'unchanged', true
              FROM unnest($3::text[], $4::text[], $5::text[]) AS u(source_id, unique_value, hash)
            ${conflict}),
          changed AS (
-           INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision, loaded)
+           INSERT INTO ${partition} (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision, loaded)
            SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash, u.decision, false
              FROM jsonb_to_recordset(COALESCE($6::jsonb, '[]'::jsonb))
                   AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
