@@ -71,12 +71,6 @@ export async function openRunStaging(db: Db, runId: string): Promise<void> {
   });
 }
 
-/** Whether the run's staging partition is attached (staging can hold its records). */
-export async function runStagingExists(sql: Sql, runId: string): Promise<boolean> {
-  const { rows } = await sql.query<{ attached: boolean }>(`SELECT ${partitionAttached('$1')} AS attached`, [stagingPartitionName(runId)]);
-  return rows[0].attached;
-}
-
 /**
  * Empties the run's staging and removes its marker inside the caller's transaction (TRUNCATE
  * gives the space back at once and locks only the run's partition); the empty partition is
