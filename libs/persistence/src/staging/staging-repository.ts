@@ -120,9 +120,8 @@ export type ExtractCheckpoint<P = unknown> = Pick<RunExtractRow<P>, 'position' |
 /**
  * Per-run staging (staging_record, one UNLOGGED partition per run: staging-partition.ts;
  * staging_marker) and the extract checkpoints (run_extract). Everything is keyed by run id, so
- * activities pass only references; what shows
- * on the run (counts, failed records, extract reports) RunRepository writes, to the row
- * `runs.rowOf` names, in the same transaction.
+ * activities pass only references; what shows on the run (counts, failed records, extract
+ * reports) RunRepository writes, to the row `runs.rowOf` names, in the same transaction.
  */
 export class StagingRepository {
   constructor(
@@ -191,12 +190,12 @@ export class StagingRepository {
               : { source_id: r.sourceId, raw: r.raw, members: r.members },
           ),
         );
-      // a record seen twice (data changed while paging) keeps its latest version and starts over
-      // (ids are unique within a page: the listing drops repeats; a repeat still being written by
-      // the previous page's transaction waits for its commit)
       // written to the run's partition by name: RETURNING cannot read xmax through the partitioned
       // table, and a partition that is gone fails the page (the retry finds the staging lost)
       const partition = stagingPartitionName(runId);
+      // a record seen twice (data changed while paging) keeps its latest version and starts over
+      // (ids are unique within a page: the listing drops repeats; a repeat still being written by
+      // the previous page's transaction waits for its commit)
       const conflict = `ON CONFLICT (run_id, resource, source_id) DO UPDATE SET raw = EXCLUDED.raw, members = EXCLUDED.members,
              unique_value = EXCLUDED.unique_value, mapped = EXCLUDED.mapped, hash = EXCLUDED.hash, decision = EXCLUDED.decision,
              message = NULL, loaded = EXCLUDED.loaded
