@@ -50,6 +50,17 @@ async function partitionsOf(taskId: string): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.run_id, Number(r.n)]));
 }
 
+/** Bytes (heap, TOAST, indexes) of the staging partitions of the task's runs. */
+async function stagingBytesOf(taskId: string): Promise<number> {
+  const rows: Array<{ n: string | null }> = await api.ds.query(
+    `SELECT sum(pg_total_relation_size(c.oid)) AS n
+       FROM (SELECT DISTINCT COALESCE(resume_root_id, id) AS work_id FROM run WHERE task_id = $1) w
+       JOIN pg_class c ON c.relname = 'staging_run_' || replace(w.work_id::text, '-', '')`,
+    [taskId],
+  );
+  return Number(rows[0].n ?? 0);
+}
+
 /** Whether any table (attached or not) is left for the run's staging. */
 async function stagingTableExists(runId: string): Promise<boolean> {
   const rows: Array<{ n: string }> = await api.ds.query(`SELECT count(*) AS n FROM pg_class WHERE relname = $1`, [`staging_run_${runId.replace(/-/g, '')}`]);
@@ -127,12 +138,16 @@ describe('repeated runs', () => {
 
     // no-change full re-runs: each keeps its unchanged ids, the one before it is dropped whole
     const runs: RunBody[] = [first];
+    const bytes: number[] = [];
     for (let i = 0; i < 3; i++) {
       const run = await rest.runToEnd(taskId);
       expect(run).toMatchObject({ status: 'succeeded', stats: { unchanged: 45, created: 0, updated: 0 } });
       await onlySeenSetOf(run, 45);
       runs.push(run);
+      bytes.push(await stagingBytesOf(taskId));
     }
+    // the staging a no-change re-run leaves is its seen set alone, the same size each time
+    expect(bytes[2]).toBeLessThanOrEqual(bytes[0]);
     for (const old of runs.slice(0, -1)) expect(await stagingTableExists(old.id)).toBe(false);
 
     // a dry run keeps no seen set: its partition goes, the full run's stays
