@@ -17,25 +17,40 @@ export const STATS_FLUSH_DELAY_MS = 11_000;
 
 export type TableWrites = Record<string, { ins: number; upd: number; del: number }>;
 
+/**
+ * The table a relation's counters and size are reported under: each run stages into a partition
+ * of its own (libs/persistence/src/staging/staging-partition.ts), reported together as staging_record.
+ */
+function reportedAs(relname: string): string {
+  return /^staging_run_[0-9a-f]{32}$/.test(relname) ? 'staging_record' : relname;
+}
+
 export async function tableWrites(client: Client): Promise<TableWrites> {
   const tables = [...TARGET_TABLES, ...BOOKKEEPING_TABLES];
   const { rows } = await client.query<{ relname: string; ins: string; upd: string; del: string }>(
     `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_del AS del
-       FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ANY($1::text[])`,
+       FROM pg_stat_user_tables WHERE schemaname = current_schema() AND (relname = ANY($1::text[]) OR relname ~ '^staging_run_[0-9a-f]{32}$')`,
     [tables],
   );
   const out: TableWrites = {};
   for (const t of tables) out[t] = { ins: 0, upd: 0, del: 0 };
+  // staging partitions stay apart here: writesBetween compares each with itself, then adds them up
   for (const r of rows) out[r.relname] = { ins: Number(r.ins), upd: Number(r.upd), del: Number(r.del) };
   return out;
 }
 
-/** after - before, per table. */
+/**
+ * after - before, per table; the staging partitions' together as staging_record. A partition
+ * dropped by then took its counters with it (a run's staging writes count while it exists).
+ */
 export function writesBetween(before: TableWrites, after: TableWrites): TableWrites {
   const out: TableWrites = {};
-  for (const [t, a] of Object.entries(after)) {
-    const b = before[t] ?? { ins: 0, upd: 0, del: 0 };
-    out[t] = { ins: a.ins - b.ins, upd: a.upd - b.upd, del: a.del - b.del };
+  for (const [relname, a] of Object.entries(after)) {
+    const b = before[relname] ?? { ins: 0, upd: 0, del: 0 };
+    const t = (out[reportedAs(relname)] ??= { ins: 0, upd: 0, del: 0 });
+    t.ins += a.ins - b.ins;
+    t.upd += a.upd - b.upd;
+    t.del += a.del - b.del;
   }
   return out;
 }
@@ -70,7 +85,12 @@ export async function tableSizes(client: Client): Promise<Record<string, TableSi
       WHERE n.nspname = current_schema() AND c.relkind = 'r'
       ORDER BY pg_total_relation_size(c.oid) DESC`,
   );
-  const sizes = new Map(rows.map((r) => [r.relname, { totalBytes: Number(r.total), indexBytes: Number(r.indexes) }]));
+  const sizes = new Map<string, TableSize>();
+  for (const r of rows) {
+    const t = reportedAs(r.relname);
+    const size = sizes.get(t) ?? { totalBytes: 0, indexBytes: 0 };
+    sizes.set(t, { totalBytes: size.totalBytes + Number(r.total), indexBytes: size.indexBytes + Number(r.indexes) });
+  }
   const out: Record<string, TableSize | null> = {};
   for (const t of SIZED_TABLES) out[t] = sizes.get(t) ?? null;
   for (const [t, size] of sizes) if (!(t in out) && size.totalBytes >= OTHER_TABLE_MIN_BYTES) out[t] = size;

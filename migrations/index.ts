@@ -11,6 +11,7 @@ import { DropPendingTrigger1764662400000 } from './1764662400000-DropPendingTrig
 import { WritePathOnlyChanges1764748800000 } from './1764748800000-WritePathOnlyChanges';
 import { ActivityAttempts1764835200000 } from './1764835200000-ActivityAttempts';
 import { ConnectorAttributeProjection1764921600000 } from './1764921600000-ConnectorAttributeProjection';
+import { StagingPartitionPerRun1765008000000 } from './1765008000000-StagingPartitionPerRun';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   WritePathOnlyChanges1764748800000,
   ActivityAttempts1764835200000,
   ConnectorAttributeProjection1764921600000,
+  StagingPartitionPerRun1765008000000,
 ];

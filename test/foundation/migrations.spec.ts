@@ -45,7 +45,9 @@ describe('migrations', () => {
       await c.query(`INSERT INTO folder (code, name, template_code) VALUES ('f', 'f', 't')`);
       const card = await c.query<{ id: string }>(`INSERT INTO datacard (template_code, folder_code, unique_value) VALUES ('t', 'f', 'u') RETURNING id`);
       await c.query(`INSERT INTO datacard_link (datacard_id, attribute_code, target_id) VALUES ($1, 'members', gen_random_uuid())`, [card.rows[0].id]);
-      await c.query(`INSERT INTO staging_record (run_id, resource, source_id, raw, mapped) VALUES (gen_random_uuid(), 'identity', 's', NULL, '{}')`);
+      // staging lives in one partition per run (the engine creates it when the run first stages)
+      await c.query(`CREATE UNLOGGED TABLE staging_run_0000000000004000800000000000000a PARTITION OF staging_record FOR VALUES IN ('00000000-0000-4000-8000-00000000000a')`);
+      await c.query(`INSERT INTO staging_record (run_id, resource, source_id, raw, mapped) VALUES ('00000000-0000-4000-8000-00000000000a', 'identity', 's', NULL, '{}')`);
       await c.query(`INSERT INTO run (task_id, workflow_id, mode, trigger, status, finished_at) VALUES (gen_random_uuid(), 'w-terminated', 'full', 'manual', 'terminated', now())`);
     });
 

@@ -20,6 +20,7 @@ import { currentActivity } from '../../libs/import/src/infrastructure/activity-c
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
 import { identityAndAccessConfig, insertConnector, insertTask, seedTargetStore, type TargetCodes } from './support/import-fixtures';
 import { planProblems, type PlanNode } from './support/plan-check';
+import { openRunStaging } from '../../libs/persistence/src/staging/staging-partition';
 
 const SUFFIX = randomBytes(4).toString('hex');
 const USERS = 20_000;
@@ -64,6 +65,7 @@ afterAll(async () => {
 async function earlierRunAnalysed(n: number): Promise<void> {
   const run = randomUUID();
   const task = randomUUID();
+  await openRunStaging(db, run);
   await ds.query(
     `INSERT INTO staging_record (run_id, resource, source_id, raw, unique_value, hash, decision, loaded)
      SELECT $1, 'identity', 'earlier-' || g, '{}', 'earlier-' || g, md5(g::text), 'unchanged', true FROM generate_series(1, $2) g`,
@@ -126,6 +128,7 @@ it('on a freshly filled staging, the hot statements repeat no work over staging 
   await earlierRunAnalysed(22_000);
   // the run under test stages 22,000 records after the statistics were taken
   const run = { runId: randomUUID(), rowId: randomUUID(), taskId: randomUUID() };
+  await openRunStaging(db, run.runId);
   await ds.query(
     `INSERT INTO staging_record (run_id, resource, source_id, raw, unique_value, hash, decision, loaded)
      SELECT $1, CASE WHEN g % 11 = 0 THEN 'access' ELSE 'identity' END, 'src-' || g, '{}', 'u-' || g, md5(g::text),

@@ -9,6 +9,7 @@ import { loadConfig } from '@app/config';
 import { createDataSource } from '@app/persistence';
 import { sweepStaging } from '@app/import';
 import { Db } from '@app/persistence';
+import { openRunStaging } from '../../libs/persistence/src/staging/staging-partition';
 import { startApi } from '../support/api-harness';
 import { eventually } from '../support/fixtures';
 
@@ -36,6 +37,7 @@ async function run(status: string, finishedHoursAgo: number | null, extra: { res
 }
 
 async function stage(runId: string, n = 3): Promise<void> {
+  await openRunStaging(db, runId);
   for (let i = 0; i < n; i++) {
     await db.query(`INSERT INTO staging_record (run_id, resource, source_id, raw) VALUES ($1, 'identity', $2, '{"id":"x"}')`, [runId, `s${i}`]);
   }

@@ -11,6 +11,7 @@ export * from './runs/activity-attempt-repository';
 export * from './staging/staging-repository';
 export * from './staging/staging-plans';
 export * from './staging/staging-guard';
+export * from './staging/staging-partition';
 export * from './staging/decision-sql';
 export * from './runs/run-row';
 export * from './removals/removal-candidate-repository';

@@ -20,10 +20,14 @@ const PROBES = new Set(['Index Scan', 'Index Only Scan', 'Bitmap Index Scan']);
 /** Nodes that hold or recompute their whole input on each rescan. */
 const ACCUMULATORS = new Set(['Materialize', 'Sort', 'Incremental Sort', 'Hash', 'Aggregate', 'WindowAgg', 'Unique', 'SetOp']);
 
-const label = (n: PlanNode) => `${n['Node Type']}${n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}`;
+/** The table a plan node reads: a run's staging partition (libs/persistence/src/staging/staging-partition.ts) counts as staging_record. */
+const relation = (n: PlanNode) => (n['Relation Name'] && /^staging_run_[0-9a-f]{32}$/.test(n['Relation Name']) ? 'staging_record' : n['Relation Name']);
+
+const label = (n: PlanNode) => `${n['Node Type']}${n['Relation Name'] ? ` on ${relation(n)}` : ''}`;
 
 function readsBigTable(n: PlanNode, probesAllowed: boolean): PlanNode | undefined {
-  if (n['Relation Name'] && BIG_TABLES.has(n['Relation Name']) && !(probesAllowed && PROBES.has(n['Node Type']) && n['Index Cond'])) return n;
+  const table = relation(n);
+  if (table && BIG_TABLES.has(table) && !(probesAllowed && PROBES.has(n['Node Type']) && n['Index Cond'])) return n;
   for (const child of n.Plans ?? []) {
     const found = readsBigTable(child, probesAllowed);
     if (found) return found;
@@ -33,7 +37,7 @@ function readsBigTable(n: PlanNode, probesAllowed: boolean): PlanNode | undefine
 
 /** Reads a run's staged rows other than by a probe of its full key. */
 function walksStaging(n: PlanNode): boolean {
-  if (n['Relation Name'] === 'staging_record' && !(PROBES.has(n['Node Type']) && /source_id\s*=/.test(n['Index Cond'] ?? ''))) return true;
+  if (relation(n) === 'staging_record' && !(PROBES.has(n['Node Type']) && /source_id\s*=/.test(n['Index Cond'] ?? ''))) return true;
   return (n.Plans ?? []).some(walksStaging);
 }
 

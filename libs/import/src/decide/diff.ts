@@ -38,7 +38,7 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
   // diff decides just what extract could not map (the map step's records). Create and update
   // need no second look: the upsert tells them apart, and unchanged records are final.
   const stale = boundary.getTime() > run.startedAt.getTime();
-  await refreshStagingStatistics(db, activity, extracted.reduce((n, r) => n + Number(r.fetched), 0));
+  await refreshStagingStatistics(db, activity, extracted.reduce((n, r) => n + Number(r.fetched), 0), runId);
   // usually nothing is left to decide: one look at the run's rows spares the decision's joins
   const open = await staging.hasRecordsToDecide(runId, stale);
 

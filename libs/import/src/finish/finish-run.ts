@@ -28,6 +28,7 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
   const stats = await runs.recomputeStats(runId);
   if (run.dryRun) await runs.addNote(runId, 'dry run: the counts and outcomes say what a run would do; nothing in the target was changed');
   let seenSet = false;
+  let superseded: string[] = [];
   try {
     await db.transaction(async (tx) => {
       // in the transaction that declares success: a crash before its commit aborts the commit too
@@ -38,7 +39,7 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
       // a dry run loaded nothing: the next real run must still read what changed since the last real one
       if (!run.dryRun) {
         await new ImportTaskRepository(db).moveWatermark(run.taskId, run.startedAt, tx);
-        seenSet = await keepSeenSet(tx, runs, staging, run);
+        ({ kept: seenSet, superseded } = await keepSeenSet(tx, runs, staging, run));
       }
     });
   } catch (err) {
@@ -46,6 +47,9 @@ export async function finishRun(db: Db, runs: RunRepository, runId: string): Pro
     throw err;
   }
   await releaseWorkData(db, staging, runId, seenSet);
+  // the task's former seen sets: their markers went in the transaction, their partitions go now
+  // (or with the staging sweep, should this attempt end here)
+  await staging.dropReleased(superseded);
   return { status: 'succeeded', stats };
 }
 
@@ -61,16 +65,17 @@ async function releaseWorkData(db: Db, staging: StagingRepository, runId: string
  * rule asks the set whether this task still sees them. Records that failed on their own are
  * still listed: they stay in the set too. The set (with its staging marker, which
  * says whether crash recovery emptied it) replaces the one of the task's previous complete full
- * read. Records this run pushed have fresh sightings and need no entry. Returns whether it kept one.
+ * read. Records this run pushed have fresh sightings and need no entry. Returns whether it kept
+ * one, and the work ids of the seen sets it replaced (their partitions are dropped after the commit).
  */
-async function keepSeenSet(tx: Sql, runs: RunRepository, staging: StagingRepository, run: PreparedRun): Promise<boolean> {
-  if (run.mode !== 'full') return false;
-  if (!(await runs.readCompleteness(run.id, tx)).complete) return false;
+async function keepSeenSet(tx: Sql, runs: RunRepository, staging: StagingRepository, run: PreparedRun): Promise<{ kept: boolean; superseded: string[] }> {
+  if (run.mode !== 'full') return { kept: false, superseded: [] };
+  if (!(await runs.readCompleteness(run.id, tx)).complete) return { kept: false, superseded: [] };
   const previous = await runs.dropSeenSets(run.taskId, tx);
   const old = [...new Set(previous)].filter((id) => id !== run.id);
   if (old.length > 0) await staging.dropSeenSets(old, tx);
   await runs.keepSeenSet(run.id, tx);
-  return true;
+  return { kept: true, superseded: old };
 }
 
 /**

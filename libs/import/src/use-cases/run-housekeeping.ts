@@ -88,7 +88,11 @@ export async function closeRunFromTemporal(db: Sql, runRowId: string, state: Ext
   return true;
 }
 
-/** Removes the staging and pending removal candidates of a run (keyed by the id its activities carry) and notes when. */
+/**
+ * Releases the staging (its marker and rows: StagingRepository.releaseRun) and pending removal
+ * candidates of a run (keyed by the id its activities carry) and notes when. Works inside a
+ * transaction; the emptied partition itself is dropped by sweepStaging.
+ */
 export async function releaseStaging(db: Sql, workId: string): Promise<void> {
   await StagingRepository.releaseRun(db, workId);
   await new RemovalCandidateRepository(db).dropPending(workId);
@@ -135,9 +139,15 @@ export async function reconcileOpenRuns(db: Sql, client: Client, namespace: stri
  */
 export async function sweepStaging(db: Db, resumeWindowMs: number): Promise<string[]> {
   const runs = new RunRepository(db);
-  const staged = new Set([...(await new StagingRepository(db, runs).stagedRunIds()), ...(await new RemovalCandidateRepository(db).pendingRunIds())]);
+  const staging = new StagingRepository(db, runs);
+  const partitions = new Set(await staging.stagedRunIds());
+  const staged = new Set([...partitions, ...(await new RemovalCandidateRepository(db).pendingRunIds())]);
   if (!staged.size) return [];
   const releasable = await runs.releasableWorkIds([...staged], resumeWindowMs);
-  for (const workId of releasable) await releaseStaging(db, workId);
+  for (const workId of releasable) {
+    await releaseStaging(db, workId);
+    // a run's staging is a partition of its own: it goes whole (staging-partition.ts)
+    if (partitions.has(workId)) await staging.dropReleased([workId]);
+  }
   return releasable;
 }

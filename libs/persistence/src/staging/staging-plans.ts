@@ -1,8 +1,8 @@
 /**
- * What keeps the statements over staging fast whatever the planner's statistics say. Staging is
- * one table for every run: its statistics describe the runs that were there when it was last
- * analysed, so a new run's id is estimated at one row. On that estimate a join of the run's rows
- * with anything becomes a nested loop that reads the whole run's staging once per staged row (a
+ * What keeps the statements over staging fast whatever the planner's statistics say. Each run
+ * stages into its own partition (staging-partition.ts), whose statistics are missing or describe
+ * an earlier point of the run until it is analysed, so a run's rows can be badly misjudged. On
+ * such an estimate a join of the run's rows with anything becomes a nested loop that reads the whole run's staging once per staged row (a
  * 20k first import spent minutes in one diff statement; at 1M records a removal statement never
  * finished). Two guards, each checked by test/import/staging-plans.spec.ts with EXPLAIN on a
  * freshly filled staging:
@@ -14,6 +14,7 @@
  *    even where an estimate is wrong (a run that read 1,500 records of a task owning 1M).
  */
 import type { Db, Sql, StatementWatch } from '../db';
+import { stagingPartitionName } from './staging-partition';
 
 /**
  * Records staged by a run from which its staging statistics are refreshed. Below it, even a plan
@@ -26,11 +27,14 @@ export const ANALYZE_FROM_STAGED = 2000;
  * Refreshes staging's statistics once a run staged `staged` records, so the planner knows the run.
  * Only the columns the statements filter, group and join on (the JSON columns are costly to
  * sample and never filtered on). ANALYZE samples a bounded number of pages: about 0.3 s for a
- * 2M-row, 900 MB staging. Returns whether it analysed.
+ * 2M-row, 900 MB staging. With `runId`, only the run's partition (its statements are pruned to
+ * it and planned on its statistics; ANALYZE of the partitioned staging_record samples and
+ * analyses every run's partition). Returns whether it analysed.
  */
-export async function refreshStagingStatistics(db: Db, activity: StatementWatch, staged: number): Promise<boolean> {
+export async function refreshStagingStatistics(db: Db, activity: StatementWatch, staged: number, runId?: string): Promise<boolean> {
   if (staged < ANALYZE_FROM_STAGED) return false;
-  await db.longQuery(activity, 'ANALYZE staging_record (run_id, resource, source_id, unique_value, decision, loaded)');
+  const table = runId === undefined ? 'staging_record' : stagingPartitionName(runId);
+  await db.longQuery(activity, `ANALYZE ${table} (run_id, resource, source_id, unique_value, decision, loaded)`);
   return true;
 }
 

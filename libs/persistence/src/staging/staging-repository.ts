@@ -3,6 +3,7 @@ import type { Db, Sql, StatementWatch } from '../db';
 import { DUPLICATE_CHECK, PAGE_DECISION, decisionUpdate, toDecide } from './decision-sql';
 import { IN_WINDOW, TO_LOAD, windowParams, type LoadWindow } from './load-window';
 import { pagePlanSettings } from './staging-plans';
+import { dropRunStaging, emptyRunStaging, openRunStaging, partitionAttached, runIdsWithStaging, stagingPartitionName } from './staging-partition';
 import type { RunRepository } from '../runs/run-repository';
 
 export type { LoadWindow } from './load-window';
@@ -126,10 +127,10 @@ export function runExtractRowFrom<P>(c: RunExtractColumns<P>): RunExtractRow<P> 
 export type ExtractCheckpoint<P = unknown> = Pick<RunExtractRow<P>, 'position' | 'pages' | 'fetched' | 'fullRead' | 'done' | 'projection'>;
 
 /**
- * Per-run staging (UNLOGGED staging_record, staging_marker) and the extract checkpoints
- * (run_extract). Everything is keyed by run id, so activities pass only references; what shows
- * on the run (counts, failed records, extract reports) RunRepository writes, to the row
- * `runs.rowOf` names, in the same transaction.
+ * Per-run staging (staging_record, one UNLOGGED partition per run: staging-partition.ts;
+ * staging_marker) and the extract checkpoints (run_extract). Everything is keyed by run id, so
+ * activities pass only references; what shows on the run (counts, failed records, extract
+ * reports) RunRepository writes, to the row `runs.rowOf` names, in the same transaction.
  */
 export class StagingRepository {
   constructor(
@@ -143,9 +144,10 @@ export class StagingRepository {
     return rows[0] ? runExtractRowFrom(rows[0]) : undefined;
   }
 
-  /** Starts (or restarts, discarding what was staged) the read of a resource. */
+  /** Starts (or restarts, discarding what was staged) the read of a resource; creates the run's staging partition if it has none. */
   async beginExtract(runId: string, resource: ResourceKind, path: string, fullRead: boolean, discard: boolean): Promise<void> {
     const rowId = await this.runs.rowOf(runId);
+    await openRunStaging(this.db, runId);
     await this.db.transaction(async (tx) => {
       if (discard) await tx.query(`DELETE FROM staging_record WHERE run_id = $1 AND resource = $2`, [runId, resource]);
       // the run's first read creates its staging marker; only resetAfterLoss creates it again, so a
@@ -207,6 +209,9 @@ export class StagingRepository {
               : { source_id: r.sourceId, raw: r.raw, members: r.members },
           ),
         );
+      // written to the run's partition by name: RETURNING cannot read xmax through the partitioned
+      // table, and a partition that is gone fails the page (the retry finds the staging lost)
+      const partition = stagingPartitionName(runId);
       // a record seen twice (data changed while paging) keeps its latest version and starts over
       // (ids are unique within a page: the listing drops repeats; a repeat still being written by
       // the previous page's transaction waits for its commit)
@@ -216,12 +221,12 @@ export class StagingRepository {
            RETURNING (xmax = 0) AS inserted`;
       const { rows } = await tx.query<{ inserted: number }>(
         `WITH same AS (
-           INSERT INTO staging_record (run_id, resource, source_id, unique_value, hash, decision, loaded)
+           INSERT INTO ${partition} (run_id, resource, source_id, unique_value, hash, decision, loaded)
            SELECT $1, $2, u.source_id, u.unique_value, u.hash, 'unchanged', true
              FROM unnest($3::text[], $4::text[], $5::text[]) AS u(source_id, unique_value, hash)
            ${conflict}),
          changed AS (
-           INSERT INTO staging_record (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision, loaded)
+           INSERT INTO ${partition} (run_id, resource, source_id, raw, members, unique_value, mapped, hash, decision, loaded)
            SELECT $1, $2, u.source_id, u.raw, u.members, u.unique_value, u.mapped, u.hash, u.decision, false
              FROM jsonb_to_recordset(COALESCE($6::jsonb, '[]'::jsonb))
                   AS u(source_id text, raw jsonb, members jsonb, unique_value text, mapped jsonb, hash text, decision text)
@@ -249,12 +254,14 @@ export class StagingRepository {
 
   /**
    * Whether the run's staging was lost: it read something (checkpoints are logged) but its
-   * UNLOGGED staging marker is gone, so crash recovery or a restore emptied staging.
+   * UNLOGGED staging marker is gone, so crash recovery or a restore emptied staging, or its
+   * partition is gone (released by the staging sweep while a resume was pending).
    */
   async lost(runId: string): Promise<boolean> {
     const { rows } = await this.db.query<{ lost: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM run_extract WHERE run_id = $1) AND NOT EXISTS (SELECT 1 FROM staging_marker WHERE run_id = $1) AS lost`,
-      [runId],
+      `SELECT EXISTS (SELECT 1 FROM run_extract WHERE run_id = $1)
+              AND (NOT EXISTS (SELECT 1 FROM staging_marker WHERE run_id = $1) OR NOT ${partitionAttached('$2')}) AS lost`,
+      [runId, stagingPartitionName(runId)],
     );
     return rows[0].lost;
   }
@@ -267,6 +274,7 @@ export class StagingRepository {
    */
   async resetAfterLoss(runId: string, note: (redo: number) => string): Promise<Array<Pick<RunExtractRow, 'resource' | 'done' | 'fetched'>>> {
     const rowId = await this.runs.rowOf(runId);
+    await openRunStaging(this.db, runId);
     const before = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<Pick<RunExtractColumns<unknown>, 'resource' | 'done' | 'fetched'>>(
         `SELECT resource, done, fetched FROM run_extract WHERE run_id = $1 ORDER BY resource FOR UPDATE`,
@@ -441,9 +449,9 @@ export class StagingRepository {
     await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_WINDOW} AND ${TO_LOAD}`, windowParams(window));
   }
 
-  /** Drops the run's staging (after success; a failed run keeps it for a resume). */
+  /** Drops the run's staging partition and marker (after success; a failed run keeps them for a resume). Not in a transaction. */
   async deleteRun(runId: string): Promise<void> {
-    await this.db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
+    await dropRunStaging(this.db, runId);
   }
 
   /**
@@ -467,40 +475,72 @@ export class StagingRepository {
     return Number(rows[0].n);
   }
 
-  /** Drops a succeeded run's staging and marker; a run that keeps a seen set keeps its unchanged and failed ids and the marker. */
+  /**
+   * Drops a succeeded run's staging partition and marker. A run that keeps a seen set keeps its
+   * partition and marker with only its unchanged and failed ids: the seen set is the partition of
+   * the task's latest complete full run, and the previous one's partition is dropped when a newer
+   * complete full run finishes (dropSeenSets, then dropReleased). So repeated full runs leave one
+   * partition per task, whose size is the task's unchanged records, and no dead rows behind (a
+   * separate seen-set table would copy every unchanged id on each run, and deleting the
+   * superseded ids from it would leave the dead rows this layout avoids). Most of a partition's
+   * rows are the seen set on a re-run (nothing else to delete) and few on a first import: when the
+   * rows to drop outnumber those kept, the kept ones are copied aside and the partition truncated
+   * and refilled, so the seen set does not carry the run's dead rows until the next full run.
+   * Idempotent (a retried finishRun runs it again). Not in a transaction.
+   */
   async releaseSucceeded(runId: string, keepSeenSet: boolean): Promise<void> {
-    if (keepSeenSet) {
-      await this.db.query(`DELETE FROM staging_record WHERE run_id = $1 AND decision IS DISTINCT FROM 'unchanged' AND decision IS DISTINCT FROM 'failed'`, [runId]);
-    } else {
-      await this.db.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
-      await this.db.query(`DELETE FROM staging_marker WHERE run_id = $1`, [runId]);
+    if (!keepSeenSet) {
+      await dropRunStaging(this.db, runId);
+      return;
     }
-  }
-
-  /** Drops the staging and markers of former seen sets (keyed by these work run ids). */
-  async dropSeenSets(workIds: string[], tx: Sql = this.db): Promise<void> {
-    await tx.query(`DELETE FROM staging_record WHERE run_id = ANY($1::uuid[])`, [workIds]);
-    await tx.query(`DELETE FROM staging_marker WHERE run_id = ANY($1::uuid[])`, [workIds]);
-  }
-
-  /** The distinct run ids that have staging, found by skipping through its primary key (cheap on millions of rows). */
-  async stagedRunIds(): Promise<string[]> {
-    const { rows } = await this.db.query<{ run_id: string }>(
-      `WITH RECURSIVE ids AS (
-         (SELECT run_id FROM staging_record ORDER BY run_id LIMIT 1)
-         UNION ALL
-         SELECT (SELECT s.run_id FROM staging_record s WHERE s.run_id > ids.run_id ORDER BY s.run_id LIMIT 1) FROM ids WHERE ids.run_id IS NOT NULL)
-       SELECT run_id FROM ids WHERE run_id IS NOT NULL`,
-    );
-    return rows.map((r) => r.run_id);
+    const name = stagingPartitionName(runId);
+    const seen = `decision IN ('unchanged', 'failed')`;
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ attached: boolean }>(`SELECT ${partitionAttached('$1')} AS attached`, [name]);
+      if (!rows[0].attached) return;
+      // the partition's own name: these statements read and rewrite this one run's rows only
+      const counts = await tx.query<{ kept: number; dropped: number }>(
+        `SELECT (count(*) FILTER (WHERE ${seen}))::int AS kept, (count(*) FILTER (WHERE NOT (${seen}) OR decision IS NULL))::int AS dropped FROM ${name}`,
+      );
+      const { kept, dropped } = counts.rows[0];
+      if (dropped === 0) return;
+      if (dropped <= kept) {
+        await tx.query(`DELETE FROM ${name} WHERE NOT (${seen}) OR decision IS NULL`);
+        return;
+      }
+      await tx.query(`CREATE TEMP TABLE seen_set_rows ON COMMIT DROP AS SELECT * FROM ${name} WHERE ${seen}`);
+      await tx.query(`TRUNCATE ${name}`);
+      await tx.query(`INSERT INTO ${name} SELECT * FROM seen_set_rows`);
+    });
   }
 
   /**
-   * Drops the staging of work run `workId` through `sql`: the pool, or the transaction of a caller
-   * that has no Db (a run closed because its workflow is gone, inside the transaction that claims its task).
+   * Takes the markers of former seen sets (keyed by these work run ids) in the caller's
+   * transaction: from then on nothing reads them as seen sets. Their partitions are dropped by
+   * dropReleased after the transaction (or by the staging sweep, if that never comes).
+   */
+  async dropSeenSets(workIds: string[], tx: Sql = this.db): Promise<void> {
+    await tx.query(`DELETE FROM staging_marker WHERE run_id = ANY($1::uuid[])`, [workIds]);
+  }
+
+  /** Drops the staging partitions (and markers) of these work run ids. Not in a transaction. */
+  async dropReleased(workIds: string[]): Promise<void> {
+    for (const workId of workIds) await dropRunStaging(this.db, workId);
+  }
+
+  /** The run ids that have staging: one partition each (the catalogue lists them, however many rows they hold). */
+  async stagedRunIds(): Promise<string[]> {
+    return runIdsWithStaging(this.db);
+  }
+
+  /**
+   * Releases the staging of work run `workId` through `sql`: the pool, or the transaction of a
+   * caller that has no Db (a run closed because its workflow is gone, inside the transaction that
+   * claims its task). Its marker goes (a resume would read the source again) and its partition is
+   * emptied; the staging sweep drops the empty partition (dropReleased), which a transaction cannot.
    */
   static async releaseRun(sql: Sql, workId: string): Promise<void> {
-    await sql.query(`DELETE FROM staging_record WHERE run_id = $1`, [workId]);
+    await emptyRunStaging(sql, workId);
   }
 }
 
