@@ -11,6 +11,7 @@ import { DropPendingTrigger1764662400000 } from './1764662400000-DropPendingTrig
 import { WritePathOnlyChanges1764748800000 } from './1764748800000-WritePathOnlyChanges';
 import { ActivityAttempts1764835200000 } from './1764835200000-ActivityAttempts';
 import { ConnectorAttributeProjection1764921600000 } from './1764921600000-ConnectorAttributeProjection';
+import { TaskCacheInSighting1765094400000 } from './1765094400000-TaskCacheInSighting';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   WritePathOnlyChanges1764748800000,
   ActivityAttempts1764835200000,
   ConnectorAttributeProjection1764921600000,
+  TaskCacheInSighting1765094400000,
 ];

@@ -199,7 +199,7 @@ describe('cancellation', () => {
     expect(cancelled.stats.created).toBe(cards);
     expect(await count(`SELECT count(*) AS n FROM run_record WHERE run_id = $1 AND outcome = 'created'`, [started.id])).toBe(cards);
     expect(await count(`SELECT count(*) AS n FROM datacard_sighting WHERE task_id = $1`, [taskId])).toBe(cards);
-    expect(await count(`SELECT count(*) AS n FROM task_cache WHERE task_id = $1`, [taskId])).toBe(cards);
+    expect(await count(`SELECT count(*) AS n FROM datacard_sighting WHERE task_id = $1 AND hash IS NOT NULL`, [taskId])).toBe(cards);
     expect(await count(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1 AND loaded`, [started.id])).toBe(cards);
     // and nothing is written after the run says cancelled
     await new Promise((r) => setTimeout(r, 1000));

@@ -62,7 +62,7 @@ const ANALYZE_AFTER_WRITES = 5000;
 
 /**
  * Writes the created and updated records into the target store in batches, each batch in one
- * transaction: datacards, memberships, task cache, sightings and per-record outcomes, then the
+ * transaction: datacards, memberships, sightings (with the task cache) and per-record outcomes, then the
  * batch's staging rows are flagged loaded. A retried load skips committed batches; unchanged
  * records were settled by extract and write nothing (they are only counted). A removed datacard that reappears keeps its removed
  * status attribute, unless the mapping has `removal.reactivateValue`: then it gets that value
@@ -181,8 +181,8 @@ async function assertFolderHolds(templates: TargetStoreRepository, folderCode: s
 
 /**
  * Loads the batch window in one transaction, table by table: the window's rows locked, their
- * groups' members resolved, datacards upserted, outcomes recorded, memberships linked, the task
- * cache and the sightings written, the rows flagged loaded, the run's counts added.
+ * groups' members resolved, datacards upserted, outcomes recorded, memberships linked, the
+ * sightings written with what was pushed, the rows flagged loaded, the run's counts added.
  */
 async function applyBatch(tx: Sql, w: BatchWriters, t: BatchTarget, window: LoadWindow): Promise<BatchCounts> {
   // a batch on a lost staging would find nothing to load; a crash during the batch aborts it
@@ -191,7 +191,7 @@ async function applyBatch(tx: Sql, w: BatchWriters, t: BatchTarget, window: Load
   if (rows.length === 0) return { created: 0, updated: 0 };
 
   const members = t.membersLocal ? await resolveMembers(tx, w, t, rows) : new Map<string, string[]>();
-  const partial = rows.filter((r) => r.message !== null).map((r) => r.sourceId);
+  const partial = new Set(rows.filter((r) => r.message !== null).map((r) => r.sourceId));
 
   // the batch's existing datacards, before the upsert changes them: whether a pushed one was
   // removed (only asked when the mapping reactivates)
@@ -237,11 +237,12 @@ async function applyBatch(tx: Sql, w: BatchWriters, t: BatchTarget, window: Load
 
   if (t.membersLocal) await linkMembers(tx, w, t.membersLocal, rows, upserted, members);
 
-  // a group pushed with unresolved members is cached as partial so the next run pushes it again
-  await w.sightings.cachePushed({ window, taskId: t.taskId, partialSourceIds: partial }, tx);
-  // who saw what in which run (only what it wrote; unchanged records count through the seen set):
-  // group members resolve through it, removal reads it
-  await w.sightings.recordSightings({ taskId: t.taskId, runId: t.runId, kind: t.kind, datacardIds: outcome.datacardIds, sourceIds: outcome.sourceIds }, tx);
+  // who saw what in which run and what it pushed, one row per record (only what it wrote; unchanged
+  // records count through the seen set): group members resolve through it, removal reads it, the
+  // next run's decision compares with its hash. A group pushed with unresolved members is cached
+  // as partial so the next run pushes it again.
+  const hashes = rows.map((r) => (partial.has(r.sourceId) ? `${r.hash}:partial` : r.hash));
+  await w.sightings.recordPushed({ taskId: t.taskId, runId: t.runId, kind: t.kind, datacardIds: outcome.datacardIds, sourceIds: outcome.sourceIds, hashes }, tx);
   await w.staging.markLoaded({ window }, tx);
   await w.runs.addLoadCounts({ rowId: t.rowId, created: counts.created, updated: counts.updated }, tx);
   return counts;

@@ -55,6 +55,8 @@ export interface RowToLoad {
   sourceId: string;
   uniqueValue: string;
   decision: 'create' | 'update';
+  /** the mapped record's hash: what the task cache keeps once it is pushed */
+  hash: string;
   message: string | null;
   /** only when the batch asked for them (memberships are mapped) */
   members?: string[] | null;
@@ -408,13 +410,13 @@ export class StagingRepository {
    * this one and then finds them loaded. `withMembers` also reads each group's member ids.
    */
   async lockLoadWindow({ window, withMembers }: { window: LoadWindow; withMembers: boolean }, tx: Sql = this.db): Promise<RowToLoad[]> {
-    const { rows } = await tx.query<{ source_id: string; unique_value: string; decision: 'create' | 'update'; message: string | null; members?: string[] | null }>(
-      `SELECT s.source_id, s.unique_value, s.decision, s.message${withMembers ? ', s.members' : ''} FROM staging_record s
+    const { rows } = await tx.query<{ source_id: string; unique_value: string; decision: 'create' | 'update'; hash: string; message: string | null; members?: string[] | null }>(
+      `SELECT s.source_id, s.unique_value, s.decision, s.hash, s.message${withMembers ? ', s.members' : ''} FROM staging_record s
         WHERE ${IN_WINDOW} AND ${TO_LOAD}
         ORDER BY s.source_id FOR UPDATE`,
       windowParams(window),
     );
-    return rows.map((r) => ({ sourceId: r.source_id, uniqueValue: r.unique_value, decision: r.decision, message: r.message, ...(withMembers ? { members: r.members } : {}) }));
+    return rows.map((r) => ({ sourceId: r.source_id, uniqueValue: r.unique_value, decision: r.decision, hash: r.hash, message: r.message, ...(withMembers ? { members: r.members } : {}) }));
   }
 
   /** Flags the batch's rows loaded (in the batch's transaction: a retried load skips them). */
