@@ -109,8 +109,9 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
     // quadratic. Up to `concurrency` batches run at once, each in its own transaction on its own
     // key range (they share no rows; only the run's counts serialise their last statement), so
     // the database writes on more than one core while node prepares the next batch.
-    // what committed batches (of an earlier attempt) wrote, in key order: windows end where the
-    // next recorded range starts and go on after it
+    //
+    // What committed batches of an earlier attempt wrote is recorded as key ranges, in key order:
+    // a window ends where the next recorded range starts, and the walk goes on after it.
     const loaded = await writers.batches.loadedRanges(runId, kind);
     let next = 0;
     let after = '';
