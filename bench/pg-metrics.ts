@@ -4,10 +4,13 @@
  */
 import type { Client } from 'pg';
 
-/** The target store: what "writes nothing when nothing changed" is about. */
-export const TARGET_TABLES = ['datacard', 'datacard_link', 'task_cache'] as const;
+/**
+ * The target store and the task cache (held by the sightings): what "writes nothing when nothing
+ * changed" is about.
+ */
+export const TARGET_TABLES = ['datacard', 'datacard_link', 'datacard_sighting'] as const;
 /** The engine's own bookkeeping, reported to show where write volume goes. */
-export const BOOKKEEPING_TABLES = ['datacard_sighting', 'run_record', 'staging_record', 'run_extract', 'run'] as const;
+export const BOOKKEEPING_TABLES = ['run_record', 'staging_record', 'run_extract', 'run'] as const;
 
 /**
  * Backends publish their table counters when idle, at most every second and at the latest
@@ -66,7 +69,7 @@ export async function databaseSizeBytes(client: Client): Promise<number> {
 }
 
 /** The tables whose size is always reported (null when a table does not exist). */
-export const SIZED_TABLES = ['datacard', 'datacard_link', 'datacard_sighting', 'task_cache', 'run_record', 'staging_record'] as const;
+export const SIZED_TABLES = ['datacard', 'datacard_link', 'datacard_sighting', 'run_record', 'staging_record'] as const;
 /** Any other table is reported from this size on, so that tables a new design adds show up too. */
 export const OTHER_TABLE_MIN_BYTES = 2 ** 20;
 

@@ -66,7 +66,7 @@ export interface RunResult extends Ratios {
   recordsPerSecond: number;
   /** this scenario's target (issue 16) and whether the run met it; shapes are judged in the report, against scenario 1 */
   target?: TargetCheck;
-  /** rows inserted+updated+deleted in datacard, datacard_link, task_cache */
+  /** rows inserted+updated+deleted in datacard, datacard_link, datacard_sighting (it holds the task cache) */
   targetRowsWritten: number;
   /** rows written per table (target and bookkeeping) */
   writes: TableWrites;

@@ -13,7 +13,7 @@ export interface ScenarioTarget {
   limit: number;
   /** the better ratio the issue hopes for, reported beside the target */
   stretch?: number;
-  /** the run must also write no target rows (datacard, datacard_link, task_cache) */
+  /** the run must also write no target rows (datacard, datacard_link, datacard_sighting) */
   noTargetRows?: boolean;
 }
 

@@ -12,6 +12,8 @@ import { WritePathOnlyChanges1764748800000 } from './1764748800000-WritePathOnly
 import { ActivityAttempts1764835200000 } from './1764835200000-ActivityAttempts';
 import { ConnectorAttributeProjection1764921600000 } from './1764921600000-ConnectorAttributeProjection';
 import { StagingPartitionPerRun1765008000000 } from './1765008000000-StagingPartitionPerRun';
+import { TaskCacheInSighting1765094400000 } from './1765094400000-TaskCacheInSighting';
+import { StagingLoadBatches1765094400001 } from './1765094400001-StagingLoadBatches';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -29,4 +31,6 @@ export const MIGRATIONS = [
   ActivityAttempts1764835200000,
   ConnectorAttributeProjection1764921600000,
   StagingPartitionPerRun1765008000000,
+  TaskCacheInSighting1765094400000,
+  StagingLoadBatches1765094400001,
 ];

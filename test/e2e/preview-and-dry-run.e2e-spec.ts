@@ -71,7 +71,7 @@ async function footprint(codes: TargetCodes, extra: { runTables: boolean }) {
     import_task: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(id::text || config::text || COALESCE(watermark::text, '') || config_version, '|' ORDER BY id), '')) AS n FROM import_task WHERE id IN (${tasks})`, p),
     datacard: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(id::text || status || attributes::text || updated_at::text || COALESCE(task_id::text, ''), '|' ORDER BY id), '')) AS n FROM datacard WHERE template_code = ANY($1)`, [templates]),
     datacard_link: await q(`SELECT count(*) AS n FROM datacard_link l JOIN datacard d ON d.id = l.datacard_id WHERE d.template_code = ANY($1)`, [templates]),
-    task_cache: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(unique_value || hash || pushed_at::text, '|' ORDER BY task_id, kind, unique_value), '')) AS n FROM task_cache WHERE task_id IN (${tasks})`, p),
+    task_cache: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(d.unique_value || s.hash || s.pushed_at::text, '|' ORDER BY s.task_id, s.kind, d.unique_value), '')) AS n FROM datacard_sighting s JOIN datacard d ON d.id = s.datacard_id WHERE s.task_id IN (${tasks}) AND s.hash IS NOT NULL`, p),
     datacard_sighting: await q(`SELECT count(*) || ':' || md5(COALESCE(string_agg(datacard_id::text || last_run_id::text || last_seen_at::text, '|' ORDER BY datacard_id, task_id), '')) AS n FROM datacard_sighting WHERE task_id IN (${tasks})`, p),
     staging_record: await q(`SELECT count(*) AS n FROM staging_record WHERE run_id IN (${runs})`, p),
     removal_candidate: await q(`SELECT count(*) AS n FROM removal_candidate WHERE run_id IN (${runs})`, p),

@@ -199,8 +199,8 @@ describe('cancellation', () => {
     expect(cancelled.stats.created).toBe(cards);
     expect(await count(`SELECT count(*) AS n FROM run_record WHERE run_id = $1 AND outcome = 'created'`, [started.id])).toBe(cards);
     expect(await count(`SELECT count(*) AS n FROM datacard_sighting WHERE task_id = $1`, [taskId])).toBe(cards);
-    expect(await count(`SELECT count(*) AS n FROM task_cache WHERE task_id = $1`, [taskId])).toBe(cards);
-    expect(await count(`SELECT count(*) AS n FROM staging_record WHERE run_id = $1 AND loaded`, [started.id])).toBe(cards);
+    expect(await count(`SELECT count(*) AS n FROM datacard_sighting WHERE task_id = $1 AND hash IS NOT NULL`, [taskId])).toBe(cards);
+    expect(await count(`SELECT COALESCE(sum(loaded_rows), 0) AS n FROM staging_load_batch WHERE run_id = $1`, [started.id])).toBe(cards);
     // and nothing is written after the run says cancelled
     await new Promise((r) => setTimeout(r, 1000));
     expect(await count(`SELECT count(*) AS n FROM datacard WHERE template_code = $1`, [codes.account])).toBe(cards);

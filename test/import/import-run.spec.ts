@@ -124,7 +124,7 @@ describe('identityAndAccess full task', () => {
 
   it('passing a cache-clear boundary re-pushes everything', async () => {
     // as if every entry had been pushed before the latest clear hour (00:00 UTC)
-    await ds.query(`UPDATE task_cache SET pushed_at = pushed_at - interval '25 hours' WHERE task_id = $1`, [taskId]);
+    await ds.query(`UPDATE datacard_sighting SET pushed_at = pushed_at - interval '25 hours' WHERE task_id = $1`, [taskId]);
     const { workflowId } = await runTask(client, TASK_QUEUE, taskId);
     const run = await runOf(ds, workflowId);
     expect(run.stats).toEqual({ fetched: 46, created: 0, updated: 46, unchanged: 0, removed: 0, failed: 0 });

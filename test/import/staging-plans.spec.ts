@@ -155,18 +155,13 @@ it("extract's page decision looks each record up by its full keys even on statis
       [codes.entitlement, task, from, to],
     );
     await ds.query(
-      `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
-       SELECT id, $2, $3, now(), 'access', unique_value FROM datacard WHERE template_code = $1 AND task_id = $2 AND unique_value >= 'stale-' ON CONFLICT DO NOTHING`,
+      `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id, hash, pushed_at)
+       SELECT id, $2, $3, now(), 'access', unique_value, md5(unique_value), now() FROM datacard WHERE template_code = $1 AND task_id = $2 AND unique_value >= 'stale-' ON CONFLICT DO NOTHING`,
       [codes.entitlement, task, run],
-    );
-    await ds.query(
-      `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
-       SELECT $1, 'access', 'stale-' || g, md5(g::text), now() FROM generate_series($2::int, $3::int) g`,
-      [task, from, to],
     );
   };
   await fill(1, 200);
-  await ds.query('ANALYZE datacard, datacard_sighting, task_cache');
+  await ds.query('ANALYZE datacard, datacard_sighting');
   // ...and it holds 20,000 by the time a later page is decided (autovacuum has not come by)
   await fill(201, 20_000);
   try {
@@ -183,11 +178,10 @@ it("extract's page decision looks each record up by its full keys even on statis
     const plan = await planWith(pagePlanSettings);
     expect(planProblems(plan)).toEqual([]);
     const text = JSON.stringify(plan);
-    for (const index of ['datacard_template_unique', 'task_cache_pkey', 'datacard_sighting_pkey']) expect(text).toContain(`"Index Name":"${index}"`);
+    for (const index of ['datacard_template_unique', 'datacard_sighting_pkey']) expect(text).toContain(`"Index Name":"${index}"`);
     expect(text).toMatch(/unique_value = u\.unique_value/);
     expect(text).not.toContain('Materialize');
   } finally {
-    await ds.query(`DELETE FROM task_cache WHERE task_id = $1`, [task]);
     await ds.query(`DELETE FROM datacard_sighting WHERE task_id = $1`, [task]);
     await ds.query(`DELETE FROM datacard WHERE task_id = $1`, [task]);
   }

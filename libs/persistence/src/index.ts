@@ -9,6 +9,7 @@ export { Db, type Sql, type StatementWatch } from './db';
 export * from './runs/run-repository';
 export * from './runs/activity-attempt-repository';
 export * from './staging/staging-repository';
+export * from './staging/load-batch-repository';
 export * from './staging/staging-plans';
 export * from './staging/staging-guard';
 export * from './staging/staging-partition';

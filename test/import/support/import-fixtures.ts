@@ -126,7 +126,11 @@ export async function writeFingerprint(ds: DataSource, taskId: string, templates
       WHERE d.template_code = ANY($1) ORDER BY 1, 2`,
     [templates],
   );
-  const cache = await ds.query(`SELECT unique_value, kind, xmin::text AS x, pushed_at FROM task_cache WHERE task_id = $1 ORDER BY 2, 1`, [taskId]);
+  const cache = await ds.query(
+    `SELECT d.unique_value, s.kind, s.xmin::text AS x, s.pushed_at FROM datacard_sighting s JOIN datacard d ON d.id = s.datacard_id
+      WHERE s.task_id = $1 AND s.hash IS NOT NULL ORDER BY 2, 1`,
+    [taskId],
+  );
   return JSON.stringify({ cards, links, cache });
 }
 

@@ -15,7 +15,7 @@ export interface PlanNode {
 }
 
 /** Tables that grow with the source: anything repeated over them per row is quadratic. */
-const BIG_TABLES = new Set(['staging_record', 'datacard', 'datacard_sighting', 'datacard_link', 'task_cache', 'run_record']);
+const BIG_TABLES = new Set(['staging_record', 'datacard', 'datacard_sighting', 'datacard_link', 'run_record']);
 const PROBES = new Set(['Index Scan', 'Index Only Scan', 'Bitmap Index Scan']);
 /** Nodes that hold or recompute their whole input on each rescan. */
 const ACCUMULATORS = new Set(['Materialize', 'Sort', 'Incremental Sort', 'Hash', 'Aggregate', 'WindowAgg', 'Unique', 'SetOp']);

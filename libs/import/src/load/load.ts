@@ -1,5 +1,6 @@
 import type { LoadResult, ResourceKind } from '@app/temporal';
 import {
+  LoadBatchRepository,
   SightingRepository,
   StagingRepository,
   TargetWriter,
@@ -47,6 +48,7 @@ interface BatchTarget {
 /** The writers of a batch, each on its own tables; every call joins the batch's transaction. */
 interface BatchWriters {
   staging: StagingRepository;
+  batches: LoadBatchRepository;
   target: TargetWriter;
   sightings: SightingRepository;
   runs: RunRepository;
@@ -62,8 +64,8 @@ const ANALYZE_AFTER_WRITES = 5000;
 
 /**
  * Writes the created and updated records into the target store in batches, each batch in one
- * transaction: datacards, memberships, task cache, sightings and per-record outcomes, then the
- * batch's staging rows are flagged loaded. A retried load skips committed batches; unchanged
+ * transaction: datacards, memberships, sightings (with the task cache) and per-record outcomes, and
+ * one row that records the batch's key range written. A retried load skips the recorded ranges; unchanged
  * records were settled by extract and write nothing (they are only counted). A removed datacard that reappears keeps its removed
  * status attribute, unless the mapping has `removal.reactivateValue`: then it gets that value
  * and status active again.
@@ -77,7 +79,7 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
   const activity = currentActivity();
   const run = await preparedRun(runs, runId);
   if (run.dryRun) throw new ImportConfigError(`run ${runId} is a dry run: it must not load`);
-  const writers: BatchWriters = { staging: new StagingRepository(db, runs), target: new TargetWriter(db), sightings: new SightingRepository(db), runs };
+  const writers: BatchWriters = { staging: new StagingRepository(db, runs), batches: new LoadBatchRepository(db), target: new TargetWriter(db), sightings: new SightingRepository(db), runs };
   await runs.enterPhase(runId, 'load');
   await assertStagingIntact(db, runId, 'load');
   // one probe of the to-load index per kind: a kind with nothing changed is not walked at all
@@ -107,6 +109,11 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
     // quadratic. Up to `concurrency` batches run at once, each in its own transaction on its own
     // key range (they share no rows; only the run's counts serialise their last statement), so
     // the database writes on more than one core while node prepares the next batch.
+    //
+    // What committed batches of an earlier attempt wrote is recorded as key ranges, in key order:
+    // a window ends where the next recorded range starts, and the walk goes on after it.
+    const loaded = await writers.batches.loadedRanges(runId, kind);
+    let next = 0;
     let after = '';
     let written = 0;
     const inFlight: Array<Promise<BatchCounts>> = [];
@@ -128,10 +135,17 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
           runId,
           kind,
           after,
+          upTo: loaded[next]?.after,
           size: deps.batchSize,
           memberLimit: target.membersLocal ? workerMemory().memberLimit : undefined,
         });
-        if (last === null) break;
+        if (last === null) {
+          if (next >= loaded.length) break;
+          // everything up to the next recorded range is written: go on after it
+          after = loaded[next].last;
+          next += 1;
+          continue;
+        }
         const window: LoadWindow = { runId, kind, after, last };
         // heartbeats while the batch runs; a cancelled (or timed-out) attempt cancels its statement
         // instead of holding its row locks while the next attempt waits on them
@@ -181,17 +195,23 @@ async function assertFolderHolds(templates: TargetStoreRepository, folderCode: s
 
 /**
  * Loads the batch window in one transaction, table by table: the window's rows locked, their
- * groups' members resolved, datacards upserted, outcomes recorded, memberships linked, the task
- * cache and the sightings written, the rows flagged loaded, the run's counts added.
+ * groups' members resolved, datacards upserted, outcomes recorded, memberships linked, the
+ * sightings written with what was pushed, the batch recorded, the run's counts added.
  */
 async function applyBatch(tx: Sql, w: BatchWriters, t: BatchTarget, window: LoadWindow): Promise<BatchCounts> {
   // a batch on a lost staging would find nothing to load; a crash during the batch aborts it
   await assertStagingIntact(tx, t.runId, 'load');
   const rows = await w.staging.lockLoadWindow({ window, withMembers: t.membersLocal !== undefined }, tx);
   if (rows.length === 0) return { created: 0, updated: 0 };
+  // another attempt that wrote these rows has committed by the time the locks are ours: nothing
+  // here may be written twice, and this attempt's windows are out of date (a retry starts after
+  // what is recorded)
+  if (await w.batches.overlapsLoaded(window, tx)) {
+    throw new Error(`load: another attempt loaded part of ${t.kind} records (${window.after}, ${window.last}] meanwhile; this attempt stops and a retry skips them`);
+  }
 
   const members = t.membersLocal ? await resolveMembers(tx, w, t, rows) : new Map<string, string[]>();
-  const partial = rows.filter((r) => r.message !== null).map((r) => r.sourceId);
+  const partial = new Set(rows.filter((r) => r.message !== null).map((r) => r.sourceId));
 
   // the batch's existing datacards, before the upsert changes them: whether a pushed one was
   // removed (only asked when the mapping reactivates)
@@ -237,12 +257,13 @@ async function applyBatch(tx: Sql, w: BatchWriters, t: BatchTarget, window: Load
 
   if (t.membersLocal) await linkMembers(tx, w, t.membersLocal, rows, upserted, members);
 
-  // a group pushed with unresolved members is cached as partial so the next run pushes it again
-  await w.sightings.cachePushed({ window, taskId: t.taskId, partialSourceIds: partial }, tx);
-  // who saw what in which run (only what it wrote; unchanged records count through the seen set):
-  // group members resolve through it, removal reads it
-  await w.sightings.recordSightings({ taskId: t.taskId, runId: t.runId, kind: t.kind, datacardIds: outcome.datacardIds, sourceIds: outcome.sourceIds }, tx);
-  await w.staging.markLoaded({ window }, tx);
+  // who saw what in which run and what it pushed, one row per record (only what it wrote; unchanged
+  // records count through the seen set): group members resolve through it, removal reads it, the
+  // next run's decision compares with its hash. A group pushed with unresolved members is cached
+  // as partial so the next run pushes it again.
+  const hashes = rows.map((r) => (partial.has(r.sourceId) ? `${r.hash}:partial` : r.hash));
+  await w.sightings.recordPushed({ taskId: t.taskId, runId: t.runId, kind: t.kind, datacardIds: outcome.datacardIds, sourceIds: outcome.sourceIds, hashes }, tx);
+  await w.batches.recordLoaded({ window, rows: rows.length }, tx);
   await w.runs.addLoadCounts({ rowId: t.rowId, created: counts.created, updated: counts.updated }, tx);
   return counts;
 }

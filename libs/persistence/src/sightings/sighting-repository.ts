@@ -1,8 +1,10 @@
 import type { ResourceKind } from '@app/temporal/contracts';
 import type { Sql } from '../db';
-import { IN_WINDOW, TO_LOAD, windowParams, type LoadWindow } from '../staging/load-window';
 
-/** Tables datacard_sighting and task_cache: which task last saw which card under which source id, and what it last pushed. */
+/**
+ * Table datacard_sighting, one row per task and datacard: which task last saw which card under
+ * which source id in which run, and what it last pushed there (the task cache: hash and when).
+ */
 export class SightingRepository {
   constructor(private readonly db: Sql) {}
 
@@ -20,39 +22,29 @@ export class SightingRepository {
   }
 
   /**
-   * Caches what the load batch window pushed (its hash, now), so the next run finds it
-   * unchanged. A record in `partialSourceIds` (a group pushed with unresolved members) is cached
-   * as partial, so the next run pushes it again.
+   * What a load batch pushed, one row per record: the task saw datacardIds[i] under sourceIds[i]
+   * in run `runId` (group members resolve through it, removal reads it), and pushed hashes[i] now
+   * (its cache entry: the next run finds the record unchanged). The caller marks a group pushed
+   * with unresolved members as partial in its hash, so the next run pushes it again.
    */
-  async cachePushed({ window, taskId, partialSourceIds }: { window: LoadWindow; taskId: string; partialSourceIds: string[] }, tx: Sql = this.db): Promise<void> {
-    await tx.query(
-      `INSERT INTO task_cache (task_id, kind, unique_value, hash, pushed_at)
-       SELECT $5, $2, s.unique_value, CASE WHEN s.source_id = ANY($6::text[]) THEN s.hash || ':partial' ELSE s.hash END, now()
-         FROM staging_record s WHERE ${IN_WINDOW} AND ${TO_LOAD}
-       ON CONFLICT (task_id, kind, unique_value) DO UPDATE SET hash = EXCLUDED.hash, pushed_at = EXCLUDED.pushed_at`,
-      [...windowParams(window), taskId, partialSourceIds],
-    );
-  }
-
-  /**
-   * Who saw what in which run: the task saw datacardIds[i] under sourceIds[i] in run `runId`.
-   * Group members resolve through it, removal reads it.
-   */
-  async recordSightings(
-    { taskId, runId, kind, datacardIds, sourceIds }: { taskId: string; runId: string; kind: ResourceKind; datacardIds: string[]; sourceIds: string[] },
+  async recordPushed(
+    { taskId, runId, kind, datacardIds, sourceIds, hashes }: { taskId: string; runId: string; kind: ResourceKind; datacardIds: string[]; sourceIds: string[]; hashes: string[] },
     tx: Sql = this.db,
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id)
-       SELECT u.datacard_id, $1, $2, now(), $3, u.source_id FROM unnest($4::uuid[], $5::text[]) AS u(datacard_id, source_id)
+      `INSERT INTO datacard_sighting (datacard_id, task_id, last_run_id, last_seen_at, kind, source_id, hash, pushed_at)
+       SELECT u.datacard_id, $1, $2, now(), $3, u.source_id, u.hash, now()
+         FROM unnest($4::uuid[], $5::text[], $6::text[]) AS u(datacard_id, source_id, hash)
        ON CONFLICT (datacard_id, task_id) DO UPDATE
-         SET last_run_id = EXCLUDED.last_run_id, last_seen_at = EXCLUDED.last_seen_at, kind = EXCLUDED.kind, source_id = EXCLUDED.source_id`,
-      [taskId, runId, kind, datacardIds, sourceIds],
+         SET last_run_id = EXCLUDED.last_run_id, last_seen_at = EXCLUDED.last_seen_at, kind = EXCLUDED.kind, source_id = EXCLUDED.source_id,
+             hash = EXCLUDED.hash, pushed_at = EXCLUDED.pushed_at`,
+      [taskId, runId, kind, datacardIds, sourceIds, hashes],
     );
   }
 
   /** Forgets what the task pushed: its next run writes every record again (POST /tasks/:id/cache/clear, DELETE /tasks/:id). */
   async clearTaskCache(taskId: string, tx: Sql = this.db): Promise<void> {
-    await tx.query(`DELETE FROM task_cache WHERE task_id = $1`, [taskId]);
+    // the sightings stay: who saw what is not a cache (removal and member resolution read it)
+    await tx.query(`UPDATE datacard_sighting SET hash = NULL, pushed_at = NULL WHERE task_id = $1 AND hash IS NOT NULL`, [taskId]);
   }
 }

@@ -1,27 +1,28 @@
 /**
  * create | update | unchanged of one mapped record, given its existing datacard `d` (or none),
- * its task-cache entry `c` (or none), this task's sighting `sg` of the card (or none), its hash,
- * its source id, whether its mapping reactivates, and the cache's clear boundary. The one
- * definition of the decision: extract decides each page with it as it stages it (PAGE_DECISION,
- * per-record lookups; an unchanged record is final there: only its id is kept), diff decides what
- * extract could not (decisionUpdate), preview shows it.
+ * this task's sighting `sg` of the card (or none: it also holds the task cache, the hash the task
+ * last pushed and when), its hash, its source id, its resource kind, whether its mapping
+ * reactivates, and the cache's clear boundary. The one definition of the decision: extract decides
+ * each page with it as it stages it (PAGE_DECISION, per-record lookups; an unchanged record is
+ * final there: only its id is kept), diff decides what extract could not (decisionUpdate),
+ * preview shows it.
  *
  * Unchanged needs the sighting to name this source id: an unchanged record writes nothing, so a
  * record the source now lists under another id is pushed once to move its sighting (removal and
- * member resolution go by the sighting's source id).
+ * member resolution go by the sighting's source id). The cached hash counts for the kind that
+ * pushed it only (a cache cleared sets it NULL).
  */
-export function decisionSql(hash: string, reactivates: string, boundary: string, sourceId: string): string {
+export function decisionSql(hash: string, reactivates: string, boundary: string, sourceId: string, kind: string): string {
   return `CASE WHEN d.id IS NULL THEN 'create'
                -- a removed record that reappears is pushed again when its mapping reactivates
                WHEN d.status = 'removed' AND ${reactivates} THEN 'update'
-               WHEN c.hash = ${hash} AND c.pushed_at >= ${boundary} AND sg.source_id = ${sourceId} THEN 'unchanged'
+               WHEN sg.hash = ${hash} AND sg.pushed_at >= ${boundary} AND sg.source_id = ${sourceId} AND sg.kind = ${kind} THEN 'unchanged'
                ELSE 'update' END`;
 }
 
-/** The joins decisionSql reads (`d`, `c`, `sg`), for a record row aliased `u` with column `unique_value`. */
-export function decisionJoins(template: string, taskId: string, kind: string, row = 'u'): string {
+/** The joins decisionSql reads (`d`, `sg`), for a record row aliased `u` with column `unique_value`. */
+export function decisionJoins(template: string, taskId: string, row = 'u'): string {
   return `LEFT JOIN datacard d ON d.template_code = ${template} AND d.unique_value = ${row}.unique_value
-          LEFT JOIN task_cache c ON c.task_id = ${taskId} AND c.kind = ${kind} AND c.unique_value = ${row}.unique_value
           LEFT JOIN datacard_sighting sg ON sg.datacard_id = d.id AND sg.task_id = ${taskId}`;
 }
 
@@ -30,18 +31,17 @@ export function decisionJoins(template: string, taskId: string, kind: string, ro
  * unique values, $4 hashes; $5 the template, $6 the cache's clear boundary, $7 whether the mapping
  * reactivates, $8 the task, $9 the resource kind. Run with pagePlanSettings (staging-plans.ts).
  *
- * A page is a few hundred records: each looks up its card, cache entry and sighting by their full
- * keys (at most one row each: unique constraint and primary keys). The lookups are LATERAL
+ * A page is a few hundred records: each looks up its card, then the task's sighting of it (with the
+ * cache entry) by their full keys (at most one row each: unique constraint and primary key). The lookups are LATERAL
  * subqueries the planner cannot flatten (LIMIT 1), so it cannot trade them for a join: with
  * statistics taken while the template held a few hundred cards (a new task; autovacuum not there
  * yet) it materialised the whole template and compared every page record with every card, 0.7 s
  * a page at 20k cards (the 20k run after 20 smaller ones in bench/workers.ts, 17-33 s instead of 4).
  */
-export const PAGE_DECISION = `SELECT u.i, ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz', 'u.source_id')} AS decision
+export const PAGE_DECISION = `SELECT u.i, ${decisionSql('u.hash', '$7::boolean', '$6::timestamptz', 'u.source_id', '$9::text')} AS decision
        FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u(i, source_id, unique_value, hash)
        LEFT JOIN LATERAL (SELECT d.id, d.status FROM datacard d WHERE d.template_code = $5::text AND d.unique_value = u.unique_value LIMIT 1) d ON true
-       LEFT JOIN LATERAL (SELECT c.hash, c.pushed_at FROM task_cache c WHERE c.task_id = $8::uuid AND c.kind = $9::text AND c.unique_value = u.unique_value LIMIT 1) c ON true
-       LEFT JOIN LATERAL (SELECT sg.source_id FROM datacard_sighting sg WHERE sg.datacard_id = d.id AND sg.task_id = $8::uuid LIMIT 1) sg ON true`;
+       LEFT JOIN LATERAL (SELECT sg.source_id, sg.kind, sg.hash, sg.pushed_at FROM datacard_sighting sg WHERE sg.datacard_id = d.id AND sg.task_id = $8::uuid LIMIT 1) sg ON true`;
 
 /**
  * Rows diff may (re)decide: mapped and not yet loaded, so a repeated diff changes nothing that was
@@ -99,10 +99,10 @@ export const DUPLICATE_CHECK = `WITH repeated AS MATERIALIZED (
 export function decisionUpdate(stale: boolean): string {
   return `UPDATE staging_record s SET decision = x.decision, loaded = (x.decision = 'unchanged')
      FROM (
-       SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4', 's.source_id')} AS decision
+       SELECT s.resource, s.source_id, ${decisionSql('s.hash', 'k.reactivates', '$4', 's.source_id', 's.resource')} AS decision
          FROM staging_record s
          JOIN unnest($2::text[], $3::text[], $6::boolean[]) AS k(resource, template_code, reactivates) ON k.resource = s.resource
-         ${decisionJoins('k.template_code', '$5::uuid', 's.resource', 's')}
+         ${decisionJoins('k.template_code', '$5::uuid', 's')}
         WHERE s.run_id = $1 AND ${toDecide(stale)}) x
     WHERE s.run_id = $1 AND s.resource = x.resource AND s.source_id = x.source_id AND s.decision IS DISTINCT FROM x.decision`;
 }

@@ -19,9 +19,11 @@ export interface LoadWindow {
 export const IN_WINDOW = `s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND s.source_id <= $4`;
 
 /**
- * The rows load writes: created or updated, not yet loaded. Exactly the predicate of the partial
- * index staging_record_to_load, so a run that changed 1% walks 1% of its staging. Unchanged
- * records never get here: extract (or diff) marked them loaded, there is nothing to write.
+ * The rows load writes: created or updated. Exactly the predicate of the partial index
+ * staging_record_to_load, so a run that changed 1% walks 1% of its staging. Unchanged records
+ * never get here: extract (or diff) marked them loaded, there is nothing to write. What load
+ * already wrote is recorded per batch, as key ranges (LoadBatchRepository), not per row: a
+ * retried load starts its windows after them.
  */
 export const TO_LOAD = `s.decision IN ('create','update') AND NOT s.loaded`;
 

@@ -56,6 +56,8 @@ export interface RowToLoad {
   sourceId: string;
   uniqueValue: string;
   decision: 'create' | 'update';
+  /** the mapped record's hash: what the task cache keeps once it is pushed */
+  hash: string;
   message: string | null;
   /** only when the batch asked for them (memberships are mapped) */
   members?: string[] | null;
@@ -149,7 +151,11 @@ export class StagingRepository {
     const rowId = await this.runs.rowOf(runId);
     await openRunStaging(this.db, runId);
     await this.db.transaction(async (tx) => {
-      if (discard) await tx.query(`DELETE FROM staging_record WHERE run_id = $1 AND resource = $2`, [runId, resource]);
+      if (discard) {
+        await tx.query(`DELETE FROM staging_record WHERE run_id = $1 AND resource = $2`, [runId, resource]);
+        // what load recorded of the discarded rows describes rows that are gone
+        await tx.query(`DELETE FROM staging_load_batch WHERE run_id = $1 AND resource = $2`, [runId, resource]);
+      }
       // the run's first read creates its staging marker; only resetAfterLoss creates it again, so a
       // marker lost in a crash never comes back by itself
       await tx.query(
@@ -281,8 +287,9 @@ export class StagingRepository {
         [runId],
       );
       await tx.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
+      await tx.query(`DELETE FROM staging_load_batch WHERE run_id = $1`, [runId]);
       await tx.query(
-        `UPDATE run_extract SET position = NULL, pages = 0, fetched = 0, done = false, report = NULL, updated_at = now() WHERE run_id = $1`,
+        `UPDATE run_extract SET position = NULL, pages = 0, fetched = 0, done = false, report = NULL, projection = NULL, updated_at = now() WHERE run_id = $1`,
         [runId],
       );
       await tx.query(`INSERT INTO staging_marker (run_id) VALUES ($1) ON CONFLICT DO NOTHING`, [runId]);
@@ -401,52 +408,53 @@ export class StagingRepository {
   }
 
   /**
-   * The next load batch: the last of the next `size` keys still to load after `after`, in
-   * primary-key order; null when nothing is left (the caller then checks that staging was not
-   * lost). With `memberLimit`, the batch also ends where its groups' members would pass it (at
+   * The next load batch: the last of the next `size` keys still to load after `after` (and up to
+   * `upTo`, where a range a committed batch wrote starts), in primary-key order; null when
+   * nothing is left there. With `memberLimit`, the batch also ends where its groups' members would pass it (at
    * least one group). The predicate is the partial index's own, so the plan is a walk of that
    * index whatever the statistics say (a plan on the decision column alone sorted the whole
    * remaining kind for every batch).
    */
-  async nextLoadWindow({ runId, kind, after, size, memberLimit }: { runId: string; kind: ResourceKind; after: string; size: number; memberLimit?: number }): Promise<string | null> {
+  async nextLoadWindow(
+    { runId, kind, after, upTo, size, memberLimit }: { runId: string; kind: ResourceKind; after: string; upTo?: string; size: number; memberLimit?: number },
+  ): Promise<string | null> {
+    // a bound of the index range, not a filter: written only when there is one
+    const until = upTo === undefined ? '' : ` AND s.source_id <= $${memberLimit !== undefined ? 6 : 5}`;
+    const bound = upTo === undefined ? [] : [upTo];
     if (memberLimit !== undefined) {
       const { rows } = await this.db.query<{ last: string | null }>(
         `SELECT max(w.source_id) AS last FROM (
            SELECT v.source_id, sum(v.n) OVER (ORDER BY v.source_id) AS total, row_number() OVER (ORDER BY v.source_id) AS i FROM (
              SELECT s.source_id, COALESCE(jsonb_array_length(s.members), 0) AS n FROM staging_record s
-              WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${TO_LOAD}
+              WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3${until} AND ${TO_LOAD}
               ORDER BY s.run_id, s.resource, s.source_id LIMIT $4) v) w
           WHERE w.i = 1 OR w.total <= $5`,
-        [runId, kind, after, size, memberLimit],
+        [runId, kind, after, size, memberLimit, ...bound],
       );
       return rows[0]?.last ?? null;
     }
     const { rows } = await this.db.query<{ last: string | null }>(
       `SELECT max(w.source_id) AS last FROM (
-         SELECT s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3 AND ${TO_LOAD}
+         SELECT s.source_id FROM staging_record s WHERE s.run_id = $1 AND s.resource = $2 AND s.source_id > $3${until} AND ${TO_LOAD}
           ORDER BY s.run_id, s.resource, s.source_id LIMIT $4) w`,
-      [runId, kind, after, size],
+      [runId, kind, after, size, ...bound],
     );
     return rows[0]?.last ?? null;
   }
 
   /**
-   * The batch's rows still to load, locked: a second attempt running at the same time waits for
-   * this one and then finds them loaded. `withMembers` also reads each group's member ids.
+   * The batch's rows to load, locked: a second attempt running at the same time on the same rows
+   * waits for this one, and then finds its batch recorded (LoadBatchRepository.overlapsLoaded).
+   * `withMembers` also reads each group's member ids.
    */
   async lockLoadWindow({ window, withMembers }: { window: LoadWindow; withMembers: boolean }, tx: Sql = this.db): Promise<RowToLoad[]> {
-    const { rows } = await tx.query<{ source_id: string; unique_value: string; decision: 'create' | 'update'; message: string | null; members?: string[] | null }>(
-      `SELECT s.source_id, s.unique_value, s.decision, s.message${withMembers ? ', s.members' : ''} FROM staging_record s
+    const { rows } = await tx.query<{ source_id: string; unique_value: string; decision: 'create' | 'update'; hash: string; message: string | null; members?: string[] | null }>(
+      `SELECT s.source_id, s.unique_value, s.decision, s.hash, s.message${withMembers ? ', s.members' : ''} FROM staging_record s
         WHERE ${IN_WINDOW} AND ${TO_LOAD}
         ORDER BY s.source_id FOR UPDATE`,
       windowParams(window),
     );
-    return rows.map((r) => ({ sourceId: r.source_id, uniqueValue: r.unique_value, decision: r.decision, message: r.message, ...(withMembers ? { members: r.members } : {}) }));
-  }
-
-  /** Flags the batch's rows loaded (in the batch's transaction: a retried load skips them). */
-  async markLoaded({ window }: { window: LoadWindow }, tx: Sql = this.db): Promise<void> {
-    await tx.query(`UPDATE staging_record s SET loaded = true WHERE ${IN_WINDOW} AND ${TO_LOAD}`, windowParams(window));
+    return rows.map((r) => ({ sourceId: r.source_id, uniqueValue: r.unique_value, decision: r.decision, hash: r.hash, message: r.message, ...(withMembers ? { members: r.members } : {}) }));
   }
 
   /** Drops the run's staging partition and marker (after success; a failed run keeps them for a resume). Not in a transaction. */
@@ -462,7 +470,9 @@ export class StagingRepository {
     const { rows } = await tx.query<{ read: number; staged: number; unloaded: number }>(
       `SELECT (SELECT COALESCE(sum(fetched), 0)::int FROM run_extract WHERE run_id = $1) AS read,
               count(*)::int AS staged,
-              (count(*) FILTER (WHERE NOT loaded AND decision IS DISTINCT FROM 'failed'))::int AS unloaded
+              -- the batches load recorded wrote rows to load, each once (their ranges do not overlap)
+              (count(*) FILTER (WHERE NOT loaded AND decision IS DISTINCT FROM 'failed'))::int
+                - (SELECT COALESCE(sum(b.loaded_rows), 0)::int FROM staging_load_batch b WHERE b.run_id = $1) AS unloaded
          FROM staging_record WHERE run_id = $1`,
       [runId],
     );

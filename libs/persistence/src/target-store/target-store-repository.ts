@@ -258,9 +258,12 @@ export class TargetStoreRepository {
       sighted_source: string | null;
       decision: PreviewDecision['decision'];
     }>(
-      `SELECT u.source_id, d.id, d.attributes, c.hash AS cache_hash, c.pushed_at >= $3::timestamptz AS cache_fresh, sg.source_id AS sighted_source, ${decisionSql('u.hash', '$4::boolean', '$3::timestamptz', 'u.source_id')} AS decision
+      `SELECT u.source_id, d.id, d.attributes, c.hash AS cache_hash, c.pushed_at >= $3::timestamptz AS cache_fresh, sg.source_id AS sighted_source,
+              ${decisionSql('u.hash', '$4::boolean', '$3::timestamptz', 'u.source_id', '$6::text')} AS decision
          FROM jsonb_to_recordset($1::jsonb) AS u(source_id text, unique_value text, hash text)
-         ${decisionJoins('$2', '$5::uuid', '$6')}`,
+         ${decisionJoins('$2', '$5::uuid')}
+         -- the cache entry of this kind (the sighting holds what its kind last pushed)
+         LEFT JOIN LATERAL (SELECT sg.hash, sg.pushed_at WHERE sg.kind = $6::text) c ON true`,
       [
         JSON.stringify(records.map((r) => ({ source_id: r.sourceId, unique_value: r.uniqueValue, hash: r.hash }))),
         target.templateCode,

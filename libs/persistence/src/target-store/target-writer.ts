@@ -128,11 +128,11 @@ export class TargetWriter {
 
   /**
    * Fresh statistics of every table load wrote, for what reads them next (removal reconciliation,
-   * the next run's diff): a first run grew them from empty, and a task_cache estimated at a few
+   * the next run's diff): a first run grew them from empty, and a task cache estimated at a few
    * hundred rows per task made a later diff compare 50M pairs.
    */
   async analyzeAfterLoad(watch: StatementWatch): Promise<void> {
-    await this.db.longQuery(watch, 'ANALYZE datacard_sighting, datacard, datacard_link, task_cache');
+    await this.db.longQuery(watch, 'ANALYZE datacard_sighting, datacard, datacard_link');
   }
 
   /**
