@@ -102,9 +102,11 @@ async function attempts(run: RunBody): Promise<Array<{ type: string; attempt: nu
   return out;
 }
 
-/** Every row of every table of the application schema, as text. */
+/** Every row of every table of the application schema, as text (a run's staging partition through its parent, staging_record: runs drop theirs as they end). */
 async function databaseText(): Promise<string> {
-  const tables: Array<{ name: string }> = await api.ds.query(`SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'`);
+  const tables: Array<{ name: string }> = await api.ds.query(
+    `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'staging\\_run\\_%'`,
+  );
   const parts: string[] = [];
   for (const { name } of tables) {
     const [row] = await api.ds.query(`SELECT coalesce(string_agg(t::text, E'\\n'), '') AS text FROM ${name} t`);
