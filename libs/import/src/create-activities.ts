@@ -125,6 +125,7 @@ export function createActivities(deps: ImportDeps) {
                 processPageLimitBytes: workerMemory().pageLimitBytes,
               }),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
+            pageThreads: tuning.pageThreads,
             templates: templates(),
           },
           runId,

@@ -6,12 +6,12 @@ import { ImportConfigError, StagingLostError } from '../errors/import-errors';
 import { toApplicationFailure } from '../errors/to-application-failure';
 import { preparedRun, type PreparedRun } from '../run-config/prepared-run';
 import { resourcesFor, sectionFor } from '../run-config/task-config';
-import type { Mapper } from '../decide/map-records';
 import { workerMemory, type PageReservation } from '../infrastructure/worker-memory';
 import { StagingIdTracker } from './staging-id-tracker';
 import { listingRejectionMessage } from './record-messages';
-import { toStaged, type MemberLimits } from './staged-records';
-import { mapPage, pageMapper } from './page-mapping';
+import { completeStaged, type EntryWork, type MemberLimits } from './staged-records';
+import { pageMapping, type PageMapping } from './page-mapping';
+import { pageThreads, stagedEntryDigester } from './page-threads';
 import { pageDecisionContext } from './page-decision';
 import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection } from './attribute-projection';
 
@@ -39,6 +39,8 @@ export interface ExtractDeps {
   /** opens the SCIM client of the run's connector (decrypts its secret); `signal` aborts its requests */
   connect(connectorId: string, signal?: AbortSignal): Promise<{ client: ScimClient; redact(text: string): string }>;
   memberFetchConcurrency: number;
+  /** worker threads that parse, map and hash pages (page-threads.ts); 0 or absent: the event loop does */
+  pageThreads?: number;
   /** when given, records are mapped and decided on the way in (page-mapping.ts, page-decision.ts) */
   templates?: TargetStoreRepository;
 }
@@ -107,12 +109,12 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
   const beat = activity.heartbeatDetails<ExtractHeartbeat>();
   if (!stagingLost && beat && beat.resource === resource && beat.fullRead === checkpoint.fullRead && beat.pages > checkpoint.pages) resumeFrom = beat.position;
 
-  const mapper = await pageMapper(deps.templates, run.snapshot, resource);
+  const mapping = await pageMapping(deps.templates, run.snapshot, resource);
   // what mapped records are decided against; diff decides them again only if a clear boundary passes meanwhile
-  const decide = mapper && pageDecisionContext(run.taskId, run.snapshot.config, sectionFor(run.snapshot.config, resource));
+  const decide = mapping && pageDecisionContext(run.taskId, run.snapshot.config, sectionFor(run.snapshot.config, resource));
   const { client, redact } = await deps.connect(run.snapshot.connector.id, activity.signal);
   const membersMapped = resource === 'access' && !!sectionFor(run.snapshot.config, resource).members?.local;
-  const reading: ListingReading = { deps, run, runId, resource, spec, client, activity, mapper, decide, membersMapped };
+  const reading: ListingReading = { deps, run, runId, resource, spec, client, activity, mapping, decide, membersMapped };
   try {
     // an attempt that resumes a whole-record read keeps it; any other asks the source once more
     if (beat?.resource === resource && beat.projected === false && resumeFrom === beat.position) reading.attributes = undefined;
@@ -182,7 +184,7 @@ interface ListingReading {
   client: ScimClient;
   activity: HeartbeatKeeper;
   /** maps records on the way in (absent: the map step maps them all) */
-  mapper?: Mapper;
+  mapping?: PageMapping;
   /** decides mapped records on the way in */
   decide?: PageDecisionContext;
   /** the listing's `attributes=` (chooseProjection); undefined lists whole records */
@@ -192,16 +194,18 @@ interface ListingReading {
 }
 
 /**
- * One read of the resource's listing into staging, page by page: each page is read (members
- * apart, staged-records.ts), mapped (mapPage) and staged with its decisions and its checkpoint
- * (stagePage). Up to four pages are in flight: two are written to staging (each in its own
- * transaction, so the database works on one page's decisions while it stores the other's rows)
- * while the next is mapped and the one after it is fetched and parsed. Checkpoints commit in page
+ * One read of the resource's listing into staging, page by page: each page is read, parsed and
+ * its records mapped and hashed on a page thread (page-threads.ts; on the event loop without
+ * one), its groups' members read apart when the listing has none (staged-records.ts), and staged
+ * with its decisions and its checkpoint (stagePage). Up to four pages are in flight: two are
+ * written to staging (each in its own transaction, so the database works on one page's decisions
+ * while it stores the other's rows) while the next has its members read and the one after it is
+ * fetched and digested. Checkpoints commit in page
  * order, so the checkpoint never passes a page that is not staged. Returns whether the listing
  * proved the read complete, and the pages read so far.
  */
 async function readListing(
-  { deps, run, runId, resource, spec, client, activity, mapper, decide, attributes, membersMapped }: ListingReading,
+  { deps, run, runId, resource, spec, client, activity, mapping, decide, attributes, membersMapped }: ListingReading,
   from: { fullRead: boolean; since?: Date; resumeFrom?: ListPosition; pages: number },
 ): Promise<{ complete: boolean; pages: number }> {
   const { runs, staging } = deps;
@@ -214,13 +218,18 @@ async function readListing(
   const limits: MemberLimits = { memberLimit: memory.memberLimit, path: spec.path, reserveFetch: (held) => memory.pages.reserve(Math.max(0, Math.min(pageLimit, memory.pages.capacityBytes - held)), activity.signal) };
   const filter = fullRead || !from.since ? spec.filter : composeIncrementalFilter(spec.filter, from.since);
   const tracker = new StagingIdTracker(staging, runId, resource, await staging.count(runId, resource));
-  const listing = client.listResources(spec.path, {
-    filter,
-    attributes,
-    pageSize: run.snapshot.connector.pageSize,
-    resumeFrom: from.resumeFrom,
-    idTracker: tracker,
-  });
+  const work: EntryWork = { resource, memberLimit: memory.memberLimit, membersWanted: attributes === undefined || membersMapped, mapper: mapping?.mapper };
+  const listing = client.listResources(
+    spec.path,
+    {
+      filter,
+      attributes,
+      pageSize: run.snapshot.connector.pageSize,
+      resumeFrom: from.resumeFrom,
+      idTracker: tracker,
+    },
+    stagedEntryDigester(work, mapping, runId, pageThreads(deps.pageThreads ?? 0)),
+  );
   const reader = listing.pages()[Symbol.asyncIterator]();
   const readNext = async () => {
     const reservation = await memory.pages.reserve(pageLimit, activity.signal);
@@ -248,7 +257,7 @@ async function readListing(
       // a read ahead that fails is reported when it is awaited, not as an unhandled rejection
       ahead.catch(() => undefined);
       activity.throwIfCancelled();
-      const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat, {
+      const records = await completeStaged(page.resources, work, client, deps.memberFetchConcurrency, activity.heartbeat, {
         ...limits,
         reserveFetch: async (bytes) => {
           const r = await limits.reserveFetch(bytes + (page.bytes ?? 0));
@@ -256,8 +265,7 @@ async function readListing(
           held.push(r);
           return r;
         },
-      }, attributes === undefined || membersMapped);
-      if (mapper) mapPage(mapper, records);
+      });
       if (writes.length >= PAGE_WRITES_IN_FLIGHT) await writes.shift();
       const previous = writes[writes.length - 1];
       const rejectedMessages = page.rejected.map((r) => listingRejectionMessage(r.reason, r.excerpt));
