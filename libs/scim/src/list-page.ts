@@ -68,7 +68,7 @@ export function digestListResponse<P>(parsed: ParsedListResponse, filterCheck: F
       continue;
     }
     const { resource } = result;
-    const created = Date.parse((resource.meta as { created?: string } | undefined)?.created ?? '');
+    const created = Date.parse((resource.meta)?.created ?? '');
     entries.push({ id: resource.id, created, outsideFilter: filterCheck !== undefined && filterCheck(resource) === false, payload: payload(resource) });
   }
   const { totalResults, startIndex, itemsPerPage, nextCursor, previousCursor, bytes } = parsed;

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { digestListResponse, filterCheckOf, normalizeResource, parseJsonBody, parseListResponse, type ListPageText, type ScimClient, type ScimResource } from '@app/scim';
+import { digestListResponse, filterCheckOf, normalizeResource, parseJsonBody, parseListResponse, type ListPageText, type ScimClient } from '@app/scim';
 import type { StagedRecordInput } from '@app/persistence';
 import { mapperFor, type MapperConfig } from '../decide/map-records';
 import { ThreadPool } from '../infrastructure/thread-pool';
@@ -157,9 +157,13 @@ describe('page digest (what a page thread makes of a list page)', () => {
     expect(digested.entries.map((e) => e.payload.tooLarge)).toEqual([{ members: 5, name: 'app-admins' }, undefined, undefined, { members: 3, name: 'big' }]);
     const limits = { memberLimit: 2, path: '/Groups', reserveFetch: async () => ({ shrinkTo() {}, release() {} }) as never };
     const now = completeStaged(digested.entries.map((e) => e.payload), work, memberClient, 2, () => undefined, limits);
-    const then = toStaged(memberClient, 'access', groups.Resources as ScimResource[], 2, () => undefined, limits);
+    const then = toStaged(memberClient, 'access', groups.Resources, 2, () => undefined, limits);
     await expect(now).rejects.toThrow(/^group g1 "app-admins" of \/Groups has 5 members; this worker's heap holds groups of up to 2 members/);
-    await expect(then).rejects.toThrow((await now.catch((e: Error) => e)).message);
+    const message = await now.then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    await expect(then).rejects.toThrow(message);
   });
 
   it('throws on an answer that is not a ListResponse', () => {

@@ -33,7 +33,7 @@ export interface EntryWork {
 }
 
 /** A mapped record's raw JSON is not staged (StagingRepository.stagePage stores only its mapping). */
-const NOT_KEPT: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+const NOT_KEPT: Record<string, unknown> = Object.freeze({});
 
 /** One listed resource as a staging entry (pure: runs in a page thread as well as here). */
 export function stagedEntry(r: ScimResource, work: EntryWork): StagedEntry {
