@@ -126,6 +126,7 @@ export function createActivities(deps: ImportDeps) {
               }),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
             pageThreads: tuning.pageThreads,
+            logger: deps.logger,
             templates: templates(),
           },
           runId,

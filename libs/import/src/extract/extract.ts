@@ -12,6 +12,7 @@ import { listingRejectionMessage } from './record-messages';
 import { completeStaged, type EntryWork, type MemberLimits } from './staged-records';
 import { pageMapping, type PageMapping } from './page-mapping';
 import { pageThreads, stagedEntryDigester } from './page-threads';
+import type { ImportLogger } from '../create-activities';
 import { pageDecisionContext } from './page-decision';
 import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection } from './attribute-projection';
 
@@ -41,6 +42,8 @@ export interface ExtractDeps {
   memberFetchConcurrency: number;
   /** worker threads that parse, map and hash pages (page-threads.ts); 0 or absent: the event loop does */
   pageThreads?: number;
+  /** told when page threads cannot run here */
+  logger?: Pick<ImportLogger, 'warn'>;
   /** when given, records are mapped and decided on the way in (page-mapping.ts, page-decision.ts) */
   templates?: TargetStoreRepository;
 }
@@ -228,7 +231,7 @@ async function readListing(
       resumeFrom: from.resumeFrom,
       idTracker: tracker,
     },
-    stagedEntryDigester(work, mapping, runId, pageThreads(deps.pageThreads ?? 0)),
+    stagedEntryDigester(work, mapping, runId, pageThreads(deps.pageThreads ?? 0, deps.logger)),
   );
   const reader = listing.pages()[Symbol.asyncIterator]();
   const readNext = async () => {

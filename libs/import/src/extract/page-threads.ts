@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PageDigester } from '@app/scim';
 import { ThreadPool } from '../infrastructure/thread-pool';
+import type { ImportLogger } from '../create-activities';
 import type { PageJob, PageJobAnswer } from './page-digest';
 import type { PageMapping } from './page-mapping';
 import { stagedEntry, type EntryWork, type StagedEntry } from './staged-records';
@@ -27,9 +28,12 @@ function startPageThread(): Worker {
  * and reused; `size` is taken from the first call); undefined when `size` is 0: pages are then
  * digested on the event loop.
  */
-export function pageThreads(size: number): PageThreads | undefined {
+export function pageThreads(size: number, logger?: Pick<ImportLogger, 'warn'>): PageThreads | undefined {
   if (size <= 0) return undefined;
-  pool ??= new ThreadPool<PageJob, PageJobAnswer>(size, startPageThread);
+  if (!pool) {
+    pool = new ThreadPool<PageJob, PageJobAnswer>(size, startPageThread);
+    pool.onUnavailable = (reason) => logger?.warn(`list pages are parsed on the event loop: ${reason}`);
+  }
   return pool;
 }
 

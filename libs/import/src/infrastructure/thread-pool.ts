@@ -57,6 +57,8 @@ export class ThreadPool<J, A> {
   private readonly counts: ThreadPoolStats = { started: 0, answered: 0, died: 0 };
   /** called with the thread a job was just posted to (tests kill it there) */
   onDispatch?: (thread: Worker) => void;
+  /** called once, when the pool becomes unavailable for another reason than close() */
+  onUnavailable?: (reason: string) => void;
 
   constructor(
     readonly size: number,
@@ -78,6 +80,7 @@ export class ThreadPool<J, A> {
 
   /** Ends every thread; waiting jobs fail. */
   async close(): Promise<void> {
+    this.onUnavailable = undefined;
     this.disable('the thread pool was closed');
     await Promise.all(this.slots.splice(0).map((s) => s.thread.terminate().catch(() => undefined)));
   }
@@ -150,7 +153,10 @@ export class ThreadPool<J, A> {
   }
 
   private disable(reason: string): void {
-    this.unavailable ??= reason;
+    if (this.unavailable === undefined) {
+      this.unavailable = reason;
+      this.onUnavailable?.(reason);
+    }
     for (const job of this.queue.splice(0)) job.reject(new ThreadPoolUnavailableError(reason));
   }
 }
