@@ -60,17 +60,19 @@ describe('page threads', () => {
     expect(answered).toBeGreaterThanOrEqual(9);
     expect(threads!.stats.died).toBe(0);
 
-    // every third page: its thread is ended right after the page was posted to it
+    // two pages in three: the thread is ended right after the page was posted to it (before it
+    // listed the page), or a moment later (usually while it maps and hashes it)
     let dispatched = 0;
     threads!.onDispatch = (thread) => {
       dispatched += 1;
       if (dispatched % 3 === 0) void thread.terminate();
+      if (dispatched % 3 === 1) setTimeout(() => void thread.terminate(), 3);
     };
     try {
       const killed = await importTask('killed');
       const run = await rest.runToEnd(killed.taskId);
       expect(run).toMatchObject({ status: 'succeeded', stats: { failed: 0 } });
-      expect(threads!.stats.died).toBeGreaterThanOrEqual(3);
+      expect(threads!.stats.died).toBeGreaterThanOrEqual(4);
       expect(run.stats).toEqual(calm.stats);
       const expected = await target(whole.codes);
       expect(Object.keys(expected).length).toBe(150 + 12);

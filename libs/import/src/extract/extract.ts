@@ -11,7 +11,7 @@ import { StagingIdTracker } from './staging-id-tracker';
 import { listingRejectionMessage } from './record-messages';
 import { completeStaged, type EntryWork, type MemberLimits } from './staged-records';
 import { pageMapping, type PageMapping } from './page-mapping';
-import { pageThreads, stagedEntryDigester } from './page-threads';
+import { pageThreads, settledEntries, stagedEntryDigester } from './page-threads';
 import type { ImportLogger } from '../create-activities';
 import { pageDecisionContext } from './page-decision';
 import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection } from './attribute-projection';
@@ -260,7 +260,8 @@ async function readListing(
       // a read ahead that fails is reported when it is awaited, not as an unhandled rejection
       ahead.catch(() => undefined);
       activity.throwIfCancelled();
-      const records = await completeStaged(page.resources, work, client, deps.memberFetchConcurrency, activity.heartbeat, {
+      // a page thread may still be mapping the page: the next one is being fetched meanwhile
+      const records = await completeStaged(await settledEntries(page.resources), work, client, deps.memberFetchConcurrency, activity.heartbeat, {
         ...limits,
         reserveFetch: async (bytes) => {
           const r = await limits.reserveFetch(bytes + (page.bytes ?? 0));

@@ -4,7 +4,8 @@ import { digestListResponse, filterCheckOf, normalizeResource, parseJsonBody, pa
 import type { StagedRecordInput } from '@app/persistence';
 import { mapperFor, type MapperConfig } from '../decide/map-records';
 import { ThreadPool } from '../infrastructure/thread-pool';
-import { digestPageJob, PageDigestCache, type PageJob, type PageJobAnswer } from './page-digest';
+import { digestPageJob, PageDigestCache, type ListedPage, type PageJob, type PageJobAnswer } from './page-digest';
+import { settledEntries, stagedEntryDigester } from './page-threads';
 import { completeStaged, stagedEntry, toStaged, type EntryWork } from './staged-records';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -176,22 +177,31 @@ describe('page threads', () => {
     const file = join(__dirname, `page-thread${extname(__filename)}`);
     return new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true });
   };
-  let pool: ThreadPool<PageJob, PageJobAnswer>;
+  let pool: ThreadPool<PageJob, PageJobAnswer, ListedPage>;
   beforeEach(() => {
-    pool = new ThreadPool<PageJob, PageJobAnswer>(1, start);
+    pool = new ThreadPool<PageJob, PageJobAnswer, ListedPage>(1, start);
   });
   afterEach(() => pool.close());
 
-  const job: PageJob = { page: pageOf(groups), work: { resource: 'access', membersWanted: true, mapping: { key: 'run:access', config: accessConfig } } };
+  const mapping = { key: 'run:access', config: accessConfig };
+  const job: PageJob = { page: pageOf(groups), work: { resource: 'access', membersWanted: true, mapping } };
+  const local = () => inProcess(job.page, undefined, { resource: 'access', membersWanted: true, mapper: mapperFor(accessConfig) });
 
-  it('answers with what the in-process path makes of the page, on one reused thread', async () => {
-    const local = inProcess(job.page, undefined, { resource: 'access', membersWanted: true, mapper: mapperFor(accessConfig) });
-    for (let i = 0; i < 3; i++) expect(await pool.run(job)).toEqual({ ok: true, result: local });
+  it('answers the listed page, then its entries: what the in-process path makes of it, on one reused thread', async () => {
+    for (let i = 0; i < 3; i++) {
+      const parts: ListedPage[] = [];
+      const answer = await pool.run(job, (part) => parts.push(part));
+      const expected = local();
+      expect(parts).toEqual([{ ...expected, entries: expected.entries.map((e) => ({ ...e, payload: null })) }]);
+      expect(answer).toEqual({ ok: true, entries: expected.entries.map((e) => e.payload) });
+    }
     expect(pool.stats).toEqual({ started: 1, answered: 3, died: 0 });
   });
 
-  it('reports an answer that is not a ListResponse as a failed job', async () => {
-    const answer = await pool.run({ ...job, page: { ...job.page, text: 'nope' } });
+  it('answers a page that is not a ListResponse with the error alone', async () => {
+    const parts: ListedPage[] = [];
+    const answer = await pool.run({ ...job, page: { ...job.page, text: 'nope' } }, (part) => parts.push(part));
+    expect(parts).toEqual([]);
     expect(answer).toEqual({ ok: false, error: { name: 'ScimProtocolError', message: expect.stringMatching(/expected a SCIM JSON body/) } });
   });
 
@@ -206,10 +216,39 @@ describe('page threads', () => {
     expect(pool.stats).toMatchObject({ started: 2, died: 1 });
   });
 
-  it('is unavailable when its threads cannot load their script', async () => {
-    const broken = new ThreadPool<PageJob, PageJobAnswer>(2, () => new Worker(`throw new Error('no loader here')`, { eval: true }));
-    await expect(broken.run(job)).rejects.toThrow();
-    await expect(broken.run(job)).rejects.toMatchObject({ name: 'ThreadPoolUnavailableError' });
-    await broken.close();
+  describe('extract\'s digester', () => {
+    const work: EntryWork = { resource: 'access', membersWanted: true };
+    const pageMapping = { mapper: mapperFor(accessConfig), config: accessConfig };
+    /** A page the thread takes a while to map and hash. */
+    const many = pageOf({ totalResults: 3000, Resources: Array.from({ length: 3000 }, (_, i) => ({ id: `g${i}`, displayName: `group ${i}`, members: [{ value: `u${i}` }, { value: `u${i + 1}` }] })) });
+    const expected = (page: ListPageText) => inProcess(page, undefined, { ...work, mapper: pageMapping.mapper }).entries.map((e) => e.payload);
+
+    it('lists a page before its entries are made, and the entries are those made in-process', async () => {
+      const digester = stagedEntryDigester(work, pageMapping, 'run', pool);
+      const digested = await digester.digestText!(many, undefined);
+      expect(digested.entries).toHaveLength(3000);
+      expect(await settledEntries(digested.entries.map((e) => e.payload))).toEqual(expected(many));
+    });
+
+    it('makes the entries of a page here when its thread dies after listing it', async () => {
+      let thread: Worker | undefined;
+      pool.onDispatch = (t) => (thread = t);
+      const digested = await stagedEntryDigester(work, pageMapping, 'run', pool).digestText!(many, undefined);
+      // the thread is still mapping and hashing 3000 groups
+      await thread!.terminate();
+      expect(await settledEntries(digested.entries.map((e) => e.payload))).toEqual(expected(many));
+      expect(pool.stats).toMatchObject({ died: 1, answered: 0 });
+    });
+
+    it('leaves a page whose thread died before listing it, or which is not a ListResponse, to the in-process path', async () => {
+      pool.onDispatch = (t) => void t.terminate();
+      await expect(stagedEntryDigester(work, pageMapping, 'run', pool).digestText!(many, undefined)).rejects.toMatchObject({ name: 'ThreadDiedError' });
+      pool.onDispatch = undefined;
+      await expect(stagedEntryDigester(work, pageMapping, 'run', pool).digestText!({ ...many, text: '<html>' }, undefined)).rejects.toMatchObject({ name: 'ScimProtocolError' });
+      // without threads, the entries are made at once
+      const plain = stagedEntryDigester(work, pageMapping, 'run', undefined);
+      expect(plain.digestText).toBeUndefined();
+      expect(plain.payload({ id: 'g1', displayName: 'x', members: [{ value: 'u1' }] })).toEqual({ ready: expected(pageOf({ Resources: [{ id: 'g1', displayName: 'x', members: [{ value: 'u1' }] }] }))[0] });
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { digestListPage, filterCheckOf, type DigestedListResponse, type FilterCheck, type ListPageText } from '@app/scim';
+import { digestListPage, filterCheckOf, type DigestedListResponse, type FilterCheck, type ListedEntry, type ListPageText, type ScimResource } from '@app/scim';
 import type { ResourceKind } from '@app/temporal';
 import { mapperFor, type Mapper, type MapperConfig } from '../decide/map-records';
 import { stagedEntry, type EntryWork, type StagedEntry } from './staged-records';
@@ -20,8 +20,15 @@ export interface PageJob {
   };
 }
 
-/** What a page thread answers: the page's envelope and its entries, or why it could not (the page is then digested in-process). */
-export type PageJobAnswer = { ok: true; result: DigestedListResponse<StagedEntry> } | { ok: false; error: { name: string; message: string } };
+/**
+ * A page as the listing needs it, before its records are mapped: envelope, rejections, and per
+ * usable record its id, creation time and filter verdict. A page thread posts it first, so the
+ * listing asks for the next page while the thread maps and hashes this one.
+ */
+export type ListedPage = DigestedListResponse<null>;
+
+/** A page thread's answer to a job, after the ListedPage: the staging entries of the page's records, in the same order. */
+export type PageJobAnswer = { ok: true; entries: StagedEntry[] } | { ok: false; error: { name: string; message: string } };
 
 /** Most mappings (and filters) a thread keeps compiled: a few runs' resources at once. */
 const KEPT_COMPILED = 16;
@@ -55,13 +62,35 @@ export class PageDigestCache {
   }
 }
 
+/** The job's work with its mapping compiled. */
+function workOf(job: PageJob, cache: PageDigestCache): EntryWork {
+  const { mapping, ...rest } = job.work;
+  return { ...rest, ...(mapping ? { mapper: cache.mapper(mapping) } : {}) };
+}
+
 /**
- * Parses the page, normalises its records and makes each a staging entry (members split off,
- * mapped and hashed): exactly what the in-process path makes of it (ScimClient.listResources with
- * the same PageDigester payload). Throws on an answer that is not a ListResponse.
+ * First half of a job: parses the page and normalises its records. Throws on an answer that is
+ * not a ListResponse. Returns the ListedPage and the normalised records, in the entries' order.
+ */
+export function listPageJob(job: PageJob, cache: PageDigestCache): { listed: ListedPage; resources: ScimResource[] } {
+  const digested = digestListPage(job.page, cache.filterCheck(job.filter), (r) => r);
+  const resources = digested.entries.map((e) => e.payload);
+  const entries = digested.entries.map((e): ListedEntry<null> => ({ id: e.id, created: e.created, outsideFilter: e.outsideFilter, payload: null }));
+  return { listed: { ...digested, entries }, resources };
+}
+
+/** Second half of a job: each normalised record as a staging entry (members split off, mapped and hashed). */
+export function stagePageJob(resources: ScimResource[], job: PageJob, cache: PageDigestCache): StagedEntry[] {
+  const work = workOf(job, cache);
+  return resources.map((r) => stagedEntry(r, work));
+}
+
+/**
+ * Both halves at once: exactly what the in-process path makes of the page (ScimClient.listResources
+ * with the payload of stagedEntryDigester).
  */
 export function digestPageJob(job: PageJob, cache: PageDigestCache): DigestedListResponse<StagedEntry> {
-  const { mapping, ...rest } = job.work;
-  const work: EntryWork = { ...rest, ...(mapping ? { mapper: cache.mapper(mapping) } : {}) };
-  return digestListPage(job.page, cache.filterCheck(job.filter), (r) => stagedEntry(r, work));
+  const { listed, resources } = listPageJob(job, cache);
+  const staged = stagePageJob(resources, job, cache);
+  return { ...listed, entries: listed.entries.map((e, i) => ({ ...e, payload: staged[i] })) };
 }

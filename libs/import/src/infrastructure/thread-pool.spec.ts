@@ -13,9 +13,9 @@ function thread(onJob: string, options: ConstructorParameters<typeof Worker>[1] 
 }
 
 describe('ThreadPool', () => {
-  const pools: Array<ThreadPool<unknown, unknown>> = [];
-  const poolOf = <J, A>(size: number, start: () => Worker) => {
-    const pool = new ThreadPool<J, A>(size, start);
+  const pools: Array<{ close(): Promise<void> }> = [];
+  const poolOf = <J, A, P = never>(size: number, start: () => Worker) => {
+    const pool = new ThreadPool<J, A, P>(size, start);
     pools.push(pool);
     return pool;
   };
@@ -28,6 +28,13 @@ describe('ThreadPool', () => {
     expect(await Promise.all([1, 2, 3, 4, 5].map((n) => pool.run(n)))).toEqual([2, 4, 6, 8, 10]);
     expect(await pool.run(6)).toBe(12);
     expect(pool.stats).toEqual({ started: 2, answered: 6, died: 0 });
+  });
+
+  it('hands the parts of a job to the caller before its answer', async () => {
+    const pool = poolOf<number, string, number>(1, thread('parentPort.postMessage({ id, part: job }); parentPort.postMessage({ id, part: job + 1 }); answer(`done ${job}`)'));
+    const parts: number[] = [];
+    expect(await pool.run(1, (p) => parts.push(p))).toBe('done 1');
+    expect(parts).toEqual([1, 2]);
   });
 
   it.each([

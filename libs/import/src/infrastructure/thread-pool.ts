@@ -16,18 +16,19 @@ export class ThreadPoolUnavailableError extends Error {
   }
 }
 
-interface Job<J, A> {
+interface Job<J, A, P> {
   id: number;
   job: J;
   resolve(answer: A): void;
   reject(err: Error): void;
+  onPart?: (part: P) => void;
 }
 
-interface Slot<J, A> {
+interface Slot<J, A, P> {
   thread: Worker;
   /** the thread said it loaded its script */
   ready: boolean;
-  job?: Job<J, A>;
+  job?: Job<J, A, P>;
   /** the thread's uncaught error, reported with its exit */
   error?: Error;
 }
@@ -42,16 +43,17 @@ export interface ThreadPoolStats {
 /**
  * Up to `size` worker threads running one script, each doing one job at a time; jobs wait in
  * order. The protocol: the thread posts `{ ready: true }` once its script loaded, then answers
- * each `{ id, job }` with `{ id, answer }`. Threads start with the first jobs and are reused; a
+ * each `{ id, job }` with `{ id, answer }`, after any number of `{ id, part }` (what the caller
+ * can use before the job is done). Threads start with the first jobs and are reused; a
  * thread that dies with a job (exit, uncaught error, out of memory) fails that job with
  * ThreadDiedError and is replaced for the next one. A thread that fails before it is ready means
  * the script cannot run here: the pool is then unavailable, every job fails at once with
  * ThreadPoolUnavailableError and callers do the work themselves. Idle threads do not keep the
  * process alive.
  */
-export class ThreadPool<J, A> {
-  private readonly slots: Array<Slot<J, A>> = [];
-  private readonly queue: Array<Job<J, A>> = [];
+export class ThreadPool<J, A, P = never> {
+  private readonly slots: Array<Slot<J, A, P>> = [];
+  private readonly queue: Array<Job<J, A, P>> = [];
   private nextId = 1;
   private unavailable?: string;
   private readonly counts: ThreadPoolStats = { started: 0, answered: 0, died: 0 };
@@ -69,11 +71,14 @@ export class ThreadPool<J, A> {
     return { ...this.counts };
   }
 
-  /** Runs `job` on a thread; rejects with ThreadDiedError or ThreadPoolUnavailableError when no thread answered it. */
-  run(job: J): Promise<A> {
+  /**
+   * Runs `job` on a thread, handing its parts to `onPart` as they come; rejects with
+   * ThreadDiedError or ThreadPoolUnavailableError when no thread answered it.
+   */
+  run(job: J, onPart?: (part: P) => void): Promise<A> {
     if (this.unavailable !== undefined) return Promise.reject(new ThreadPoolUnavailableError(this.unavailable));
     return new Promise<A>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, resolve, reject });
+      this.queue.push({ id: this.nextId++, job, resolve, reject, onPart });
       this.pump();
     });
   }
@@ -93,7 +98,7 @@ export class ThreadPool<J, A> {
         slot = this.start();
         if (!slot) return;
       }
-      const job = this.queue.shift() as Job<J, A>;
+      const job = this.queue.shift() as Job<J, A, P>;
       slot.job = job;
       slot.thread.ref();
       // a message posted before the thread listens waits for it
@@ -102,7 +107,7 @@ export class ThreadPool<J, A> {
     }
   }
 
-  private start(): Slot<J, A> | undefined {
+  private start(): Slot<J, A, P> | undefined {
     let thread: Worker;
     try {
       thread = this.startThread();
@@ -111,16 +116,24 @@ export class ThreadPool<J, A> {
       return undefined;
     }
     this.counts.started += 1;
-    const slot: Slot<J, A> = { thread, ready: false };
+    const slot: Slot<J, A, P> = { thread, ready: false };
     this.slots.push(slot);
     thread.unref();
-    thread.on('message', (message: { ready?: boolean; id?: number; answer?: A }) => {
+    thread.on('message', (message: { ready?: boolean; id?: number; part?: P; answer?: A }) => {
       if (message.ready) {
         slot.ready = true;
         return;
       }
       const job = slot.job;
       if (!job || message.id !== job.id) return;
+      if ('part' in message) {
+        try {
+          job.onPart?.(message.part as P);
+        } catch {
+          // the caller's part handler must not take the pool down; the job's answer still comes
+        }
+        return;
+      }
       slot.job = undefined;
       thread.unref();
       this.counts.answered += 1;
