@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, orExit } from '@app/config';
-import { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS } from '@app/import';
+import { closePageThreads, DEFAULT_TUNING, ImportMetrics, RUN_DURATION_BUCKETS_SECONDS } from '@app/import';
 import { createAppLogger, temporalRuntimeLogger } from '@app/logging';
 import { WorkerModule } from './worker.module';
 import { buildActivities } from './build-activities';
@@ -59,10 +59,17 @@ async function main(): Promise<void> {
       logger.log(`worker version ${config.workerDeployment.deploymentName}.${config.workerDeployment.buildId} (Worker Versioning; runs auto-upgrade to the current version)`);
     }
     if (metricsAddress) logger.log(`worker metrics at http://${metricsAddress}/metrics`);
+    logger.log(
+      DEFAULT_TUNING.pageThreads > 0
+        ? `list pages are parsed, mapped and hashed on up to ${DEFAULT_TUNING.pageThreads} worker threads (WORKER_PAGE_THREADS)`
+        : 'list pages are parsed, mapped and hashed on the event loop (WORKER_PAGE_THREADS=0)',
+    );
     // run() resolves after a SIGINT/SIGTERM-triggered shutdown has drained in-flight tasks
     await worker.run();
     logger.log('worker stopped');
   } finally {
+    // the page threads started with the first extract; none is working once run() resolved
+    await closePageThreads();
     await connection.close();
     await app.close();
   }

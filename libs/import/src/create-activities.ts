@@ -125,6 +125,8 @@ export function createActivities(deps: ImportDeps) {
                 processPageLimitBytes: workerMemory().pageLimitBytes,
               }),
             memberFetchConcurrency: tuning.memberFetchConcurrency,
+            pageThreads: tuning.pageThreads,
+            logger: deps.logger,
             templates: templates(),
           },
           runId,

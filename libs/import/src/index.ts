@@ -28,3 +28,4 @@ export { createActivityTelemetry, type ActivityTelemetry, type ActivityTelemetry
 export { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS, type RunOutcome, type TaskLabels } from './infrastructure/import-metrics';
 export { pageLimitForHeap, memberLimitForHeap, workerMemory, PAGE_HEAP_MULTIPLIER, HEAP_RESERVE_BYTES } from './infrastructure/worker-memory';
 export { GroupTooLargeError, WorkerCrashLoopError } from './errors/import-errors';
+export { closePageThreads, pageThreads, type PageThreads } from './extract/page-threads';

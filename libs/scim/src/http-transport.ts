@@ -46,6 +46,15 @@ export interface TransportResponse {
   bytes?: number;
 }
 
+/** A 2xx answer with its body as text, not yet parsed. */
+export interface TextResponse {
+  status: number;
+  text: string;
+  contentType?: string;
+  /** The redacted URL, for messages. */
+  url: string;
+}
+
 /** Any HTTP answer, used where every status counts (connection tests). */
 export interface RawResponse {
   status: number;
@@ -335,6 +344,27 @@ export class ScimHttpTransport {
 
   /** Sends a request with retries and returns the parsed JSON of a 2xx answer, or throws a ScimError. */
   async request(req: TransportRequest): Promise<TransportResponse> {
+    const res = await this.requestText(req);
+    const where = { method: req.method ?? 'GET', url: res.url, status: res.status };
+    try {
+      let body: unknown;
+      try {
+        body = parseJsonBody(res.text, res.contentType, where);
+      } catch {
+        // the error quotes the body; quote the scrubbed text (only this rare path pays for scrubbing a page)
+        body = parseJsonBody(this.redact(res.text), res.contentType, where);
+      }
+      return { status: res.status, body, url: res.url, bytes: res.text.length };
+    } catch (err) {
+      throw err instanceof ScimError ? redactScimError(err, (t) => this.redact(t)) : err;
+    }
+  }
+
+  /**
+   * Sends a request with retries and returns the text of a 2xx answer unparsed (a listing may
+   * parse it elsewhere, see ScimClient.listResources), or throws a ScimError.
+   */
+  async requestText(req: TransportRequest): Promise<TextResponse> {
     const method = req.method ?? 'GET';
     const url = this.urlFor(req.path, req.query);
     const where: RequestDescription = { method, url: redactUrl(url) };
@@ -350,15 +380,7 @@ export class ScimHttpTransport {
         this.logger.debug('SCIM request', { method, url: where.url, status: res.status, ms: Date.now() - started });
         if (res.status >= 200 && res.status < 300) {
           const contentType = res.headers['content-type'];
-          const type = Array.isArray(contentType) ? contentType[0] : contentType;
-          let body: unknown;
-          try {
-            body = parseJsonBody(res.text, type, { ...where, status: res.status });
-          } catch {
-            // the error quotes the body; quote the scrubbed text (only this rare path pays for scrubbing a page)
-            body = parseJsonBody(this.redact(res.text), type, { ...where, status: res.status });
-          }
-          return { status: res.status, body, url: where.url, bytes: res.text.length };
+          return { status: res.status, text: res.text, contentType: Array.isArray(contentType) ? contentType[0] : contentType, url: where.url };
         }
         error = errorFromResponse(where, res.status, res.headers, res.text, Date.now(), { scrub: (t) => this.redact(t) });
       } catch (err) {

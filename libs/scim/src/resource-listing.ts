@@ -4,8 +4,9 @@ import type { FilterVerdict } from './filter-match';
 import { compileFilterCheck } from './filter-match';
 import type { IdTracker } from './id-tracker';
 import { InMemoryIdTracker } from './id-tracker';
+import type { DigestedListResponse, ListedEntry } from './list-page';
+import { digestListResponse } from './list-page';
 import type { ParsedListResponse } from './list-response';
-import { normalizeResource } from './list-response';
 import type { RejectedRecord, ScimResource } from './scim-resource';
 
 export type PagingMethod = 'index' | 'cursor';
@@ -59,9 +60,9 @@ export interface ListOptions {
   tailCheck?: boolean;
 }
 
-export interface ScimPage {
-  /** Only records whose id this listing had not delivered before. */
-  resources: ScimResource[];
+export interface ScimPage<P = ScimResource> {
+  /** Only records whose id this listing had not delivered before (what the source made of each, see ListingSource). */
+  resources: P[];
   rejected: RejectedRecord[];
   /** Where to resume after this page. */
   position: ListPosition;
@@ -90,9 +91,13 @@ export interface CompletenessReport {
   missedByListing?: number;
 }
 
-/** What a listing needs from the client; a seam for tests. */
-export interface ListingSource {
-  fetchPage(path: string, query: [string, string][]): Promise<ParsedListResponse>;
+/**
+ * What a listing needs from the client; a seam for tests. A page comes parsed (its records are
+ * normalised here and listed as ScimResources) or already digested (its entries carry whatever
+ * the source made of each record, e.g. in a worker thread: see ScimClient.listResources).
+ */
+export interface ListingSource<P = ScimResource> {
+  fetchPage(path: string, query: [string, string][]): Promise<ParsedListResponse | DigestedListResponse<P>>;
   /** Paging advice from the ServiceProviderConfig; only called in `auto` mode. */
   pagingHints(): Promise<{ cursor: boolean; index: boolean; preferred?: PagingMethod; maxPageSize?: number }>;
   defaultPageSize: number;
@@ -107,6 +112,9 @@ const TAIL_SORT_KEYS = ['meta.created', 'id'];
 /** Client/server clock skew tolerated when excusing records created while the read ran. */
 const CLOCK_SKEW_MS = 60_000;
 
+/** A page as the listing works with it: digested, and how many records it held. */
+type ListedResponse<P> = DigestedListResponse<P> & { count: number };
+
 /** Pages beyond what the claimed total could need, before a listing is declared runaway. */
 function pageBudget(total: number, smallestPage: number): number {
   return 3 * Math.ceil(total / Math.max(1, smallestPage)) + 10;
@@ -117,7 +125,7 @@ function pageBudget(total: number, smallestPage: number): number {
  * duplicates, rejects unusable records, and judges at the end whether everything arrived.
  * Iterate `pages()` once; then `report()` says whether the read may be trusted as complete.
  */
-export class ResourceListing {
+export class ResourceListing<P = ScimResource> {
   private readonly tracker: IdTracker;
   private readonly filterCheck?: (resource: unknown) => FilterVerdict;
   private readonly filteredOutIds = new Set<string>();
@@ -154,7 +162,7 @@ export class ResourceListing {
   constructor(
     private readonly path: string,
     private readonly options: ListOptions,
-    private readonly source: ListingSource,
+    private readonly source: ListingSource<P>,
   ) {
     this.tracker = options.idTracker ?? new InMemoryIdTracker();
     this.pageSize = Math.max(1, Math.floor(options.pageSize ?? source.defaultPageSize));
@@ -189,7 +197,7 @@ export class ResourceListing {
   }
 
   /** Yields pages of new records in server order; throws a ScimError when the read cannot be completed. */
-  async *pages(): AsyncGenerator<ScimPage, void, undefined> {
+  async *pages(): AsyncGenerator<ScimPage<P>, void, undefined> {
     if (this.started) throw new Error('ResourceListing.pages() can be iterated only once; create a new listing');
     this.started = true;
     try {
@@ -200,7 +208,7 @@ export class ResourceListing {
     }
   }
 
-  private async *run(): AsyncGenerator<ScimPage, void, undefined> {
+  private async *run(): AsyncGenerator<ScimPage<P>, void, undefined> {
     const { attributes, excludedAttributes } = this.options;
     if (attributes?.length && excludedAttributes?.length) {
       throw new ScimConfigError('attributes and excludedAttributes are mutually exclusive (RFC 7644 3.4.2.5)');
@@ -307,28 +315,33 @@ export class ResourceListing {
     return this.maxTotal !== undefined && this.seen() >= this.maxTotal;
   }
 
-  /** Normalises, filters and de-duplicates one response; `progress` says whether anything new arrived. */
+  /** One page of the listing, digested (by the source, or here when it came parsed). */
+  private async fetch(query: [string, string][]): Promise<ListedResponse<P>> {
+    const response = await this.source.fetchPage(this.path, query);
+    // a parsed page's records are listed as they are: P is ScimResource for such a source
+    const digested = 'entries' in response ? response : digestListResponse(response, this.filterCheck, (r) => r as unknown as P);
+    return { ...digested, count: digested.entries.length + digested.rejected.length };
+  }
+
+  /**
+   * Filters and de-duplicates one digested response; `progress` says whether anything new
+   * arrived, `created` is each fresh record's creation time (for the tail check).
+   */
   private async absorb(
-    response: ParsedListResponse,
+    response: ListedResponse<P>,
     probe = false,
-  ): Promise<{ resources: ScimResource[]; rejected: RejectedRecord[]; progress: boolean; bytes?: number }> {
-    const rejected: RejectedRecord[] = [];
-    const unique = new Map<string, ScimResource>();
+  ): Promise<{ page: { resources: P[]; rejected: RejectedRecord[]; progress: boolean; bytes?: number }; created: number[] }> {
+    const rejected: RejectedRecord[] = [...response.rejected];
+    const unique = new Map<string, ListedEntry<P>>();
     let pageDuplicates = 0;
     let newFilteredOut = 0;
     const outsideKept = new Set<string>();
-    for (const raw of response.resources) {
-      const result = normalizeResource(raw);
-      if ('rejected' in result) {
-        rejected.push(result.rejected);
-        continue;
-      }
-      const { resource } = result;
-      if (unique.has(resource.id)) {
+    for (const entry of response.entries) {
+      if (unique.has(entry.id)) {
         pageDuplicates++;
         continue;
       }
-      if (this.filterCheck && this.filterCheck(resource) === false) {
+      if (entry.outsideFilter) {
         if (!this.warnedFilterIgnored) {
           this.warnedFilterIgnored = true;
           this.source.logger.warn('SCIM server returned records outside the filter; it probably ignores the filter', {
@@ -337,28 +350,32 @@ export class ResourceListing {
           });
         }
         if ((this.options.filterCheck ?? 'drop') === 'drop') {
-          if (!this.filteredOutIds.has(resource.id)) {
-            this.filteredOutIds.add(resource.id);
+          if (!this.filteredOutIds.has(entry.id)) {
+            this.filteredOutIds.add(entry.id);
             this.filteredOut++;
             newFilteredOut++;
           }
           continue;
         }
-        outsideKept.add(resource.id);
+        outsideKept.add(entry.id);
       }
-      unique.set(resource.id, resource);
+      unique.set(entry.id, entry);
     }
     // Records without ids cannot be told apart, so the check requests would report them twice.
     if (probe) rejected.length = 0;
     this.rejected += rejected.length;
 
     const ids = [...unique.keys()];
-    let fresh: ScimResource[];
+    let fresh: Array<ListedEntry<P>>;
+    const result = (progress: boolean) => ({
+      page: { resources: fresh.map((e) => e.payload), rejected, progress, bytes: response.bytes },
+      created: fresh.map((e) => e.created),
+    });
     if (ids.length === 0) {
       fresh = [];
     } else if (this.tracker.addNew) {
       const newIds = await this.tracker.addNew(ids);
-      fresh = newIds.length === ids.length ? [...unique.values()] : newIds.map((id) => unique.get(id) as ScimResource);
+      fresh = newIds.length === ids.length ? [...unique.values()] : newIds.map((id) => unique.get(id) as ListedEntry<P>);
     } else {
       const added = await this.tracker.add(ids);
       if (added === 0) fresh = [];
@@ -375,24 +392,20 @@ export class ResourceListing {
       this.keptOutsideFilter += fresh.filter((r) => outsideKept.has(r.id)).length;
       // Check requests re-read known records on purpose; those repeats are not paging duplicates.
       if (!probe) this.duplicates += pageDuplicates + (ids.length - added);
-      return { resources: fresh, rejected, progress: added > 0 || newFilteredOut > 0, bytes: response.bytes };
+      return result(added > 0 || newFilteredOut > 0);
     }
     this.distinct += fresh.length;
     this.keptOutsideFilter += fresh.filter((r) => outsideKept.has(r.id)).length;
     if (!probe) this.duplicates += pageDuplicates + (ids.length - fresh.length);
-    return { resources: fresh, rejected, progress: fresh.length > 0 || newFilteredOut > 0, bytes: response.bytes };
+    return result(fresh.length > 0 || newFilteredOut > 0);
   }
 
-  private async *indexPass(): AsyncGenerator<ScimPage, void, undefined> {
+  private async *indexPass(): AsyncGenerator<ScimPage<P>, void, undefined> {
     let pagesThisRun = 0;
     for (;;) {
-      const response = await this.source.fetchPage(this.path, [
-        ...this.baseQuery(),
-        ['startIndex', String(this.startIndex)],
-        ['count', String(this.pageSize)],
-      ]);
+      const response = await this.fetch([...this.baseQuery(), ['startIndex', String(this.startIndex)], ['count', String(this.pageSize)]]);
       this.noteTotal(response.totalResults);
-      const count = response.resources.length;
+      const count = response.count;
       if (count === 0) {
         yield* this.probeZeroBased();
         yield* this.tailCheck();
@@ -405,7 +418,7 @@ export class ResourceListing {
       // Advance by what arrived: servers cap `count` silently and some echo the requested count as itemsPerPage.
       this.startIndex += count;
       this.smallestPage = Math.min(this.smallestPage, count);
-      const page = await this.absorb(response);
+      const { page } = await this.absorb(response);
       // The first page after a resume may repeat ids recorded just before the interruption.
       const mayRepeat = pagesThisRun === 1;
       if (!page.progress && !mayRepeat && page.rejected.length < count) {
@@ -445,13 +458,13 @@ export class ResourceListing {
    * A server that counts startIndex from 0 silently skips its first record when asked for
    * startIndex=1. RFC servers treat 0 as 1, so asking once for 0 is harmless and recovers it.
    */
-  private async *probeZeroBased(): AsyncGenerator<ScimPage, void, undefined> {
+  private async *probeZeroBased(): AsyncGenerator<ScimPage<P>, void, undefined> {
     // Without a total there is nothing to prove the read short, so ask anyway: it costs one request.
     if (this.zeroBased !== undefined || this.reachedTotal()) return;
-    const response = await this.source.fetchPage(this.path, [...this.baseQuery(), ['startIndex', '0'], ['count', String(this.pageSize)]]);
+    const response = await this.fetch([...this.baseQuery(), ['startIndex', '0'], ['count', String(this.pageSize)]]);
     this.noteTotal(response.totalResults, true);
     const before = this.seen();
-    const page = await this.absorb(response, true);
+    const { page } = await this.absorb(response, true);
     this.zeroBased = this.seen() > before;
     if (this.zeroBased) {
       this.source.logger.warn('SCIM server counts startIndex from 0; recovered its first records with startIndex=0', {
@@ -469,7 +482,7 @@ export class ResourceListing {
    * that the other end of the ordering holds records the listing never returned. Records created
    * after the read began are new, not missed, so they do not count as evidence.
    */
-  private async *tailCheck(): AsyncGenerator<ScimPage, void, undefined> {
+  private async *tailCheck(): AsyncGenerator<ScimPage<P>, void, undefined> {
     if (this.options.tailCheck === false) return;
     if (this.maxTotal !== undefined && !this.reachedTotal()) return;
     const attributes = this.options.attributes?.length ? [...this.options.attributes, 'meta.created'] : undefined;
@@ -480,9 +493,9 @@ export class ResourceListing {
       query.push(['sortBy', sortBy], ['sortOrder', 'descending']);
       if (this.method === 'cursor') query.push(['count', String(this.pageSize)], ['cursor', '']);
       else query.push(['startIndex', '1'], ['count', String(this.pageSize)]);
-      let response: ParsedListResponse;
+      let response: ListedResponse<P>;
       try {
-        response = await this.source.fetchPage(this.path, query);
+        response = await this.fetch(query);
       } catch (err) {
         // Sorting is optional in SCIM; a server that refuses it simply cannot be checked this way.
         this.source.logger.debug('SCIM tail check not possible', {
@@ -493,9 +506,9 @@ export class ResourceListing {
         continue;
       }
       this.noteTotal(response.totalResults, true);
-      const page = await this.absorb(response, true);
+      const { page, created } = await this.absorb(response, true);
       if (page.resources.length === 0 && page.rejected.length === 0) continue;
-      const missed = page.resources.filter((r) => !this.createdDuringRead(r)).length;
+      const missed = created.filter((c) => !this.createdDuringRead(c)).length;
       this.missedByListing += missed;
       if (missed > 0) {
         this.source.logger.warn('SCIM listing missed records that a descending-order check found', {
@@ -508,21 +521,20 @@ export class ResourceListing {
     }
   }
 
-  private createdDuringRead(resource: ScimResource): boolean {
-    const created = Date.parse(resource.meta?.created ?? '');
+  private createdDuringRead(created: number): boolean {
     return !Number.isNaN(created) && created >= this.readStartedAt - CLOCK_SKEW_MS;
   }
 
-  private async *cursorPass(resumed: boolean, switched = false): AsyncGenerator<ScimPage, void, undefined> {
+  private async *cursorPass(resumed: boolean, switched = false): AsyncGenerator<ScimPage<P>, void, undefined> {
     const maxRestarts = this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS;
     let passPages = 0;
     let longestPass = 0;
     let pagesWithoutProgress = 0;
     for (;;) {
       const sent = this.cursor;
-      let response: ParsedListResponse;
+      let response: ListedResponse<P>;
       try {
-        response = await this.source.fetchPage(this.path, [...this.baseQuery(), ['count', String(this.pageSize)], ['cursor', sent]]);
+        response = await this.fetch([...this.baseQuery(), ['count', String(this.pageSize)], ['cursor', sent]]);
       } catch (err) {
         if (!(err instanceof ScimCursorError)) throw err;
         this.restarts++;
@@ -547,12 +559,12 @@ export class ResourceListing {
         continue;
       }
       this.noteTotal(response.totalResults);
-      const count = response.resources.length;
+      const count = response.count;
       this.pages_++;
       passPages++;
       this.received += count;
       if (count > 0) this.smallestPage = Math.min(this.smallestPage, count);
-      const page = await this.absorb(response);
+      const { page } = await this.absorb(response);
       pagesWithoutProgress = page.progress ? 0 : pagesWithoutProgress + 1;
       const next = response.nextCursor;
       if (next !== undefined && next === sent && !page.progress && sent !== '') {

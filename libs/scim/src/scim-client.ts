@@ -2,9 +2,10 @@ import type { ScimClientOptions, ScimConnectionConfig, ScimLogger } from './conn
 import { DEFAULT_PAGE_SIZE } from './connection-config';
 import type { ScimDiscovery, ServiceProviderCapabilities } from './discovery';
 import { parseResourceTypes, parseSchemas, parseServiceProviderConfig } from './discovery';
-import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError } from './errors';
+import { ScimAuthError, ScimConfigError, ScimError, ScimProtocolError, redactScimError } from './errors';
 import { ScimHttpTransport } from './http-transport';
-import { membersOf, normalizeResource, parseListResponse } from './list-response';
+import { digestListResponse, filterCheckOf, type DigestedListResponse, type ListPageText } from './list-page';
+import { membersOf, normalizeResource, parseJsonBody, parseListResponse } from './list-response';
 import type { ListOptions, ListingSource, PagingMethod } from './resource-listing';
 import { ResourceListing } from './resource-listing';
 import type { ScimMember, ScimResource } from './scim-resource';
@@ -31,6 +32,16 @@ export interface GetResourceOptions {
 }
 
 const silentLogger: ScimLogger = { debug: () => undefined, warn: () => undefined };
+
+/**
+ * Makes a listing's records into what its reader wants (ScimClient.listResources): `payload` here,
+ * or the whole page from its text elsewhere (`digestText`, e.g. a worker thread). A page
+ * `digestText` fails on is digested here with `payload`, so both must make the same of a record.
+ */
+export interface PageDigester<P> {
+  payload(resource: ScimResource): P;
+  digestText?(page: ListPageText, filter: string | undefined): Promise<DigestedListResponse<P>>;
+}
 
 /** Errors that mean "this endpoint is not here", as opposed to "you may not" or "try later". */
 function isMissingEndpoint(err: unknown): boolean {
@@ -213,18 +224,64 @@ export class ScimClient {
    * The import should list `/Groups` with `excludedAttributes: ['members']` (small pages) and
    * then call `fetchGroupMembers(id)` for each group, which reads the full member list.
    */
-  listResources(path: string, options: ListOptions = {}): ResourceListing {
-    const source: ListingSource = {
+  listResources(path: string, options?: ListOptions): ResourceListing;
+  /**
+   * With a digester, the listing's pages hold what `digester` makes of each record; a digester
+   * that digests page texts elsewhere (`digestText`, a worker thread) keeps JSON.parse and the
+   * per-record work off this thread.
+   */
+  listResources<P>(path: string, options: ListOptions, digester: PageDigester<P>): ResourceListing<P>;
+  listResources<P>(path: string, options: ListOptions = {}, digester?: PageDigester<P>): ResourceListing<P> | ResourceListing {
+    const base = {
       defaultPageSize: this.pageSize,
       logger: this.logger,
-      displayUrl: (p) => this.safeDisplayUrl(p),
-      fetchPage: async (p, query) => {
-        const res = await this.transport.request({ path: p, query });
-        return { ...parseListResponse(res.body, { method: 'GET', url: res.url, status: res.status }), bytes: res.bytes };
-      },
+      displayUrl: (p: string) => this.safeDisplayUrl(p),
       pagingHints: () => this.pagingHints(),
     };
-    return new ResourceListing(path, options, source);
+    if (!digester) {
+      const source: ListingSource = {
+        ...base,
+        fetchPage: async (p, query) => {
+          const res = await this.transport.request({ path: p, query });
+          return { ...parseListResponse(res.body, { method: 'GET', url: res.url, status: res.status }), bytes: res.bytes };
+        },
+      };
+      return new ResourceListing(path, options, source);
+    }
+    const filterCheck = filterCheckOf(options.filter);
+    const digestHere = (page: ListPageText): DigestedListResponse<P> => {
+      let body: unknown;
+      try {
+        body = parseJsonBody(page.text, page.contentType, page.ctx);
+      } catch {
+        // the error quotes the body; quote the scrubbed text
+        body = parseJsonBody(this.redact(page.text), page.contentType, page.ctx);
+      }
+      return { ...digestListResponse(parseListResponse(body, page.ctx), filterCheck, (r) => digester.payload(r)), bytes: page.text.length };
+    };
+    const source: ListingSource<P> = {
+      ...base,
+      fetchPage: async (p, query) => {
+        const res = await this.transport.requestText({ path: p, query });
+        const page: ListPageText = { text: res.text, contentType: res.contentType, ctx: { method: 'GET', url: res.url, status: res.status } };
+        try {
+          if (digester.digestText) {
+            try {
+              return await digester.digestText(page, options.filter);
+            } catch (err) {
+              // a page the thread could not digest (not a ListResponse, or the thread died) is
+              // digested here: the same records, or the error the answer deserves, scrubbed (the
+              // thread's message is not: it may quote the body)
+              this.logger.debug('SCIM list page digested in-process', { path: p, reason: err instanceof Error ? err.name : typeof err });
+            }
+          }
+          return digestHere(page);
+        } catch (err) {
+          throw err instanceof ScimError ? redactScimError(err, (t) => this.redact(t)) : err;
+        }
+      },
+    };
+    return new ResourceListing<P>(path, options, source);
   }
 
   private safeDisplayUrl(path: string): string {

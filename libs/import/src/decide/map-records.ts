@@ -1,4 +1,4 @@
-import { compileRecordMapping, MappingConfigError, stableHash, type CompiledRecordMapping, type RecordMapping } from '@app/mapping';
+import { compileRecordMapping, MappingConfigError, stableHash, type CompiledRecordMapping, type RecordMapping, type TargetAttribute } from '@app/mapping';
 import type { MapCursor, MapResult, ResourceKind } from '@app/temporal';
 import { StagingRepository, type Db, type RunRepository, type TargetStoreRepository } from '@app/persistence';
 import { currentActivity, yieldToEventLoop } from '../infrastructure/activity-context';
@@ -20,9 +20,22 @@ export type Mapper = (record: Record<string, unknown>, members: string[] | null)
   | { ok: true; uniqueValue: string; attributes: Record<string, unknown>; hash: string }
   | { ok: false; reason: string };
 
-/** Compiles the mapping of each resource kind once per activity (extract maps pages with it, the map step what extract left, preview its sample). */
-export async function compileMappers(templates: TargetStoreRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
-  const mappers = new Map<string, Mapper>();
+/**
+ * What a resource's Mapper is compiled from: plain data (JSON-safe), so a worker thread can
+ * compile the same Mapper (libs/import/src/extract/page-threads.ts).
+ */
+export interface MapperConfig {
+  kind: ResourceKind;
+  templateCode: string;
+  mapping: RecordMapping;
+  targetAttributes: TargetAttribute[];
+  /** the template attribute a group's members go to: members are part of what it pushes */
+  membersLocal?: string;
+}
+
+/** Reads what each resource kind's mapping is compiled from (its template's attributes); throws ImportConfigError for a task that cannot map. */
+export async function mapperConfigs(templates: TargetStoreRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<MapperConfig[]> {
+  const configs: MapperConfig[] = [];
   for (const kind of kinds) {
     const section = sectionFor(snapshot.config, kind);
     const targetAttributes = await templates.attributes(section.templateCode);
@@ -31,21 +44,43 @@ export async function compileMappers(templates: TargetStoreRepository, snapshot:
     if (membersLocal && !targetAttributes.some((a) => a.code === membersLocal)) {
       throw new ImportConfigError(`members attribute "${membersLocal}" is not an attribute of template ${section.templateCode}`);
     }
-    let compiled: CompiledRecordMapping;
-    try {
-      compiled = compileRecordMapping({ unique: section.unique, attributes: section.attributes as RecordMapping['attributes'] }, targetAttributes);
-    } catch (err) {
-      // a broken mapping is the operator's to fix: no retry can help
-      if (err instanceof MappingConfigError || (err instanceof Error && err.name === 'MappingExpressionError')) throw new ImportConfigError(`${kind} mapping of template ${section.templateCode}: ${err.message}`);
-      throw err;
-    }
-    mappers.set(kind, (record, members) => {
-      const result = compiled.map(record);
-      if (!result.ok) return { ok: false, reason: result.reason };
-      // membership is part of what a group pushes: a changed member list must read as "update"
-      const hash = membersLocal ? stableHash({ record: result.hash, members: members ?? [] }) : result.hash;
-      return { ok: true, uniqueValue: result.uniqueValue, attributes: result.attributes, hash };
+    configs.push({
+      kind,
+      templateCode: section.templateCode,
+      mapping: { unique: section.unique, attributes: section.attributes as RecordMapping['attributes'] },
+      targetAttributes,
+      ...(membersLocal ? { membersLocal } : {}),
     });
+  }
+  return configs;
+}
+
+/** Compiles one resource kind's Mapper; a broken mapping throws ImportConfigError. */
+export function mapperFor(config: MapperConfig): Mapper {
+  const { kind, templateCode, membersLocal } = config;
+  let compiled: CompiledRecordMapping;
+  try {
+    compiled = compileRecordMapping(config.mapping, config.targetAttributes);
+  } catch (err) {
+    // a broken mapping is the operator's to fix: no retry can help
+    if (err instanceof MappingConfigError || (err instanceof Error && err.name === 'MappingExpressionError')) throw new ImportConfigError(`${kind} mapping of template ${templateCode}: ${err.message}`);
+    throw err;
+  }
+  return (record, members) => {
+    const result = compiled.map(record);
+    if (!result.ok) return { ok: false, reason: result.reason };
+    // membership is part of what a group pushes: a changed member list must read as "update"
+    const hash = membersLocal ? stableHash({ record: result.hash, members: members ?? [] }) : result.hash;
+    return { ok: true, uniqueValue: result.uniqueValue, attributes: result.attributes, hash };
+  };
+}
+
+/** Compiles the mapping of each resource kind once per activity (extract maps pages with it, the map step what extract left, preview its sample). */
+export async function compileMappers(templates: TargetStoreRepository, snapshot: Pick<RunConfigSnapshot, 'config'>, kinds: ResourceKind[]): Promise<Map<string, Mapper>> {
+  const mappers = new Map<string, Mapper>();
+  for (const kind of kinds) {
+    const [config] = await mapperConfigs(templates, snapshot, [kind]);
+    mappers.set(kind, mapperFor(config));
   }
   return mappers;
 }

@@ -6,12 +6,13 @@ import { ImportConfigError, StagingLostError } from '../errors/import-errors';
 import { toApplicationFailure } from '../errors/to-application-failure';
 import { preparedRun, type PreparedRun } from '../run-config/prepared-run';
 import { resourcesFor, sectionFor } from '../run-config/task-config';
-import type { Mapper } from '../decide/map-records';
 import { workerMemory, type PageReservation } from '../infrastructure/worker-memory';
 import { StagingIdTracker } from './staging-id-tracker';
 import { listingRejectionMessage } from './record-messages';
-import { toStaged, type MemberLimits } from './staged-records';
-import { mapPage, pageMapper } from './page-mapping';
+import { completeStaged, type EntryWork, type MemberLimits } from './staged-records';
+import { pageMapping, type PageMapping } from './page-mapping';
+import { pageThreads, settledEntries, stagedEntryDigester } from './page-threads';
+import type { ImportLogger } from '../create-activities';
 import { pageDecisionContext } from './page-decision';
 import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection, type ProjectionChoice } from './attribute-projection';
 
@@ -37,6 +38,10 @@ export interface ExtractDeps {
   /** opens the SCIM client of the run's connector (decrypts its secret); `signal` aborts its requests */
   connect(connectorId: string, signal?: AbortSignal): Promise<{ client: ScimClient; redact(text: string): string }>;
   memberFetchConcurrency: number;
+  /** worker threads that parse, map and hash pages (page-threads.ts); 0 or absent: the event loop does */
+  pageThreads?: number;
+  /** told when page threads cannot run here */
+  logger?: Pick<ImportLogger, 'warn'>;
   /** when given, records are mapped and decided on the way in (page-mapping.ts, page-decision.ts) */
   templates?: TargetStoreRepository;
 }
@@ -105,12 +110,12 @@ async function extractResource(deps: ExtractDeps, runId: string, resource: Resou
   const beat = activity.heartbeatDetails<ExtractHeartbeat>();
   if (!stagingLost && beat && beat.resource === resource && beat.fullRead === checkpoint.fullRead && beat.pages > checkpoint.pages) resumeFrom = beat.position;
 
-  const mapper = await pageMapper(deps.templates, run.snapshot, resource);
+  const mapping = await pageMapping(deps.templates, run.snapshot, resource);
   // what mapped records are decided against; diff decides them again only if a clear boundary passes meanwhile
-  const decide = mapper && pageDecisionContext(run.taskId, run.snapshot.config, sectionFor(run.snapshot.config, resource));
+  const decide = mapping && pageDecisionContext(run.taskId, run.snapshot.config, sectionFor(run.snapshot.config, resource));
   const { client, redact } = await deps.connect(run.snapshot.connector.id, activity.signal);
   const membersMapped = resource === 'access' && !!sectionFor(run.snapshot.config, resource).members?.local;
-  const reading: ListingReading = { deps, run, runId, resource, spec, client, activity, mapper, decide, membersMapped };
+  const reading: ListingReading = { deps, run, runId, resource, spec, client, activity, mapping, decide, membersMapped };
   try {
     // a read that goes on lists as it began (its choice is kept with its checkpoint); one that starts asks the source
     if (resumeFrom !== undefined && checkpoint.projection) reading.attributes = checkpoint.projection.attributes ?? undefined;
@@ -199,7 +204,7 @@ interface ListingReading {
   client: ScimClient;
   activity: HeartbeatKeeper;
   /** maps records on the way in (absent: the map step maps them all) */
-  mapper?: Mapper;
+  mapping?: PageMapping;
   /** decides mapped records on the way in */
   decide?: PageDecisionContext;
   /** the listing's `attributes=` (chooseProjection); undefined lists whole records */
@@ -209,16 +214,18 @@ interface ListingReading {
 }
 
 /**
- * One read of the resource's listing into staging, page by page: each page is read (members
- * apart, staged-records.ts), mapped (mapPage) and staged with its decisions and its checkpoint
- * (stagePage). Up to four pages are in flight: two are written to staging (each in its own
- * transaction, so the database works on one page's decisions while it stores the other's rows)
- * while the next is mapped and the one after it is fetched and parsed. Checkpoints commit in page
+ * One read of the resource's listing into staging, page by page: each page is read, parsed and
+ * its records mapped and hashed on a page thread (page-threads.ts; on the event loop without
+ * one), its groups' members read apart when the listing has none (staged-records.ts), and staged
+ * with its decisions and its checkpoint (stagePage). Up to four pages are in flight: two are
+ * written to staging (each in its own transaction, so the database works on one page's decisions
+ * while it stores the other's rows) while the next has its members read and the one after it is
+ * fetched and digested. Checkpoints commit in page
  * order, so the checkpoint never passes a page that is not staged. Returns whether the listing
  * proved the read complete, and the pages read so far.
  */
 async function readListing(
-  { deps, run, runId, resource, spec, client, activity, mapper, decide, attributes, membersMapped }: ListingReading,
+  { deps, run, runId, resource, spec, client, activity, mapping, decide, attributes, membersMapped }: ListingReading,
   from: { fullRead: boolean; since?: Date; resumeFrom?: ListPosition; pages: number },
 ): Promise<{ complete: boolean; pages: number }> {
   const { runs, staging } = deps;
@@ -231,13 +238,18 @@ async function readListing(
   const limits: MemberLimits = { memberLimit: memory.memberLimit, path: spec.path, reserveFetch: (held) => memory.pages.reserve(Math.max(0, Math.min(pageLimit, memory.pages.capacityBytes - held)), activity.signal) };
   const filter = fullRead || !from.since ? spec.filter : composeIncrementalFilter(spec.filter, from.since);
   const tracker = new StagingIdTracker(staging, runId, resource, await staging.count(runId, resource));
-  const listing = client.listResources(spec.path, {
-    filter,
-    attributes,
-    pageSize: run.snapshot.connector.pageSize,
-    resumeFrom: from.resumeFrom,
-    idTracker: tracker,
-  });
+  const work: EntryWork = { resource, memberLimit: memory.memberLimit, membersWanted: attributes === undefined || membersMapped, mapper: mapping?.mapper };
+  const listing = client.listResources(
+    spec.path,
+    {
+      filter,
+      attributes,
+      pageSize: run.snapshot.connector.pageSize,
+      resumeFrom: from.resumeFrom,
+      idTracker: tracker,
+    },
+    stagedEntryDigester(work, mapping, runId, pageThreads(deps.pageThreads ?? 0, deps.logger)),
+  );
   const reader = listing.pages()[Symbol.asyncIterator]();
   const readNext = async () => {
     const reservation = await memory.pages.reserve(pageLimit, activity.signal);
@@ -265,7 +277,8 @@ async function readListing(
       // a read ahead that fails is reported when it is awaited, not as an unhandled rejection
       ahead.catch(() => undefined);
       activity.throwIfCancelled();
-      const records = await toStaged(client, resource, page.resources, deps.memberFetchConcurrency, activity.heartbeat, {
+      // a page thread may still be mapping the page: the next one is being fetched meanwhile
+      const records = await completeStaged(await settledEntries(page.resources), work, client, deps.memberFetchConcurrency, activity.heartbeat, {
         ...limits,
         reserveFetch: async (bytes) => {
           const r = await limits.reserveFetch(bytes + (page.bytes ?? 0));
@@ -273,8 +286,7 @@ async function readListing(
           held.push(r);
           return r;
         },
-      }, attributes === undefined || membersMapped);
-      if (mapper) mapPage(mapper, records);
+      });
       if (writes.length >= PAGE_WRITES_IN_FLIGHT) await writes.shift();
       const previous = writes[writes.length - 1];
       const rejectedMessages = page.rejected.map((r) => listingRejectionMessage(r.reason, r.excerpt));
