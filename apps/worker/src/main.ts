@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, orExit } from '@app/config';
-import { closePageThreads, DEFAULT_TUNING, ImportMetrics, RUN_DURATION_BUCKETS_SECONDS } from '@app/import';
+import { closePageThreads, ImportMetrics, RUN_DURATION_BUCKETS_SECONDS } from '@app/import';
 import { createAppLogger, temporalRuntimeLogger } from '@app/logging';
 import { WorkerModule } from './worker.module';
 import { buildActivities } from './build-activities';
@@ -60,8 +60,8 @@ async function main(): Promise<void> {
     }
     if (metricsAddress) logger.log(`worker metrics at http://${metricsAddress}/metrics`);
     logger.log(
-      DEFAULT_TUNING.pageThreads > 0
-        ? `list pages are parsed, mapped and hashed on up to ${DEFAULT_TUNING.pageThreads} worker threads (WORKER_PAGE_THREADS)`
+      config.workerPageThreads > 0
+        ? `list pages are parsed, mapped and hashed on up to ${config.workerPageThreads} worker threads (WORKER_PAGE_THREADS)`
         : 'list pages are parsed, mapped and hashed on the event loop (WORKER_PAGE_THREADS=0)',
     );
     // run() resolves after a SIGINT/SIGTERM-triggered shutdown has drained in-flight tasks

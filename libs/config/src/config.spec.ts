@@ -109,6 +109,15 @@ describe('log format', () => {
     }
   });
 
+  it('page threads: none by default (pages are digested on the event loop); 0-32, else a clear error', () => {
+    expect(loadConfig(valid).workerPageThreads).toBe(0);
+    expect(loadConfig({ ...valid, WORKER_PAGE_THREADS: '3' }).workerPageThreads).toBe(3);
+    expect(loadConfig({ ...valid, WORKER_PAGE_THREADS: '32' }).workerPageThreads).toBe(32);
+    for (const bad of ['-1', '33', 'many', '1.5']) {
+      expect(() => loadConfig({ ...valid, WORKER_PAGE_THREADS: bad })).toThrow(`WORKER_PAGE_THREADS must be an integer 0-32 (got "${bad}")`);
+    }
+  });
+
   it('preview bounds: 30 s deadline, 2 at once, 16 MiB answers by default; nonsense refused', () => {
     expect(loadConfig(valid)).toMatchObject({ previewTimeoutMs: 30_000, previewMaxConcurrent: 2, previewMaxResponseBytes: 16 * 1024 * 1024 });
     expect(loadConfig({ ...valid, PREVIEW_TIMEOUT_SECONDS: '2.5', PREVIEW_MAX_CONCURRENT: '4', PREVIEW_MAX_RESPONSE_BYTES: '1048576' })).toMatchObject({

@@ -52,6 +52,11 @@ export interface AppConfig {
   /** workflow tasks one worker process runs at once (WORKER_MAX_CONCURRENT_WORKFLOW_TASKS) */
   workerMaxConcurrentWorkflowTasks: number;
   /**
+   * worker threads that parse, map and hash list pages (WORKER_PAGE_THREADS); 0, the default,
+   * does it on the event loop, which measured as fast on 2 cores (docs/operations.md#page-threads)
+   */
+  workerPageThreads: number;
+  /**
    * Worker Versioning: the worker deployment and build id this worker's code is
    * (WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID, both or neither; unset: an unversioned worker)
    */
@@ -67,6 +72,7 @@ export interface AppConfig {
 export const WORKER_CONCURRENCY_LIMITS = {
   activities: { min: 1, max: 64, default: 8 },
   workflowTasks: { min: 2, max: 500, default: 40 },
+  pageThreads: { min: 0, max: 32, default: 0 },
 } as const;
 
 export class ConfigError extends Error {
@@ -198,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   const workerMaxConcurrentActivities = limit('WORKER_MAX_CONCURRENT_ACTIVITIES', WORKER_CONCURRENCY_LIMITS.activities);
   const workerMaxConcurrentWorkflowTasks = limit('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', WORKER_CONCURRENCY_LIMITS.workflowTasks);
+  const workerPageThreads = limit('WORKER_PAGE_THREADS', WORKER_CONCURRENCY_LIMITS.pageThreads);
 
   const deploymentName = get('WORKER_DEPLOYMENT_NAME');
   const buildId = get('WORKER_BUILD_ID');
@@ -231,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboundAllowedNetworks,
     workerMaxConcurrentActivities,
     workerMaxConcurrentWorkflowTasks,
+    workerPageThreads,
     ...(deploymentName !== undefined && buildId !== undefined ? { workerDeployment: { deploymentName, buildId } } : {}),
   };
 }

@@ -77,7 +77,7 @@ function workerClient(): Client | undefined {
  * `activities: createActivities(deps)`). They take and return references and counts only.
  */
 export function createActivities(deps: ImportDeps) {
-  const tuning: ImportTuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const tuning: ImportTuning = { ...DEFAULT_TUNING, pageThreads: deps.config.workerPageThreads, ...deps.tuning };
   const factory = deps.scimClientFactory ?? scimClientFactoryFor(deps.config);
   const scimLogger: ScimLogger | undefined = deps.logger
     ? { debug: (msg, meta) => deps.logger?.debug?.(msg, meta), warn: (msg, meta) => deps.logger?.warn(msg, meta) }

@@ -1,5 +1,3 @@
-import { availableParallelism } from 'node:os';
-
 /** Sizes and budgets of the import activities, each with its reason. */
 export interface ImportTuning {
   /** staged rows mapped per chunk: big enough to amortise SQL round trips, small enough to heartbeat often */
@@ -18,22 +16,10 @@ export interface ImportTuning {
   removalBatchSize: number;
   /**
    * worker threads that parse, map and hash list pages (extract/page-threads.ts), so the event
-   * loop only does HTTP and database work; 0 does it on the event loop
+   * loop only does HTTP and database work; 0 does it on the event loop. createActivities takes it
+   * from the worker's configuration (WORKER_PAGE_THREADS) unless the tuning names it.
    */
   pageThreads: number;
-}
-
-/** Overrides the number of page threads (a whole number, 0 for none). */
-export const PAGE_THREADS_ENV = 'WORKER_PAGE_THREADS';
-
-/**
- * Page threads for this machine: one core is left to the event loop (HTTP, database, heartbeats);
- * WORKER_PAGE_THREADS overrides it (a value that is not a whole number is ignored).
- */
-export function pageThreadsFor(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
-  const set = env[PAGE_THREADS_ENV]?.trim();
-  if (set && /^\d+$/.test(set)) return Number(set);
-  return Math.max(1, cores - 1);
 }
 
 export const DEFAULT_TUNING: ImportTuning = {
@@ -44,7 +30,7 @@ export const DEFAULT_TUNING: ImportTuning = {
   mapTimeBudgetMs: 10 * 60_000,
   memberFetchConcurrency: 4,
   removalBatchSize: 1000,
-  pageThreads: pageThreadsFor(),
+  pageThreads: 0,
 };
 
 /**
