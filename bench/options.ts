@@ -41,6 +41,8 @@ export interface BenchOptions {
    * `mapped` is `attributes=` of what the bench task maps, measured with the lower bounds
    */
   fetchAttributes: 'import' | 'mapped';
+  /** the bench connector's attributeProjection (on: the connector's default) */
+  attributeProjection: boolean;
   output: string;
   keepLogs: boolean;
 }
@@ -62,6 +64,7 @@ export const USAGE = `usage: npm run bench -- [flags]
   --bound-repeats N      measure each lower bound N times, keep the fastest (default 2)
   --explain-slow-ms N    log plans of statements slower than N ms (PostgreSQL log, kept)
   --statement-times      report each scenario's database time per SQL statement (with its source line)
+  --attribute-projection on|off  the bench connector lists with attributes= (on, the default) or reads whole records
   --repeat-no-change N   run scenario 2 N more times right after it, with the database size after each
                          (default ${NO_CHANGE_REPEATS}, the issue 23 target's count; 0 skips them)
   --fetch-attributes import|mapped
@@ -88,6 +91,7 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
     statementTimes: false,
     repeatNoChange: NO_CHANGE_REPEATS,
     fetchAttributes: 'import',
+    attributeProjection: true,
     output: defaultOutput,
     keepLogs: false,
   };
@@ -113,6 +117,12 @@ export function parseOptions(argv: string[], defaultOutput: string): BenchOption
         const v = value();
         if (v !== 'import' && v !== 'mapped') throw new Error(`--fetch-attributes takes import or mapped (got ${v ?? 'nothing'})\n${USAGE}`);
         opts.fetchAttributes = v;
+        break;
+      }
+      case '--attribute-projection': {
+        const v = value();
+        if (v !== 'on' && v !== 'off') throw new Error(`--attribute-projection takes on or off (got ${v ?? 'nothing'})\n${USAGE}`);
+        opts.attributeProjection = v === 'on';
         break;
       }
       case '--lower-bounds-only': opts.lowerBoundsOnly = true; break;

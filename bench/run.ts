@@ -128,9 +128,10 @@ async function runScenarios(
   cleanup.add('metrics connection', () => db.end());
 
   const api = new ImportApi(apps.apiUrl, apps.apiToken);
-  const connectorId = await api.createConnector(
-    benchConnector({ baseUrl: source.url, username: sourceAuth.username, password: sourceAuth.password, pageSize: opts.pageSize }),
-  );
+  const connectorId = await api.createConnector({
+    ...benchConnector({ baseUrl: source.url, username: sourceAuth.username, password: sourceAuth.password, pageSize: opts.pageSize }),
+    attributeProjection: opts.attributeProjection,
+  });
   const taskId = await api.createTask(benchTask(connectorId, `bench-${opts.users}-${process.pid}`));
   const abort = Promise.race([apps.api.exited, apps.worker.exited]);
   abort.catch(() => undefined);
