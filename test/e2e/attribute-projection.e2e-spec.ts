@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { startScimDemoServer, type ScimDemoServer, type ScimQuirks } from '../../apps/scim-demo/src';
 import { useStack } from '../support/e2e-stack';
 import { DEPARTMENT_URN, uniq } from '../support/fixtures';
-import { runApi, type RunBody, type TargetCodes } from './support/run-api';
+import { runApi, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -53,20 +53,6 @@ async function connector(scim: ScimDemoServer, attributeProjection: boolean): Pr
   return res.body.id as string;
 }
 
-/** What a target store holds for a task: datacards by unique value, links as the unique values they point to. */
-async function target(codes: TargetCodes): Promise<Record<string, unknown>> {
-  const accounts = await rest.datacards({ template: codes.account });
-  const groups = await rest.datacards({ template: codes.entitlement });
-  const uniqueOf = new Map(accounts.map((d) => [d.id, d.uniqueValue]));
-  const out: Record<string, unknown> = {};
-  for (const d of accounts) out[`account ${d.uniqueValue}`] = { status: d.status, attributes: d.attributes };
-  for (const d of groups) {
-    const members = ((d.attributes.members as string[] | undefined) ?? []).map((id) => uniqueOf.get(id) ?? `unknown ${id}`).sort();
-    out[`group ${d.uniqueValue}`] = { status: d.status, attributes: { ...d.attributes, members } };
-  }
-  return out;
-}
-
 /** Imports the server once with the setting given, into its own target store; the run and the listing requests it sent. */
 async function importOnce(scim: ScimDemoServer, projection: boolean, identity: Array<{ external: string; local: string }>) {
   const codes = await rest.targetStore(projection ? 'proj' : 'whole');
@@ -77,7 +63,7 @@ async function importOnce(scim: ScimDemoServer, projection: boolean, identity: A
   const run: RunBody = await rest.runToEnd(taskId);
   expect(run).toMatchObject({ status: 'succeeded', stats: { failed: 0 } });
   const listings = scim.requestLog().slice(before).filter((l) => LISTING.test(l));
-  return { run, listings, target: await target(codes) };
+  return { run, listings, target: await rest.target(codes) };
 }
 
 const SHAPES: Array<{ name: string; quirks: ScimQuirks; mapping: typeof TOP_LEVEL; projects: boolean; note?: RegExp }> = [

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startScimDemoServer, type ScimDemoServer } from '../../apps/scim-demo/src';
-import { pageThreads } from '../../libs/import/src/extract/page-threads';
+import { closePageThreads, pageThreads } from '../../libs/import/src/extract/page-threads';
 import { useStack } from '../support/e2e-stack';
 import { uniq } from '../support/fixtures';
 import { runApi, type TargetCodes } from './support/run-api';
@@ -23,21 +23,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await scim?.close();
+  await closePageThreads();
 });
-
-/** What a target store holds for a task: datacards by unique value, links as the unique values they point to. */
-async function target(codes: TargetCodes): Promise<Record<string, unknown>> {
-  const accounts = await rest.datacards({ template: codes.account });
-  const groups = await rest.datacards({ template: codes.entitlement });
-  const uniqueOf = new Map(accounts.map((d) => [d.id, d.uniqueValue]));
-  const out: Record<string, unknown> = {};
-  for (const d of accounts) out[`account ${d.uniqueValue}`] = { status: d.status, attributes: d.attributes };
-  for (const d of groups) {
-    const members = ((d.attributes.members as string[] | undefined) ?? []).map((id) => uniqueOf.get(id) ?? `unknown ${id}`).sort();
-    out[`group ${d.uniqueValue}`] = { status: d.status, attributes: { ...d.attributes, members } };
-  }
-  return out;
-}
 
 async function importTask(prefix: string): Promise<{ taskId: string; codes: TargetCodes }> {
   const codes = await rest.targetStore(prefix);
@@ -74,9 +61,9 @@ describe('page threads', () => {
       expect(run).toMatchObject({ status: 'succeeded', stats: { failed: 0 } });
       expect(threads!.stats.died).toBeGreaterThanOrEqual(4);
       expect(run.stats).toEqual(calm.stats);
-      const expected = await target(whole.codes);
+      const expected = await rest.target(whole.codes);
       expect(Object.keys(expected).length).toBe(150 + 12);
-      expect(await target(killed.codes)).toEqual(expected);
+      expect(await rest.target(killed.codes)).toEqual(expected);
 
       // the hashes staged by the threads and by the event loop are the same: nothing changed
       await rest.settled(killed.taskId);

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { useStack } from '../support/e2e-stack';
 import { eventually, uniq } from '../support/fixtures';
 import { faultyWorker, noFaults } from '../support/activity-faults';
-import { runApi, scimServerPool, type RunBody, type TargetCodes } from './support/run-api';
+import { runApi, scimServerPool, type RunBody } from './support/run-api';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -22,20 +22,6 @@ afterAll(() => scimServers.closeAll());
 afterEach(() => {
   Object.assign(faults, noFaults());
 });
-
-/** What a target store holds for a task: datacards by unique value, links as the unique values they point to. */
-async function target(codes: TargetCodes): Promise<Record<string, unknown>> {
-  const accounts = await rest.datacards({ template: codes.account });
-  const groups = await rest.datacards({ template: codes.entitlement });
-  const uniqueOf = new Map(accounts.map((d) => [d.id, d.uniqueValue]));
-  const out: Record<string, unknown> = {};
-  for (const d of accounts) out[`account ${d.uniqueValue}`] = { status: d.status, attributes: d.attributes };
-  for (const d of groups) {
-    const members = ((d.attributes.members as string[] | undefined) ?? []).map((id) => uniqueOf.get(id) ?? `unknown ${id}`).sort();
-    out[`group ${d.uniqueValue}`] = { status: d.status, attributes: { ...d.attributes, members } };
-  }
-  return out;
-}
 
 /** The work run ids (what staging is keyed by) of the task's runs that have a staging partition attached, and their row counts. */
 async function partitionsOf(taskId: string): Promise<Record<string, number>> {
@@ -112,7 +98,7 @@ describe('a staging partition dropped while a resume is pending', () => {
 
     const removedA = (await rest.datacards({ template: codesA.account })).filter((d) => d.status === 'removed');
     expect(removedA).toHaveLength(2);
-    expect(await target(codesA)).toEqual(await target(codesB));
+    expect(await rest.target(codesA)).toEqual(await rest.target(codesB));
     // the run that finished keeps its partition as the seen set; nothing else of task A is left
     await eventually(async () => Object.keys(await partitionsOf(taskA)).join() === failed.id, 20_000, 100);
   });

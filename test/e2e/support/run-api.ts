@@ -153,6 +153,20 @@ export function runApi(api: ApiHarness) {
       return body.items;
     },
 
+    /** What a target store holds: datacards by unique value, links as the unique values they point to (to compare two imports). */
+    async target(codes: TargetCodes): Promise<Record<string, unknown>> {
+      const accounts = await this.datacards({ template: codes.account });
+      const groups = await this.datacards({ template: codes.entitlement });
+      const uniqueOf = new Map(accounts.map((d) => [d.id, d.uniqueValue]));
+      const out: Record<string, unknown> = {};
+      for (const d of accounts) out[`account ${d.uniqueValue}`] = { status: d.status, attributes: d.attributes };
+      for (const d of groups) {
+        const members = ((d.attributes.members as string[] | undefined) ?? []).map((id) => uniqueOf.get(id) ?? `unknown ${id}`).sort();
+        out[`group ${d.uniqueValue}`] = { status: d.status, attributes: { ...d.attributes, members } };
+      }
+      return out;
+    },
+
     async datacards(query: Record<string, string>): Promise<Datacard[]> {
       const qs = new URLSearchParams({ limit: '1000', ...query }).toString();
       return (await ok<{ items: Datacard[] }>(http().get(`/api/v1/datacards?${qs}`).set(auth()), 200)).items;
