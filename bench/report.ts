@@ -187,7 +187,7 @@ export function markdown(report: BenchReport): string {
   );
   if (report.scenarios.length > 0) {
     lines.push(
-      "| scenario | status | wall s | records | records/s | x bound | x old bound | x fetch-only | x bound, import's request | x fetch-only, import's request | target (issue 16) | met | target rows written | worker peak RSS MB | PG size MB |",
+      "| scenario | status | wall s | records | records/s | x bound | x old bound | x fetch-only | x bound, import's request | x fetch-only, import's request | target | met | target rows written | worker peak RSS MB | PG size MB |",
       '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |',
     );
     for (const r of report.scenarios) {
