@@ -20,16 +20,9 @@ export interface ListedEntry<P> {
  * usable record and one rejection per unusable one, in the answer's order. It is plain data, so
  * it can be made in a worker thread and posted back.
  */
-export interface DigestedListResponse<P> {
+export interface DigestedListResponse<P> extends Omit<ParsedListResponse, 'resources'> {
   entries: Array<ListedEntry<P>>;
   rejected: RejectedRecord[];
-  totalResults?: number;
-  startIndex?: number;
-  itemsPerPage?: number;
-  nextCursor?: string;
-  previousCursor?: string;
-  /** Size of the body it was parsed from (what holding the page costs). */
-  bytes?: number;
 }
 
 /** A 2xx answer to a list request, not parsed yet; plain data. */
