@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Db } from '@app/persistence';
@@ -14,7 +14,7 @@ const STAGING_SWEEP_INTERVAL_MS = 10 * 60_000;
  * and on demand at GET /runs/:id, run-now and retry — and sweeps staging nobody can resume.
  */
 @Injectable()
-export class RunHousekeepingService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RunHousekeepingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('runs');
   private reconcileTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -37,7 +37,11 @@ export class RunHousekeepingService implements OnApplicationBootstrap, OnApplica
     this.background(() => this.sweep());
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before any onApplicationShutdown (the Temporal client closes its connection there): a pass
+   * still calling Temporal when the connection closes would have its retry fail on a closed channel.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.reconcileTimer);
     clearInterval(this.sweepTimer);
