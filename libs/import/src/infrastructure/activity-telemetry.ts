@@ -6,6 +6,7 @@ import type { ExtractResult, FailureRef, FinishResult, ImportTaskInput, RunPlan,
 import { Db, RunRepository } from '@app/persistence';
 import type { ImportLogger } from '../create-activities';
 import type { ImportMetrics, RunOutcome, TaskLabels } from './import-metrics';
+import { NAMED_RECORDS_LIMIT, namedRecords, storyLine } from './run-story';
 
 /** What an activity's log lines carry besides the SDK's workflowId, temporalRunId, activityType and attempt. */
 interface RunIds {
@@ -98,6 +99,25 @@ export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTe
     if (labels) metrics.runClosed(labels, outcome, stats, closed.seconds);
   }
 
+  /** The run's story at info (run-story.ts): what the step did, the records a removal marked, how long the run took. */
+  async function tell(activityType: string, args: unknown[], result: unknown, elapsedMs: number, ids: RunIds): Promise<void> {
+    const logger = deps.logger;
+    const line = logger && storyLine(activityType, args, result, elapsedMs);
+    if (!logger || !line) return;
+    const runId = ids.runId;
+    if ((activityType === 'finishRun' || activityType === 'cancelRun') && runId) {
+      const startedAt = await runs().startedAt(runId);
+      if (startedAt) line.fields.durationMs = Date.now() - startedAt.getTime();
+    }
+    logger.log(line.message, line.fields);
+    const removed = (result as { removed?: number }).removed ?? 0;
+    if (activityType === 'applyRemovals' && runId && removed > 0) {
+      const repo = runs();
+      const records = await repo.outcomePage(await repo.rowOf(runId), NAMED_RECORDS_LIMIT, { outcome: 'removed' });
+      logger.log(namedRecords('marked removed', records.map((r) => `${r.kind} ${r.uniqueValue ?? r.sourceId ?? '?'}`), removed), { removed });
+    }
+  }
+
   const interceptors: ActivityInterceptorsFactory = (ctx) => {
     const info = ctx.info;
     const fields: LogFields & RunIds = {
@@ -116,8 +136,16 @@ export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTe
           }
           return withLogContext(fields, async () => {
             deps.logger?.debug?.('activity started');
+            // the attempt before this one failed or timed out (its heartbeat stopped): Temporal retries it
+            if (info.attempt > 1) deps.logger?.warn(`${info.activityType} attempt ${info.attempt}: retrying after the previous attempt failed or timed out`);
+            const started = Date.now();
             const result = await next(input);
             if (info.activityType === 'prepareRun') fields.runId = (result as RunPlan).runId;
+            try {
+              await tell(info.activityType, input.args, result, Date.now() - started, fields);
+            } catch (err) {
+              deps.logger?.warn(`run story not logged: ${err instanceof Error ? err.message : String(err)}`);
+            }
             try {
               await measure(info.activityType, input.args, result, fields);
             } catch (err) {
