@@ -131,3 +131,52 @@ it('a real run in JSON mode: ids on every activity line, no secret, import and S
   expect(all).not.toContain(AUTH.password);
   expect(all).not.toContain(Buffer.from(`${AUTH.username}:${AUTH.password}`).toString('base64'));
 });
+
+it("tells each run's story at info: start, every step with counts, the removal decision and the records marked removed, the end", async () => {
+  const codes = await seedTargetStore(ds, `${SUFFIX}s`);
+  const connectorId = await insertConnector(ds, new SecretBox(config.secretKey), { baseUrl: server.url, ...AUTH, pageSize: 10 });
+  const taskId = await insertTask(ds, { connectorId, config: identityAndAccessConfig(codes) });
+  const runOnce = async (n: number) => {
+    const workflowId = `import-task-${taskId}-story-${n}`;
+    await (await startImportWorkflow(client, { input: { taskId, trigger: 'manual' }, taskQueue: TASK_QUEUE, workflowId })).result();
+    const run = await runOf(ds, workflowId);
+    expect(run.status).toBe('succeeded');
+    return { workflowId, run };
+  };
+  await runOnce(1);
+  // two users leave the source: the next full run marks them removed
+  const gone = server.admin.listUserIds().slice(0, 2).map((id) => ({ id, user: server.admin.getUser(id)! }));
+  for (const g of gone) await server.admin.deleteUser(g.id);
+  const { workflowId, run } = await runOnce(2);
+  expect(run.stats.removed).toBe(2);
+
+  // the story is at info (not debug), in the run's context
+  const story = output
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => e.workflowId === workflowId && e.level !== 'debug' && e.level !== 'verbose' && e.context === 'activities');
+  const messages = story.map((e) => String(e.message));
+  expect(messages[0]).toBe(`run ${run.id} started: full, manual, reading /Users, /Groups`);
+  expect(messages).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^extract identity done in \d+\.\d s: 38 records in \d+ pages, complete$/),
+      expect.stringMatching(/^extract access done in \d+\.\d s: 6 records in \d+ pages, complete$/),
+      expect.stringMatching(/^diff done in /),
+      expect.stringMatching(/^removal check done in .*: 2 candidates, /),
+      'removals applied (withinThreshold): 2 marked removed',
+      expect.stringMatching(/^marked removed: identity \S+, identity \S+$/),
+      expect.stringMatching(/^run succeeded: read 44, created 0, updated \d+, unchanged \d+, removed 2, failed 0$/),
+    ]),
+  );
+  const finished = story.find((e) => String(e.message).startsWith('run succeeded'))!;
+  expect(finished.durationMs).toEqual(expect.any(Number));
+  expect(story.find((e) => String(e.message).startsWith('extract identity'))).toMatchObject({ runId: run.id, taskId, resource: 'identity', fetched: 38, complete: true });
+
+  // no record attribute but the unique value: the removed users' other attributes appear nowhere in the story
+  const text = JSON.stringify(story);
+  for (const { user } of gone) {
+    const name = user.name as { givenName?: string; familyName?: string } | undefined;
+    for (const value of [name?.givenName, name?.familyName]) if (value) expect(text).not.toContain(value);
+  }
+  expect(text).not.toContain(AUTH.password);
+});
