@@ -70,16 +70,26 @@ export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTe
     return {};
   }
 
-  async function closing(runId: string): Promise<{ task?: TaskLabels; seconds: number; stats: RunStatsView }> {
+  /** When a run started, read once per activity execution however many closing lines ask. */
+  type StartOf = (runId: string) => Promise<Date | undefined>;
+  function startLookup(): StartOf {
+    const known = new Map<string, Promise<Date | undefined>>();
+    return (runId) => {
+      let start = known.get(runId);
+      if (!start) known.set(runId, (start = runs().startedAt(runId)));
+      return start;
+    };
+  }
+
+  async function closing(runId: string, startOf: StartOf): Promise<{ task?: TaskLabels; seconds: number; stats: RunStatsView }> {
     const task = await taskOfRun(runId);
-    const repo = runs();
-    const startedAt = await repo.startedAt(runId);
-    const stats = await repo.stats(runId);
+    const startedAt = await startOf(runId);
+    const stats = await runs().stats(runId);
     const started = startedAt?.getTime() ?? Date.now();
     return { task, seconds: (Date.now() - started) / 1000, stats };
   }
 
-  async function measure(activityType: string, args: unknown[], result: unknown, ids: RunIds): Promise<void> {
+  async function measure(activityType: string, args: unknown[], result: unknown, ids: RunIds, startOf: StartOf): Promise<void> {
     const metrics = deps.metrics;
     if (!metrics) return;
     const task: TaskLabels | undefined = ids.taskId ? { taskId: ids.taskId, taskName: ids.taskName } : undefined;
@@ -93,20 +103,20 @@ export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTe
     if (!outcome) return;
     const runId = outcome === 'failed' ? (result as { runId?: string }).runId : (args[0] as string);
     if (!runId) return;
-    const closed = await closing(runId);
+    const closed = await closing(runId, startOf);
     const stats = outcome === 'succeeded' ? (result as FinishResult).stats : outcome === 'cancelled' ? (result as RunStatsView) : closed.stats;
     const labels = closed.task ?? task;
     if (labels) metrics.runClosed(labels, outcome, stats, closed.seconds);
   }
 
   /** The run's story at info (run-story.ts): what the step did, the records a removal marked, how long the run took. */
-  async function tell(activityType: string, args: unknown[], result: unknown, elapsedMs: number, ids: RunIds): Promise<void> {
+  async function tell(activityType: string, args: unknown[], result: unknown, elapsedMs: number, ids: RunIds, startOf: StartOf): Promise<void> {
     const logger = deps.logger;
     const line = logger && storyLine(activityType, args, result, elapsedMs);
     if (!logger || !line) return;
     const runId = ids.runId;
     if ((activityType === 'finishRun' || activityType === 'cancelRun') && runId) {
-      const startedAt = await runs().startedAt(runId);
+      const startedAt = await startOf(runId);
       if (startedAt) line.fields.durationMs = Date.now() - startedAt.getTime();
     }
     logger.log(line.message, line.fields);
@@ -141,13 +151,14 @@ export function createActivityTelemetry(deps: ActivityTelemetryDeps): ActivityTe
             const started = Date.now();
             const result = await next(input);
             if (info.activityType === 'prepareRun') fields.runId = (result as RunPlan).runId;
+            const startOf = startLookup();
             try {
-              await tell(info.activityType, input.args, result, Date.now() - started, fields);
+              await tell(info.activityType, input.args, result, Date.now() - started, fields, startOf);
             } catch (err) {
               deps.logger?.warn(`run story not logged: ${err instanceof Error ? err.message : String(err)}`);
             }
             try {
-              await measure(info.activityType, input.args, result, fields);
+              await measure(info.activityType, input.args, result, fields, startOf);
             } catch (err) {
               deps.logger?.warn(`import metrics not recorded: ${err instanceof Error ? err.message : String(err)}`);
             }
