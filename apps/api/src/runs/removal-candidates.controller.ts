@@ -10,6 +10,7 @@ export class RemovalCandidateView {
   @ApiProperty({ format: 'uuid' }) datacardId: string;
   @ApiProperty({ enum: ['identity', 'access', 'generic'] }) kind: string;
   @ApiProperty() uniqueValue: string;
+  @ApiProperty({ type: String, nullable: true, description: "the card's login, email or name (whichever the mapping fills first), for the person deciding" }) summary: string | null;
   @ApiProperty() templateCode: string;
   @ApiProperty() folderCode: string;
   @ApiProperty({ description: 'the datacard status now' }) status: string;
@@ -56,6 +57,7 @@ export class RemovalCandidatesController {
         datacardId: r.datacardId,
         kind: r.kind,
         uniqueValue: r.uniqueValue,
+        summary: null, // issue 24: to be built
         templateCode: r.templateCode,
         folderCode: r.folderCode,
         status: r.status,

@@ -61,6 +61,50 @@ export class RunRemovalView {
   @ApiPropertyOptional() seenSinceComputed?: number;
 }
 
+/** How far the read of one resource has come, while the run works. */
+export class ResourceProgressView {
+  @ApiProperty({ enum: ['identity', 'access', 'generic'], description: 'the mapping the resource feeds' }) resource: string;
+  @ApiProperty({ example: '/Users' }) path: string;
+  @ApiProperty({ description: 'distinct records read so far' }) read: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'records the read should come to; null when neither the server nor an earlier run says' }) expected: number | null;
+  @ApiProperty({ type: String, enum: ['totalResults', 'lastRun'], nullable: true, description: "where `expected` comes from: the server's totalResults, or the last complete read of the task" })
+  expectedFrom: 'totalResults' | 'lastRun' | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'records per second since the read began' }) perSecond: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'seconds left at that rate; 0 when the read is done, null when unknown' }) etaSeconds: number | null;
+  @ApiProperty({ description: 'the read of this resource has finished' }) done: boolean;
+}
+
+/** How far the load step has come: records written to the target out of those the diff decided to write. */
+export class LoadProgressView {
+  @ApiProperty() written: number;
+  @ApiProperty() total: number;
+}
+
+/** A running run's progress (docs/api.md, Runs). */
+export class RunProgressView {
+  @ApiProperty({ type: [ResourceProgressView] }) resources: ResourceProgressView[];
+  @ApiProperty({ type: LoadProgressView, nullable: true, description: 'null until the load step begins' }) load: LoadProgressView | null;
+}
+
+/** One step of a run on its timeline. */
+export class RunPhaseView {
+  @ApiProperty({ example: 'extract' }) phase: string;
+  @ApiProperty({ format: 'date-time' }) startedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null while the step is under way' }) finishedAt: string | null;
+}
+
+/** The few fields of a run a list of tasks shows (`lastRun`). */
+export class RunSummaryView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: RUN_STATUSES }) status: (typeof RUN_STATUSES)[number];
+  @ApiProperty({ enum: ['full', 'incremental'] }) mode: string;
+  @ApiProperty({ enum: ['schedule', 'manual', 'retry'] }) trigger: string;
+  @ApiProperty() dryRun: boolean;
+  @ApiProperty({ format: 'date-time' }) startedAt: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
+  @ApiProperty({ type: RunStatsView }) stats: RunStatsView;
+}
+
 export class RunView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) taskId: string;
@@ -82,6 +126,10 @@ export class RunView {
   @ApiProperty({ description: 'the run in the Temporal UI' }) temporalUiUrl: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'when the staging (what the run read) was removed; the run can then be restarted, not resumed' })
   stagingReleasedAt?: string;
+  @ApiPropertyOptional({ type: RunProgressView, nullable: true, description: 'GET /runs/:id only: how far a running run has come; null once it has ended' })
+  progress?: RunProgressView | null;
+  @ApiPropertyOptional({ type: [RunPhaseView], description: 'GET /runs/:id only: the steps the run went through, in order, with their times' })
+  phases?: RunPhaseView[];
 }
 
 export class RunPageView {

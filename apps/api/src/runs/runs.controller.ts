@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/problem.view';
-import { RunCancelView, RunRecordPageView, RunView } from './run.view';
+import { RUN_STATUSES, RunCancelView, RunPageView, RunRecordPageView, RunView } from './run.view';
 import { IdPipe } from '../common/uuid.pipe';
 import { badRequest } from '../common/problem';
 import { OUTCOMES, RunsService } from './runs.service';
@@ -17,6 +17,26 @@ export class RunsController {
     private readonly runs: RunsService,
     private readonly actions: RunActionsService,
   ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Runs of every task, newest first, filtered and paged in the database',
+    description: 'Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page.',
+  })
+  @ApiOkResponse({ type: RunPageView })
+  @ApiProblems(400)
+  @ApiQuery({ name: 'taskId', required: false, description: 'runs of this task' })
+  @ApiQuery({ name: 'status', required: false, enum: RUN_STATUSES, description: 'one status, or several separated by commas' })
+  @ApiQuery({ name: 'trigger', required: false, enum: ['schedule', 'manual', 'retry'] })
+  @ApiQuery({ name: 'mode', required: false, enum: ['full', 'incremental'] })
+  @ApiQuery({ name: 'startedAfter', required: false, description: 'ISO time: runs started at or after it' })
+  @ApiQuery({ name: 'startedBefore', required: false, description: 'ISO time: runs started before it' })
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'] })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false })
+  list(@Query() query: Record<string, string | string[] | undefined>) {
+    return this.runs.list(query);
+  }
 
   @Get(':id')
   @ApiOperation({ summary: 'A run with live counts, phase, extract completeness and a Temporal UI link' })

@@ -31,6 +31,11 @@ export class RunsService {
     return runView(row, this.config);
   }
 
+  /** GET /runs: runs of every task, newest first, filtered and paged in the database (issue 24: to be built). */
+  async list(_query: Record<string, string | string[] | undefined>): Promise<{ items: ReturnType<typeof runView>[]; nextCursor: string | null }> {
+    throw badRequest('not built yet', []);
+  }
+
   async records(id: string, outcome: string | undefined, limit: number, cursor: string | undefined) {
     await this.row(id);
     if (outcome !== undefined && !(OUTCOMES as readonly string[]).includes(outcome)) {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { RunView } from '../runs/run.view';
+import { RunSummaryView, RunView } from '../runs/run.view';
 import { ScheduleAdviceView } from './task-preview.dto';
 import { CacheDto, FailureDto, FiltersDto, MAPPINGS_TYPES, MappingDto, SafetyDto, ScheduleDto, TASK_TYPES } from './task.dto';
 
@@ -26,6 +26,9 @@ export class TaskView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
   @ApiProperty({ type: [ScheduleAdviceView], description: 'advice on the schedule for the source size and run durations measured; never a refusal' })
   scheduleAdvice: ScheduleAdviceView[];
+  @ApiProperty({ type: RunSummaryView, nullable: true, description: 'the newest run of the task; null before its first' }) lastRun: RunSummaryView | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'when the schedule starts the next run; null for manual-only, disabled or paused tasks' })
+  nextRunAt: string | null;
 }
 
 export class TaskListView {
@@ -41,5 +44,5 @@ export class ScheduleStateView {
 
 export class TaskDetailView extends TaskView {
   @ApiProperty({ type: ScheduleStateView }) scheduleState: ScheduleStateView;
-  @ApiPropertyOptional({ type: RunView }) lastRun?: RunView;
+  @ApiProperty({ type: RunView, nullable: true, description: 'the newest run of the task in full; null before its first' }) override lastRun: RunView | null = null;
 }

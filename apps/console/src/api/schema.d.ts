@@ -356,6 +356,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs of every task, newest first, filtered and paged in the database
+         * @description Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page.
+         */
+        get: operations["RunsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{id}": {
         parameters: {
             query?: never;
@@ -1083,6 +1103,30 @@ export interface components {
             /** @enum {string} */
             mappingsType?: "identityAndAccess" | "identityOnly" | "accessOnly" | "generic";
         };
+        RunStatsView: {
+            fetched: number;
+            created: number;
+            updated: number;
+            unchanged: number;
+            removed: number;
+            failed: number;
+        };
+        RunSummaryView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed" | "cancelled" | "terminated" | "timedOut";
+            /** @enum {string} */
+            mode: "full" | "incremental";
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "retry";
+            dryRun: boolean;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            stats: components["schemas"]["RunStatsView"];
+        };
         TaskView: {
             /** Format: uuid */
             id: string;
@@ -1118,25 +1162,17 @@ export interface components {
             updatedAt: string;
             /** @description advice on the schedule for the source size and run durations measured; never a refusal */
             scheduleAdvice: components["schemas"]["ScheduleAdviceView"][];
+            /** @description the newest run of the task; null before its first */
+            lastRun: components["schemas"]["RunSummaryView"] | null;
+            /**
+             * Format: date-time
+             * @description when the schedule starts the next run; null for manual-only, disabled or paused tasks
+             */
+            nextRunAt: string | null;
         };
         TaskListView: {
             items: components["schemas"]["TaskView"][];
             total: number;
-        };
-        ScheduleStateView: {
-            paused: boolean;
-            /** @description the next few scheduled run times (empty when paused or manual) */
-            nextRunTimes: string[];
-            /** @description the Temporal Schedule could not be found or described */
-            missing?: boolean;
-        };
-        RunStatsView: {
-            fetched: number;
-            created: number;
-            updated: number;
-            unchanged: number;
-            removed: number;
-            failed: number;
         };
         RunErrorView: {
             /** @example ScimAuthError */
@@ -1192,6 +1228,50 @@ export interface components {
             removed?: number;
             seenSinceComputed?: number;
         };
+        ResourceProgressView: {
+            /**
+             * @description the mapping the resource feeds
+             * @enum {string}
+             */
+            resource: "identity" | "access" | "generic";
+            /** @example /Users */
+            path: string;
+            /** @description distinct records read so far */
+            read: number;
+            /** @description records the read should come to; null when neither the server nor an earlier run says */
+            expected: number | null;
+            /**
+             * @description where `expected` comes from: the server's totalResults, or the last complete read of the task
+             * @enum {string|null}
+             */
+            expectedFrom: "totalResults" | "lastRun" | null;
+            /** @description records per second since the read began */
+            perSecond: number | null;
+            /** @description seconds left at that rate; 0 when the read is done, null when unknown */
+            etaSeconds: number | null;
+            /** @description the read of this resource has finished */
+            done: boolean;
+        };
+        LoadProgressView: {
+            written: number;
+            total: number;
+        };
+        RunProgressView: {
+            resources: components["schemas"]["ResourceProgressView"][];
+            /** @description null until the load step begins */
+            load: components["schemas"]["LoadProgressView"] | null;
+        };
+        RunPhaseView: {
+            /** @example extract */
+            phase: string;
+            /** Format: date-time */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @description null while the step is under way
+             */
+            finishedAt: string | null;
+        };
         RunView: {
             /** Format: uuid */
             id: string;
@@ -1230,6 +1310,17 @@ export interface components {
              * @description when the staging (what the run read) was removed; the run can then be restarted, not resumed
              */
             stagingReleasedAt?: string;
+            /** @description GET /runs/:id only: how far a running run has come; null once it has ended */
+            progress?: components["schemas"]["RunProgressView"] | null;
+            /** @description GET /runs/:id only: the steps the run went through, in order, with their times */
+            phases?: components["schemas"]["RunPhaseView"][];
+        };
+        ScheduleStateView: {
+            paused: boolean;
+            /** @description the next few scheduled run times (empty when paused or manual) */
+            nextRunTimes: string[];
+            /** @description the Temporal Schedule could not be found or described */
+            missing?: boolean;
         };
         TaskDetailView: {
             /** Format: uuid */
@@ -1266,8 +1357,14 @@ export interface components {
             updatedAt: string;
             /** @description advice on the schedule for the source size and run durations measured; never a refusal */
             scheduleAdvice: components["schemas"]["ScheduleAdviceView"][];
+            /** @description the newest run of the task in full; null before its first */
+            lastRun: components["schemas"]["RunView"] | null;
+            /**
+             * Format: date-time
+             * @description when the schedule starts the next run; null for manual-only, disabled or paused tasks
+             */
+            nextRunAt: string | null;
             scheduleState: components["schemas"]["ScheduleStateView"];
-            lastRun?: components["schemas"]["RunView"];
         };
         RunNowDto: {
             /**
@@ -1321,6 +1418,8 @@ export interface components {
             /** @enum {string} */
             kind: "identity" | "access" | "generic";
             uniqueValue: string;
+            /** @description the card's login, email or name (whichever the mapping fills first), for the person deciding */
+            summary: string | null;
             templateCode: string;
             folderCode: string;
             /** @description the datacard status now */
@@ -2860,6 +2959,58 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    RunsController_list: {
+        parameters: {
+            query?: {
+                cursor?: unknown;
+                /** @description 1-200, default 50 */
+                limit?: unknown;
+                dryRun?: "true" | "false";
+                /** @description ISO time: runs started before it */
+                startedBefore?: unknown;
+                /** @description ISO time: runs started at or after it */
+                startedAfter?: unknown;
+                mode?: "full" | "incremental";
+                trigger?: "schedule" | "manual" | "retry";
+                /** @description one status, or several separated by commas */
+                status?: "running" | "succeeded" | "failed" | "cancelled" | "terminated" | "timedOut";
+                /** @description runs of this task */
+                taskId?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPageView"];
+                };
+            };
+            /** @description invalid input; every offending field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
