@@ -29,3 +29,17 @@ export function runView(r: RunRow, config: Pick<AppConfig, 'temporalUiUrl' | 'te
     temporalUiUrl: temporalUiLink(config.temporalUiUrl, config.temporalNamespace, workflowId, r.temporalRunId),
   };
 }
+
+/** The few fields of a run a list of tasks shows as its `lastRun` (RunSummaryView). */
+export function runSummaryView(r: RunRow) {
+  return {
+    id: r.id,
+    status: r.status,
+    mode: r.mode,
+    trigger: r.trigger,
+    dryRun: r.dryRun,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
+    stats: r.stats,
+  };
+}

@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runView } from './run-view';
 import { RunHousekeepingService } from './run-housekeeping.service';
+import { parseRunListQuery } from './run-list-query';
 
 export const OUTCOMES = ['created', 'updated', 'unchanged', 'removed', 'failed'] as const;
 
@@ -31,9 +32,11 @@ export class RunsService {
     return runView(row, this.config);
   }
 
-  /** GET /runs: runs of every task, newest first, filtered and paged in the database (issue 24: to be built). */
-  async list(_query: Record<string, string | string[] | undefined>): Promise<{ items: ReturnType<typeof runView>[]; nextCursor: string | null }> {
-    throw badRequest('not built yet', []);
+  /** GET /runs: runs of every task, newest first, filtered and paged in the database (one statement). */
+  async list(query: Record<string, string | string[] | undefined>): Promise<{ items: ReturnType<typeof runView>[]; nextCursor: string | null }> {
+    const { filter, limit, after } = parseRunListQuery(query);
+    const page = await this.runs.listPage(filter, limit, after);
+    return { items: page.rows.map((r) => runView(r, this.config)), nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   async records(id: string, outcome: string | undefined, limit: number, cursor: string | undefined) {

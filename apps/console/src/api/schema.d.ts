@@ -365,7 +365,7 @@ export interface paths {
         };
         /**
          * Runs of every task, newest first, filtered and paged in the database
-         * @description Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page.
+         * @description Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page. A bad value, or a parameter that is not a filter, is a 400 naming it.
          */
         get: operations["RunsController_list"];
         put?: never;
@@ -3112,8 +3112,10 @@ export interface operations {
                 trigger?: "schedule" | "manual" | "retry";
                 /** @description one status, or several separated by commas */
                 status?: "running" | "succeeded" | "failed" | "cancelled" | "terminated" | "timedOut";
-                /** @description runs of this task */
-                taskId?: unknown;
+                /** @description runs of this connector's tasks (UUID) */
+                connectorId?: string;
+                /** @description runs of this task (UUID) */
+                taskId?: string;
             };
             header?: never;
             path?: never;

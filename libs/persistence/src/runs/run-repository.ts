@@ -89,6 +89,35 @@ function completenessOf(resources: ResourceRead[]): ReadCompleteness {
   return { complete: resources.length > 0 && resources.every((r) => r.complete), resources };
 }
 
+/** The filters of GET /runs; each given one narrows the list. */
+export interface RunListFilter {
+  taskId?: string;
+  /** runs of the tasks that read from this connector */
+  connectorId?: string;
+  statuses?: RunStatus[];
+  trigger?: RunTrigger;
+  mode?: RunMode;
+  /** ISO time, inclusive */
+  startedAfter?: string;
+  /** ISO time, exclusive */
+  startedBefore?: string;
+  dryRun?: boolean;
+}
+
+/** Where a page of runs ended: started_at to the microsecond (ISO text) and the id. */
+export interface RunPageKey {
+  startedAt: string;
+  id: string;
+}
+
+/** Every column of `run` but the config snapshot, on alias r. */
+const RUN_COLUMNS_BUT_SNAPSHOT = `r.id, r.task_id, r.workflow_id, r.temporal_run_id, r.mode, r.trigger, r.status, r.phase, r.started_at, r.finished_at,
+       r.stats, r.error, r.retry_of, r.resume_root_id, r.extract_reports, r.removal, r.notes, r.dry_run, r.staging_redos,
+       r.staging_released_at, r.seen_set_at`;
+
+/** started_at of alias r as exact ISO text (microseconds, UTC): a page key that loses nothing. */
+const PAGE_KEY = `to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /** What became of one record in a run (table run_record). */
 export type RunRecordOutcome = 'created' | 'updated' | 'unchanged' | 'removed' | 'failed';
 
@@ -716,6 +745,52 @@ export class RunRepository {
         )
       : await this.db.query<RunColumns>(`SELECT * FROM run WHERE task_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, [taskId, limit]);
     return rows.map(runRowFrom);
+  }
+
+  /**
+   * One page of runs of every task, newest first (GET /runs): filtered in one statement, keyset
+   * paged on (started_at, id). `after` is the key of the last run of the previous page; the key of
+   * this page's last run comes back as `next` when more runs follow. The key is started_at to the
+   * microsecond (a Date keeps only milliseconds, which would skip runs started in the same one).
+   */
+  async listPage(filter: RunListFilter, limit: number, after?: RunPageKey): Promise<{ rows: RunRow[]; next: RunPageKey | null }> {
+    const params: unknown[] = [];
+    const param = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    if (filter.taskId !== undefined) where.push(`r.task_id = ${param(filter.taskId)}::uuid`);
+    if (filter.connectorId !== undefined) where.push(`r.task_id IN (SELECT t.id FROM import_task t WHERE t.connector_id = ${param(filter.connectorId)}::uuid)`);
+    if (filter.statuses !== undefined) where.push(filter.statuses.length === 1 ? `r.status = ${param(filter.statuses[0])}` : `r.status = ANY(${param(filter.statuses)}::text[])`);
+    if (filter.trigger !== undefined) where.push(`r.trigger = ${param(filter.trigger)}`);
+    if (filter.mode !== undefined) where.push(`r.mode = ${param(filter.mode)}`);
+    if (filter.dryRun !== undefined) where.push(filter.dryRun ? `r.dry_run` : `NOT r.dry_run`);
+    if (filter.startedAfter !== undefined) where.push(`r.started_at >= ${param(filter.startedAfter)}::timestamptz`);
+    if (filter.startedBefore !== undefined) where.push(`r.started_at < ${param(filter.startedBefore)}::timestamptz`);
+    if (after) where.push(`(r.started_at, r.id) < (${param(after.startedAt)}::timestamptz, ${param(after.id)}::uuid)`);
+    const { rows } = await this.db.query<RunColumns & { page_key: string }>(
+      // the snapshot is the one large column and no list shows it
+      `SELECT ${RUN_COLUMNS_BUT_SNAPSHOT}, NULL AS config_snapshot, ${PAGE_KEY} AS page_key
+         FROM run r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY r.started_at DESC, r.id DESC LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { rows: page.map(runRowFrom), next: rows.length > limit ? { startedAt: last.page_key, id: last.id } : null };
+  }
+
+  /** Per task, its newest run (the one GET /tasks/:id shows), in one statement: a probe of run_task_idx per task. */
+  async newestOfTasks(taskIds: string[]): Promise<Map<string, RunRow>> {
+    if (taskIds.length === 0) return new Map();
+    const { rows } = await this.db.query<RunColumns>(
+      `SELECT ${RUN_COLUMNS_BUT_SNAPSHOT}, NULL AS config_snapshot
+         FROM unnest($1::uuid[]) AS t(task_id)
+         JOIN LATERAL (SELECT * FROM run x WHERE x.task_id = t.task_id ORDER BY x.started_at DESC, x.id DESC LIMIT 1) r ON true`,
+      [taskIds],
+    );
+    return new Map(rows.map((c) => [c.task_id, runRowFrom(c)]));
   }
 
   /** Up to `limit` per-record outcomes of a run row in the order they were written, after the id of the last one seen. */
