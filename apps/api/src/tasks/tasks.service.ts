@@ -10,6 +10,7 @@ import { RunStarter } from '../runs/run-starter';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
 import { ScheduleAdviceService } from './schedule-advice.service';
+import { ifMatchAllows, preconditionFailed, taskEtag } from '../common/etag';
 
 /** Schedules without a task younger than this may belong to a create still in flight. */
 const ORPHAN_MIN_AGE_MS = 10 * 60_000;
@@ -69,6 +70,12 @@ export class TasksService {
 
   view(row: ImportTaskRow) {
     return { id: row.id, ...definitionOf(row), configVersion: row.configVersion, watermark: row.watermark?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  }
+
+  /** A 412 with the task as it is now, unless If-Match names its version (or is absent). */
+  private checkIfMatch(row: ImportTaskRow, ifMatch: string | undefined): void {
+    const etag = taskEtag(row);
+    if (!ifMatchAllows(ifMatch, etag)) throw preconditionFailed(`task ${row.id}`, this.view(row), etag);
   }
 
   /** The task; locked until the end of `tx` when given. 404 when there is none. */
@@ -209,11 +216,13 @@ export class TasksService {
     };
   }
 
-  async update(id: string, dto: UpdateTaskDto) {
+  /** Updates the task; with `ifMatch`, only the version its sender read (else 412 with the current task). */
+  async update(id: string, dto: UpdateTaskDto, ifMatch?: string) {
     const def = await this.definitionWithChanges(id, dto);
     await this.validate(def);
     const row = await this.db.transaction(async (tx) => {
-      await this.row(id, tx);
+      // locked: a concurrent update with the same If-Match waits here, then finds another version
+      this.checkIfMatch(await this.row(id, tx), ifMatch);
       const updated = await this.tasks.update(id, fieldsOf(def), tx);
       try {
         await this.schedules.upsert(this.scheduled(id, def));
@@ -246,9 +255,10 @@ export class TasksService {
     return def;
   }
 
-  async remove(id: string): Promise<void> {
+  /** Deletes the task and its schedule; with `ifMatch`, only the version its sender read. */
+  async remove(id: string, ifMatch?: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.row(id, tx);
+      this.checkIfMatch(await this.row(id, tx), ifMatch);
       await this.sightings.clearTaskCache(id, tx);
       await this.tasks.delete(id, tx);
       try {

@@ -2597,6 +2597,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the version; send it as If-Match to change exactly this version */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2626,7 +2628,11 @@ export interface operations {
     TasksController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                "if-match": string;
+                /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2668,6 +2674,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description If-Match does not match: changed by someone else since it was read; the body carries `current` and its `etag` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
             /** @description Temporal did not accept the change; nothing was saved */
             503: {
                 headers: {
@@ -2682,7 +2697,11 @@ export interface operations {
     TasksController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                "if-match": string;
+                /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2731,6 +2750,15 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description If-Match does not match: changed by someone else since it was read; the body carries `current` and its `etag` */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
