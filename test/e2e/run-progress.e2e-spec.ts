@@ -130,6 +130,6 @@ describe('run progress', () => {
     expect(during.progress!.resources.find((r) => r.resource === 'access')).toMatchObject({ expected: GROUPS, expectedFrom: 'lastRun' });
     const secondEnd = await rest.waitRun(second.id, undefined, 120_000);
     expect(secondEnd.status).toBe('succeeded');
-    expect(((await getRun(second.id)) as ProgressBody).progress).toBeNull();
+    expect((await getRun(second.id)).progress).toBeNull();
   }, 300_000);
 });
