@@ -1,5 +1,5 @@
 import type { AppConfig } from '@app/config';
-import type { RunRow } from '@app/persistence';
+import type { RunPhaseEntry, RunRow } from '@app/persistence';
 import { temporalUiLink, workflowIdOfRun } from '@app/temporal';
 
 /** Run as the API shows it (docs/api.md, Runs), plus phase, extract reports, notes and removal state. */
@@ -42,4 +42,16 @@ export function runSummaryView(r: RunRow) {
     finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
     stats: r.stats,
   };
+}
+
+/**
+ * The steps a run went through, in order, from its phase log: each lasts until the next one
+ * began, the last until the run finished (open while it runs).
+ */
+export function runPhases(log: RunPhaseEntry[], finishedAt: Date | null): Array<{ phase: string; startedAt: string; finishedAt: string | null }> {
+  return log.map((entry, i) => {
+    const next = log[i + 1];
+    const end = next ? new Date(next.at) : finishedAt;
+    return { phase: entry.phase, startedAt: new Date(entry.at).toISOString(), finishedAt: end ? end.toISOString() : null };
+  });
 }

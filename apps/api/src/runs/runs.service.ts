@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { RunRepository, type RunRow } from '@app/persistence';
+import { progressOfRun } from '@app/import';
 import { badRequest, notFound } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { runView } from './run-view';
+import { runPhases, runView } from './run-view';
 import { RunHousekeepingService } from './run-housekeeping.service';
 import { parseRunListQuery } from './run-list-query';
 
@@ -25,11 +26,15 @@ export class RunsService {
     return row;
   }
 
-  /** The run as shown; a row that says running is first checked against Temporal. */
+  /**
+   * The run as shown, with its progress while it runs (one more statement, which reads no
+   * staging: the console polls it) and the steps it went through; a row that says running is
+   * first checked against Temporal.
+   */
   async get(id: string) {
     let row = await this.row(id);
     if (row.status === 'running' && (await this.housekeeping.reconcile({ runId: id }).catch(() => [])).length) row = await this.row(id);
-    return runView(row, this.config);
+    return { ...runView(row, this.config), progress: await progressOfRun(this.runs, row), phases: runPhases(row.phaseLog, row.finishedAt) };
   }
 
   /** GET /runs: runs of every task, newest first, filtered and paged in the database (one statement). */

@@ -41,6 +41,51 @@ const RESOURCE_READ_COMPLETE = `(e.done AND COALESCE(e.report->>'complete' = 'tr
 export const readWasComplete = (workId: string): string =>
   `(SELECT count(*) > 0 AND bool_and(${RESOURCE_READ_COMPLETE}) FROM run_extract e WHERE e.run_id = ${workId})`;
 
+/**
+ * SQL: run.phase_log with `phase` (an SQL text expression) appended at now(), unless it is the
+ * phase the log ends with (an activity retried, or the next chunk of the same step).
+ */
+const phaseLogWith = (phase: string, log = 'phase_log'): string =>
+  `CASE WHEN ${log}->-1->>'phase' IS DISTINCT FROM ${phase} THEN ${log} || jsonb_build_array(jsonb_build_object('phase', ${phase}, 'at', now())) ELSE ${log} END`;
+
+/** How far the read of one resource has come (table run_extract), for a running run's progress. */
+export interface ResourceReadProgress {
+  resource: ResourceKind;
+  path: string;
+  /** distinct records staged */
+  fetched: number;
+  done: boolean;
+  /** listed without the incremental filter */
+  fullRead: boolean;
+  /** when the read began (again, if it started over); null for a read begun before this was kept */
+  startedAt: Date | null;
+  /** when the checkpoint last moved: the end of a read that is done */
+  updatedAt: Date;
+  /** the listing's latest totalResults; null while it announced none */
+  totalResults: number | null;
+}
+
+/** What a running run's progress is computed from (RunRepository.progressFacts). */
+export interface RunProgressFacts {
+  /** the database's clock, which wrote every time above */
+  now: Date;
+  /** the resources whose read has begun */
+  reads: ResourceReadProgress[];
+  /** records per resource of the task's latest succeeded run whose read was complete and full; null when there is none */
+  lastCompleteRead: Partial<Record<ResourceKind, number>> | null;
+}
+
+interface ResourceReadProgressJson {
+  resource: ResourceKind;
+  path: string;
+  fetched: number;
+  done: boolean;
+  fullRead: boolean;
+  startedAt: string | null;
+  updatedAt: string;
+  totalResults: number | null;
+}
+
 /** One resource of a run's read, as far as its completeness goes (table run_extract). */
 export interface ResourceRead {
   resource: ResourceKind;
@@ -267,7 +312,8 @@ export class RunRepository {
   async enterPhase(runId: string, phase: RunPhase): Promise<void> {
     await this.db.query(
       `UPDATE run SET phase = $2, status = 'running', finished_at = NULL,
-              error = CASE WHEN status = 'running' THEN error ELSE NULL END
+              error = CASE WHEN status = 'running' THEN error ELSE NULL END,
+              phase_log = ${phaseLogWith('$2::text')}
         WHERE id = $1`,
       [await this.rowOf(runId), phase],
     );
@@ -385,6 +431,57 @@ export class RunRepository {
       [latest.map((l) => l.work_id)],
     );
     return latest.map((l) => ({ taskId: l.task_id, runId: l.id, read: completenessOf(rows.filter((r) => r.run_id === l.work_id).map(resourceReadFrom)) }));
+  }
+
+  /**
+   * What the progress of run row `run` is computed from, in one statement: the reads of its work
+   * run (run_extract, a row per resource) and the records per resource of the task's latest
+   * succeeded run whose read was complete and full (the run that measured the source, as
+   * latestFullReads finds it). Reads no staging: cheap enough to poll on a run of any size.
+   */
+  async progressFacts(run: Pick<RunRow, 'id' | 'taskId' | 'resumeRootId'>): Promise<RunProgressFacts> {
+    const { rows } = await this.db.query<{ now: Date; reads: ResourceReadProgressJson[]; last_read: Partial<Record<ResourceKind, number>> | null }>(
+      `SELECT now() AS now,
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('resource', e.resource, 'path', e.path, 'fetched', e.fetched, 'done', e.done,
+                                  'fullRead', e.full_read, 'startedAt', e.started_at, 'updatedAt', e.updated_at, 'totalResults', e.total_results)
+                                ORDER BY e.resource)
+                          FROM run_extract e WHERE e.run_id = $1), '[]'::jsonb) AS reads,
+              (SELECT jsonb_object_agg(e.resource, e.fetched) FROM run_extract e
+                WHERE e.run_id = (
+                  SELECT COALESCE(p.resume_root_id, p.id) FROM run p
+                   WHERE p.task_id = $2 AND p.status = 'succeeded' AND COALESCE(p.resume_root_id, p.id) <> $1
+                     AND ${readWasComplete('COALESCE(p.resume_root_id, p.id)')}
+                     AND NOT EXISTS (SELECT 1 FROM run_extract f WHERE f.run_id = COALESCE(p.resume_root_id, p.id) AND NOT f.full_read)
+                   ORDER BY p.started_at DESC LIMIT 1)) AS last_read`,
+      [run.resumeRootId ?? run.id, run.taskId],
+    );
+    const r = rows[0];
+    return {
+      now: r.now,
+      reads: r.reads.map((e) => ({
+        resource: e.resource,
+        path: e.path,
+        fetched: Number(e.fetched),
+        done: e.done,
+        fullRead: e.fullRead,
+        startedAt: e.startedAt ? new Date(e.startedAt) : null,
+        updatedAt: new Date(e.updatedAt),
+        totalResults: e.totalResults === null ? null : Number(e.totalResults),
+      })),
+      lastCompleteRead: r.last_read,
+    };
+  }
+
+  /**
+   * What load will write, as diff decided it: `total` records to create or update. The row's
+   * created and updated counts until then (loads of a resumed run's earlier execution, or before
+   * a staging redo) are kept apart, so load's progress counts only this load's writes.
+   */
+  async recordLoadPlan(runId: string, total: number): Promise<void> {
+    await this.db.query(
+      `UPDATE run SET load_total = $2, load_written_before = COALESCE((stats->>'created')::int, 0) + COALESCE((stats->>'updated')::int, 0) WHERE id = $1`,
+      [await this.rowOf(runId), total],
+    );
   }
 
   // what extract shows on the run: its fetched count, extract reports, unusable records, staging redos
@@ -858,13 +955,14 @@ export class RunRepository {
   async insertResuming(oldId: string, workflowId: string, key: string, fromStep: string, tx: Sql): Promise<string> {
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, resume_root_id,
-                        stats, extract_reports, removal, notes, config_snapshot, started_at, dry_run)
+                        stats, extract_reports, removal, notes, config_snapshot, started_at, dry_run, load_total, load_written_before)
        SELECT task_id, $4 || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, COALESCE(resume_root_id, id),
               stats, extract_reports,
               -- removals the cancel dropped while they waited for a decision wait again (nothing was applied)
               CASE WHEN status = 'cancelled' AND removal->>'state' = 'cancelled' AND removal ? 'decisionDeadline' AND COALESCE((removal->>'removed')::int, 0) = 0
                    THEN (removal - 'reason') || jsonb_build_object('state', 'awaitingApproval') ELSE removal END,
-              notes || to_jsonb(ARRAY['resumed from the ' || CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'failed' END || ' step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run
+              notes || to_jsonb(ARRAY['resumed from the ' || CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'failed' END || ' step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run,
+              load_total, load_written_before
        FROM run WHERE id = $1 RETURNING id`,
       [oldId, key, fromStep, workflowId],
     );
@@ -880,7 +978,10 @@ export class RunRepository {
   /** The reset execution a resume row shows; a run resumed into its wait for a removal decision runs no step before it waits again. */
   async setResumedExecution(id: string, temporalRunId: string): Promise<void> {
     await this.db.query(
-      `UPDATE run SET temporal_run_id = $2, phase = CASE WHEN removal->>'state' = 'awaitingApproval' THEN 'removalApproval' ELSE 'queued' END WHERE id = $1`,
+      `UPDATE run SET temporal_run_id = $2, phase = CASE WHEN removal->>'state' = 'awaitingApproval' THEN 'removalApproval' ELSE 'queued' END,
+              -- the wait runs no activity that would enter the phase
+              phase_log = CASE WHEN removal->>'state' = 'awaitingApproval' THEN ${phaseLogWith(`'removalApproval'`)} ELSE phase_log END
+        WHERE id = $1`,
       [id, temporalRunId],
     );
   }
@@ -899,7 +1000,10 @@ export class RunRepository {
 
   /** A prepared run's row runs again in a new attempt or execution (activity retry, a reset to the start). */
   async markPreparing(rowId: string, temporalRunId: string, tx: Sql): Promise<void> {
-    await tx.query(`UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2 WHERE id = $1`, [rowId, temporalRunId]);
+    await tx.query(
+      `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, phase_log = ${phaseLogWith(`'prepare'`)} WHERE id = $1`,
+      [rowId, temporalRunId],
+    );
   }
 
   /**
@@ -912,14 +1016,17 @@ export class RunRepository {
     tx: Sql,
   ): Promise<string> {
     const { rows } = await tx.query<{ id: string }>(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot, dry_run)
-       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7, $9)
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot, dry_run, phase_log)
+       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7, $9, jsonb_build_array(jsonb_build_object('phase', 'prepare', 'at', now())))
        ON CONFLICT (workflow_id) DO UPDATE SET
          temporal_run_id = CASE WHEN $8 THEN run.temporal_run_id ELSE EXCLUDED.temporal_run_id END, mode = EXCLUDED.mode, trigger = EXCLUDED.trigger,
          status = CASE WHEN $8 THEN run.status ELSE 'running' END, phase = CASE WHEN $8 THEN run.phase ELSE 'prepare' END,
          retry_of = COALESCE(run.retry_of, EXCLUDED.retry_of),
          config_snapshot = EXCLUDED.config_snapshot, started_at = now(), dry_run = EXCLUDED.dry_run,
-         finished_at = CASE WHEN $8 THEN run.finished_at END, error = CASE WHEN $8 THEN run.error END
+         finished_at = CASE WHEN $8 THEN run.finished_at END, error = CASE WHEN $8 THEN run.error END,
+         -- the run starts (again) now: its timeline too (a resumed run's old row keeps its own)
+         phase_log = CASE WHEN $8 THEN run.phase_log ELSE EXCLUDED.phase_log END,
+         load_total = CASE WHEN $8 THEN run.load_total END, load_written_before = CASE WHEN $8 THEN run.load_written_before END
        RETURNING id`,
       [run.taskId, run.workflowId, run.temporalRunId, run.mode, run.trigger, run.retryOf, JSON.stringify(run.snapshot), run.resumed, run.dryRun],
     );
@@ -929,7 +1036,9 @@ export class RunRepository {
   /** The row resuming a run shows its new execution, with the mode and snapshot prepareRun decided. */
   async markResumedPreparing(rowId: string, temporalRunId: string, mode: RunMode, snapshot: unknown, tx: Sql): Promise<void> {
     await tx.query(
-      `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, mode = $3, config_snapshot = $4 WHERE id = $1`,
+      `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, mode = $3, config_snapshot = $4,
+              phase_log = ${phaseLogWith(`'prepare'`)}
+        WHERE id = $1`,
       [rowId, temporalRunId, mode, JSON.stringify(snapshot)],
     );
   }
