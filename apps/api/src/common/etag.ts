@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiHeader } from '@nestjs/swagger';
 import { ProblemException } from './problem';
 
@@ -50,3 +51,9 @@ export const ApiIfMatch = () =>
       description: 'the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`)',
     }),
   );
+
+/** The request's If-Match header (undocumented by Nest's own header decorator, which would call it required: ApiIfMatch says optional). */
+export const IfMatch = createParamDecorator((_: unknown, ctx: ExecutionContext): string | undefined => {
+  const value = ctx.switchToHttp().getRequest<Request>().headers['if-match'];
+  return Array.isArray(value) ? value.join(', ') : value;
+});

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ConnectorRow } from '@app/persistence';
-import { ApiIfMatch } from '../common/etag';
+import { ApiIfMatch, IfMatch } from '../common/etag';
 import { ApiProblems } from '../common/problem.view';
 import { IdPipe } from '../common/uuid.pipe';
 import { CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
@@ -47,7 +47,7 @@ export class ConnectorsController {
     @Param('id', new IdPipe('connector')) id: string,
     @Body() dto: UpdateConnectorDto,
     @Res({ passthrough: true }) res: Response,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch() ifMatch?: string,
   ) {
     return this.shown(await this.connectors.update(id, dto, ifMatch), res);
   }
@@ -58,7 +58,7 @@ export class ConnectorsController {
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiIfMatch()
   @ApiProblems(403, 404, [409, 'still used by tasks'], 412)
-  async remove(@Param('id', new IdPipe('connector')) id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+  async remove(@Param('id', new IdPipe('connector')) id: string, @IfMatch() ifMatch?: string): Promise<void> {
     await this.connectors.remove(id, ifMatch);
   }
 

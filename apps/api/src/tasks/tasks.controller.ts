@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiIfMatch, taskEtag } from '../common/etag';
+import { ApiIfMatch, IfMatch, taskEtag } from '../common/etag';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/problem.view';
 import { RunPageView, RunView } from '../runs/run.view';
@@ -55,7 +55,7 @@ export class TasksController {
     @Param('id', new IdPipe('task')) id: string,
     @Body() dto: UpdateTaskDto,
     @Res({ passthrough: true }) res: Response,
-    @Headers('if-match') ifMatch?: string,
+    @IfMatch() ifMatch?: string,
   ) {
     return withEtag(await this.tasks.update(id, dto, ifMatch), res);
   }
@@ -66,7 +66,7 @@ export class TasksController {
   @ApiNoContentResponse({ description: 'deleted' })
   @ApiIfMatch()
   @ApiProblems(403, 404, 412, 503)
-  async remove(@Param('id', new IdPipe('task')) id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+  async remove(@Param('id', new IdPipe('task')) id: string, @IfMatch() ifMatch?: string): Promise<void> {
     await this.tasks.remove(id, ifMatch);
   }
 

@@ -1660,8 +1660,7 @@ export interface operations {
     ConnectorsController_remove: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
                 "If-Match"?: string;
             };
@@ -1729,8 +1728,7 @@ export interface operations {
     ConnectorsController_update: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
                 "If-Match"?: string;
             };
@@ -2628,8 +2626,7 @@ export interface operations {
     TasksController_remove: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
                 "If-Match"?: string;
             };
@@ -2697,8 +2694,7 @@ export interface operations {
     TasksController_update: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
                 "If-Match"?: string;
             };
