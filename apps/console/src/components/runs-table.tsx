@@ -1,12 +1,12 @@
-import { Anchor, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Run } from '../api/client';
-import { formatTime, runDuration } from '../format';
+import { formatTime, inWords, phaseInWords, runDuration } from '../format';
 import { StatusBadge } from './common';
 
 /** Runs, newest first, with status, counts and duration. */
-export function RunsTable({ runs, taskNames }: { runs: Run[]; taskNames?: Map<string, string> }) {
-  if (runs.length === 0) return <Text c="dimmed">No runs yet.</Text>;
+export function RunsTable({ runs, taskNames, empty }: { runs: Run[]; taskNames?: Map<string, string>; empty?: string }) {
+  if (runs.length === 0) return <Text c="dimmed">{empty ?? 'No runs yet.'}</Text>;
   return (
     <Table striped highlightOnHover aria-label="Runs">
       <Table.Thead>
@@ -48,9 +48,14 @@ export function RunsTable({ runs, taskNames }: { runs: Run[]; taskNames?: Map<st
                 </Text>
               )}
             </Table.Td>
-            <Table.Td>{r.phase ?? '—'}</Table.Td>
+            <Table.Td>{phaseInWords(r.phase)}</Table.Td>
             <Table.Td>
-              {r.mode} / {r.trigger}
+              {inWords(r.mode)} / {inWords(r.trigger)}
+              {r.dryRun && (
+                <Badge size="xs" variant="outline" ml={6}>
+                  dry run
+                </Badge>
+              )}
             </Table.Td>
             <Table.Td>{r.stats.fetched}</Table.Td>
             <Table.Td>{r.stats.created}</Table.Td>
