@@ -14,6 +14,7 @@ import { ConnectorAttributeProjection1764921600000 } from './1764921600000-Conne
 import { StagingPartitionPerRun1765008000000 } from './1765008000000-StagingPartitionPerRun';
 import { TaskCacheInSighting1765094400000 } from './1765094400000-TaskCacheInSighting';
 import { StagingLoadBatches1765094400001 } from './1765094400001-StagingLoadBatches';
+import { IdempotentRequests1765180800200 } from './1765180800200-IdempotentRequests';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   StagingPartitionPerRun1765008000000,
   TaskCacheInSighting1765094400000,
   StagingLoadBatches1765094400001,
+  IdempotentRequests1765180800200,
 ];

@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { TemporalModule } from '@app/temporal';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { IdempotencyInterceptor } from './common/idempotency.interceptor';
 import { BootstrapService } from './bootstrap.service';
 import { HealthController } from './health/health.controller';
 import { MetricsService } from './health/metrics.service';
@@ -27,7 +28,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [configModule, PersistenceModule, TemporalModule, ConnectorsModule, TargetStoreModule, TasksModule, RunsModule],
       controllers: [HealthController, AuthController],
-      providers: [MetricsService, BootstrapService, { provide: APP_GUARD, useClass: AuthGuard }],
+      providers: [MetricsService, BootstrapService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

@@ -6,7 +6,7 @@ import { ApiModule } from './api.module';
 
 /** The OpenAPI document of the API, as served at /docs-json. */
 export function openApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  return withIdempotencyKeys(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('scim-import')
@@ -14,7 +14,34 @@ export function openApiDocument(app: INestApplication): OpenAPIObject {
       .setVersion('1')
       .addBearerAuth()
       .build(),
-  );
+  ));
+}
+
+/** Every POST takes an optional Idempotency-Key (apps/api/src/common/idempotency.interceptor.ts). */
+function withIdempotencyKeys(doc: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(doc.paths)) {
+    const post = item.post;
+    if (!post) continue;
+    post.parameters = [
+      ...(post.parameters ?? []),
+      {
+        in: 'header',
+        name: 'Idempotency-Key',
+        required: false,
+        schema: { type: 'string', minLength: 1, maxLength: 255 },
+        description:
+          'Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same ' +
+          'request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another ' +
+          'path or body is a 422; while the first is still being answered, a 409 with Retry-After.',
+      },
+    ];
+    const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemView' } } };
+    const replies = post.responses as Record<string, { description: string; content?: unknown }>;
+    replies['422'] = replies['422']
+      ? { ...replies['422'], description: `${replies['422'].description}; or the Idempotency-Key was used with another request` }
+      : { description: 'the Idempotency-Key was used with another request', content: problem };
+  }
+  return doc;
 }
 
 /**

@@ -20,6 +20,7 @@ export * from './sightings/sighting-repository';
 export * from './catalog/connector-repository';
 export * from './catalog/import-task-repository';
 export * from './catalog/api-token-repository';
+export * from './requests/idempotent-request-repository';
 export * from './target-store/target-store-repository';
 export * from './target-store/target-writer';
 export * from './database-probe';

@@ -10,6 +10,7 @@ import { ApiTokenRepository } from './catalog/api-token-repository';
 import { ConnectorRepository } from './catalog/connector-repository';
 import { ImportTaskRepository } from './catalog/import-task-repository';
 import { RemovalCandidateRepository } from './removals/removal-candidate-repository';
+import { IdempotentRequestRepository } from './requests/idempotent-request-repository';
 import { RunRepository } from './runs/run-repository';
 import { SightingRepository } from './sightings/sighting-repository';
 import { TargetStoreRepository } from './target-store/target-store-repository';
@@ -23,6 +24,7 @@ const REPOSITORIES: Array<new (db: Db) => object> = [
   RunRepository,
   RemovalCandidateRepository,
   SightingRepository,
+  IdempotentRequestRepository,
   DatabaseProbe,
 ];
 

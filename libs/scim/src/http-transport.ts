@@ -20,6 +20,8 @@ const ACCEPT = 'application/scim+json, application/json';
 const USER_AGENT = 'scim-import';
 /** An error answer is only read for its message: more than this is never needed. */
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** How often, at most, waits for the connector's own rate limit are logged (summed between lines). */
+const RATE_LIMIT_WARN_EVERY_MS = 30_000;
 
 const silentLogger: ScimLogger = { debug: () => undefined, warn: () => undefined };
 
@@ -98,6 +100,8 @@ export class ScimHttpTransport {
   private readonly signal?: AbortSignal;
   private readonly scrubber: SecretScrubber;
   private base?: URL;
+  /** waits for the connector's own rate limit since the last warning about them */
+  private rateLimitWaits = { count: 0, ms: 0, warnedAt: 0 };
 
   constructor(
     private readonly config: ScimConnectionConfig,
@@ -249,6 +253,25 @@ export class ScimHttpTransport {
     }
   }
 
+  /**
+   * A request waited for the connector's own rate limit: the first wait is a warning, later ones
+   * are summed into one warning at most every RATE_LIMIT_WARN_EVERY_MS (a throttled read waits on
+   * nearly every request; a line each would drown the log).
+   */
+  private noteRateLimitWait(ms: number): void {
+    const w = this.rateLimitWaits;
+    w.count++;
+    w.ms += ms;
+    const now = Date.now();
+    if (w.warnedAt !== 0 && now - w.warnedAt < RATE_LIMIT_WARN_EVERY_MS) return;
+    this.logger.warn(`SCIM requests waited for the connector's rate limit`, {
+      rateLimitPerSecond: this.config.rateLimitPerSecond,
+      waits: w.count,
+      waitedMs: w.ms,
+    });
+    this.rateLimitWaits = { count: 0, ms: 0, warnedAt: now };
+  }
+
   private async sendChecked(
     method: string,
     url: URL,
@@ -262,7 +285,10 @@ export class ScimHttpTransport {
       const queued = Date.now();
       await this.bucket.acquire();
       const waited = Date.now() - queued;
-      if (waited > 0) this.metrics?.rateLimitWait('client', waited);
+      if (waited > 0) {
+        this.metrics?.rateLimitWait('client', waited);
+        this.noteRateLimitWait(waited);
+      }
     }
     // the whole-request timeout, joined with the caller's cancellation; it covers reading the body too
     const { signal, dispose } = requestSignal(this.timeoutMs, this.signal);
@@ -411,6 +437,7 @@ export class ScimHttpTransport {
         attempt,
         maxAttempts,
         waitMs: wait,
+        ...(error.status === 429 ? { rateLimited: true } : {}),
         reason: error.message,
       });
       await sleep(wait, this.signal);

@@ -1547,7 +1547,10 @@ export interface operations {
     ConnectorsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1602,7 +1605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description baseUrl or auth.tokenUrl reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow */
+            /** @description baseUrl or auth.tokenUrl reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow; or the Idempotency-Key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1790,7 +1793,10 @@ export interface operations {
     ConnectorsController_testConnection: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1842,6 +1848,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
             /** @description unreachable; the body also carries `ok: false`, `latencyMs` and `message` */
             502: {
                 headers: {
@@ -1856,7 +1871,10 @@ export interface operations {
     ConnectorsController_testAuthentication: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1909,6 +1927,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
             /** @description unreachable */
             502: {
                 headers: {
@@ -1951,7 +1978,10 @@ export interface operations {
     TargetStoreController_createTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1998,6 +2028,15 @@ export interface operations {
             };
             /** @description a template with this code exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2077,7 +2116,10 @@ export interface operations {
     TargetStoreController_createFolder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2131,7 +2173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description unknown template */
+            /** @description unknown template; or the Idempotency-Key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2233,7 +2275,10 @@ export interface operations {
                 /** @description records read per resource (default 50, at most 1000) */
                 limit?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2269,7 +2314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description bad SCIM filter, mapping expression, unknown template attribute */
+            /** @description bad SCIM filter, mapping expression, unknown template attribute; or the Idempotency-Key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2313,7 +2358,10 @@ export interface operations {
                 /** @description records read per resource (default 50, at most 1000) */
                 limit?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2360,7 +2408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description bad SCIM filter, mapping expression, unknown template attribute */
+            /** @description bad SCIM filter, mapping expression, unknown template attribute; or the Idempotency-Key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2429,7 +2477,10 @@ export interface operations {
     TasksController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2483,7 +2534,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
-            /** @description bad SCIM filter, mapping expression, unknown template attribute, usage other than read */
+            /** @description bad SCIM filter, mapping expression, unknown template attribute, usage other than read; or the Idempotency-Key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2731,10 @@ export interface operations {
     TasksController_pause: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2716,6 +2770,15 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2737,7 +2800,10 @@ export interface operations {
     TasksController_resume: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2773,6 +2839,15 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2845,7 +2920,10 @@ export interface operations {
     TasksController_runNow: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2910,6 +2988,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
             /** @description Temporal did not accept the run or is unreachable; nothing was started */
             503: {
                 headers: {
@@ -2924,7 +3011,10 @@ export interface operations {
     TasksController_clearCache: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2959,6 +3049,15 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3114,7 +3213,10 @@ export interface operations {
     RunsController_retry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3180,12 +3282,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
         };
     };
     RunsController_cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3237,12 +3351,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
         };
     };
     RunsController_approveRemovals: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3287,6 +3413,15 @@ export interface operations {
             };
             /** @description the run is not waiting for a removal decision (the reason says why) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3308,7 +3443,10 @@ export interface operations {
     RunsController_rejectRemovals: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3353,6 +3491,15 @@ export interface operations {
             };
             /** @description the run is not waiting for a removal decision (the reason says why) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
