@@ -3,6 +3,7 @@
  * One key factory names every cached answer, so a mutation invalidates exactly what it changed;
  * one polling policy refetches an answer only while it shows something running.
  */
+import { useEffect, useRef } from 'react';
 import {
   useInfiniteQuery,
   useMutation,
@@ -102,9 +103,16 @@ function pollWhileAnswer<T>(running: (data: T) => boolean) {
 type Page<T> = { items: T[]; nextCursor: string | null };
 const pagesHold = <T>(data: InfiniteData<Page<T>>, running: (item: T) => boolean) => data.pages.some((p) => p.items.some(running));
 
-/** A run seen running a moment ago has ended: what it wrote (records, removals, counts, task state) is read again. */
-function invalidateAfterRun(client: QueryClient): void {
-  void client.invalidateQueries({ queryKey: queryKeys.runs.all });
+/**
+ * A run seen running a moment ago has ended: what it wrote (records, removals, the run lists, the
+ * task's last run, datacards) is read again once. The run itself is not: its own answer said so.
+ */
+function invalidateAfterRun(client: QueryClient, runId: string): void {
+  const detail = queryKeys.runs.detail(runId);
+  void client.invalidateQueries({
+    queryKey: queryKeys.runs.all,
+    predicate: (q) => !(q.queryKey.length === detail.length && q.queryKey.every((k, i) => k === detail[i])),
+  });
   void client.invalidateQueries({ queryKey: queryKeys.tasks.all });
   void client.invalidateQueries({ queryKey: queryKeys.datacards.all });
 }
@@ -302,16 +310,21 @@ export function useRuns(filter: RunsFilter, limit = 50) {
 /** One run with its progress and phases; polled while it runs, and what it wrote is read again when it ends. */
 export function useRun(id: string) {
   const client = useQueryClient();
-  return useQuery({
+  const run = useQuery({
     queryKey: queryKeys.runs.detail(id),
-    queryFn: async () => {
-      const before = client.getQueryData<Run>(queryKeys.runs.detail(id));
-      const run = await call(api.GET('/api/v1/runs/{id}', { params: { path: { id } } }));
-      if (isRunning(before) && !isRunning(run)) invalidateAfterRun(client);
-      return run;
-    },
-    refetchInterval: pollWhileAnswer((run: Run) => isRunning(run)),
+    queryFn: () => call(api.GET('/api/v1/runs/{id}', { params: { path: { id } } })),
+    refetchInterval: pollWhileAnswer((r: Run) => isRunning(r)),
   });
+  const status = run.data?.status;
+  const seenRunning = useRef(false);
+  useEffect(() => {
+    if (status === 'running') seenRunning.current = true;
+    else if (status && seenRunning.current) {
+      seenRunning.current = false;
+      invalidateAfterRun(client, id);
+    }
+  }, [client, id, status]);
+  return run;
 }
 
 /** What a run did to each record, by outcome; polled while the run (`live`) is running. */
