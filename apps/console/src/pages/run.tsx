@@ -80,9 +80,9 @@ function RunProgress({ progress }: { progress: NonNullable<Run['progress']> }) {
                 </Text>
               </Group>
               <Progress
-                value={p.expected || p.done ? percent : 100}
+                value={p.expected || p.done ? percent : p.read > 0 ? 100 : 0}
                 striped={!p.done}
-                animated={!p.done && !p.expected}
+                animated={!p.done && !p.expected && p.read > 0}
                 color={p.done ? 'green' : 'blue'}
                 aria-label={`Read of ${p.path}`}
                 size="lg"
