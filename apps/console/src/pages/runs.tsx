@@ -35,6 +35,7 @@ export function RunsPage() {
         <MultiSelect
           label="Status"
           clearable
+          searchable
           placeholder={filter.status ? undefined : 'any'}
           data={options(STATUSES)}
           value={filter.status?.split(',') ?? []}
