@@ -15,6 +15,7 @@ import { StagingPartitionPerRun1765008000000 } from './1765008000000-StagingPart
 import { TaskCacheInSighting1765094400000 } from './1765094400000-TaskCacheInSighting';
 import { StagingLoadBatches1765094400001 } from './1765094400001-StagingLoadBatches';
 import { IdempotentRequests1765180800200 } from './1765180800200-IdempotentRequests';
+import { ConnectorVersion1765180800201 } from './1765180800201-ConnectorVersion';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   TaskCacheInSighting1765094400000,
   StagingLoadBatches1765094400001,
   IdempotentRequests1765180800200,
+  ConnectorVersion1765180800201,
 ];

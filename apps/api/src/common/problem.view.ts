@@ -33,6 +33,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   403: 'the token\'s scope ("read") may not use a writing route',
   404: 'not found',
   409: 'conflict with the current state',
+  412: 'If-Match does not match: changed by someone else since it was read; the body carries `current` and its `etag`',
   422: 'semantically invalid (SCIM filter, mapping expression, template attribute)',
   502: 'the SCIM source could not be reached',
   503: 'Temporal did not accept the change; nothing was saved',

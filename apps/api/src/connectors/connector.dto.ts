@@ -38,7 +38,7 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 /** One class for the three auth shapes; which fields are required depends on `type`. */
 export class ConnectorAuthDto {
   @ApiProperty({ enum: AUTH_TYPES, example: 'basic' })
-  @IsIn(AUTH_TYPES as unknown as string[], { message: 'auth.type must be one of basic, bearer, oauth2' })
+  @IsIn(AUTH_TYPES, { message: 'auth.type must be one of basic, bearer, oauth2' })
   type: AuthType;
 
   @ApiPropertyOptional({ example: 'svc-import', description: 'basic' })

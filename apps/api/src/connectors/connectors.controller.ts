@@ -1,5 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { ConnectorRow } from '@app/persistence';
+import { ApiIfMatch } from '../common/etag';
 import { ApiProblems } from '../common/problem.view';
 import { IdPipe } from '../common/uuid.pipe';
 import { CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
@@ -17,8 +20,8 @@ export class ConnectorsController {
   @ApiOperation({ summary: 'Create a connector (secrets are write-only and encrypted at rest)' })
   @ApiCreatedResponse({ type: ConnectorView, description: 'Connector; shows `auth.secretSet` instead of the secret' })
   @ApiProblems(400, 403, [409, 'a connector with this name exists'], [422, 'baseUrl or auth.tokenUrl reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow'])
-  create(@Body() dto: CreateConnectorDto) {
-    return this.connectors.create(dto);
+  async create(@Body() dto: CreateConnectorDto, @Res({ passthrough: true }) res: Response) {
+    return this.shown(await this.connectors.create(dto), res);
   }
 
   @Get()
@@ -29,27 +32,40 @@ export class ConnectorsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: ConnectorView })
+  @ApiOkResponse({ type: ConnectorView, headers: { ETag: { description: 'the version; send it as If-Match to change exactly this version' } } })
   @ApiProblems(404)
-  async get(@Param('id', new IdPipe('connector')) id: string) {
-    return this.connectors.view(await this.connectors.get(id));
+  async get(@Param('id', new IdPipe('connector')) id: string, @Res({ passthrough: true }) res: Response) {
+    return this.shown(await this.connectors.get(id), res);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a connector; omit a secret to keep it, send it to rotate it' })
   @ApiOkResponse({ type: ConnectorView })
-  @ApiProblems(400, 403, 404, [409, 'a connector with this name exists'], [422, 'baseUrl or auth.tokenUrl reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow'])
-  update(@Param('id', new IdPipe('connector')) id: string, @Body() dto: UpdateConnectorDto) {
-    return this.connectors.update(id, dto);
+  @ApiIfMatch()
+  @ApiProblems(400, 403, 404, [409, 'a connector with this name exists'], 412, [422, 'baseUrl or auth.tokenUrl reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow'])
+  async update(
+    @Param('id', new IdPipe('connector')) id: string,
+    @Body() dto: UpdateConnectorDto,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('if-match') ifMatch?: string,
+  ) {
+    return this.shown(await this.connectors.update(id, dto, ifMatch), res);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a connector that no task uses' })
   @ApiNoContentResponse({ description: 'deleted' })
-  @ApiProblems(403, 404, [409, 'still used by tasks'])
-  async remove(@Param('id', new IdPipe('connector')) id: string): Promise<void> {
-    await this.connectors.remove(id);
+  @ApiIfMatch()
+  @ApiProblems(403, 404, [409, 'still used by tasks'], 412)
+  async remove(@Param('id', new IdPipe('connector')) id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+    await this.connectors.remove(id, ifMatch);
+  }
+
+  /** The connector as shown, its ETag on the answer. */
+  private shown(c: ConnectorRow, res: Response): ConnectorView {
+    res.setHeader('ETag', this.connectors.etag(c));
+    return this.connectors.view(c);
   }
 
   @Post(':id/test-connection')

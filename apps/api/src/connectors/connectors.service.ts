@@ -14,6 +14,7 @@ import {
 import { ALLOW_HINT, DEFAULT_MAX_RESPONSE_BYTES, OutboundAddressPolicy, ScimClient } from '@app/scim';
 import { badRequest, conflict, notFound, ProblemException, unprocessable, type FieldError } from '../common/problem';
 import type { ConnectorAuthDto, ConnectorAuthPatchDto, ConnectorView, CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
+import { ifMatchAllows, preconditionFailed, versionEtag } from '../common/etag';
 
 function secretsFrom(auth: ConnectorAuthDto | ConnectorAuthPatchDto): ConnectorSecrets {
   if (auth.type === 'basic') return { password: auth.password };
@@ -88,7 +89,7 @@ export class ConnectorsService {
     return { items: rows.map((r) => this.view(r)), total: rows.length };
   }
 
-  async create(dto: CreateConnectorDto): Promise<ConnectorView> {
+  async create(dto: CreateConnectorDto): Promise<ConnectorRow> {
     const field = secretField(dto.auth.type);
     if (!secretsFrom(dto.auth)[field]) throw badRequest('request validation failed', [{ field: `auth.${field}`, message: `auth.${field} is required for auth type ${dto.auth.type}` }]);
     await this.checkAddresses([
@@ -109,14 +110,21 @@ export class ConnectorsService {
       tls: dto.tls ? { caPem: dto.tls.caPem, rejectUnauthorized: dto.tls.rejectUnauthorized ?? true } : null,
     };
     try {
-      return this.view(await this.connectors.insert(fields));
+      return await this.connectors.insert(fields);
     } catch (err) {
       throw this.translate(err, fields.name);
     }
   }
 
-  async update(id: string, dto: UpdateConnectorDto): Promise<ConnectorView> {
+  /** The connector's ETag (its version). */
+  etag(c: ConnectorRow): string {
+    return versionEtag('connector', c.version);
+  }
+
+  /** Updates the connector; with `ifMatch`, only the version its sender read (else 412 with the current one). */
+  async update(id: string, dto: UpdateConnectorDto, ifMatch?: string): Promise<ConnectorRow> {
     const current = await this.get(id);
+    if (!ifMatchAllows(ifMatch, this.etag(current))) throw preconditionFailed(`connector ${id}`, this.view(current), this.etag(current));
     const c: ConnectorFields = { ...current };
     await this.checkAddresses([
       { field: 'baseUrl', url: dto.baseUrl },
@@ -157,19 +165,28 @@ export class ConnectorsService {
     }
     let saved: ConnectorRow | null;
     try {
-      saved = await this.connectors.update(id, changedFields(current, c));
+      // with If-Match, the version read above must still be the one written over
+      saved = await this.connectors.update(id, changedFields(current, c), ifMatch === undefined ? undefined : current.version);
     } catch (err) {
       throw this.translate(err, c.name);
     }
-    if (!saved) throw notFound(`connector ${id} not found`);
-    return this.view(saved);
+    if (!saved) throw await this.goneOrChanged(id);
+    return saved;
   }
 
-  async remove(id: string): Promise<void> {
-    await this.get(id);
+  /** Deletes a connector no task uses; with `ifMatch`, only the version its sender read. */
+  async remove(id: string, ifMatch?: string): Promise<void> {
+    const current = await this.get(id);
+    if (!ifMatchAllows(ifMatch, this.etag(current))) throw preconditionFailed(`connector ${id}`, this.view(current), this.etag(current));
     const users = await this.tasks.namesUsingConnector(id);
     if (users.length) throw conflict(`connector is still used by tasks: ${users.join(', ')}`);
-    await this.connectors.delete(id);
+    if (!(await this.connectors.delete(id, ifMatch === undefined ? undefined : current.version))) throw await this.goneOrChanged(id);
+  }
+
+  /** A conditional write found nothing to change: the connector is gone (404) or changed meanwhile (412). */
+  private async goneOrChanged(id: string): Promise<ProblemException> {
+    const now = await this.connectors.get(id);
+    return now ? preconditionFailed(`connector ${id}`, this.view(now), this.etag(now)) : notFound(`connector ${id} not found`);
   }
 
   /** A client for this connector; a changed SECRET_KEY becomes a clear 409. */

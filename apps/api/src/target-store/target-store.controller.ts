@@ -1,4 +1,6 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { contentEtag } from '../common/etag';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/problem.view';
 import { DatacardPageView, DatacardView, FolderListView, FolderView, TemplateListView, TemplateView } from './target-store.view';
@@ -29,10 +31,12 @@ export class TargetStoreController {
   }
 
   @Get('templates/:code')
-  @ApiOkResponse({ type: TemplateView })
+  @ApiOkResponse({ type: TemplateView, headers: { ETag: { description: 'a digest of the template (templates are created, never changed)' } } })
   @ApiProblems(404)
-  getTemplate(@Param('code') code: string) {
-    return this.store.getTemplate(code);
+  async getTemplate(@Param('code') code: string, @Res({ passthrough: true }) res: Response) {
+    const template = await this.store.getTemplate(code);
+    res.setHeader('ETag', contentEtag('template', template));
+    return template;
   }
 
   @Post('folders')

@@ -1629,6 +1629,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the version; send it as If-Match to change exactly this version */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1658,7 +1660,11 @@ export interface operations {
     ConnectorsController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                "if-match": string;
+                /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1709,12 +1715,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description If-Match does not match: changed by someone else since it was read; the body carries `current` and its `etag` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
         };
     };
     ConnectorsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                "if-match": string;
+                /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1772,6 +1791,15 @@ export interface operations {
             };
             /** @description a connector with this name exists */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description If-Match does not match: changed by someone else since it was read; the body carries `current` and its `etag` */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2059,6 +2087,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description a digest of the template (templates are created, never changed) */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {

@@ -34,10 +34,12 @@ export interface ConnectorRow {
   tls: ConnectorTls | null;
   createdAt: Date;
   updatedAt: Date;
+  /** counted by every update: the connector's ETag */
+  version: number;
 }
 
-/** What a connector is made of; the database sets id and the timestamps. */
-export type ConnectorFields = Omit<ConnectorRow, 'id' | 'createdAt' | 'updatedAt'>;
+/** What a connector is made of; the database sets id, the timestamps and the version. */
+export type ConnectorFields = Omit<ConnectorRow, 'id' | 'createdAt' | 'updatedAt' | 'version'>;
 
 /** Columns of `connector` as pg returns them. */
 interface ConnectorColumns {
@@ -55,6 +57,7 @@ interface ConnectorColumns {
   tls: ConnectorTls | null;
   created_at: Date;
   updated_at: Date;
+  version: number;
 }
 
 /** The one mapper from the table's columns to ConnectorRow. */
@@ -74,6 +77,7 @@ export function connectorRowFrom(c: ConnectorColumns): ConnectorRow {
     tls: c.tls,
     createdAt: c.created_at,
     updatedAt: c.updated_at,
+    version: c.version,
   };
 }
 
@@ -132,20 +136,28 @@ export class ConnectorRepository {
   }
 
   /**
-   * Writes the given fields (and only those; `updated_at` moves only when one is given). Null when
-   * the connector does not exist; a taken name fails with a unique violation (isUniqueViolation).
+   * Writes the given fields (and only those; `updated_at` and the version move only when one is
+   * given), only while the connector is at `expectedVersion` when one is given. Null when the
+   * connector does not exist or is at another version; a taken name fails with a unique violation
+   * (isUniqueViolation).
    */
-  async update(id: string, changes: Partial<ConnectorFields>): Promise<ConnectorRow | null> {
+  async update(id: string, changes: Partial<ConnectorFields>, expectedVersion?: number): Promise<ConnectorRow | null> {
     const fields = (Object.keys(changes) as Array<keyof ConnectorFields>).filter((f) => changes[f] !== undefined);
-    if (fields.length === 0) return this.get(id);
+    if (fields.length === 0) {
+      const row = await this.get(id);
+      return row && (expectedVersion === undefined || row.version === expectedVersion) ? row : null;
+    }
     const { rows } = await this.db.query<ConnectorColumns>(
-      `UPDATE connector SET ${fields.map((f, i) => `${COLUMN[f]} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1 RETURNING *`,
-      [id, ...fields.map((f) => parameter(f, changes[f]))],
+      `UPDATE connector SET ${fields.map((f, i) => `${COLUMN[f]} = $${i + 3}`).join(', ')}, updated_at = now(), version = version + 1
+        WHERE id = $1 AND ($2::int IS NULL OR version = $2) RETURNING *`,
+      [id, expectedVersion ?? null, ...fields.map((f) => parameter(f, changes[f]))],
     );
     return rows[0] ? connectorRowFrom(rows[0]) : null;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db.query(`DELETE FROM connector WHERE id = $1`, [id]);
+  /** Deletes the connector (only at `expectedVersion` when one is given); whether a row went. */
+  async delete(id: string, expectedVersion?: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(`DELETE FROM connector WHERE id = $1 AND ($2::int IS NULL OR version = $2)`, [id, expectedVersion ?? null]);
+    return (rowCount ?? 0) > 0;
   }
 }
