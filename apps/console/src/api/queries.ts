@@ -143,6 +143,13 @@ export function useConnector(id: string | undefined) {
   });
 }
 
+/**
+ * If-Match is optional on a connector's PATCH and DELETE (apps/api/src/connectors/connectors.controller.ts):
+ * without it the change applies to the current version. The generated schema lists the header as
+ * required; this sends none.
+ */
+const withoutIfMatch = {} as { 'if-match': string };
+
 export function useSaveConnector(id: string | undefined) {
   const client = useQueryClient();
   return useMutation({
@@ -151,7 +158,7 @@ export function useSaveConnector(id: string | undefined) {
         ? // an emptied rate limit means unlimited: PATCH says so with null (omitting it would keep the old one)
           call(
             api.PATCH('/api/v1/connectors/{id}', {
-              params: { path: { id } },
+              params: { path: { id }, header: withoutIfMatch },
               body: { ...body, rateLimitPerSecond: body.rateLimitPerSecond ?? null },
             }),
           )
@@ -166,7 +173,7 @@ export function useSaveConnector(id: string | undefined) {
 export function useDeleteConnector(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => call(api.DELETE('/api/v1/connectors/{id}', { params: { path: { id } } })),
+    mutationFn: () => call(api.DELETE('/api/v1/connectors/{id}', { params: { path: { id }, header: withoutIfMatch } })),
     onSuccess: () => {
       client.removeQueries({ queryKey: queryKeys.connectors.detail(id) });
       void client.invalidateQueries({ queryKey: queryKeys.connectors.list() });
