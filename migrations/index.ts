@@ -14,6 +14,8 @@ import { ConnectorAttributeProjection1764921600000 } from './1764921600000-Conne
 import { StagingPartitionPerRun1765008000000 } from './1765008000000-StagingPartitionPerRun';
 import { TaskCacheInSighting1765094400000 } from './1765094400000-TaskCacheInSighting';
 import { StagingLoadBatches1765094400001 } from './1765094400001-StagingLoadBatches';
+import { RunProgress1765180800000 } from './1765180800000-RunProgress';
+import { RunListIndex1765180800100 } from './1765180800100-RunListIndex';
 import { IdempotentRequests1765180800200 } from './1765180800200-IdempotentRequests';
 import { ConnectorVersion1765180800201 } from './1765180800201-ConnectorVersion';
 
@@ -35,6 +37,8 @@ export const MIGRATIONS = [
   StagingPartitionPerRun1765008000000,
   TaskCacheInSighting1765094400000,
   StagingLoadBatches1765094400001,
+  RunProgress1765180800000,
+  RunListIndex1765180800100,
   IdempotentRequests1765180800200,
   ConnectorVersion1765180800201,
 ];

@@ -4,10 +4,16 @@
  * Deterministic code: @temporalio/workflow and types only.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RemovalDecision, RemovalDecisionAnswer, RunProgress } from '../libs/temporal/src/contracts';
+import type { RemovalDecision, RemovalDecisionAnswer, RunProgress, RunProgressReport } from '../libs/temporal/src/contracts';
 
 /** Live phase and counts of the run (counts as of the last completed activity; GET /runs/:id is live). */
 export const progressQuery = defineQuery<RunProgress>('progress');
+
+/**
+ * How far the run's read or load has come, sent by the extract and load activities every few
+ * seconds (counts only): the workflow shows it as its current details in the Temporal UI.
+ */
+export const runProgressSignal = defineSignal<[RunProgressReport]>('runProgress');
 
 /**
  * The decision on removals above the safety threshold, sent by POST /runs/:id/approve-removals

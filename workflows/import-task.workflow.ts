@@ -33,11 +33,12 @@ import type {
   RunFailureInfo,
   RunPlan,
   RunProgress,
+  RunProgressReport,
   RunStatsView,
   RunStepName,
 } from '../libs/temporal/src/contracts';
 import { firstStep, stepList } from './run-steps';
-import { approveRemovalsSignal, decideRemovalsUpdate, progressQuery, rejectRemovalsSignal } from './definitions';
+import { approveRemovalsSignal, decideRemovalsUpdate, progressQuery, rejectRemovalsSignal, runProgressSignal } from './definitions';
 
 /**
  * The changes to this workflow that runs already in flight must replay around, one `patched()`
@@ -151,6 +152,31 @@ function currentDetails(step: string, stats: RunStatsView, position?: { index: n
   return [`**${step}**${where}`, counts, ...(note ? [note] : [])].join('\n\n');
 }
 
+/** 75 → "1 min 15 s": a rough time left, as an operator reads it. */
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/**
+ * What a progress report of the running step says, one line per resource read (or the load's
+ * writes): the same numbers GET /runs/:id shows as `progress`.
+ */
+function progressNote(report: RunProgressReport, step: 'extract' | 'load'): string | undefined {
+  if (step === 'load') return report.load ? `written ${count(report.load.written)} of ${count(report.load.total)} records` : undefined;
+  const lines = report.resources.map((r) => {
+    if (r.done) return `${r.path}: ${count(r.read)} read, done`;
+    if (r.read === 0 && r.perSecond === null) return `${r.path}: ${r.expected === null ? 'not read yet' : `not read yet, ${count(r.expected)} expected`}`;
+    const of = r.expected === null ? '' : ` of ${count(r.expected)} (${r.expectedFrom === 'totalResults' ? "the server's totalResults" : 'as many as the last complete read'})`;
+    const rate = r.perSecond === null ? '' : ` · ${count(r.perSecond)}/s`;
+    const eta = r.etaSeconds === null ? '' : ` · about ${duration(r.etaSeconds)} left`;
+    return `${r.path}: ${count(r.read)}${of} read${rate}${eta}`;
+  });
+  return lines.length > 0 ? lines.join('\n\n') : undefined;
+}
+
 /** The one-line summary an activity shows in the UI's event history, e.g. "extract /Users". */
 function stepLabel(step: { name: StepName; resource?: number }, plan: RunPlan): string {
   if (step.name === 'extract') return `extract ${plan.resources[step.resource ?? 0].path}`;
@@ -173,6 +199,13 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
   // whether reconcile left removals waiting for a decision (undefined: not known yet)
   let removalsPending: boolean | undefined = input.state?.awaitingDecisionUntil !== undefined ? true : undefined;
   setHandler(progressQuery, () => ({ runId, phase, stats }));
+  // the step the current details describe, for the progress reports of its activity
+  let shown: { step: string; position: { index: number; total: number } } | undefined;
+  setHandler(runProgressSignal, (report) => {
+    // a report that arrives after its step ended (it was on its way) describes the past
+    if (!shown || (phase !== 'extract' && phase !== 'load')) return;
+    setCurrentDetails(currentDetails(shown.step, stats, shown.position, progressNote(report, phase)));
+  });
   setHandler(approveRemovalsSignal, () => {
     if (acceptingRemovalDecision) removalDecision ??= 'approve';
   });
@@ -240,6 +273,7 @@ export async function importTask(input: ImportTaskInput): Promise<RunProgress> {
       phase = step.name;
       const label = stepLabel(step, plan);
       const position = { index: i, total: list.length };
+      shown = { step: `${label} · ${plan.mode} run`, position };
       setCurrentDetails(currentDetails(`${label} · ${plan.mode} run`, stats, position));
       try {
         switch (step.name) {

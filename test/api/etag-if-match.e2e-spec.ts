@@ -4,7 +4,7 @@
  * a 412 with the resource as it is now, so two editors never overwrite each other silently.
  */
 import { startApi, type ApiHarness } from '../support/api-harness';
-import { connectorBody } from '../support/fixtures';
+import { connectorBody, taskBody } from '../support/fixtures';
 
 let api: ApiHarness;
 const auth = () => ({ Authorization: `Bearer ${api.adminToken}` });
@@ -74,6 +74,48 @@ describe('connectors', () => {
     await api.http().delete(`/api/v1/connectors/${id}`).set(auth()).set('If-Match', `W/${now}`).expect(412);
     await api.http().delete(`/api/v1/connectors/${id}`).set(auth()).set('If-Match', `"other", ${now}`).expect(204);
     await api.http().get(`/api/v1/connectors/${id}`).set(auth()).expect(404);
+  });
+});
+
+describe('tasks', () => {
+  let connectorId: string;
+  beforeAll(async () => {
+    connectorId = (await api.http().post('/api/v1/connectors').set(auth()).send(connectorBody()).expect(201)).body.id;
+  });
+
+  it('two concurrent PATCHes with the same If-Match: one 200, one 412 with the winner as current', async () => {
+    const created = await api.http().post('/api/v1/tasks').set(auth()).send(taskBody(connectorId, { schedule: null })).expect(201);
+    const id = created.body.id;
+    try {
+      const got = await api.http().get(`/api/v1/tasks/${id}`).set(auth()).expect(200);
+      expect(got.headers.etag).toMatch(/^"task-\d+"$/);
+      expect(created.headers.etag).toBe(got.headers.etag);
+      const answers = await Promise.all(
+        [5, 7].map((maxRemovalPercent) =>
+          api.http().patch(`/api/v1/tasks/${id}`).set(auth()).set('If-Match', got.headers.etag).send({ safety: { maxRemovalPercent } }),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412]);
+      const winner = answers.find((a) => a.status === 200)!;
+      const loser = answers.find((a) => a.status === 412)!;
+      expect(loser.body.current.safety.maxRemovalPercent).toBe(winner.body.safety.maxRemovalPercent);
+      expect(loser.body.etag).toBe(winner.headers.etag);
+      const now = await api.http().get(`/api/v1/tasks/${id}`).set(auth()).expect(200);
+      expect(now.body.safety.maxRemovalPercent).toBe(winner.body.safety.maxRemovalPercent);
+      expect(now.headers.etag).toBe(winner.headers.etag);
+    } finally {
+      await api.http().delete(`/api/v1/tasks/${id}`).set(auth());
+    }
+  });
+
+  it('pausing changes the ETag, so a DELETE with the version from before is a 412', async () => {
+    const id = (await api.http().post('/api/v1/tasks').set(auth()).send(taskBody(connectorId, { schedule: { everyMinutes: 60 } })).expect(201)).body.id;
+    const before = (await api.http().get(`/api/v1/tasks/${id}`).set(auth()).expect(200)).headers.etag;
+    const paused = await api.http().post(`/api/v1/tasks/${id}/pause`).set(auth()).expect(200);
+    expect(paused.headers.etag).not.toBe(before);
+    await api.http().delete(`/api/v1/tasks/${id}`).set(auth()).set('If-Match', before).expect(412);
+    await api.http().get(`/api/v1/tasks/${id}`).set(auth()).expect(200);
+    await api.http().delete(`/api/v1/tasks/${id}`).set(auth()).set('If-Match', paused.headers.etag).expect(204);
   });
 });
 

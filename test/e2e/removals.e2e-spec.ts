@@ -164,6 +164,17 @@ describe('safety threshold', () => {
     expect(await rest.datacards({ template: codes.account, status: 'removed' })).toHaveLength(0);
     expect((await rest.run(pending.id)).status).toBe('running');
 
+    // the person deciding sees each candidate's login (the mapping's userName attribute) beside its unique value
+    const cards = new Map((await rest.datacards({ template: codes.account })).map((d) => [d.id, d]));
+    const candidates = await api.http().get(`/api/v1/runs/${pending.id}/removal-candidates?limit=1000`).set(rest.auth());
+    expect(candidates.status).toBe(200);
+    const items = candidates.body.items as Array<{ datacardId: string; uniqueValue: string; summary: string | null }>;
+    expect(sorted(items.map((c) => c.uniqueValue))).toEqual(sorted(gone));
+    for (const c of items) {
+      expect(c.summary).toMatch(/@example\.com$/);
+      expect(c.summary).toBe(cards.get(c.datacardId)!.attributes.login);
+    }
+
     const approved = await rest.post(`/api/v1/runs/${pending.id}/approve-removals`);
     expect(approved.status).toBe(202);
     const done = await rest.waitRun(pending.id);

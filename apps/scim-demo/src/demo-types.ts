@@ -45,6 +45,8 @@ export interface ScimQuirks {
   rejectAttributesAfter?: number;
   /** With cursorOnly: the status a startIndex request gets (400 invalidValue by default; RFC 9865 also allows 501). */
   rejectStartIndexStatus?: 400 | 501;
+  /** Listings carry no totalResults: a source that never says how many records it holds (RFC 7644 requires it; some servers leave it out). */
+  omitTotalResults?: boolean;
   /** Listing requests (GET /Users, /Groups, /Devices and POST .search) answer after this many ms: a slow or, with a large value, a stalled source. */
   listLatencyMs?: number;
   /**

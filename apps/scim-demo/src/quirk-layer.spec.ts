@@ -197,6 +197,20 @@ describe('scim-demo quirks', () => {
     expect((aborted as Error).name).toBe('TimeoutError');
   });
 
+  it('omitTotalResults leaves totalResults out of listings, which still page', async () => {
+    server.setQuirks({ omitTotalResults: true });
+    const first = await get('/Users?startIndex=1&count=10');
+    expect(first.status).toBe(200);
+    expect(first.body).not.toHaveProperty('totalResults');
+    expect(first.body).toMatchObject({ startIndex: 1, itemsPerPage: 10 });
+    expect(ids(first.body)).toEqual(userIds.slice(0, 10));
+    const last = await get(`/Users?startIndex=${USERS + 1}&count=10`);
+    expect(last.body).not.toHaveProperty('totalResults');
+    expect(ids(last.body)).toEqual([]);
+    server.setQuirks({});
+    expect((await get('/Users?count=1')).body.totalResults).toBe(USERS);
+  });
+
   it('hugePage streams a valid ListResponse of the requested size, chunked or with Content-Length', async () => {
     for (const declareLength of [false, true]) {
       server.setQuirks({ hugePage: { bytes: 300_000, declareLength } });

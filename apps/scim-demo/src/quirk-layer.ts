@@ -230,6 +230,8 @@ export class QuirkLayer {
       body.startIndex = info.requestedStartIndex ?? 0;
     }
 
+    if (q.omitTotalResults) delete body.totalResults;
+
     if (q.numbersAsStrings) {
       for (const key of ['totalResults', 'startIndex', 'itemsPerPage']) if (typeof body[key] === 'number') body[key] = String(body[key]);
       body.Resources = resources.map((r) => numericIds(toPlain(r)));

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '@app/config';
 import type { SecretBox } from '@app/persistence';
 import type { ScimLogger, ScimMetrics } from '@app/scim';
-import { temporalUiLink } from '@app/temporal';
+import { signalRunProgress, temporalUiLink } from '@app/temporal';
 import type {
   DiffResult,
   ExtractResult,
@@ -41,6 +41,7 @@ import { TargetStoreRepository } from '@app/persistence';
 import { toApplicationFailure } from './errors/to-application-failure';
 import { DEFAULT_TUNING, type ImportTuning } from './run-config/tuning';
 import { workerMemory } from './infrastructure/worker-memory';
+import { ProgressSignals, type ProgressSend } from './infrastructure/progress-signals';
 
 export interface ImportLogger {
   log(message: string, meta?: object): void;
@@ -67,6 +68,18 @@ export interface ImportDeps {
 function workerClient(): Client | undefined {
   try {
     return Context.current().client;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How the current activity signals its own workflow execution; undefined outside a worker. */
+function progressSend(client: Client | undefined): ProgressSend | undefined {
+  try {
+    const execution = Context.current().info.workflowExecution;
+    if (!execution) return undefined;
+    const to = client ?? Context.current().client;
+    return (report) => signalRunProgress(to, { workflowId: execution.workflowId, runId: execution.runId }, report);
   } catch {
     return undefined;
   }
@@ -116,6 +129,7 @@ export function createActivities(deps: ImportDeps) {
         extract(
           {
             runs: repo,
+            progress: new ProgressSignals({ runs: repo, send: progressSend(deps.temporalClient), logger: deps.logger }, runId),
             staging: new StagingRepository(sql(), repo),
             connect: (connectorId, signal) =>
               openScimConnection(deps.dataSource, deps.secretBox, connectorId, factory, {
@@ -149,8 +163,10 @@ export function createActivities(deps: ImportDeps) {
 
     /** Writes the decided records into the target store, batch by batch. */
     async load(runId: string): Promise<LoadResult> {
+      const repo = runs();
+      const progress = new ProgressSignals({ runs: repo, send: progressSend(deps.temporalClient), logger: deps.logger }, runId);
       return guarded('load', () =>
-        loadRun({ db: sql(), runs: runs(), templates: templates(), batchSize: tuning.loadBatchSize, batchPauseMs: tuning.loadBatchPauseMs, concurrency: tuning.loadConcurrency }, runId),
+        loadRun({ db: sql(), runs: repo, templates: templates(), batchSize: tuning.loadBatchSize, batchPauseMs: tuning.loadBatchPauseMs, concurrency: tuning.loadConcurrency, progress }, runId),
       );
     },
 

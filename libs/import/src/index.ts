@@ -29,3 +29,4 @@ export { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS, type RunOutcome, type Task
 export { pageLimitForHeap, memberLimitForHeap, workerMemory, PAGE_HEAP_MULTIPLIER, HEAP_RESERVE_BYTES } from './infrastructure/worker-memory';
 export { GroupTooLargeError, WorkerCrashLoopError } from './errors/import-errors';
 export { closePageThreads, pageThreads, type PageThreads } from './extract/page-threads';
+export { progressOfRun, runProgress, readRate, etaSeconds, expectedOf, type RunForProgress } from './use-cases/run-progress';

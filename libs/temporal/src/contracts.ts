@@ -88,6 +88,33 @@ export interface RunProgress {
   stats: RunStatsView;
 }
 
+/** How far the read of one resource of a running run has come (GET /runs/:id `progress.resources[]`). */
+export interface ResourceProgressReport {
+  resource: ResourceKind;
+  path: string;
+  /** distinct records read so far */
+  read: number;
+  /** records the read should come to; null when neither the source nor an earlier run says */
+  expected: number | null;
+  /** the listing's totalResults, or the task's last complete full read */
+  expectedFrom: 'totalResults' | 'lastRun' | null;
+  /** records per second since the read began; null before anything was read */
+  perSecond: number | null;
+  /** seconds left at that rate; 0 once the read is done; null when unknown */
+  etaSeconds: number | null;
+  done: boolean;
+}
+
+/**
+ * A running run's progress: what GET /runs/:id shows as `progress`, and what the extract and load
+ * activities signal to their workflow for the Temporal UI (`runProgressSignal`). Counts only.
+ */
+export interface RunProgressReport {
+  resources: ResourceProgressReport[];
+  /** records written out of those diff decided to write; null before the load step */
+  load: { written: number; total: number } | null;
+}
+
 // ---- import activities (libs/import): references and counts only, never records or secrets ----
 
 /** Where the workflow was when prepareRun ran: lets the run row point at its Temporal execution. */

@@ -9,9 +9,9 @@ import {
   type Workflow,
 } from '@temporalio/client';
 import { RunRepository, type Db, type RunRow, type Sql } from '@app/persistence';
-import { approveRemovalsSignal, decideRemovalsUpdate, rejectRemovalsSignal } from '../../../workflows/definitions';
+import { approveRemovalsSignal, decideRemovalsUpdate, rejectRemovalsSignal, runProgressSignal } from '../../../workflows/definitions';
 import { IMPORT_TASK_ID, IMPORT_TASK_NAME, IMPORT_TASK_WORKFLOW, WORKFLOW_RUN_TIMEOUT, workflowIdPrefixForTask } from './constants';
-import type { FailureRef, ImportTaskInput, RemovalDecision, RunExecutionRef, RunMode, RunTrigger } from './contracts';
+import type { FailureRef, ImportTaskInput, RemovalDecision, RunExecutionRef, RunMode, RunProgressReport, RunTrigger } from './contracts';
 import { runStaticDetails, runStaticSummary, type RunDescription } from './run-summary';
 
 /** How long the API waits for a worker to answer a removal decision. */
@@ -20,6 +20,15 @@ export const DECISION_ANSWER_TIMEOUT_MS = 15_000;
 const DECISION_RETRY_PAUSE_MS = 250;
 /** What a workflow of the version before the `decideRemovals` Update answers to it. */
 const NO_UPDATE_HANDLER = `No registered handler for update: ${decideRemovalsUpdate.name}`;
+
+/**
+ * Tells a run's workflow execution how far its read or load has come, for the Temporal UI's
+ * current details (the activities that read and load send it; see runProgressSignal). It steers
+ * nothing: the workflow only shows it.
+ */
+export async function signalRunProgress(client: Client, execution: { workflowId: string; runId?: string }, report: RunProgressReport): Promise<void> {
+  await client.workflow.getHandle(execution.workflowId, execution.runId).signal(runProgressSignal, report);
+}
 
 /** What starts an import run's workflow: the schedule's action and the runs the API starts. */
 export interface RunWorkflowStart {

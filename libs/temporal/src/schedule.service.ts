@@ -127,6 +127,23 @@ export class TaskScheduleService {
     }
   }
 
+  /**
+   * Per task, the next times its schedule fires as Temporal computed them (empty when paused), from
+   * one listing of the namespace's schedules rather than a describe per task. Listing is eventually
+   * consistent: a schedule created or changed a moment ago may be missing or show its old times.
+   * Answers within `timeoutMs` or throws.
+   */
+  async nextRunTimesOfAll(timeoutMs: number): Promise<Map<string, Date[]>> {
+    return this.client.withDeadline(Date.now() + timeoutMs, async () => {
+      const out = new Map<string, Date[]>();
+      for await (const s of this.client.schedule.list()) {
+        const id = taskIdFromScheduleId(s.scheduleId);
+        if (id) out.set(id, s.state.paused ? [] : s.info.nextActionTimes);
+      }
+      return out;
+    });
+  }
+
   /** Task ids of every `import-task-*` schedule in the namespace. */
   async listTaskIds(): Promise<string[]> {
     const ids: string[] = [];

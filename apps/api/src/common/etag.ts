@@ -6,6 +6,13 @@ import { ProblemException } from './problem';
 /** A strong ETag for version `version` of a resource of `kind` (`"connector-3"`). */
 export const versionEtag = (kind: string, version: string | number): string => `"${kind}-${version}"`;
 
+/**
+ * A task's ETag: its config version (counted by every update) and whether it is paused (pause and
+ * resume change only that), so it moves with every change a client could overwrite and not with
+ * what runs write (watermark, cache).
+ */
+export const taskEtag = (t: { configVersion: number; enabled: boolean }): string => versionEtag('task', `${t.configVersion}${t.enabled ? '' : '-paused'}`);
+
 /** A strong ETag for a resource that has no version counter: a digest of what it shows. */
 export function contentEtag(kind: string, view: unknown): string {
   return versionEtag(kind, createHash('sha256').update(JSON.stringify(view)).digest('base64url').slice(0, 22));

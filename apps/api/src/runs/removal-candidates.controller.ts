@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { ApiProblems } from '../common/problem.view';
 import { IdPipe } from '../common/uuid.pipe';
+import { summaryAttributesOf } from './candidate-summary';
 
 export class RemovalCandidateView {
   @ApiProperty({ format: 'uuid' }) datacardId: string;
@@ -50,14 +51,16 @@ export class RemovalCandidatesController {
     const run = await this.runs.find(id);
     if (!run) throw notFound(`run ${id} not found`);
     // a resumed run keeps its root's candidate set (the replayed activities carry the root's id)
-    const rows = await this.candidates.pageWithDatacards(run.resumeRootId ?? run.id, n + 1, after?.id);
+    // the summary follows the mapping the run used (its snapshot), which is the one that filled the cards
+    const snapshot = run.configSnapshot as { config?: unknown } | null;
+    const rows = await this.candidates.pageWithDatacards(run.resumeRootId ?? run.id, n + 1, after?.id, summaryAttributesOf(snapshot?.config));
     const page = rows.slice(0, n);
     return {
       items: page.map((r) => ({
         datacardId: r.datacardId,
         kind: r.kind,
         uniqueValue: r.uniqueValue,
-        summary: null, // issue 24: to be built
+        summary: r.summary,
         templateCode: r.templateCode,
         folderCode: r.folderCode,
         status: r.status,

@@ -21,11 +21,12 @@ export class RunsController {
   @Get()
   @ApiOperation({
     summary: 'Runs of every task, newest first, filtered and paged in the database',
-    description: 'Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page.',
+    description: 'Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page. A bad value, or a parameter that is not a filter, is a 400 naming it.',
   })
   @ApiOkResponse({ type: RunPageView })
   @ApiProblems(400)
-  @ApiQuery({ name: 'taskId', required: false, description: 'runs of this task' })
+  @ApiQuery({ name: 'taskId', required: false, type: String, description: 'runs of this task (UUID)' })
+  @ApiQuery({ name: 'connectorId', required: false, type: String, description: "runs of this connector's tasks (UUID)" })
   @ApiQuery({ name: 'status', required: false, enum: RUN_STATUSES, description: 'one status, or several separated by commas' })
   @ApiQuery({ name: 'trigger', required: false, enum: ['schedule', 'manual', 'retry'] })
   @ApiQuery({ name: 'mode', required: false, enum: ['full', 'incremental'] })

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { RunRepository, type RunRow } from '@app/persistence';
+import { progressOfRun } from '@app/import';
 import { badRequest, notFound } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { runView } from './run-view';
+import { runPhases, runView } from './run-view';
 import { RunHousekeepingService } from './run-housekeeping.service';
+import { parseRunListQuery } from './run-list-query';
 
 export const OUTCOMES = ['created', 'updated', 'unchanged', 'removed', 'failed'] as const;
 
@@ -24,16 +26,22 @@ export class RunsService {
     return row;
   }
 
-  /** The run as shown; a row that says running is first checked against Temporal. */
+  /**
+   * The run as shown, with its progress while it runs (one more statement, which reads no
+   * staging: the console polls it) and the steps it went through; a row that says running is
+   * first checked against Temporal.
+   */
   async get(id: string) {
     let row = await this.row(id);
     if (row.status === 'running' && (await this.housekeeping.reconcile({ runId: id }).catch(() => [])).length) row = await this.row(id);
-    return runView(row, this.config);
+    return { ...runView(row, this.config), progress: await progressOfRun(this.runs, row), phases: runPhases(row.phaseLog, row.finishedAt) };
   }
 
-  /** GET /runs: runs of every task, newest first, filtered and paged in the database (issue 24: to be built). */
-  async list(_query: Record<string, string | string[] | undefined>): Promise<{ items: ReturnType<typeof runView>[]; nextCursor: string | null }> {
-    throw badRequest('not built yet', []);
+  /** GET /runs: runs of every task, newest first, filtered and paged in the database (one statement). */
+  async list(query: Record<string, string | string[] | undefined>): Promise<{ items: ReturnType<typeof runView>[]; nextCursor: string | null }> {
+    const { filter, limit, after } = parseRunListQuery(query);
+    const page = await this.runs.listPage(filter, limit, after);
+    return { items: page.rows.map((r) => runView(r, this.config)), nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   async records(id: string, outcome: string | undefined, limit: number, cursor: string | undefined) {

@@ -26,7 +26,7 @@ export const TRANSFORM_OPS = ['lower', 'upper', 'trim', 'join', 'default'] as co
 
 export class TransformDto {
   @ApiProperty({ enum: TRANSFORM_OPS })
-  @IsIn(TRANSFORM_OPS as unknown as string[])
+  @IsIn(TRANSFORM_OPS)
   op: (typeof TRANSFORM_OPS)[number];
 
   @ApiPropertyOptional({ description: 'join: separator (default ", ")' })
@@ -322,11 +322,11 @@ export class CreateTaskDto extends TaskBodyDto {
   connectorId: string;
 
   @ApiProperty({ enum: TASK_TYPES })
-  @IsIn(TASK_TYPES as unknown as string[])
+  @IsIn(TASK_TYPES)
   type: (typeof TASK_TYPES)[number];
 
   @ApiProperty({ enum: MAPPINGS_TYPES })
-  @IsIn(MAPPINGS_TYPES as unknown as string[])
+  @IsIn(MAPPINGS_TYPES)
   mappingsType: (typeof MAPPINGS_TYPES)[number];
 }
 
@@ -342,19 +342,19 @@ export class UpdateTaskDto extends TaskBodyDto {
 
   @ApiPropertyOptional({ enum: TASK_TYPES })
   @IsOptionalNotNull()
-  @IsIn(TASK_TYPES as unknown as string[])
+  @IsIn(TASK_TYPES)
   type?: (typeof TASK_TYPES)[number];
 
   @ApiPropertyOptional({ enum: MAPPINGS_TYPES })
   @IsOptionalNotNull()
-  @IsIn(MAPPINGS_TYPES as unknown as string[])
+  @IsIn(MAPPINGS_TYPES)
   mappingsType?: (typeof MAPPINGS_TYPES)[number];
 }
 
 export class RunNowDto {
   @ApiPropertyOptional({ enum: TASK_TYPES, description: 'defaults to the task type' })
   @IsOptionalNotNull()
-  @IsIn(TASK_TYPES as unknown as string[])
+  @IsIn(TASK_TYPES)
   mode?: (typeof TASK_TYPES)[number];
 
   @ApiPropertyOptional({

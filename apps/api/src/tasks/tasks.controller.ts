@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiIfMatch, taskEtag } from '../common/etag';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/problem.view';
 import { RunPageView, RunView } from '../runs/run.view';
@@ -25,8 +27,8 @@ export class TasksController {
     [422, 'bad SCIM filter, mapping expression, unknown template attribute, usage other than read'],
     503,
   )
-  create(@Body() dto: CreateTaskDto) {
-    return this.tasks.create(dto);
+  async create(@Body() dto: CreateTaskDto, @Res({ passthrough: true }) res: Response) {
+    return withEtag(await this.tasks.create(dto), res);
   }
 
   @Get()
@@ -38,27 +40,34 @@ export class TasksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Task with its schedule state and last run' })
-  @ApiOkResponse({ type: TaskDetailView })
+  @ApiOkResponse({ type: TaskDetailView, headers: { ETag: { description: 'the version; send it as If-Match to change exactly this version' } } })
   @ApiProblems(404)
-  get(@Param('id', new IdPipe('task')) id: string) {
-    return this.tasks.get(id);
+  async get(@Param('id', new IdPipe('task')) id: string, @Res({ passthrough: true }) res: Response) {
+    return withEtag(await this.tasks.get(id), res);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update a task and its schedule; the name is immutable' })
   @ApiOkResponse({ type: TaskView })
-  @ApiProblems([400, 'invalid fields (or a changed name), listed in `errors`'], 403, 404, 422, 503)
-  update(@Param('id', new IdPipe('task')) id: string, @Body() dto: UpdateTaskDto) {
-    return this.tasks.update(id, dto);
+  @ApiIfMatch()
+  @ApiProblems([400, 'invalid fields (or a changed name), listed in `errors`'], 403, 404, 412, 422, 503)
+  async update(
+    @Param('id', new IdPipe('task')) id: string,
+    @Body() dto: UpdateTaskDto,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('if-match') ifMatch?: string,
+  ) {
+    return withEtag(await this.tasks.update(id, dto, ifMatch), res);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a task and its schedule; runs and datacards are kept' })
   @ApiNoContentResponse({ description: 'deleted' })
-  @ApiProblems(403, 404, 503)
-  async remove(@Param('id', new IdPipe('task')) id: string): Promise<void> {
-    await this.tasks.remove(id);
+  @ApiIfMatch()
+  @ApiProblems(403, 404, 412, 503)
+  async remove(@Param('id', new IdPipe('task')) id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+    await this.tasks.remove(id, ifMatch);
   }
 
   @Post(':id/pause')
@@ -66,8 +75,8 @@ export class TasksController {
   @ApiOperation({ summary: 'Pause the schedule (enabled: false)' })
   @ApiOkResponse({ type: TaskDetailView })
   @ApiProblems(403, 404, 503)
-  pause(@Param('id', new IdPipe('task')) id: string) {
-    return this.tasks.setPaused(id, true);
+  async pause(@Param('id', new IdPipe('task')) id: string, @Res({ passthrough: true }) res: Response) {
+    return withEtag(await this.tasks.setPaused(id, true), res);
   }
 
   @Post(':id/resume')
@@ -75,8 +84,8 @@ export class TasksController {
   @ApiOperation({ summary: 'Resume the schedule (enabled: true)' })
   @ApiOkResponse({ type: TaskDetailView })
   @ApiProblems(403, 404, 503)
-  resume(@Param('id', new IdPipe('task')) id: string) {
-    return this.tasks.setPaused(id, false);
+  async resume(@Param('id', new IdPipe('task')) id: string, @Res({ passthrough: true }) res: Response) {
+    return withEtag(await this.tasks.setPaused(id, false), res);
   }
 
   @Post(':id/runs')
@@ -108,4 +117,10 @@ export class TasksController {
   async clearCache(@Param('id', new IdPipe('task')) id: string): Promise<void> {
     await this.tasks.clearCache(id);
   }
+}
+
+/** Puts the task's ETag on the answer. */
+function withEtag<T extends { configVersion: number; enabled: boolean }>(task: T, res: Response): T {
+  res.setHeader('ETag', taskEtag(task));
+  return task;
 }

@@ -4,15 +4,19 @@ import { ConnectorRepository, Db, ImportTaskRepository, isUniqueViolation, RunRe
 import { TaskScheduleService, workflowIdPrefixForTask, resourcePathsOf, type ScheduledTask, type TaskScheduleSpec } from '@app/temporal';
 import { badRequest, conflict, notFound, ProblemException, unprocessable } from '../common/problem';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { runView } from '../runs/run-view';
+import { runSummaryView, runView } from '../runs/run-view';
 import { RunHousekeepingService } from '../runs/run-housekeeping.service';
 import { RunStarter } from '../runs/run-starter';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
 import { ScheduleAdviceService } from './schedule-advice.service';
+import { ifMatchAllows, preconditionFailed, taskEtag } from '../common/etag';
 
 /** Schedules without a task younger than this may belong to a create still in flight. */
 const ORPHAN_MIN_AGE_MS = 10 * 60_000;
+
+/** How long the task list waits for Temporal's schedule listing before it shows no next run times. */
+const SCHEDULE_LISTING_TIMEOUT_MS = 3_000;
 
 const CONFIG_KEYS = ['filters', 'failure', 'identity', 'access', 'generic', 'cache', 'safety'] as const;
 
@@ -66,6 +70,12 @@ export class TasksService {
 
   view(row: ImportTaskRow) {
     return { id: row.id, ...definitionOf(row), configVersion: row.configVersion, watermark: row.watermark?.toISOString() ?? null, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+  }
+
+  /** A 412 with the task as it is now, unless If-Match names its version (or is absent). */
+  private checkIfMatch(row: ImportTaskRow, ifMatch: string | undefined): void {
+    const etag = taskEtag(row);
+    if (!ifMatchAllows(ifMatch, etag)) throw preconditionFailed(`task ${row.id}`, this.view(row), etag);
   }
 
   /** The task; locked until the end of `tx` when given. 404 when there is none. */
@@ -146,37 +156,73 @@ export class TasksService {
       throw err;
     }
     // outside the try: the task is committed, whatever happens to its advice
-    return this.advised(this.view(row));
+    return { ...(await this.advised(this.view(row))), lastRun: null, nextRunAt: await this.nextRunAt(row.id) };
   }
 
   async list() {
     const rows = await this.tasks.list();
     const views = rows.map((r) => this.view(r));
-    const advice = await this.advice.adviseAll(views);
-    return { items: views.map((v) => ({ ...v, scheduleAdvice: advice.get(v.id) ?? [] })), total: rows.length };
+    const ids = rows.map((r) => r.id);
+    const [advice, lastRuns, times] = await Promise.all([
+      this.advice.adviseAll(views),
+      this.runs.newestOfTasks(ids),
+      rows.some((r) => r.enabled && r.schedule) ? this.scheduleTimes() : Promise.resolve(new Map<string, Date[]>()),
+    ]);
+    const now = Date.now();
+    return {
+      items: rows.map((r, i) => {
+        const last = lastRuns.get(r.id);
+        // the task's own word first: Temporal's listing may lag a pause by a moment
+        const next = r.enabled && r.schedule ? times?.get(r.id)?.find((t) => t.getTime() > now) : undefined;
+        return { ...views[i], scheduleAdvice: advice.get(r.id) ?? [], lastRun: last ? runSummaryView(last) : null, nextRunAt: next?.toISOString() ?? null };
+      }),
+      total: rows.length,
+    };
+  }
+
+  /** Every task's next schedule times from one listing; undefined (and a warning) when Temporal does not answer: the list is shown without them. */
+  private async scheduleTimes(): Promise<Map<string, Date[]> | undefined> {
+    try {
+      return await this.schedules.nextRunTimesOfAll(SCHEDULE_LISTING_TIMEOUT_MS);
+    } catch (err) {
+      this.logger.warn(`task list without next run times: listing the schedules failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  /** Schedule state of one task; undefined (and a warning) when Temporal does not answer. */
+  private async scheduleState(id: string) {
+    return this.schedules.describe(id).catch((err: unknown) => {
+      this.logger.warn(`describe schedule of task ${id}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
+  }
+
+  /** When the task's schedule fires next; null when it is paused, missing or Temporal does not answer. */
+  private async nextRunAt(id: string): Promise<string | null> {
+    const state = await this.scheduleState(id);
+    return state && !state.paused ? (state.nextRunTimes[0] ?? null) : null;
   }
 
   async get(id: string) {
     const row = await this.row(id);
-    const [state, lastRuns] = await Promise.all([
-      this.schedules.describe(id).catch((err: unknown) => {
-        this.logger.warn(`describe schedule of task ${id}: ${err instanceof Error ? err.message : String(err)}`);
-        return undefined;
-      }),
-      this.runs.pageOfTask(id, 1),
-    ]);
+    const [state, lastRuns] = await Promise.all([this.scheduleState(id), this.runs.pageOfTask(id, 1)]);
+    const scheduleState = state ? { paused: state.paused, nextRunTimes: state.paused ? [] : state.nextRunTimes } : { paused: true, nextRunTimes: [], missing: true };
     return {
       ...(await this.advised(this.view(row))),
-      scheduleState: state ? { paused: state.paused, nextRunTimes: state.paused ? [] : state.nextRunTimes } : { paused: true, nextRunTimes: [], missing: true },
-      ...(lastRuns[0] ? { lastRun: runView(lastRuns[0], this.config) } : {}),
+      scheduleState,
+      lastRun: lastRuns[0] ? runView(lastRuns[0], this.config) : null,
+      nextRunAt: scheduleState.nextRunTimes[0] ?? null,
     };
   }
 
-  async update(id: string, dto: UpdateTaskDto) {
+  /** Updates the task; with `ifMatch`, only the version its sender read (else 412 with the current task). */
+  async update(id: string, dto: UpdateTaskDto, ifMatch?: string) {
     const def = await this.definitionWithChanges(id, dto);
     await this.validate(def);
     const row = await this.db.transaction(async (tx) => {
-      await this.row(id, tx);
+      // locked: a concurrent update with the same If-Match waits here, then finds another version
+      this.checkIfMatch(await this.row(id, tx), ifMatch);
       const updated = await this.tasks.update(id, fieldsOf(def), tx);
       try {
         await this.schedules.upsert(this.scheduled(id, def));
@@ -186,7 +232,9 @@ export class TasksService {
       if (!updated) throw notFound(`task ${id} not found`);
       return updated;
     });
-    return this.advised(this.view(row));
+    const [view, lastRuns, nextRunAt] = await Promise.all([this.advised(this.view(row)), this.runs.newestOfTasks([id]), this.nextRunAt(id)]);
+    const last = lastRuns.get(id);
+    return { ...view, lastRun: last ? runSummaryView(last) : null, nextRunAt };
   }
 
   /** The saved task with the fields of an update body merged over it (not yet validated); 404 for an unknown task. */
@@ -207,9 +255,10 @@ export class TasksService {
     return def;
   }
 
-  async remove(id: string): Promise<void> {
+  /** Deletes the task and its schedule; with `ifMatch`, only the version its sender read. */
+  async remove(id: string, ifMatch?: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await this.row(id, tx);
+      this.checkIfMatch(await this.row(id, tx), ifMatch);
       await this.sightings.clearTaskCache(id, tx);
       await this.tasks.delete(id, tx);
       try {

@@ -365,7 +365,7 @@ export interface paths {
         };
         /**
          * Runs of every task, newest first, filtered and paged in the database
-         * @description Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page.
+         * @description Each filter narrows the list; `startedAfter`/`startedBefore` are ISO times (inclusive/exclusive). Pass `nextCursor` as `cursor` for the next page. A bad value, or a parameter that is not a filter, is a 400 naming it.
          */
         get: operations["RunsController_list"];
         put?: never;
@@ -2597,6 +2597,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the version; send it as If-Match to change exactly this version */
+                    ETag?: unknown;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2626,7 +2628,11 @@ export interface operations {
     TasksController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                "if-match": string;
+                /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2668,6 +2674,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemView"];
                 };
             };
+            /** @description If-Match does not match: changed by someone else since it was read; the body carries `current` and its `etag` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
             /** @description Temporal did not accept the change; nothing was saved */
             503: {
                 headers: {
@@ -2682,7 +2697,11 @@ export interface operations {
     TasksController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                "if-match": string;
+                /** @description the ETag of the version you read: the change applies only to that version, else 412 with the current one (`current`, `etag`) */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2731,6 +2750,15 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description If-Match does not match: changed by someone else since it was read; the body carries `current` and its `etag` */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3112,8 +3140,10 @@ export interface operations {
                 trigger?: "schedule" | "manual" | "retry";
                 /** @description one status, or several separated by commas */
                 status?: "running" | "succeeded" | "failed" | "cancelled" | "terminated" | "timedOut";
-                /** @description runs of this task */
-                taskId?: unknown;
+                /** @description runs of this connector's tasks (UUID) */
+                connectorId?: string;
+                /** @description runs of this task (UUID) */
+                taskId?: string;
             };
             header?: never;
             path?: never;

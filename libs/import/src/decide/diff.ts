@@ -52,5 +52,7 @@ export async function diffRun(deps: DiffDeps, runId: string): Promise<DiffResult
 
   const counts = await staging.decisionCounts(runId, activity);
   const count = (d: string) => counts.get(d) ?? 0;
+  // what load will write, kept once so the progress of load never counts staging
+  await runs.recordLoadPlan(runId, count('create') + count('update'));
   return { create: count('create'), update: count('update'), unchanged: count('unchanged'), failed: count('failed'), stats: await runs.stats(runId) };
 }

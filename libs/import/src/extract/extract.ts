@@ -15,6 +15,7 @@ import { pageThreads, settledEntries, stagedEntryDigester } from './page-threads
 import type { ImportLogger } from '../create-activities';
 import { pageDecisionContext } from './page-decision';
 import { chooseProjection, PROJECTION_FALLBACK_NOTE, rejectsProjection, type ProjectionChoice } from './attribute-projection';
+import type { ProgressSignals } from '../infrastructure/progress-signals';
 
 /** A page's resources as staging records; preview and the page-heap bench read pages with it too. */
 export { toStaged, type MemberLimits } from './staged-records';
@@ -44,6 +45,8 @@ export interface ExtractDeps {
   logger?: Pick<ImportLogger, 'warn'>;
   /** when given, records are mapped and decided on the way in (page-mapping.ts, page-decision.ts) */
   templates?: TargetStoreRepository;
+  /** tells the workflow how far the read has come (the Temporal UI's current details) */
+  progress?: ProgressSignals;
 }
 
 /** A 400 invalidFilter or a 501: the server cannot evaluate the changed-since filter. */
@@ -290,13 +293,14 @@ async function readListing(
       if (writes.length >= PAGE_WRITES_IN_FLIGHT) await writes.shift();
       const previous = writes[writes.length - 1];
       const rejectedMessages = page.rejected.map((r) => listingRejectionMessage(r.reason, r.excerpt));
-      const writing = staging.stagePage({ runId, resource, records, position: page.position, rejectedMessages, decide, previous }).then((inserted) => {
+      const writing = staging.stagePage({ runId, resource, records, position: page.position, rejectedMessages, decide, previous, totalResults: page.totalResults }).then((inserted) => {
         tracker.committed(
           records.map((r) => r.sourceId),
           inserted,
         );
         pages += 1;
         activity.heartbeat({ resource, position: page.position, pages, fullRead } satisfies ExtractHeartbeat);
+        deps.progress?.tick();
       });
       void writing.finally(() => pageHeld.forEach((r) => r.release())).catch(() => undefined);
       writing.catch(() => undefined);
@@ -322,5 +326,6 @@ async function readListing(
     await runs.addNote(runId, `${FILTER_FALLBACK_NOTE} (${spec.path}: ${report.filteredOut} unchanged records returned anyway were skipped)`);
   }
   await staging.finishExtract(runId, resource, { ...report });
+  deps.progress?.now();
   return { complete: report.complete, pages };
 }

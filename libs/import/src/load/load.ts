@@ -19,6 +19,7 @@ import { ImportConfigError } from '../errors/import-errors';
 import { preparedRun } from '../run-config/prepared-run';
 import { KIND_LOAD_ORDER, reactivationOf, sectionFor, type MappingSectionConfig } from '../run-config/task-config';
 import { workerMemory } from '../infrastructure/worker-memory';
+import type { ProgressSignals } from '../infrastructure/progress-signals';
 
 export interface LoadDeps {
   db: Db;
@@ -28,6 +29,8 @@ export interface LoadDeps {
   batchPauseMs: number;
   /** batches written at once, each in its own transaction */
   concurrency: number;
+  /** tells the workflow how far the load has come (the Temporal UI's current details) */
+  progress?: ProgressSignals;
 }
 
 interface BatchTarget {
@@ -124,6 +127,7 @@ export async function loadRun(deps: LoadDeps, runId: string): Promise<LoadResult
       totals.updated += counts.updated;
       written += counts.created + counts.updated;
       activity.heartbeat({ resource: kind, batches: totals.batches });
+      deps.progress?.tick();
       if (deps.batchPauseMs > 0) await new Promise((r) => setTimeout(r, deps.batchPauseMs));
     };
     try {

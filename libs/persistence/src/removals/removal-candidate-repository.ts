@@ -87,7 +87,17 @@ export interface RemovalCandidateRow {
 }
 
 /** A candidate with its datacard as it is now (GET /runs/:id/removal-candidates). */
-export type RemovalCandidateWithDatacard = RemovalCandidateRow & Pick<DatacardRow, 'uniqueValue' | 'templateCode' | 'folderCode' | 'status'>;
+export type RemovalCandidateWithDatacard = RemovalCandidateRow &
+  Pick<DatacardRow, 'uniqueValue' | 'templateCode' | 'folderCode' | 'status'> & {
+    /** the first of the summary attributes of its kind the card has a value for (text or number), else null */
+    summary: string | null;
+  };
+
+/** Per kind, the datacard attribute codes that may sum a card up, in order of preference. */
+export type SummaryAttributes = Partial<Record<ResourceKind, string[]>>;
+
+/** Longest summary shown: a person reads it, a page of a thousand must stay small. */
+const SUMMARY_MAX_CHARS = 200;
 
 /** Columns of removal_candidate as pg returns them. */
 interface RemovalCandidateColumns {
@@ -103,6 +113,7 @@ interface RemovalCandidateWithDatacardColumns extends RemovalCandidateColumns {
   template_code: string;
   folder_code: string;
   status: string;
+  summary: string | null;
 }
 
 /** The one mapper from removal_candidate's columns to RemovalCandidateRow. */
@@ -229,19 +240,25 @@ export class RemovalCandidateRepository {
 
   /**
    * Up to `limit` candidates of work run `workId` with their datacards as they are now, in
-   * datacard id order after the last one seen (GET /runs/:id/removal-candidates).
+   * datacard id order after the last one seen (GET /runs/:id/removal-candidates), each with its
+   * summary: the first attribute of `summaryAttributes` for its kind the card has a value for.
    */
   async pageWithDatacards(
     workId: string,
     limit: number,
     afterDatacardId?: string,
+    summaryAttributes: SummaryAttributes = {},
   ): Promise<RemovalCandidateWithDatacard[]> {
     const { rows } = await this.db.query<RemovalCandidateWithDatacardColumns>(
-      `SELECT c.run_id, c.datacard_id, c.kind, c.applied, d.unique_value, d.template_code, d.folder_code, d.status
+      `SELECT c.run_id, c.datacard_id, c.kind, c.applied, d.unique_value, d.template_code, d.folder_code, d.status,
+              (SELECT left(v.value, $5) FROM jsonb_array_elements_text(COALESCE($4::jsonb -> c.kind, '[]'::jsonb)) WITH ORDINALITY AS k(code, n)
+                 CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(d.attributes -> k.code) IN ('string', 'number') AND btrim(d.attributes ->> k.code) <> ''
+                                                 THEN d.attributes ->> k.code END AS value) v
+                WHERE v.value IS NOT NULL ORDER BY k.n LIMIT 1) AS summary
          FROM removal_candidate c JOIN datacard d ON d.id = c.datacard_id
         WHERE c.run_id = $1 AND ($2::uuid IS NULL OR c.datacard_id > $2::uuid)
         ORDER BY c.datacard_id LIMIT $3`,
-      [workId, afterDatacardId ?? null, limit],
+      [workId, afterDatacardId ?? null, limit, JSON.stringify(summaryAttributes), SUMMARY_MAX_CHARS],
     );
     return rows.map((r) => ({
       ...removalCandidateRowFrom(r),
@@ -249,6 +266,7 @@ export class RemovalCandidateRepository {
       templateCode: r.template_code,
       folderCode: r.folder_code,
       status: r.status,
+      summary: r.summary,
     }));
   }
 }

@@ -41,6 +41,51 @@ const RESOURCE_READ_COMPLETE = `(e.done AND COALESCE(e.report->>'complete' = 'tr
 export const readWasComplete = (workId: string): string =>
   `(SELECT count(*) > 0 AND bool_and(${RESOURCE_READ_COMPLETE}) FROM run_extract e WHERE e.run_id = ${workId})`;
 
+/**
+ * SQL: run.phase_log with `phase` (an SQL text expression) appended at now(), unless it is the
+ * phase the log ends with (an activity retried, or the next chunk of the same step).
+ */
+const phaseLogWith = (phase: string, log = 'phase_log'): string =>
+  `CASE WHEN ${log}->-1->>'phase' IS DISTINCT FROM ${phase} THEN ${log} || jsonb_build_array(jsonb_build_object('phase', ${phase}, 'at', now())) ELSE ${log} END`;
+
+/** How far the read of one resource has come (table run_extract), for a running run's progress. */
+export interface ResourceReadProgress {
+  resource: ResourceKind;
+  path: string;
+  /** distinct records staged */
+  fetched: number;
+  done: boolean;
+  /** listed without the incremental filter */
+  fullRead: boolean;
+  /** when the read began (again, if it started over); null for a read begun before this was kept */
+  startedAt: Date | null;
+  /** when the checkpoint last moved: the end of a read that is done */
+  updatedAt: Date;
+  /** the listing's latest totalResults; null while it announced none */
+  totalResults: number | null;
+}
+
+/** What a running run's progress is computed from (RunRepository.progressFacts). */
+export interface RunProgressFacts {
+  /** the database's clock, which wrote every time above */
+  now: Date;
+  /** the resources whose read has begun */
+  reads: ResourceReadProgress[];
+  /** records per resource of the task's latest succeeded run whose read was complete and full; null when there is none */
+  lastCompleteRead: Partial<Record<ResourceKind, number>> | null;
+}
+
+interface ResourceReadProgressJson {
+  resource: ResourceKind;
+  path: string;
+  fetched: number;
+  done: boolean;
+  fullRead: boolean;
+  startedAt: string | null;
+  updatedAt: string;
+  totalResults: number | null;
+}
+
 /** One resource of a run's read, as far as its completeness goes (table run_extract). */
 export interface ResourceRead {
   resource: ResourceKind;
@@ -88,6 +133,35 @@ function resourceReadFrom(c: ResourceReadColumns): ResourceRead {
 function completenessOf(resources: ResourceRead[]): ReadCompleteness {
   return { complete: resources.length > 0 && resources.every((r) => r.complete), resources };
 }
+
+/** The filters of GET /runs; each given one narrows the list. */
+export interface RunListFilter {
+  taskId?: string;
+  /** runs of the tasks that read from this connector */
+  connectorId?: string;
+  statuses?: RunStatus[];
+  trigger?: RunTrigger;
+  mode?: RunMode;
+  /** ISO time, inclusive */
+  startedAfter?: string;
+  /** ISO time, exclusive */
+  startedBefore?: string;
+  dryRun?: boolean;
+}
+
+/** Where a page of runs ended: started_at to the microsecond (ISO text) and the id. */
+export interface RunPageKey {
+  startedAt: string;
+  id: string;
+}
+
+/** Every column of `run` but the config snapshot, on alias r. */
+const RUN_COLUMNS_BUT_SNAPSHOT = `r.id, r.task_id, r.workflow_id, r.temporal_run_id, r.mode, r.trigger, r.status, r.phase, r.started_at, r.finished_at,
+       r.stats, r.error, r.retry_of, r.resume_root_id, r.extract_reports, r.removal, r.notes, r.dry_run, r.staging_redos,
+       r.staging_released_at, r.seen_set_at`;
+
+/** started_at of alias r as exact ISO text (microseconds, UTC): a page key that loses nothing. */
+const PAGE_KEY = `to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** What became of one record in a run (table run_record). */
 export type RunRecordOutcome = 'created' | 'updated' | 'unchanged' | 'removed' | 'failed';
@@ -238,7 +312,8 @@ export class RunRepository {
   async enterPhase(runId: string, phase: RunPhase): Promise<void> {
     await this.db.query(
       `UPDATE run SET phase = $2, status = 'running', finished_at = NULL,
-              error = CASE WHEN status = 'running' THEN error ELSE NULL END
+              error = CASE WHEN status = 'running' THEN error ELSE NULL END,
+              phase_log = ${phaseLogWith('$2::text')}
         WHERE id = $1`,
       [await this.rowOf(runId), phase],
     );
@@ -356,6 +431,57 @@ export class RunRepository {
       [latest.map((l) => l.work_id)],
     );
     return latest.map((l) => ({ taskId: l.task_id, runId: l.id, read: completenessOf(rows.filter((r) => r.run_id === l.work_id).map(resourceReadFrom)) }));
+  }
+
+  /**
+   * What the progress of run row `run` is computed from, in one statement: the reads of its work
+   * run (run_extract, a row per resource) and the records per resource of the task's latest
+   * succeeded run whose read was complete and full (the run that measured the source, as
+   * latestFullReads finds it). Reads no staging: cheap enough to poll on a run of any size.
+   */
+  async progressFacts(run: Pick<RunRow, 'id' | 'taskId' | 'resumeRootId'>): Promise<RunProgressFacts> {
+    const { rows } = await this.db.query<{ now: Date; reads: ResourceReadProgressJson[]; last_read: Partial<Record<ResourceKind, number>> | null }>(
+      `SELECT now() AS now,
+              COALESCE((SELECT jsonb_agg(jsonb_build_object('resource', e.resource, 'path', e.path, 'fetched', e.fetched, 'done', e.done,
+                                  'fullRead', e.full_read, 'startedAt', e.started_at, 'updatedAt', e.updated_at, 'totalResults', e.total_results)
+                                ORDER BY e.resource)
+                          FROM run_extract e WHERE e.run_id = $1), '[]'::jsonb) AS reads,
+              (SELECT jsonb_object_agg(e.resource, e.fetched) FROM run_extract e
+                WHERE e.run_id = (
+                  SELECT COALESCE(p.resume_root_id, p.id) FROM run p
+                   WHERE p.task_id = $2 AND p.status = 'succeeded' AND COALESCE(p.resume_root_id, p.id) <> $1
+                     AND ${readWasComplete('COALESCE(p.resume_root_id, p.id)')}
+                     AND NOT EXISTS (SELECT 1 FROM run_extract f WHERE f.run_id = COALESCE(p.resume_root_id, p.id) AND NOT f.full_read)
+                   ORDER BY p.started_at DESC LIMIT 1)) AS last_read`,
+      [run.resumeRootId ?? run.id, run.taskId],
+    );
+    const r = rows[0];
+    return {
+      now: r.now,
+      reads: r.reads.map((e) => ({
+        resource: e.resource,
+        path: e.path,
+        fetched: Number(e.fetched),
+        done: e.done,
+        fullRead: e.fullRead,
+        startedAt: e.startedAt ? new Date(e.startedAt) : null,
+        updatedAt: new Date(e.updatedAt),
+        totalResults: e.totalResults === null ? null : Number(e.totalResults),
+      })),
+      lastCompleteRead: r.last_read,
+    };
+  }
+
+  /**
+   * What load will write, as diff decided it: `total` records to create or update. The row's
+   * created and updated counts until then (loads of a resumed run's earlier execution, or before
+   * a staging redo) are kept apart, so load's progress counts only this load's writes.
+   */
+  async recordLoadPlan(runId: string, total: number): Promise<void> {
+    await this.db.query(
+      `UPDATE run SET load_total = $2, load_written_before = COALESCE((stats->>'created')::int, 0) + COALESCE((stats->>'updated')::int, 0) WHERE id = $1`,
+      [await this.rowOf(runId), total],
+    );
   }
 
   // what extract shows on the run: its fetched count, extract reports, unusable records, staging redos
@@ -718,6 +844,52 @@ export class RunRepository {
     return rows.map(runRowFrom);
   }
 
+  /**
+   * One page of runs of every task, newest first (GET /runs): filtered in one statement, keyset
+   * paged on (started_at, id). `after` is the key of the last run of the previous page; the key of
+   * this page's last run comes back as `next` when more runs follow. The key is started_at to the
+   * microsecond (a Date keeps only milliseconds, which would skip runs started in the same one).
+   */
+  async listPage(filter: RunListFilter, limit: number, after?: RunPageKey): Promise<{ rows: RunRow[]; next: RunPageKey | null }> {
+    const params: unknown[] = [];
+    const param = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    if (filter.taskId !== undefined) where.push(`r.task_id = ${param(filter.taskId)}::uuid`);
+    if (filter.connectorId !== undefined) where.push(`r.task_id IN (SELECT t.id FROM import_task t WHERE t.connector_id = ${param(filter.connectorId)}::uuid)`);
+    if (filter.statuses !== undefined) where.push(filter.statuses.length === 1 ? `r.status = ${param(filter.statuses[0])}` : `r.status = ANY(${param(filter.statuses)}::text[])`);
+    if (filter.trigger !== undefined) where.push(`r.trigger = ${param(filter.trigger)}`);
+    if (filter.mode !== undefined) where.push(`r.mode = ${param(filter.mode)}`);
+    if (filter.dryRun !== undefined) where.push(filter.dryRun ? `r.dry_run` : `NOT r.dry_run`);
+    if (filter.startedAfter !== undefined) where.push(`r.started_at >= ${param(filter.startedAfter)}::timestamptz`);
+    if (filter.startedBefore !== undefined) where.push(`r.started_at < ${param(filter.startedBefore)}::timestamptz`);
+    if (after) where.push(`(r.started_at, r.id) < (${param(after.startedAt)}::timestamptz, ${param(after.id)}::uuid)`);
+    const { rows } = await this.db.query<RunColumns & { page_key: string }>(
+      // the snapshot is the one large column and no list shows it
+      `SELECT ${RUN_COLUMNS_BUT_SNAPSHOT}, NULL AS config_snapshot, ${PAGE_KEY} AS page_key
+         FROM run r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY r.started_at DESC, r.id DESC LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { rows: page.map(runRowFrom), next: rows.length > limit ? { startedAt: last.page_key, id: last.id } : null };
+  }
+
+  /** Per task, its newest run (the one GET /tasks/:id shows), in one statement: a probe of run_task_idx per task. */
+  async newestOfTasks(taskIds: string[]): Promise<Map<string, RunRow>> {
+    if (taskIds.length === 0) return new Map();
+    const { rows } = await this.db.query<RunColumns>(
+      `SELECT ${RUN_COLUMNS_BUT_SNAPSHOT}, NULL AS config_snapshot
+         FROM unnest($1::uuid[]) AS t(task_id)
+         JOIN LATERAL (SELECT * FROM run x WHERE x.task_id = t.task_id ORDER BY x.started_at DESC, x.id DESC LIMIT 1) r ON true`,
+      [taskIds],
+    );
+    return new Map(rows.map((c) => [c.task_id, runRowFrom(c)]));
+  }
+
   /** Up to `limit` per-record outcomes of a run row in the order they were written, after the id of the last one seen. */
   async outcomePage(
     runId: string,
@@ -783,13 +955,14 @@ export class RunRepository {
   async insertResuming(oldId: string, workflowId: string, key: string, fromStep: string, tx: Sql): Promise<string> {
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, resume_root_id,
-                        stats, extract_reports, removal, notes, config_snapshot, started_at, dry_run)
+                        stats, extract_reports, removal, notes, config_snapshot, started_at, dry_run, load_total, load_written_before)
        SELECT task_id, $4 || '#resume-' || $2, NULL, mode, 'retry', 'running', 'resuming', id, COALESCE(resume_root_id, id),
               stats, extract_reports,
               -- removals the cancel dropped while they waited for a decision wait again (nothing was applied)
               CASE WHEN status = 'cancelled' AND removal->>'state' = 'cancelled' AND removal ? 'decisionDeadline' AND COALESCE((removal->>'removed')::int, 0) = 0
                    THEN (removal - 'reason') || jsonb_build_object('state', 'awaitingApproval') ELSE removal END,
-              notes || to_jsonb(ARRAY['resumed from the ' || CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'failed' END || ' step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run
+              notes || to_jsonb(ARRAY['resumed from the ' || CASE WHEN status = 'cancelled' THEN 'cancelled' ELSE 'failed' END || ' step ' || $3::text || ' of run ' || id::text]), config_snapshot, now(), dry_run,
+              load_total, load_written_before
        FROM run WHERE id = $1 RETURNING id`,
       [oldId, key, fromStep, workflowId],
     );
@@ -805,7 +978,10 @@ export class RunRepository {
   /** The reset execution a resume row shows; a run resumed into its wait for a removal decision runs no step before it waits again. */
   async setResumedExecution(id: string, temporalRunId: string): Promise<void> {
     await this.db.query(
-      `UPDATE run SET temporal_run_id = $2, phase = CASE WHEN removal->>'state' = 'awaitingApproval' THEN 'removalApproval' ELSE 'queued' END WHERE id = $1`,
+      `UPDATE run SET temporal_run_id = $2, phase = CASE WHEN removal->>'state' = 'awaitingApproval' THEN 'removalApproval' ELSE 'queued' END,
+              -- the wait runs no activity that would enter the phase
+              phase_log = CASE WHEN removal->>'state' = 'awaitingApproval' THEN ${phaseLogWith(`'removalApproval'`)} ELSE phase_log END
+        WHERE id = $1`,
       [id, temporalRunId],
     );
   }
@@ -824,7 +1000,10 @@ export class RunRepository {
 
   /** A prepared run's row runs again in a new attempt or execution (activity retry, a reset to the start). */
   async markPreparing(rowId: string, temporalRunId: string, tx: Sql): Promise<void> {
-    await tx.query(`UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2 WHERE id = $1`, [rowId, temporalRunId]);
+    await tx.query(
+      `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, phase_log = ${phaseLogWith(`'prepare'`)} WHERE id = $1`,
+      [rowId, temporalRunId],
+    );
   }
 
   /**
@@ -837,14 +1016,17 @@ export class RunRepository {
     tx: Sql,
   ): Promise<string> {
     const { rows } = await tx.query<{ id: string }>(
-      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot, dry_run)
-       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7, $9)
+      `INSERT INTO run (task_id, workflow_id, temporal_run_id, mode, trigger, status, phase, retry_of, config_snapshot, dry_run, phase_log)
+       VALUES ($1, $2, $3, $4, $5, 'running', 'prepare', $6, $7, $9, jsonb_build_array(jsonb_build_object('phase', 'prepare', 'at', now())))
        ON CONFLICT (workflow_id) DO UPDATE SET
          temporal_run_id = CASE WHEN $8 THEN run.temporal_run_id ELSE EXCLUDED.temporal_run_id END, mode = EXCLUDED.mode, trigger = EXCLUDED.trigger,
          status = CASE WHEN $8 THEN run.status ELSE 'running' END, phase = CASE WHEN $8 THEN run.phase ELSE 'prepare' END,
          retry_of = COALESCE(run.retry_of, EXCLUDED.retry_of),
          config_snapshot = EXCLUDED.config_snapshot, started_at = now(), dry_run = EXCLUDED.dry_run,
-         finished_at = CASE WHEN $8 THEN run.finished_at END, error = CASE WHEN $8 THEN run.error END
+         finished_at = CASE WHEN $8 THEN run.finished_at END, error = CASE WHEN $8 THEN run.error END,
+         -- the run starts (again) now: its timeline too (a resumed run's old row keeps its own)
+         phase_log = CASE WHEN $8 THEN run.phase_log ELSE EXCLUDED.phase_log END,
+         load_total = CASE WHEN $8 THEN run.load_total END, load_written_before = CASE WHEN $8 THEN run.load_written_before END
        RETURNING id`,
       [run.taskId, run.workflowId, run.temporalRunId, run.mode, run.trigger, run.retryOf, JSON.stringify(run.snapshot), run.resumed, run.dryRun],
     );
@@ -854,7 +1036,9 @@ export class RunRepository {
   /** The row resuming a run shows its new execution, with the mode and snapshot prepareRun decided. */
   async markResumedPreparing(rowId: string, temporalRunId: string, mode: RunMode, snapshot: unknown, tx: Sql): Promise<void> {
     await tx.query(
-      `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, mode = $3, config_snapshot = $4 WHERE id = $1`,
+      `UPDATE run SET status = 'running', phase = 'prepare', finished_at = NULL, error = NULL, temporal_run_id = $2, mode = $3, config_snapshot = $4,
+              phase_log = ${phaseLogWith(`'prepare'`)}
+        WHERE id = $1`,
       [rowId, temporalRunId, mode, JSON.stringify(snapshot)],
     );
   }

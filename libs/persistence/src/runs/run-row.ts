@@ -7,6 +7,12 @@ export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'term
 export type RunPhase =
   | 'queued' | 'prepare' | 'extract' | 'map' | 'diff' | 'load' | 'reconcile' | 'removalApproval' | 'finish' | 'done' | 'failed' | 'cancelled';
 
+/** One entry of run.phase_log: the run entered `phase` at `at` (ISO time, the database's clock). */
+export interface RunPhaseEntry {
+  phase: RunPhase;
+  at: string;
+}
+
 export const EMPTY_STATS: RunStatsView = { fetched: 0, created: 0, updated: 0, unchanged: 0, removed: 0, failed: 0 };
 
 /** One row of table `run`, every column, as the code uses it. The only run row type. */
@@ -36,6 +42,12 @@ export interface RunRow {
   stagingRedos: number;
   stagingReleasedAt: Date | null;
   seenSetAt: Date | null;
+  /** the steps the run went through, in order: one entry each time its phase changed (enterPhase) */
+  phaseLog: RunPhaseEntry[];
+  /** records diff decided to create or update (what load writes); null before diff ended */
+  loadTotal: number | null;
+  /** created + updated the row counted when diff ended (a resumed run's or a redo's earlier loads) */
+  loadWrittenBefore: number | null;
 }
 
 /** Columns of `run` as pg returns them (SELECT * / RETURNING *). */
@@ -62,6 +74,9 @@ export interface RunColumns {
   staging_redos: number | null;
   staging_released_at: Date | null;
   seen_set_at: Date | null;
+  phase_log: RunPhaseEntry[] | null;
+  load_total: number | null;
+  load_written_before: number | null;
 }
 
 /** The one mapper from the table's columns to RunRow. */
@@ -89,5 +104,8 @@ export function runRowFrom(c: RunColumns): RunRow {
     stagingRedos: c.staging_redos ?? 0,
     stagingReleasedAt: c.staging_released_at,
     seenSetAt: c.seen_set_at,
+    phaseLog: c.phase_log ?? [],
+    loadTotal: c.load_total,
+    loadWrittenBefore: c.load_written_before,
   };
 }

@@ -41,6 +41,8 @@ export interface StagedPage {
   decide?: PageDecisionContext;
   /** the previous page's write: this page's rows may be written meanwhile, its checkpoint only after that one committed */
   previous?: Promise<unknown>;
+  /** the listing's totalResults on this page (of an incremental read: the changed records), when it announced one */
+  totalResults?: number;
 }
 
 /** A staged record the map step still has to map (extract staged its raw JSON). */
@@ -86,6 +88,10 @@ export interface RunExtractRow<P = unknown> {
   /** what the read lists: `attributes=` names, or null for whole records; null until the read chose (recordProjection) */
   projection: ListingProjection | null;
   updatedAt: Date;
+  /** when the read began (again, if it started over) */
+  startedAt: Date | null;
+  /** the listing's latest totalResults, when it announced one */
+  totalResults: number | null;
 }
 
 /** The `attributes=` a read of a resource lists with; null attributes list whole records. */
@@ -106,6 +112,8 @@ interface RunExtractColumns<P> {
   report: Record<string, unknown> | null;
   projection: ListingProjection | null;
   updated_at: Date;
+  started_at: Date | null;
+  total_results: number | null;
 }
 
 /** The one mapper from run_extract's columns to RunExtractRow. */
@@ -122,6 +130,8 @@ export function runExtractRowFrom<P>(c: RunExtractColumns<P>): RunExtractRow<P> 
     report: c.report,
     projection: c.projection,
     updatedAt: c.updated_at,
+    startedAt: c.started_at,
+    totalResults: c.total_results,
   };
 }
 
@@ -164,9 +174,12 @@ export class StagingRepository {
         [runId],
       );
       await tx.query(
-        `INSERT INTO run_extract (run_id, resource, path, full_read) VALUES ($1, $2, $3, $4)
+        `INSERT INTO run_extract (run_id, resource, path, full_read, started_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (run_id, resource) DO UPDATE SET path = EXCLUDED.path, full_read = EXCLUDED.full_read,
            position = CASE WHEN $5 THEN NULL ELSE run_extract.position END,
+           -- a read that starts over begins now, and its listing announces its total again
+           started_at = CASE WHEN $5 THEN now() ELSE COALESCE(run_extract.started_at, now()) END,
+           total_results = CASE WHEN $5 THEN NULL ELSE run_extract.total_results END,
            pages = CASE WHEN $5 THEN 0 ELSE run_extract.pages END,
            fetched = CASE WHEN $5 THEN 0 ELSE run_extract.fetched END,
            projection = CASE WHEN $5 THEN NULL ELSE run_extract.projection END,
@@ -192,7 +205,7 @@ export class StagingRepository {
    * staged (PAGE_DECISION). The records the listing could not use become failed outcomes
    * (RunRepository, same transaction). Returns how many records were new to staging.
    */
-  async stagePage({ runId, resource, records, position, rejectedMessages = [], decide, previous }: StagedPage): Promise<number> {
+  async stagePage({ runId, resource, records, position, rejectedMessages = [], decide, previous, totalResults }: StagedPage): Promise<number> {
     const rowId = await this.runs.rowOf(runId);
     return this.db.transaction(async (tx) => {
       await pagePlanSettings(tx);
@@ -246,13 +259,16 @@ export class StagingRepository {
       // page committed (if that one failed, this one rolls back too and a resume reads both again)
       await previous;
       // writes run_extract (the checkpoint) and run.stats.fetched in one statement: it is the
-      // checkpoint's statement, the count follows it, and a page costs one round trip less
+      // checkpoint's statement, the count follows it, and a page costs one round trip less. The
+      // listing's latest totalResults rides along for the progress (a page without one keeps the
+      // last; a read begun again after a staging loss begins at its first page)
       await tx.query(
         `WITH checkpoint AS (
-           UPDATE run_extract SET position = $3::jsonb, pages = pages + 1, fetched = fetched + $4, updated_at = now()
+           UPDATE run_extract SET position = $3::jsonb, pages = pages + 1, fetched = fetched + $4, updated_at = now(),
+                  total_results = COALESCE($6::int, total_results), started_at = COALESCE(started_at, now())
             WHERE run_id = $1 AND resource = $2 RETURNING 1)
          UPDATE run SET stats = jsonb_set(stats, '{fetched}', to_jsonb(COALESCE((stats->>'fetched')::int, 0) + $4::int)) WHERE id = $5`,
-        [runId, resource, JSON.stringify(position ?? null), inserted, rowId],
+        [runId, resource, JSON.stringify(position ?? null), inserted, rowId, totalResults ?? null],
       );
       return inserted;
     });
@@ -289,7 +305,9 @@ export class StagingRepository {
       await tx.query(`DELETE FROM staging_record WHERE run_id = $1`, [runId]);
       await tx.query(`DELETE FROM staging_load_batch WHERE run_id = $1`, [runId]);
       await tx.query(
-        `UPDATE run_extract SET position = NULL, pages = 0, fetched = 0, done = false, report = NULL, projection = NULL, updated_at = now() WHERE run_id = $1`,
+        `UPDATE run_extract SET position = NULL, pages = 0, fetched = 0, done = false, report = NULL, projection = NULL, updated_at = now(),
+                started_at = NULL, total_results = NULL
+          WHERE run_id = $1`,
         [runId],
       );
       await tx.query(`INSERT INTO staging_marker (run_id) VALUES ($1) ON CONFLICT DO NOTHING`, [runId]);
