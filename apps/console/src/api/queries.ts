@@ -122,6 +122,13 @@ const cursorPaging = {
   getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,
 };
 
+/**
+ * If-Match is optional on PATCH and DELETE of connectors and tasks (apps/api/src/common/etag.ts):
+ * without it the change applies to the current version. The generated schema lists the header as
+ * required; this sends none.
+ */
+const withoutIfMatch = {} as { 'if-match': string };
+
 // ---- session ----
 
 /** Who the stored token belongs to (signing in checks the token with it). */
@@ -142,13 +149,6 @@ export function useConnector(id: string | undefined) {
     enabled: !!id,
   });
 }
-
-/**
- * If-Match is optional on a connector's PATCH and DELETE (apps/api/src/connectors/connectors.controller.ts):
- * without it the change applies to the current version. The generated schema lists the header as
- * required; this sends none.
- */
-const withoutIfMatch = {} as { 'if-match': string };
 
 export function useSaveConnector(id: string | undefined) {
   const client = useQueryClient();
@@ -248,7 +248,7 @@ export function useSaveTask(id: string | undefined) {
     mutationFn: (body: CreateTaskBody) => {
       if (!id) return call(api.POST('/api/v1/tasks', { body }));
       const { name: _immutable, ...patch } = body;
-      return call(api.PATCH('/api/v1/tasks/{id}', { params: { path: { id } }, body: patch }));
+      return call(api.PATCH('/api/v1/tasks/{id}', { params: { path: { id }, header: withoutIfMatch }, body: patch }));
     },
     onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.tasks.all }),
   });
@@ -288,7 +288,7 @@ export function useClearTaskCache(taskId: string) {
 export function useDeleteTask(taskId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => call(api.DELETE('/api/v1/tasks/{id}', { params: { path: { id: taskId } } })),
+    mutationFn: () => call(api.DELETE('/api/v1/tasks/{id}', { params: { path: { id: taskId }, header: withoutIfMatch } })),
     onSuccess: () => {
       client.removeQueries({ queryKey: queryKeys.tasks.detail(taskId) });
       void client.invalidateQueries({ queryKey: queryKeys.tasks.list() });
