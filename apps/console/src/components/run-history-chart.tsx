@@ -18,7 +18,7 @@ const COUNTS = [
 export function RunHistoryChart({ runs }: { runs: Run[] }) {
   const finished = runs.filter((r) => r.finishedAt).reverse();
   const data = finished.map((r) => ({
-    run: formatTime(r.startedAt).slice(5, 16),
+    run: formatTime(r.startedAt).slice(5),
     created: r.stats.created,
     updated: r.stats.updated,
     removed: r.stats.removed,

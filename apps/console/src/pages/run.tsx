@@ -124,17 +124,27 @@ function Phases({ run }: { run: Run }) {
       <Title order={4} mb="xs">
         Steps
       </Title>
-      <Timeline active={running ? phases.length - 1 : phases.length} bulletSize={14} lineWidth={2}>
+      <Timeline
+        active={running ? phases.length - 1 : phases.length}
+        bulletSize={12}
+        lineWidth={2}
+        styles={{ item: { marginTop: 'var(--mantine-spacing-xs)' }, itemBody: { paddingLeft: 4 } }}
+      >
         {phases.map((p, i) => (
-          <Timeline.Item key={`${p.phase}-${i}`} title={phaseInWords(p.phase)} data-phase={p.phase}>
-            <Text size="xs" c="dimmed">
-              {formatTime(p.startedAt)} ·{' '}
-              {p.finishedAt
-                ? formatDuration(elapsedMs(p.startedAt, p.finishedAt))
-                : running
-                  ? `running for ${formatDuration(elapsedMs(p.startedAt, null))}`
-                  : 'did not finish'}
-            </Text>
+          <Timeline.Item key={`${p.phase}-${i}`} data-phase={p.phase}>
+            <Group gap="xs" wrap="nowrap">
+              <Text size="sm" fw={500} miw={120}>
+                {phaseInWords(p.phase)}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {p.finishedAt
+                  ? formatDuration(elapsedMs(p.startedAt, p.finishedAt))
+                  : running
+                    ? `running for ${formatDuration(elapsedMs(p.startedAt, null))}`
+                    : 'did not finish'}{' '}
+                · from {formatTime(p.startedAt).slice(11)}
+              </Text>
+            </Group>
           </Timeline.Item>
         ))}
       </Timeline>

@@ -40,7 +40,7 @@ export function RunsPage() {
           data={options(STATUSES)}
           value={filter.status?.split(',') ?? []}
           onChange={(v) => setFilter('status', v.join(','))}
-          miw={200}
+          w={280}
         />
         <Select
           label="Trigger"
