@@ -6,7 +6,8 @@ import { inWords, STATUS_COLORS } from '../format';
 /** A status in words; `data-status` keeps the API's value for scripts and tests. */
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
   return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" data-testid={testId ?? 'status'} data-status={status}>
+    // never cut short in a narrow table column
+    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" miw="max-content" data-testid={testId ?? 'status'} data-status={status}>
       {inWords(status)}
     </Badge>
   );
