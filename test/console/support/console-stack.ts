@@ -75,12 +75,7 @@ export interface ConsoleStack {
 
 export async function startConsoleStack(): Promise<ConsoleStack> {
   ensureConsoleBuilt();
-  const stack = await startStack({
-    taskQueue: uniq('console'),
-    config: { temporalUiUrl: 'http://127.0.0.1:8233' },
-    api: true,
-    worker: true,
-  });
+  const stack = await startStack({ taskQueue: uniq('console'), config: { temporalUiUrl: 'http://127.0.0.1:8233' }, api: true, worker: true });
   const api = stack.api;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
