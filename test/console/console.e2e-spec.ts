@@ -120,10 +120,7 @@ describe('operator console', () => {
     await projection.uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     const projectionSaved = (want: boolean) =>
-      eventually(
-        async () =>
-          (await stack.api.http().get(`/api/v1/connectors/${connectorId}`).set(rest.auth()).expect(200)).body.attributeProjection === want,
-      );
+      eventually(async () => (await stack.api.http().get(`/api/v1/connectors/${connectorId}`).set(rest.auth()).expect(200)).body.attributeProjection === want);
     await projectionSaved(false);
     await projection.check();
     await page.getByRole('button', { name: 'Save' }).click();
