@@ -270,7 +270,8 @@ describe('operator console: failures, retries and removals', () => {
     for (const id of gone) await scim.admin.deleteUser(id);
     const runId = await runNowFromTaskPage(page);
     const state = page.getByTestId('removal-state');
-    await eventually(async () => (await state.textContent().catch(() => '')) === 'awaitingApproval', 60_000, 250);
+    // the state's API value (the badge says it in words)
+    await eventually(async () => (await state.getAttribute('data-state').catch(() => '')) === 'awaitingApproval', 60_000, 250);
     const listed = page.getByTestId('candidate');
     await eventually(async () => (await listed.count()) === gone.length, 10_000);
     expect(sorted(await listed.allTextContents())).toEqual(sorted(gone));
@@ -281,7 +282,7 @@ describe('operator console: failures, retries and removals', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Approve removals' }).click();
     expect(await finalStatus(page)).toBe('succeeded');
     expect(await stat(page, 'removed')).toBe(gone.length);
-    expect(await state.textContent()).toBe('applied');
+    expect(await state.getAttribute('data-state')).toBe('applied');
 
     const removed = await rest.datacards({ taskId, template: codes.account, status: 'removed' });
     expect(sorted(removed.map((d) => d.uniqueValue))).toEqual(sorted(gone));

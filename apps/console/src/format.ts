@@ -1,4 +1,4 @@
-import type { Run, Task } from './api/client';
+import type { Run, Schemas, Task } from './api/client';
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -52,8 +52,57 @@ export function formatDuration(ms: number): string {
 
 /** How long a run took, or has been running. */
 export function runDuration(run: Pick<Run, 'startedAt' | 'finishedAt'>, now = Date.now()): string {
-  const end = run.finishedAt ? new Date(run.finishedAt).getTime() : now;
-  return formatDuration(Math.max(0, end - new Date(run.startedAt).getTime()));
+  return formatDuration(elapsedMs(run.startedAt, run.finishedAt, now));
+}
+
+/** Enum values whose words are not just their camelCase split. */
+const WORDS: Record<string, string> = {
+  totalResults: "the server's count",
+  lastRun: 'the last complete run',
+  identityAndAccess: 'identity and access',
+  dryRun: 'dry run',
+};
+
+/**
+ * An API enum value in words, the one way the console shows them: `awaitingApproval` → "awaiting
+ * approval", `withinThreshold` → "within threshold", `timedOut` → "timed out"; one-word values stay.
+ */
+export function inWords(value: string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  return WORDS[value] ?? value.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/** A run step as it reads in a sentence: `extract:Users` → "extract /Users". */
+export function phaseInWords(phase: string | null | undefined): string {
+  if (!phase) return '—';
+  const [step, resource] = phase.split(':', 2);
+  return resource ? `${inWords(step)} /${resource.replace(/^\//, '')}` : inWords(step);
+}
+
+const COUNT = new Intl.NumberFormat('en-US');
+
+/** A count with thousands separators: 12300 → "12,300". */
+export function formatCount(n: number): string {
+  return COUNT.format(n);
+}
+
+/** A rate: 850 → "850/s", 2.4 → "2.4/s". */
+export function formatRate(perSecond: number): string {
+  return `${perSecond >= 100 ? COUNT.format(Math.round(perSecond)) : Math.round(perSecond * 10) / 10}/s`;
+}
+
+/** Time left, rounded the way a person says it: "about 2 min left", "less than a minute left". */
+export function etaInWords(seconds: number): string {
+  if (seconds < 60) return seconds < 10 ? 'a few seconds left' : 'less than a minute left';
+  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.round((seconds - h * 3600) / 60);
+  return `about ${h} h${m ? ` ${m} min` : ''} left`;
+}
+
+/** Milliseconds between two ISO times (the second defaults to now). */
+export function elapsedMs(startIso: string, endIso: string | null | undefined, now = Date.now()): number {
+  return Math.max(0, (endIso ? new Date(endIso).getTime() : now) - new Date(startIso).getTime());
 }
 
 export const STATUS_COLORS: Record<string, string> = {
@@ -66,4 +115,20 @@ export const STATUS_COLORS: Record<string, string> = {
   active: 'green',
   removed: 'gray',
   awaitingApproval: 'yellow',
+  applying: 'blue',
+  applied: 'green',
+  created: 'green',
+  updated: 'blue',
+  unchanged: 'gray',
 };
+
+/** A resource's read so far: "12,300 of 100,000 · 850/s · about 2 min left" (or "12,300 read · 850/s" when nothing says how many). */
+export function readProgressInWords(r: Schemas['ResourceProgressView']): string {
+  const parts = [r.expected !== null ? `${formatCount(r.read)} of ${formatCount(r.expected)}` : `${formatCount(r.read)} read`];
+  if (r.done) parts.push('done');
+  else {
+    if (r.perSecond) parts.push(formatRate(r.perSecond));
+    if (r.etaSeconds !== null) parts.push(etaInWords(r.etaSeconds));
+  }
+  return parts.join(' · ');
+}

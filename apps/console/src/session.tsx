@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, call, tokenStore } from './api/client';
+import { tokenStore } from './api/client';
+import { whoami } from './api/queries';
 
 export interface Me {
   name: string;
@@ -31,7 +32,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(async (token: string) => {
     tokenStore.set(token);
     try {
-      setMe(await call(api.GET('/api/v1/auth/whoami')));
+      setMe(await whoami());
     } catch (err) {
       tokenStore.clear();
       throw err;

@@ -1,12 +1,14 @@
 import { useState, type ReactNode } from 'react';
 import { Alert, Badge, Button, Group, List, Loader, Modal, Stack, Text, Title, type ButtonProps } from '@mantine/core';
 import { ApiError } from '../api/client';
-import { STATUS_COLORS } from '../format';
+import { inWords, STATUS_COLORS } from '../format';
 
-export function StatusBadge({ status }: { status: string }) {
+/** A status in words; `data-status` keeps the API's value for scripts and tests. */
+export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
   return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" data-testid="status">
-      {status}
+    // never cut short in a narrow table column
+    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" miw="max-content" data-testid={testId ?? 'status'} data-status={status}>
+      {inWords(status)}
     </Badge>
   );
 }

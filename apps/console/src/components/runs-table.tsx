@@ -1,12 +1,15 @@
-import { Anchor, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import type { Run } from '../api/client';
-import { formatTime, runDuration } from '../format';
+import { formatTime, inWords, phaseInWords, runDuration } from '../format';
 import { StatusBadge } from './common';
 
+// a time, a status badge or a duration broken over two lines (or cut short) reads badly
+const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+
 /** Runs, newest first, with status, counts and duration. */
-export function RunsTable({ runs, taskNames }: { runs: Run[]; taskNames?: Map<string, string> }) {
-  if (runs.length === 0) return <Text c="dimmed">No runs yet.</Text>;
+export function RunsTable({ runs, taskNames, empty }: { runs: Run[]; taskNames?: Map<string, string>; empty?: string }) {
+  if (runs.length === 0) return <Text c="dimmed">{empty ?? 'No runs yet.'}</Text>;
   return (
     <Table striped highlightOnHover aria-label="Runs">
       <Table.Thead>
@@ -28,7 +31,7 @@ export function RunsTable({ runs, taskNames }: { runs: Run[]; taskNames?: Map<st
       <Table.Tbody>
         {runs.map((r) => (
           <Table.Tr key={r.id} data-run-id={r.id}>
-            <Table.Td>
+            <Table.Td style={NO_WRAP}>
               <Anchor component={Link} to={`/runs/${r.id}`}>
                 {formatTime(r.startedAt)}
               </Anchor>
@@ -40,7 +43,7 @@ export function RunsTable({ runs, taskNames }: { runs: Run[]; taskNames?: Map<st
                 </Anchor>
               </Table.Td>
             )}
-            <Table.Td>
+            <Table.Td style={NO_WRAP}>
               <StatusBadge status={r.status} />
               {r.removal?.state === 'awaitingApproval' && (
                 <Text size="xs" c="yellow.8">
@@ -48,9 +51,14 @@ export function RunsTable({ runs, taskNames }: { runs: Run[]; taskNames?: Map<st
                 </Text>
               )}
             </Table.Td>
-            <Table.Td>{r.phase ?? '—'}</Table.Td>
+            <Table.Td>{phaseInWords(r.phase)}</Table.Td>
             <Table.Td>
-              {r.mode} / {r.trigger}
+              {inWords(r.mode)} / {inWords(r.trigger)}
+              {r.dryRun && (
+                <Badge size="xs" variant="outline" ml={6}>
+                  dry run
+                </Badge>
+              )}
             </Table.Td>
             <Table.Td>{r.stats.fetched}</Table.Td>
             <Table.Td>{r.stats.created}</Table.Td>
@@ -58,7 +66,7 @@ export function RunsTable({ runs, taskNames }: { runs: Run[]; taskNames?: Map<st
             <Table.Td>{r.stats.unchanged}</Table.Td>
             <Table.Td>{r.stats.removed}</Table.Td>
             <Table.Td>{r.stats.failed}</Table.Td>
-            <Table.Td>{runDuration(r)}</Table.Td>
+            <Table.Td style={NO_WRAP}>{runDuration(r)}</Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>

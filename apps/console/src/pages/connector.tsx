@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Checkbox,
@@ -18,11 +19,23 @@ import {
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate, useParams } from 'react-router';
-import { api, call, type Connector, type CreateConnectorBody, type Schemas } from '../api/client';
-import { ConfirmButton, fieldError, Loading, PageHeader, ProblemAlert } from '../components/common';
+import { Link, useNavigate, useParams } from 'react-router';
+import type { Connector, CreateConnectorBody, Schemas } from '../api/client';
+import {
+  useConnector,
+  useDeleteConnector,
+  useRuns,
+  useSaveConnector,
+  useTasks,
+  useTestAuthentication,
+  useTestConnection,
+} from '../api/queries';
+import { ConfirmButton, fieldError, Loading, PageHeader, ProblemAlert, StatusBadge } from '../components/common';
+import { RunsTable } from '../components/runs-table';
+import { inWords, runDuration, scheduleInWords } from '../format';
 import { useSession } from '../session';
+
+const RECENT_RUNS = 10;
 
 type AuthType = 'basic' | 'bearer' | 'oauth2';
 
@@ -128,12 +141,8 @@ function Capabilities({ sp }: { sp: Schemas['ServiceProviderView'] }) {
 
 function ConnectorTests({ id }: { id: string }) {
   const { canWrite } = useSession();
-  const connection = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/connectors/{id}/test-connection', { params: { path: { id } } })),
-  });
-  const authentication = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/connectors/{id}/test-authentication', { params: { path: { id } } })),
-  });
+  const connection = useTestConnection(id);
+  const authentication = useTestAuthentication(id);
   return (
     <Paper withBorder p="md" mt="lg">
       <Title order={4} mb="xs">
@@ -179,16 +188,98 @@ function ConnectorTests({ id }: { id: string }) {
   );
 }
 
+/** The tasks that read through this connector (from the one tasks list), and New task with it chosen. */
+function ConnectorTasks({ id }: { id: string }) {
+  const { canWrite } = useSession();
+  const tasks = useTasks();
+  const mine = (tasks.data?.items ?? []).filter((t) => t.connectorId === id);
+  return (
+    <Paper withBorder p="md" mt="lg" data-testid="connector-tasks">
+      <Group justify="space-between" mb="xs">
+        <Title order={4}>Tasks</Title>
+        {canWrite && (
+          <Button component={Link} to={`/tasks/new?connectorId=${encodeURIComponent(id)}`} size="xs">
+            New task
+          </Button>
+        )}
+      </Group>
+      <ProblemAlert error={tasks.error} />
+      {tasks.isPending ? (
+        <Loading />
+      ) : mine.length === 0 ? (
+        <Text c="dimmed" size="sm">
+          No task reads through this connector yet.
+        </Text>
+      ) : (
+        <Table aria-label="Tasks of this connector">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Type</Table.Th>
+              <Table.Th>Schedule</Table.Th>
+              <Table.Th>Last run</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {mine.map((t) => (
+              <Table.Tr key={t.id}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/tasks/${t.id}`}>
+                    {t.name}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  {inWords(t.type)} · {inWords(t.mappingsType)}
+                </Table.Td>
+                <Table.Td>
+                  {scheduleInWords(t.schedule)}
+                  {!t.enabled && ' (paused)'}
+                </Table.Td>
+                <Table.Td>
+                  {t.lastRun ? (
+                    <Group gap={6}>
+                      <Anchor component={Link} to={`/runs/${t.lastRun.id}`}>
+                        <StatusBadge status={t.lastRun.status} />
+                      </Anchor>
+                      <Text size="xs">{runDuration(t.lastRun)}</Text>
+                    </Group>
+                  ) : (
+                    'never'
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Paper>
+  );
+}
+
+/** The newest runs of the connector's tasks, from GET /runs?connectorId=. */
+function ConnectorRuns({ id }: { id: string }) {
+  const runs = useRuns({ connectorId: id }, RECENT_RUNS);
+  const tasks = useTasks();
+  const taskNames = new Map((tasks.data?.items ?? []).map((t) => [t.id, t.name]));
+  return (
+    <Paper withBorder p="md" mt="lg" data-testid="connector-runs">
+      <Group justify="space-between" mb="xs">
+        <Title order={4}>Recent runs</Title>
+        <Anchor component={Link} to={`/runs?connectorId=${encodeURIComponent(id)}`} size="sm">
+          All runs of this connector
+        </Anchor>
+      </Group>
+      <ProblemAlert error={runs.error} />
+      {runs.isPending ? <Loading /> : <RunsTable runs={runs.data?.pages[0]?.items ?? []} taskNames={taskNames} />}
+    </Paper>
+  );
+}
+
 export function ConnectorPage() {
   const { id } = useParams();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const { canWrite } = useSession();
-  const existing = useQuery({
-    queryKey: ['connector', id],
-    queryFn: () => call(api.GET('/api/v1/connectors/{id}', { params: { path: { id: id! } } })),
-    enabled: !!id,
-  });
+  const existing = useConnector(id);
   const [form, setForm] = useState<ConnectorForm>(formOf());
   const [replacingSecret, setReplacingSecret] = useState(false);
   useEffect(() => {
@@ -198,33 +289,16 @@ export function ConnectorPage() {
 
   const secretStored = !!existing.data?.auth.secretSet && existing.data.auth.type === form.authType;
   const missing = missingFields(form, secretStored);
-  const save = useMutation({
-    mutationFn: async () => {
-      const body = bodyOf(form);
-      if (!id) return call(api.POST('/api/v1/connectors', { body }));
-      // an emptied rate limit means unlimited: PATCH says so with null (omitting it would keep the old one)
-      return call(
-        api.PATCH('/api/v1/connectors/{id}', {
-          params: { path: { id } },
-          body: { ...body, rateLimitPerSecond: body.rateLimitPerSecond ?? null },
-        }),
-      );
-    },
-    onSuccess: (c) => {
-      void queryClient.invalidateQueries({ queryKey: ['connectors'] });
-      queryClient.setQueryData(['connector', c.id], c);
-      setReplacingSecret(false);
-      notifications.show({ color: 'green', message: `Connector "${c.name}" saved` });
-      if (!id) void navigate(`/connectors/${c.id}`);
-    },
-  });
-  const remove = useMutation({
-    mutationFn: () => call(api.DELETE('/api/v1/connectors/{id}', { params: { path: { id: id! } } })),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['connectors'] });
-      void navigate('/connectors');
-    },
-  });
+  const save = useSaveConnector(id);
+  const saveForm = () =>
+    save.mutate(bodyOf(form), {
+      onSuccess: (c) => {
+        setReplacingSecret(false);
+        notifications.show({ color: 'green', message: `Connector "${c.name}" saved` });
+        if (!id) void navigate(`/connectors/${c.id}`);
+      },
+    });
+  const remove = useDeleteConnector(id ?? '');
 
   if (id && existing.isPending) return <Loading />;
   if (id && existing.error) return <ProblemAlert error={existing.error} />;
@@ -244,7 +318,12 @@ export function ConnectorPage() {
               color="red"
               title="Delete connector"
               message={`Delete connector "${existing.data?.name}"? Tasks that use it must be deleted first.`}
-              onConfirm={() => remove.mutateAsync().catch(() => undefined)}
+              onConfirm={() =>
+                remove
+                  .mutateAsync()
+                  .then(() => navigate('/connectors'))
+                  .catch(() => undefined)
+              }
             />
           )
         }
@@ -253,7 +332,7 @@ export function ConnectorPage() {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (missing.length === 0) save.mutate();
+          if (missing.length === 0) saveForm();
         }}
       >
         <fieldset disabled={!canWrite} style={{ border: 0, padding: 0, margin: 0 }}>
@@ -429,6 +508,8 @@ export function ConnectorPage() {
         </fieldset>
       </form>
       {id && <ConnectorTests id={id} />}
+      {id && <ConnectorTasks id={id} />}
+      {id && <ConnectorRuns id={id} />}
     </>
   );
 }

@@ -1,13 +1,13 @@
 import { Anchor, Badge, Button, Table, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { api, call } from '../api/client';
+import { useConnectors } from '../api/queries';
 import { Loading, PageHeader, ProblemAlert } from '../components/common';
+import { inWords } from '../format';
 import { useSession } from '../session';
 
 export function ConnectorsPage() {
   const { canWrite } = useSession();
-  const connectors = useQuery({ queryKey: ['connectors'], queryFn: () => call(api.GET('/api/v1/connectors')) });
+  const connectors = useConnectors();
   return (
     <>
       <PageHeader
@@ -48,7 +48,7 @@ export function ConnectorsPage() {
                   <code>{c.baseUrl}</code>
                 </Table.Td>
                 <Table.Td>
-                  {c.auth.type}
+                  {inWords(c.auth.type)}
                   {c.auth.username ? ` (${c.auth.username})` : c.auth.clientId ? ` (${c.auth.clientId})` : ''}{' '}
                   <Badge size="xs" variant="light" color={c.auth.secretSet ? 'green' : 'red'}>
                     secret {c.auth.secretSet ? 'set' : 'missing'}

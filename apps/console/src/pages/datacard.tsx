@@ -1,7 +1,6 @@
 import { Anchor, Code, Group, Paper, Table, Text } from '@mantine/core';
-import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { api, call } from '../api/client';
+import { useDatacard, useReferencedDatacards, useTask, useTemplate } from '../api/queries';
 import { Loading, PageHeader, ProblemAlert, StatusBadge } from '../components/common';
 import { formatTime } from '../format';
 
@@ -14,31 +13,15 @@ function label(attrs: Record<string, unknown> | undefined, fallback: string): st
 
 export function DatacardPage() {
   const { id } = useParams() as { id: string };
-  const card = useQuery({
-    queryKey: ['datacard', id],
-    queryFn: () => call(api.GET('/api/v1/datacards/{id}', { params: { path: { id } } })),
-  });
-  const template = useQuery({
-    queryKey: ['template', card.data?.templateCode],
-    queryFn: () => call(api.GET('/api/v1/templates/{code}', { params: { path: { code: card.data!.templateCode } } })),
-    enabled: !!card.data,
-  });
-  const task = useQuery({
-    queryKey: ['task', card.data?.taskId],
-    queryFn: () => call(api.GET('/api/v1/tasks/{id}', { params: { path: { id: card.data!.taskId! } } })),
-    enabled: !!card.data?.taskId,
-  });
+  const card = useDatacard(id);
+  const template = useTemplate(card.data?.templateCode);
+  const task = useTask(card.data?.taskId ?? undefined);
   const references = (template.data?.attributes ?? []).filter((a) => a.type === 'reference').map((a) => a.code);
   const referencedIds = [
     ...new Set(references.flatMap((code) => (Array.isArray(card.data?.attributes[code]) ? (card.data.attributes[code] as string[]) : []))),
-  ].slice(0, MAX_RESOLVED);
+  ];
   // memberships are datacard ids: resolve them to names
-  const resolved = useQueries({
-    queries: referencedIds.map((rid) => ({
-      queryKey: ['datacard', rid],
-      queryFn: () => call(api.GET('/api/v1/datacards/{id}', { params: { path: { id: rid } } })),
-    })),
-  });
+  const resolved = useReferencedDatacards(referencedIds, MAX_RESOLVED);
   const names = new Map(resolved.flatMap((q) => (q.data ? [[q.data.id, label(q.data.attributes, q.data.uniqueValue)] as const] : [])));
 
   if (card.isPending) return <Loading />;

@@ -1,11 +1,10 @@
 import { useState } from 'react';
 import { Anchor, Button, Group, Select, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
-import { api, call } from '../api/client';
+import { useDatacards, useFolders, useTasks, useTemplates } from '../api/queries';
 import { Loading, PageHeader, ProblemAlert, StatusBadge } from '../components/common';
-import { formatTime } from '../format';
+import { formatTime, inWords } from '../format';
 
 /** Datacards by template, folder, status, task and text; filters live in the URL so a view can be shared. */
 export function DatacardsPage() {
@@ -25,17 +24,10 @@ export function DatacardsPage() {
     if (key === 'template') next.delete('folder');
     setParams(next, { replace: true });
   };
-  const templates = useQuery({ queryKey: ['templates'], queryFn: () => call(api.GET('/api/v1/templates')) });
-  const folders = useQuery({ queryKey: ['folders'], queryFn: () => call(api.GET('/api/v1/folders')) });
-  const tasks = useQuery({ queryKey: ['tasks'], queryFn: () => call(api.GET('/api/v1/tasks')) });
-  const query = Object.fromEntries(Object.entries({ ...filter, q }).filter(([, v]) => v));
-  const cards = useInfiniteQuery({
-    queryKey: ['datacards', query],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      call(api.GET('/api/v1/datacards', { params: { query: { ...query, limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } } })),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const templates = useTemplates();
+  const folders = useFolders();
+  const tasks = useTasks();
+  const cards = useDatacards({ ...filter, q });
   const taskNames = new Map((tasks.data?.items ?? []).map((t) => [t.id, t.name]));
   const items = cards.data?.pages.flatMap((p) => p.items) ?? [];
   return (
@@ -64,7 +56,7 @@ export function DatacardsPage() {
           label="Status"
           clearable
           placeholder="any"
-          data={['active', 'removed']}
+          data={['active', 'removed'].map((v) => ({ value: v, label: inWords(v) }))}
           value={filter.status || null}
           onChange={(v) => setFilter('status', v)}
         />

@@ -8,23 +8,34 @@ import {
   Group,
   List,
   Paper,
+  Progress,
   SegmentedControl,
   SimpleGrid,
   Stack,
   Table,
   Text,
+  Timeline,
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, call, type Run } from '../api/client';
+import type { Run } from '../api/client';
+import {
+  useCancelRun,
+  useDecideRemovals,
+  useRemovalCandidates,
+  useRetryRun,
+  useRun,
+  useRunRecords,
+  useTask,
+  type RecordOutcome,
+} from '../api/queries';
 import { ConfirmButton, Loading, PageHeader, ProblemAlert, StatusBadge } from '../components/common';
-import { formatTime, runDuration } from '../format';
+import { elapsedMs, formatCount, formatDuration, formatTime, inWords, phaseInWords, readProgressInWords, runDuration } from '../format';
 import { useSession } from '../session';
 
 const STAT_KEYS = ['fetched', 'created', 'updated', 'unchanged', 'removed', 'failed'] as const;
-const OUTCOMES = ['all', 'failed', 'created', 'updated', 'unchanged', 'removed'] as const;
+const OUTCOMES: RecordOutcome[] = ['all', 'failed', 'created', 'updated', 'unchanged', 'removed'];
 
 function Stats({ run }: { run: Run }) {
   return (
@@ -43,33 +54,126 @@ function Stats({ run }: { run: Run }) {
   );
 }
 
+const EXPECTED_FROM: Record<string, string> = {
+  totalResults: "expected: the server's count",
+  lastRun: 'expected: the last complete run',
+};
+
+/** How far a running run has come: a bar per resource read, and one for the load. */
+function RunProgress({ progress }: { progress: NonNullable<Run['progress']> }) {
+  return (
+    <Paper withBorder p="md" data-testid="progress">
+      <Title order={4} mb="xs">
+        Progress
+      </Title>
+      <Stack gap="sm">
+        {progress.resources.map((p) => {
+          const percent = p.done ? 100 : p.expected ? Math.min(100, (p.read / p.expected) * 100) : 0;
+          return (
+            <div key={p.path} data-testid={`progress-${p.resource}`} data-read={p.read} data-expected={p.expected ?? ''}>
+              <Group justify="space-between" gap="xs">
+                <Text size="sm" fw={500}>
+                  Reading {inWords(p.resource)} <Code>{p.path}</Code>
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {p.expectedFrom ? EXPECTED_FROM[p.expectedFrom] : p.done ? '' : 'no expected count yet'}
+                </Text>
+              </Group>
+              <Progress
+                value={p.expected || p.done ? percent : p.read > 0 ? 100 : 0}
+                striped={!p.done}
+                animated={!p.done && !p.expected && p.read > 0}
+                color={p.done ? 'green' : 'blue'}
+                aria-label={`Read of ${p.path}`}
+                size="lg"
+              />
+              <Text size="sm" data-testid="progress-text">
+                {readProgressInWords(p)}
+              </Text>
+            </div>
+          );
+        })}
+        {progress.load && (
+          <div data-testid="progress-load" data-written={progress.load.written}>
+            <Text size="sm" fw={500}>
+              Writing to the target
+            </Text>
+            <Progress
+              value={progress.load.total ? Math.min(100, (progress.load.written / progress.load.total) * 100) : 0}
+              striped
+              color="teal"
+              aria-label="Load"
+              size="lg"
+            />
+            <Text size="sm" data-testid="progress-text">
+              {formatCount(progress.load.written)} of {formatCount(progress.load.total)} written
+            </Text>
+          </div>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
+
+/** The steps the run went through, with how long each took (the last one running for so far). */
+function Phases({ run }: { run: Run }) {
+  const phases = run.phases ?? [];
+  const running = run.status === 'running';
+  return (
+    <Paper withBorder p="md" data-testid="phases">
+      <Title order={4} mb="xs">
+        Steps
+      </Title>
+      <Timeline
+        active={running ? phases.length - 1 : phases.length}
+        bulletSize={12}
+        lineWidth={2}
+        styles={{ item: { marginTop: 'var(--mantine-spacing-xs)' }, itemBody: { paddingLeft: 4 } }}
+      >
+        {phases.map((p, i) => (
+          <Timeline.Item key={`${p.phase}-${i}`} data-phase={p.phase}>
+            <Group gap="xs" wrap="nowrap">
+              <Text size="sm" fw={500} miw={120}>
+                {phaseInWords(p.phase)}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {p.finishedAt
+                  ? formatDuration(elapsedMs(p.startedAt, p.finishedAt))
+                  : running
+                    ? `running for ${formatDuration(elapsedMs(p.startedAt, null))}`
+                    : 'did not finish'}{' '}
+                · from {formatTime(p.startedAt).slice(11)}
+              </Text>
+            </Group>
+          </Timeline.Item>
+        ))}
+      </Timeline>
+    </Paper>
+  );
+}
+
 function RemovalPanel({ run }: { run: Run }) {
   const { canWrite } = useSession();
-  const queryClient = useQueryClient();
   const removal = run.removal;
   const awaiting = run.status === 'running' && removal?.state === 'awaitingApproval';
-  const candidates = useQuery({
-    queryKey: ['removal-candidates', run.id],
-    queryFn: () => call(api.GET('/api/v1/runs/{id}/removal-candidates', { params: { path: { id: run.id }, query: { limit: '1000' } } })),
-    enabled: awaiting || removal?.state === 'applying',
-  });
-  const decide = useMutation({
-    mutationFn: (approve: boolean) =>
-      approve
-        ? call(api.POST('/api/v1/runs/{id}/approve-removals', { params: { path: { id: run.id } } }))
-        : call(api.POST('/api/v1/runs/{id}/reject-removals', { params: { path: { id: run.id } } })),
-    onSuccess: (r, approve) => {
-      queryClient.setQueryData(['run', run.id], r);
-      notifications.show({ color: approve ? 'green' : 'gray', message: approve ? 'Removals approved' : 'Removals rejected' });
-    },
-  });
+  const candidates = useRemovalCandidates(run.id, awaiting || removal?.state === 'applying');
+  const decide = useDecideRemovals(run.id);
+  const decideRemovals = (approve: boolean) =>
+    decide
+      .mutateAsync(approve)
+      .then(() => notifications.show({ color: approve ? 'green' : 'gray', message: approve ? 'Removals approved' : 'Removals rejected' }))
+      .catch(() => undefined);
   if (!removal) return null;
   return (
     <Paper withBorder p="md" data-testid="removal">
       <Group justify="space-between">
         <Title order={4}>Removals</Title>
-        <Badge color={awaiting ? 'yellow' : removal.state === 'applied' ? 'green' : 'gray'} data-testid="removal-state">
-          {removal.state}
+        <Badge
+          color={awaiting ? 'yellow' : removal.state === 'applied' ? 'green' : 'gray'}
+          data-testid="removal-state"
+          data-state={removal.state}
+        >
+          {inWords(removal.state)}
         </Badge>
       </Group>
       {removal.reason && <Text size="sm">{removal.reason}</Text>}
@@ -91,7 +195,7 @@ function RemovalPanel({ run }: { run: Run }) {
                 {removal.threshold.maxRemovalPercent} % of active per mapping
                 {removal.threshold.maxRemovals !== undefined && `, ${removal.threshold.maxRemovals} in all`} (active:{' '}
                 {removal.threshold.active.identity} identity, {removal.threshold.active.access} access, {removal.threshold.active.generic}{' '}
-                generic) — {removal.threshold.exceeded ? 'exceeded' : 'within'}
+                generic) — {removal.threshold.exceeded ? 'exceeded' : 'within the threshold'}
               </Table.Td>
             </Table.Tr>
           )}
@@ -105,7 +209,7 @@ function RemovalPanel({ run }: { run: Run }) {
             <Table.Tr>
               <Table.Th>Decision</Table.Th>
               <Table.Td>
-                {removal.decision} {removal.decidedAt && `at ${formatTime(removal.decidedAt)}`}
+                {inWords(removal.decision)} {removal.decidedAt && `at ${formatTime(removal.decidedAt)}`}
               </Table.Td>
             </Table.Tr>
           )}
@@ -129,6 +233,7 @@ function RemovalPanel({ run }: { run: Run }) {
                 <Table.Tr>
                   <Table.Th>Kind</Table.Th>
                   <Table.Th>Unique value</Table.Th>
+                  <Table.Th>Login, email or name</Table.Th>
                   <Table.Th>Template / folder</Table.Th>
                   <Table.Th>Status now</Table.Th>
                 </Table.Tr>
@@ -137,17 +242,20 @@ function RemovalPanel({ run }: { run: Run }) {
                 {[...candidates.data.items]
                   .sort((x, y) => x.kind.localeCompare(y.kind) || x.uniqueValue.localeCompare(y.uniqueValue))
                   .map((c) => (
-                    <Table.Tr key={c.datacardId}>
-                      <Table.Td>{c.kind}</Table.Td>
+                    <Table.Tr key={c.datacardId} data-unique-value={c.uniqueValue}>
+                      <Table.Td>{inWords(c.kind)}</Table.Td>
                       <Table.Td>
                         <Anchor component={Link} to={`/datacards/${c.datacardId}`} data-testid="candidate">
                           {c.uniqueValue}
                         </Anchor>
                       </Table.Td>
+                      <Table.Td data-testid="candidate-summary">{c.summary ?? '—'}</Table.Td>
                       <Table.Td>
                         {c.templateCode} / {c.folderCode}
                       </Table.Td>
-                      <Table.Td>{c.status}</Table.Td>
+                      <Table.Td>
+                        <StatusBadge status={c.status} />
+                      </Table.Td>
                     </Table.Tr>
                   ))}
               </Table.Tbody>
@@ -161,7 +269,7 @@ function RemovalPanel({ run }: { run: Run }) {
                 color="orange"
                 title="Approve removals"
                 message={`Mark these ${removal.total ?? ''} records removed?`}
-                onConfirm={() => decide.mutateAsync(true).catch(() => undefined)}
+                onConfirm={() => decideRemovals(true)}
               />
               <ConfirmButton
                 label="Reject removals"
@@ -169,7 +277,7 @@ function RemovalPanel({ run }: { run: Run }) {
                 color="gray"
                 title="Reject removals"
                 message="Finish the run without removing anything?"
-                onConfirm={() => decide.mutateAsync(false).catch(() => undefined)}
+                onConfirm={() => decideRemovals(false)}
               />
             </Group>
           )}
@@ -181,35 +289,14 @@ function RemovalPanel({ run }: { run: Run }) {
 
 function Records({ runId, status }: { runId: string; status: string }) {
   const live = status === 'running';
-  const [outcome, setOutcome] = useState<(typeof OUTCOMES)[number]>('all');
-  const records = useInfiniteQuery({
-    // the status is part of the key: the outcomes are read again when the run ends
-    queryKey: ['run-records', runId, outcome, status],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      call(
-        api.GET('/api/v1/runs/{id}/records', {
-          params: {
-            path: { id: runId },
-            query: { limit: '100', ...(outcome !== 'all' ? { outcome } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
-          },
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: live ? 3000 : false,
-  });
+  const [outcome, setOutcome] = useState<RecordOutcome>('all');
+  const records = useRunRecords(runId, outcome, live);
   const items = records.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <Paper withBorder p="md" data-testid="records-section">
       <Group justify="space-between" mb="xs">
         <Title order={4}>Records</Title>
-        <SegmentedControl
-          aria-label="Outcome filter"
-          size="xs"
-          value={outcome}
-          onChange={(v) => setOutcome(v)}
-          data={[...OUTCOMES]}
-        />
+        <SegmentedControl aria-label="Outcome filter" size="xs" value={outcome} onChange={(v) => setOutcome(v)} data={OUTCOMES} />
       </Group>
       <ProblemAlert error={records.error} />
       {records.isPending ? (
@@ -233,7 +320,7 @@ function Records({ runId, status }: { runId: string; status: string }) {
           <Table.Tbody>
             {items.map((r, i) => (
               <Table.Tr key={`${r.sourceId}-${i}`}>
-                <Table.Td>{r.kind}</Table.Td>
+                <Table.Td>{inWords(r.kind)}</Table.Td>
                 <Table.Td>
                   <Code>{r.sourceId ?? '—'}</Code>
                 </Table.Td>
@@ -267,33 +354,18 @@ function Records({ runId, status }: { runId: string; status: string }) {
 export function RunPage() {
   const { id } = useParams() as { id: string };
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const { canWrite } = useSession();
-  const run = useQuery({
-    queryKey: ['run', id],
-    queryFn: () => call(api.GET('/api/v1/runs/{id}', { params: { path: { id } } })),
-    // live phase and counts while it runs
-    refetchInterval: (q) => (q.state.data?.status === 'running' ? 1000 : false),
-  });
-  const task = useQuery({
-    queryKey: ['task', run.data?.taskId],
-    queryFn: () => call(api.GET('/api/v1/tasks/{id}', { params: { path: { id: run.data!.taskId } } })),
-    enabled: !!run.data,
-    retry: false,
-  });
-  const retry = useMutation({
-    mutationFn: (strategy: 'resume' | 'restart') =>
-      call(api.POST('/api/v1/runs/{id}/retry', { params: { path: { id } }, body: { strategy } })),
-    onSuccess: (r) => {
-      void queryClient.invalidateQueries({ queryKey: ['task-runs', r.taskId] });
-      notifications.show({ color: 'blue', message: 'Retry started' });
-      void navigate(`/runs/${r.id}`);
-    },
-  });
-  const cancel = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/runs/{id}/cancel', { params: { path: { id } } })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['run', id] }),
-  });
+  const run = useRun(id);
+  const task = useTask(run.data?.taskId);
+  const retry = useRetryRun(id);
+  const startRetry = (strategy: 'resume' | 'restart') =>
+    retry.mutate(strategy, {
+      onSuccess: (r) => {
+        notifications.show({ color: 'blue', message: 'Retry started' });
+        void navigate(`/runs/${r.id}`);
+      },
+    });
+  const cancel = useCancelRun(id);
 
   if (run.isPending) return <Loading />;
   if (run.error) return <ProblemAlert error={run.error} />;
@@ -324,14 +396,10 @@ export function RunPage() {
             )}
             {canWrite && retryable && (
               <>
-                <Button onClick={() => retry.mutate('resume')} loading={retry.isPending && retry.variables === 'resume'}>
+                <Button onClick={() => startRetry('resume')} loading={retry.isPending && retry.variables === 'resume'}>
                   Retry (resume)
                 </Button>
-                <Button
-                  variant="default"
-                  onClick={() => retry.mutate('restart')}
-                  loading={retry.isPending && retry.variables === 'restart'}
-                >
+                <Button variant="default" onClick={() => startRetry('restart')} loading={retry.isPending && retry.variables === 'restart'}>
                   Retry (restart)
                 </Button>
               </>
@@ -355,12 +423,15 @@ export function RunPage() {
                   </Anchor>
                 </Table.Td>
                 <Table.Th w={160}>Phase</Table.Th>
-                <Table.Td data-testid="phase">{r.phase ?? '—'}</Table.Td>
+                <Table.Td data-testid="phase" data-phase={r.phase ?? ''}>
+                  {phaseInWords(r.phase)}
+                </Table.Td>
               </Table.Tr>
               <Table.Tr>
                 <Table.Th>Mode / trigger</Table.Th>
                 <Table.Td>
-                  {r.mode} / {r.trigger}
+                  {inWords(r.mode)} / {inWords(r.trigger)}
+                  {r.dryRun && ' · dry run: nothing in the target was written'}
                 </Table.Td>
                 <Table.Th>Duration</Table.Th>
                 <Table.Td>{runDuration(r)}</Table.Td>
@@ -391,6 +462,12 @@ export function RunPage() {
           </Table>
         </Paper>
         <Stats run={r} />
+        {(r.progress || (r.phases?.length ?? 0) > 0) && (
+          <SimpleGrid cols={{ base: 1, md: r.progress ? 2 : 1 }}>
+            {r.progress && <RunProgress progress={r.progress} />}
+            {(r.phases?.length ?? 0) > 0 && <Phases run={r} />}
+          </SimpleGrid>
+        )}
         {r.error && (
           <Alert color="red" title={`Failed: ${r.error.type}`} data-testid="run-error">
             {r.error.message}

@@ -1,53 +1,64 @@
-import { useState } from 'react';
-import { Group, Select, Text } from '@mantine/core';
-import { useQueries, useQuery } from '@tanstack/react-query';
-import { api, call } from '../api/client';
+import { Anchor, Button, Group, MultiSelect, Select, Text } from '@mantine/core';
+import { Link, useSearchParams } from 'react-router';
+import { useConnectors, useRuns, useTasks, type RunsFilter } from '../api/queries';
 import { Loading, PageHeader, ProblemAlert } from '../components/common';
 import { RunsTable } from '../components/runs-table';
+import { inWords } from '../format';
 
-const PER_TASK = 25;
+const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timedOut'] as const;
+const TRIGGERS = ['schedule', 'manual', 'retry'] as const;
+const MODES = ['full', 'incremental'] as const;
+const options = (values: readonly string[]) => values.map((v) => ({ value: v, label: inWords(v) }));
+/** the filters the URL carries, so a filtered view can be linked */
+const FILTER_KEYS = ['status', 'trigger', 'mode', 'taskId', 'connectorId', 'dryRun', 'startedAfter', 'startedBefore'] as const;
 
-/** Runs across tasks, newest first: the newest runs of every task, merged. */
+/** Runs of every task, newest first, filtered and paged by the server; the filters live in the URL. */
 export function RunsPage() {
-  const [status, setStatus] = useState<string | null>(null);
-  const [taskId, setTaskId] = useState<string | null>(null);
-  const tasks = useQuery({ queryKey: ['tasks'], queryFn: () => call(api.GET('/api/v1/tasks')) });
-  const perTask = useQueries({
-    queries: (tasks.data?.items ?? []).map((t) => ({
-      queryKey: ['task-runs-recent', t.id],
-      queryFn: () => call(api.GET('/api/v1/tasks/{id}/runs', { params: { path: { id: t.id }, query: { limit: String(PER_TASK) } } })),
-      refetchInterval: 5000,
-    })),
-  });
+  const [params, setParams] = useSearchParams();
+  const filter: RunsFilter = Object.fromEntries(FILTER_KEYS.flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : [])));
+  const setFilter = (key: (typeof FILTER_KEYS)[number], value: string | null) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+  const tasks = useTasks();
+  const connectors = useConnectors();
+  const runs = useRuns(filter);
   const taskNames = new Map((tasks.data?.items ?? []).map((t) => [t.id, t.name]));
-  const runs = perTask
-    .flatMap((q) => q.data?.items ?? [])
-    .filter(
-      (r) =>
-        (!status || r.status === status || (status === 'awaitingApproval' && r.removal?.state === 'awaitingApproval')) &&
-        (!taskId || r.taskId === taskId),
-    )
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-  const error = tasks.error ?? perTask.find((q) => q.error)?.error;
+  const items = runs.data?.pages.flatMap((p) => p.items) ?? [];
+  const filtered = Object.keys(filter).length > 0;
   return (
     <>
       <PageHeader title="Runs" />
-      <Group mb="md">
-        <Select
+      <Group mb="md" align="flex-end" data-testid="run-filters">
+        <MultiSelect
           label="Status"
           clearable
+          searchable
+          placeholder={filter.status ? undefined : 'any'}
+          data={options(STATUSES)}
+          value={filter.status?.split(',') ?? []}
+          onChange={(v) => setFilter('status', v.join(','))}
+          w={280}
+        />
+        <Select
+          label="Trigger"
+          clearable
           placeholder="any"
-          data={[
-            'running',
-            'succeeded',
-            'failed',
-            'cancelled',
-            'terminated',
-            'timedOut',
-            { value: 'awaitingApproval', label: 'removals awaiting approval' },
-          ]}
-          value={status}
-          onChange={setStatus}
+          data={options(TRIGGERS)}
+          value={filter.trigger ?? null}
+          onChange={(v) => setFilter('trigger', v)}
+          w={140}
+        />
+        <Select
+          label="Mode"
+          clearable
+          placeholder="any"
+          data={options(MODES)}
+          value={filter.mode ?? null}
+          onChange={(v) => setFilter('mode', v)}
+          w={140}
         />
         <Select
           label="Task"
@@ -55,15 +66,46 @@ export function RunsPage() {
           searchable
           placeholder="any"
           data={(tasks.data?.items ?? []).map((t) => ({ value: t.id, label: t.name }))}
-          value={taskId}
-          onChange={setTaskId}
+          value={filter.taskId ?? null}
+          onChange={(v) => setFilter('taskId', v)}
         />
+        <Select
+          label="Dry run"
+          clearable
+          placeholder="any"
+          data={[
+            { value: 'false', label: 'real runs only' },
+            { value: 'true', label: 'dry runs only' },
+          ]}
+          value={filter.dryRun ?? null}
+          onChange={(v) => setFilter('dryRun', v)}
+          w={160}
+        />
+        {filtered && (
+          <Button variant="subtle" onClick={() => setParams(new URLSearchParams(), { replace: true })}>
+            Clear filters
+          </Button>
+        )}
       </Group>
-      <ProblemAlert error={error} />
-      {tasks.isPending || perTask.some((q) => q.isPending) ? <Loading /> : <RunsTable runs={runs} taskNames={taskNames} />}
-      <Text size="xs" c="dimmed" mt="sm">
-        Shows the newest {PER_TASK} runs of each task; a task&apos;s page pages through all of its runs.
-      </Text>
+      {filter.connectorId && (
+        <Text size="sm" mb="xs">
+          Runs of the tasks of connector{' '}
+          <Anchor component={Link} to={`/connectors/${filter.connectorId}`}>
+            {connectors.data?.items.find((c) => c.id === filter.connectorId)?.name ?? filter.connectorId}
+          </Anchor>
+        </Text>
+      )}
+      <ProblemAlert error={runs.error} />
+      {runs.isPending ? (
+        <Loading />
+      ) : (
+        <RunsTable runs={items} taskNames={taskNames} empty={filtered ? 'No runs match these filters.' : 'No runs yet.'} />
+      )}
+      {runs.hasNextPage && (
+        <Button variant="default" mt="sm" onClick={() => void runs.fetchNextPage()} loading={runs.isFetchingNextPage}>
+          Load more
+        </Button>
+      )}
     </>
   );
 }

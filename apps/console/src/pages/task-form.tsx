@@ -14,9 +14,9 @@ import {
   TextInput,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate, useParams } from 'react-router';
-import { api, ApiError, call } from '../api/client';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
+import { ApiError } from '../api/client';
+import { useConnectors, useFolders, useSaveTask, useTask, useTemplates } from '../api/queries';
 import { fieldError, Loading, PageHeader, ProblemAlert } from '../components/common';
 import { MappingEditor } from '../components/mapping-editor';
 import { cronInWords } from '../format';
@@ -34,36 +34,27 @@ const ZONES = (() => {
 export function TaskFormPage() {
   const { id } = useParams();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const [params] = useSearchParams();
   const { canWrite } = useSession();
-  const existing = useQuery({
-    queryKey: ['task', id],
-    queryFn: () => call(api.GET('/api/v1/tasks/{id}', { params: { path: { id: id! } } })),
-    enabled: !!id,
-  });
-  const connectors = useQuery({ queryKey: ['connectors'], queryFn: () => call(api.GET('/api/v1/connectors')) });
-  const templates = useQuery({ queryKey: ['templates'], queryFn: () => call(api.GET('/api/v1/templates')) });
-  const folders = useQuery({ queryKey: ['folders'], queryFn: () => call(api.GET('/api/v1/folders')) });
-  const [form, setForm] = useState<TaskForm>(emptyTask());
+  const existing = useTask(id);
+  const connectors = useConnectors();
+  const templates = useTemplates();
+  const folders = useFolders();
+  // New task from a connector's page comes with that connector chosen
+  const [form, setForm] = useState<TaskForm>(() => ({ ...emptyTask(), connectorId: params.get('connectorId') ?? '' }));
   useEffect(() => {
     if (existing.data) setForm(formOf(existing.data));
   }, [existing.data]);
   const set = <K extends keyof TaskForm>(key: K, value: TaskForm[K]) => setForm((f) => ({ ...f, [key]: value }));
 
-  const save = useMutation({
-    mutationFn: async () => {
-      const body = bodyOf(form);
-      if (!id) return call(api.POST('/api/v1/tasks', { body }));
-      const { name: _immutable, ...patch } = body;
-      return call(api.PATCH('/api/v1/tasks/{id}', { params: { path: { id } }, body: patch }));
-    },
-    onSuccess: (t) => {
-      void queryClient.invalidateQueries({ queryKey: ['tasks'] });
-      void queryClient.invalidateQueries({ queryKey: ['task', t.id] });
-      notifications.show({ color: 'green', message: `Task "${t.name}" saved` });
-      void navigate(`/tasks/${t.id}`);
-    },
-  });
+  const save = useSaveTask(id);
+  const saveForm = () =>
+    save.mutate(bodyOf(form), {
+      onSuccess: (t) => {
+        notifications.show({ color: 'green', message: `Task "${t.name}" saved` });
+        void navigate(`/tasks/${t.id}`);
+      },
+    });
 
   if ((id && existing.isPending) || templates.isPending || folders.isPending || connectors.isPending) return <Loading />;
   const loadError = existing.error ?? templates.error ?? folders.error ?? connectors.error;
@@ -89,7 +80,7 @@ export function TaskFormPage() {
       <form
         onSubmit={(ev) => {
           ev.preventDefault();
-          if (missing.length === 0 && !transformProblem) save.mutate();
+          if (missing.length === 0 && !transformProblem) saveForm();
         }}
         noValidate
       >

@@ -1,11 +1,12 @@
 import { Anchor, Badge, Button, Code, Grid, Group, Menu, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, call, type Mapping } from '../api/client';
+import type { Mapping } from '../api/client';
+import { useClearTaskCache, useConnector, useDeleteTask, usePauseTask, useRunNow, useTask, useTaskRuns } from '../api/queries';
 import { ConfirmButton, Loading, PageHeader, ProblemAlert } from '../components/common';
+import { RunHistoryChart } from '../components/run-history-chart';
 import { RunsTable } from '../components/runs-table';
-import { formatTime, scheduleInWords } from '../format';
+import { formatTime, inWords, scheduleInWords } from '../format';
 import { useSession } from '../session';
 
 function MappingSummary({ title, mapping }: { title: string; mapping: Mapping }) {
@@ -73,68 +74,28 @@ function MappingSummary({ title, mapping }: { title: string; mapping: Mapping })
   );
 }
 
+/** runs in the history chart, and per page of the runs table */
+const HISTORY_RUNS = 20;
+
 export function TaskPage() {
   const { id } = useParams() as { id: string };
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const { canWrite } = useSession();
-  const task = useQuery({
-    queryKey: ['task', id],
-    queryFn: () => call(api.GET('/api/v1/tasks/{id}', { params: { path: { id } } })),
-    refetchInterval: (q) => (q.state.data?.lastRun?.status === 'running' ? 1500 : false),
-  });
-  const connector = useQuery({
-    queryKey: ['connector', task.data?.connectorId],
-    queryFn: () => call(api.GET('/api/v1/connectors/{id}', { params: { path: { id: task.data!.connectorId } } })),
-    enabled: !!task.data,
-  });
-  const runs = useInfiniteQuery({
-    queryKey: ['task-runs', id],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      call(
-        api.GET('/api/v1/tasks/{id}/runs', {
-          params: { path: { id }, query: { limit: '20', ...(pageParam ? { cursor: pageParam } : {}) } },
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: (q) => (q.state.data?.pages[0]?.items.some((r) => r.status === 'running') ? 1500 : false),
-  });
-  const refresh = () => {
-    void queryClient.invalidateQueries({ queryKey: ['task', id] });
-    void queryClient.invalidateQueries({ queryKey: ['task-runs', id] });
-    void queryClient.invalidateQueries({ queryKey: ['tasks'] });
-  };
-  const runNow = useMutation({
-    mutationFn: (mode?: 'full' | 'incremental') =>
-      call(api.POST('/api/v1/tasks/{id}/runs', { params: { path: { id } }, body: mode ? { mode } : {} })),
-    onSuccess: (run) => {
-      refresh();
-      notifications.show({ color: 'blue', message: 'Run started' });
-      void navigate(`/runs/${run.id}`);
-    },
-  });
-  const pause = useMutation({
-    mutationFn: (paused: boolean) =>
-      paused
-        ? call(api.POST('/api/v1/tasks/{id}/pause', { params: { path: { id } } }))
-        : call(api.POST('/api/v1/tasks/{id}/resume', { params: { path: { id } } })),
-    onSuccess: (t) => {
-      queryClient.setQueryData(['task', id], t);
-      refresh();
-    },
-  });
-  const clearCache = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/tasks/{id}/cache/clear', { params: { path: { id } } })),
-    onSuccess: () => notifications.show({ color: 'green', message: 'Task cache cleared: the next run writes every record again' }),
-  });
-  const remove = useMutation({
-    mutationFn: () => call(api.DELETE('/api/v1/tasks/{id}', { params: { path: { id } } })),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['tasks'] });
-      void navigate('/tasks');
-    },
-  });
+  const task = useTask(id);
+  const connector = useConnector(task.data?.connectorId);
+  // one page of the newest runs feeds both the history chart and the table
+  const runs = useTaskRuns(id, HISTORY_RUNS);
+  const runNow = useRunNow(id);
+  const startRun = (mode?: 'full' | 'incremental') =>
+    runNow.mutate(mode ? { mode } : {}, {
+      onSuccess: (run) => {
+        notifications.show({ color: 'blue', message: 'Run started' });
+        void navigate(`/runs/${run.id}`);
+      },
+    });
+  const pause = usePauseTask(id);
+  const clearCache = useClearTaskCache(id);
+  const remove = useDeleteTask(id);
 
   if (task.isPending) return <Loading />;
   if (task.error) return <ProblemAlert error={task.error} />;
@@ -148,7 +109,7 @@ export function TaskPage() {
           canWrite && (
             <>
               <Group gap={0}>
-                <Button onClick={() => runNow.mutate(undefined)} loading={runNow.isPending} disabled={running}>
+                <Button onClick={() => startRun()} loading={runNow.isPending} disabled={running}>
                   Run now
                 </Button>
                 <Menu position="bottom-end">
@@ -158,8 +119,8 @@ export function TaskPage() {
                     </Button>
                   </Menu.Target>
                   <Menu.Dropdown>
-                    <Menu.Item onClick={() => runNow.mutate('full')}>Run now (full)</Menu.Item>
-                    <Menu.Item onClick={() => runNow.mutate('incremental')}>Run now (incremental)</Menu.Item>
+                    <Menu.Item onClick={() => startRun('full')}>Run now (full)</Menu.Item>
+                    <Menu.Item onClick={() => startRun('incremental')}>Run now (incremental)</Menu.Item>
                   </Menu.Dropdown>
                 </Menu>
               </Group>
@@ -175,7 +136,14 @@ export function TaskPage() {
                 color="blue"
                 title="Clear the task cache"
                 message="The next run writes every record to the target again, even unchanged ones."
-                onConfirm={() => clearCache.mutateAsync().catch(() => undefined)}
+                onConfirm={() =>
+                  clearCache
+                    .mutateAsync()
+                    .then(() =>
+                      notifications.show({ color: 'green', message: 'Task cache cleared: the next run writes every record again' }),
+                    )
+                    .catch(() => undefined)
+                }
               />
               <ConfirmButton
                 label="Delete"
@@ -183,7 +151,12 @@ export function TaskPage() {
                 color="red"
                 title="Delete task"
                 message={`Delete task "${t.name}" and its schedule? Its runs and datacards are kept.`}
-                onConfirm={() => remove.mutateAsync().catch(() => undefined)}
+                onConfirm={() =>
+                  remove
+                    .mutateAsync()
+                    .then(() => navigate('/tasks'))
+                    .catch(() => undefined)
+                }
               />
             </>
           )
@@ -206,7 +179,7 @@ export function TaskPage() {
                 <Table.Tr>
                   <Table.Th>Type</Table.Th>
                   <Table.Td>
-                    {t.type} · {t.mappingsType} · usage {t.usage}
+                    {inWords(t.type)} · {inWords(t.mappingsType)} · usage {t.usage}
                   </Table.Td>
                 </Table.Tr>
                 <Table.Tr>
@@ -272,7 +245,12 @@ export function TaskPage() {
         Runs
       </Title>
       <ProblemAlert error={runs.error} />
-      {runs.data && <RunsTable runs={runs.data.pages.flatMap((p) => p.items)} />}
+      {runs.data && <RunHistoryChart runs={runs.data.pages[0]?.items ?? []} />}
+      {runs.data && (
+        <Stack mt="md">
+          <RunsTable runs={runs.data.pages.flatMap((p) => p.items)} />
+        </Stack>
+      )}
       {runs.hasNextPage && (
         <Button variant="default" mt="sm" onClick={() => void runs.fetchNextPage()} loading={runs.isFetchingNextPage}>
           Older runs
