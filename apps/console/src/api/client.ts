@@ -36,6 +36,11 @@ export class ApiError extends Error {
     super(problem.detail ?? problem.title);
   }
 
+  /** 412: the resource changed since it was read (If-Match did not match); nothing was saved. */
+  get staleVersion(): boolean {
+    return this.status === 412;
+  }
+
   /** Field errors by dotted path (`identity.attributes[0].local`). */
   get fieldErrors(): FieldError[] {
     return this.problem.errors ?? [];
@@ -50,9 +55,26 @@ const auth: Middleware = {
   },
 };
 
+/**
+ * The ETag each resource was last answered with, by path (`/api/v1/tasks/<id>`): what a save
+ * sends as If-Match, so it changes only the version the operator was shown.
+ */
+const etags = new Map<string, string>();
+const etagRecorder: Middleware = {
+  onResponse({ request, response }) {
+    const etag = response.headers.get('ETag');
+    if (etag && response.ok) etags.set(new URL(request.url).pathname, etag);
+    return response;
+  },
+};
+
+/** The ETag the resource at `path` was last read or saved with (undefined before). */
+export const etagOf = (path: string): string | undefined => etags.get(path);
+
 /** Typed client of the REST API, generated from docs/openapi.json (same origin). */
 export const api = createClient<paths>({ baseUrl: window.location.origin });
 api.use(auth);
+api.use(etagRecorder);
 
 /** Unwraps an openapi-fetch result: the data, or an ApiError with the problem document. */
 export async function call<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

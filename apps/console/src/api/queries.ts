@@ -16,6 +16,7 @@ import {
 import {
   api,
   call,
+  etagOf,
   type Connector,
   type CreateConnectorBody,
   type CreateTaskBody,
@@ -122,12 +123,8 @@ const cursorPaging = {
   getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,
 };
 
-/**
- * If-Match is optional on PATCH and DELETE of connectors and tasks (apps/api/src/common/etag.ts):
- * without it the change applies to the current version. The generated schema lists the header as
- * required; this sends none.
- */
-const withoutIfMatch = {} as { 'if-match': string };
+/** If-Match for a change of the version read as `etag` (none: the change applies to whatever is there). */
+const ifMatch = (etag: string | undefined) => (etag ? { 'If-Match': etag } : {});
 
 // ---- session ----
 
@@ -150,15 +147,16 @@ export function useConnector(id: string | undefined) {
   });
 }
 
+/** Saves the connector form; an edit sends the ETag of the version the form was filled from (`etag`). */
 export function useSaveConnector(id: string | undefined) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateConnectorBody) =>
+    mutationFn: ({ body, etag }: { body: CreateConnectorBody; etag?: string }) =>
       id
         ? // an emptied rate limit means unlimited: PATCH says so with null (omitting it would keep the old one)
           call(
             api.PATCH('/api/v1/connectors/{id}', {
-              params: { path: { id }, header: withoutIfMatch },
+              params: { path: { id }, header: ifMatch(etag) },
               body: { ...body, rateLimitPerSecond: body.rateLimitPerSecond ?? null },
             }),
           )
@@ -173,7 +171,9 @@ export function useSaveConnector(id: string | undefined) {
 export function useDeleteConnector(id: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => call(api.DELETE('/api/v1/connectors/{id}', { params: { path: { id }, header: withoutIfMatch } })),
+    // deletes the version on screen: changed meanwhile, it is a 412 to reload
+    mutationFn: () =>
+      call(api.DELETE('/api/v1/connectors/{id}', { params: { path: { id }, header: ifMatch(etagOf(`/api/v1/connectors/${id}`)) } })),
     onSuccess: () => {
       client.removeQueries({ queryKey: queryKeys.connectors.detail(id) });
       void client.invalidateQueries({ queryKey: queryKeys.connectors.list() });
@@ -242,13 +242,14 @@ export function useTaskRuns(taskId: string, limit = 20) {
   });
 }
 
+/** Saves the task form; an edit sends the ETag of the version the form was filled from (`etag`). */
 export function useSaveTask(id: string | undefined) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: CreateTaskBody) => {
+    mutationFn: ({ body, etag }: { body: CreateTaskBody; etag?: string }) => {
       if (!id) return call(api.POST('/api/v1/tasks', { body }));
       const { name: _immutable, ...patch } = body;
-      return call(api.PATCH('/api/v1/tasks/{id}', { params: { path: { id }, header: withoutIfMatch }, body: patch }));
+      return call(api.PATCH('/api/v1/tasks/{id}', { params: { path: { id }, header: ifMatch(etag) }, body: patch }));
     },
     onSuccess: () => void client.invalidateQueries({ queryKey: queryKeys.tasks.all }),
   });
@@ -288,7 +289,8 @@ export function useClearTaskCache(taskId: string) {
 export function useDeleteTask(taskId: string) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => call(api.DELETE('/api/v1/tasks/{id}', { params: { path: { id: taskId }, header: withoutIfMatch } })),
+    mutationFn: () =>
+      call(api.DELETE('/api/v1/tasks/{id}', { params: { path: { id: taskId }, header: ifMatch(etagOf(`/api/v1/tasks/${taskId}`)) } })),
     onSuccess: () => {
       client.removeQueries({ queryKey: queryKeys.tasks.detail(taskId) });
       void client.invalidateQueries({ queryKey: queryKeys.tasks.list() });

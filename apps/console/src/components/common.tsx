@@ -22,10 +22,26 @@ export function PageHeader({ title, actions }: { title: ReactNode; actions?: Rea
   );
 }
 
-/** An error from the API: its detail and, when present, every offending field. */
-export function ProblemAlert({ error, title }: { error: unknown; title?: string }) {
+/**
+ * An error from the API: its detail and, when present, every offending field. A save refused
+ * because someone else changed the resource since it was read (412) says so instead, with a
+ * reload (`onReload`, else the page).
+ */
+export function ProblemAlert({ error, title, onReload }: { error: unknown; title?: string; onReload?: () => void }) {
   if (!error) return null;
   const apiError = error instanceof ApiError ? error : undefined;
+  if (apiError?.staleVersion) {
+    return (
+      <Alert color="orange" title="Changed by someone else" role="alert" mb="md" data-testid="stale-version">
+        <Text size="sm">
+          Nothing was saved: since you opened this page, someone else saved another version. Reload to see it, then make your change again.
+        </Text>
+        <Button size="xs" mt="xs" onClick={onReload ?? (() => window.location.reload())}>
+          Reload
+        </Button>
+      </Alert>
+    );
+  }
   return (
     <Alert color="red" title={title ?? (apiError ? `${apiError.status} ${apiError.problem.title}` : 'Error')} role="alert" mb="md">
       <Text size="sm">{error instanceof Error ? error.message : String(error)}</Text>

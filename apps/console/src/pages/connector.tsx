@@ -20,7 +20,7 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { Link, useNavigate, useParams } from 'react-router';
-import type { Connector, CreateConnectorBody, Schemas } from '../api/client';
+import { etagOf, type Connector, type CreateConnectorBody, type Schemas } from '../api/client';
 import {
   useConnector,
   useDeleteConnector,
@@ -282,8 +282,12 @@ export function ConnectorPage() {
   const existing = useConnector(id);
   const [form, setForm] = useState<ConnectorForm>(formOf());
   const [replacingSecret, setReplacingSecret] = useState(false);
+  // the version the form was filled from: a save changes only that one (If-Match)
+  const [etag, setEtag] = useState<string>();
   useEffect(() => {
-    if (existing.data) setForm(formOf(existing.data));
+    if (!existing.data) return;
+    setForm(formOf(existing.data));
+    setEtag(etagOf(`/api/v1/connectors/${existing.data.id}`));
   }, [existing.data]);
   const set = <K extends keyof ConnectorForm>(key: K, value: ConnectorForm[K]) => setForm((f) => ({ ...f, [key]: value }));
 
@@ -291,13 +295,16 @@ export function ConnectorPage() {
   const missing = missingFields(form, secretStored);
   const save = useSaveConnector(id);
   const saveForm = () =>
-    save.mutate(bodyOf(form), {
-      onSuccess: (c) => {
-        setReplacingSecret(false);
-        notifications.show({ color: 'green', message: `Connector "${c.name}" saved` });
-        if (!id) void navigate(`/connectors/${c.id}`);
+    save.mutate(
+      { body: bodyOf(form), etag },
+      {
+        onSuccess: (c) => {
+          setReplacingSecret(false);
+          notifications.show({ color: 'green', message: `Connector "${c.name}" saved` });
+          if (!id) void navigate(`/connectors/${c.id}`);
+        },
       },
-    });
+    );
   const remove = useDeleteConnector(id ?? '');
 
   if (id && existing.isPending) return <Loading />;
@@ -328,7 +335,7 @@ export function ConnectorPage() {
           )
         }
       />
-      <ProblemAlert error={remove.error} />
+      <ProblemAlert error={remove.error} onReload={() => void existing.refetch().then(() => remove.reset())} />
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -337,7 +344,7 @@ export function ConnectorPage() {
       >
         <fieldset disabled={!canWrite} style={{ border: 0, padding: 0, margin: 0 }}>
           <Stack maw={720}>
-            <ProblemAlert error={err} title="Not saved" />
+            <ProblemAlert error={err} title="Not saved" onReload={() => void existing.refetch().then(() => save.reset())} />
             <TextInput
               label="Name"
               required

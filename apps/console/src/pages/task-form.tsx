@@ -15,7 +15,7 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
-import { ApiError } from '../api/client';
+import { ApiError, etagOf } from '../api/client';
 import { useConnectors, useFolders, useSaveTask, useTask, useTemplates } from '../api/queries';
 import { fieldError, Loading, PageHeader, ProblemAlert } from '../components/common';
 import { MappingEditor } from '../components/mapping-editor';
@@ -42,19 +42,26 @@ export function TaskFormPage() {
   const folders = useFolders();
   // New task from a connector's page comes with that connector chosen
   const [form, setForm] = useState<TaskForm>(() => ({ ...emptyTask(), connectorId: params.get('connectorId') ?? '' }));
+  // the version the form was filled from: a save changes only that one (If-Match)
+  const [etag, setEtag] = useState<string>();
   useEffect(() => {
-    if (existing.data) setForm(formOf(existing.data));
+    if (!existing.data) return;
+    setForm(formOf(existing.data));
+    setEtag(etagOf(`/api/v1/tasks/${existing.data.id}`));
   }, [existing.data]);
   const set = <K extends keyof TaskForm>(key: K, value: TaskForm[K]) => setForm((f) => ({ ...f, [key]: value }));
 
   const save = useSaveTask(id);
   const saveForm = () =>
-    save.mutate(bodyOf(form), {
-      onSuccess: (t) => {
-        notifications.show({ color: 'green', message: `Task "${t.name}" saved` });
-        void navigate(`/tasks/${t.id}`);
+    save.mutate(
+      { body: bodyOf(form), etag },
+      {
+        onSuccess: (t) => {
+          notifications.show({ color: 'green', message: `Task "${t.name}" saved` });
+          void navigate(`/tasks/${t.id}`);
+        },
       },
-    });
+    );
 
   if ((id && existing.isPending) || templates.isPending || folders.isPending || connectors.isPending) return <Loading />;
   const loadError = existing.error ?? templates.error ?? folders.error ?? connectors.error;
@@ -87,7 +94,11 @@ export function TaskFormPage() {
         <fieldset disabled={!canWrite} style={{ border: 0, padding: 0, margin: 0 }}>
           <Stack maw={1100}>
             {err && (
-              <ProblemAlert error={err} title={err instanceof ApiError ? `Not saved: ${err.status} ${err.problem.title}` : 'Not saved'} />
+              <ProblemAlert
+                error={err}
+                title={err instanceof ApiError ? `Not saved: ${err.status} ${err.problem.title}` : 'Not saved'}
+                onReload={() => void existing.refetch().then(() => save.reset())}
+              />
             )}
             <Group grow align="flex-start">
               <TextInput

@@ -162,7 +162,10 @@ export function TaskPage() {
           )
         }
       />
-      <ProblemAlert error={runNow.error ?? pause.error ?? remove.error ?? clearCache.error} />
+      <ProblemAlert
+        error={runNow.error ?? pause.error ?? remove.error ?? clearCache.error}
+        onReload={() => void task.refetch().then(() => remove.reset())}
+      />
       <Grid>
         <Grid.Col span={{ base: 12, md: 5 }}>
           <Paper withBorder p="sm">
