@@ -16,6 +16,7 @@ import { TaskCacheInSighting1765094400000 } from './1765094400000-TaskCacheInSig
 import { StagingLoadBatches1765094400001 } from './1765094400001-StagingLoadBatches';
 import { IdempotentRequests1765180800200 } from './1765180800200-IdempotentRequests';
 import { ConnectorVersion1765180800201 } from './1765180800201-ConnectorVersion';
+import { WebhookDeliveries1765180800300 } from './1765180800300-WebhookDeliveries';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   StagingLoadBatches1765094400001,
   IdempotentRequests1765180800200,
   ConnectorVersion1765180800201,
+  WebhookDeliveries1765180800300,
 ];

@@ -29,3 +29,8 @@ export { ImportMetrics, RUN_DURATION_BUCKETS_SECONDS, type RunOutcome, type Task
 export { pageLimitForHeap, memberLimitForHeap, workerMemory, PAGE_HEAP_MULTIPLIER, HEAP_RESERVE_BYTES } from './infrastructure/worker-memory';
 export { GroupTooLargeError, WorkerCrashLoopError } from './errors/import-errors';
 export { closePageThreads, pageThreads, type PageThreads } from './extract/page-threads';
+export { emitRunEvent, startDeliveries, type RunEventDeps } from './run-events/emit-run-event';
+export { sweepWebhookDeliveries, type WebhookSweepResult } from './run-events/webhook-sweep';
+export { createWebhookActivities, type WebhookActivities } from './run-events/webhook-activities';
+export { runEventPayload, closingEventOf, type RunEventPayload, type RunEventData } from './run-events/run-event-payload';
+export { WEBHOOK_POST_TIMEOUT_MS, type SealedWebhookSecret } from './run-events/deliver-webhook';
