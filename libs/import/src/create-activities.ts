@@ -45,6 +45,9 @@ import { emitRunEvent, type RunEventDeps } from './run-events/emit-run-event';
 import { createWebhookActivities } from './run-events/webhook-activities';
 import type { RunEventType } from '@app/persistence';
 
+/** The longest a run waits for its event to be recorded and handed to Temporal. */
+const ANNOUNCE_TIMEOUT_MS = 5_000;
+
 export interface ImportLogger {
   log(message: string, meta?: object): void;
   warn(message: string, meta?: object): void;
@@ -102,11 +105,13 @@ export function createActivities(deps: ImportDeps) {
    * the run; a retried activity announces nothing twice, and what is lost here the sweep catches up.
    */
   async function announce(runId: string | (() => Promise<string>), type: RunEventType): Promise<void> {
-    try {
-      await emitRunEvent({ ...events, db: sql() }, typeof runId === 'string' ? runId : await runId(), type);
-    } catch (err) {
-      deps.logger?.warn(`run event ${type} not emitted: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const emitting = (async () => emitRunEvent({ ...events, db: sql() }, typeof runId === 'string' ? runId : await runId(), type))().catch((err: unknown) =>
+      deps.logger?.warn(`run event ${type} not emitted: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    // a database or Temporal that hangs holds the run up this long at most; the emission goes on behind it
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([emitting, new Promise<void>((resolve) => (timer = setTimeout(resolve, ANNOUNCE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
   }
   const showingRow = (runId: string) => () => runs().rowOf(runId);
 
