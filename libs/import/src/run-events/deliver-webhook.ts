@@ -107,13 +107,14 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, input: WebhookDe
   const durationMs = Math.max(0, Math.round(now() - started));
   const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
   if (ok) {
-    await attempts.record({ deliveryId: input.deliveryId, attempt: attempt.number, statusCode, error: null, durationMs, nextRetryAt: null });
+    if (!(await attempts.record({ deliveryId: input.deliveryId, attempt: attempt.number, statusCode, error: null, durationMs, nextRetryAt: null }))) return { status: 'skipped' };
     await deliveries.setStatus(input.deliveryId, 'succeeded', null);
     return { status: 'succeeded', statusCode: statusCode as number };
   }
   const delay = nextRetryDelayMs(input.retry, attempt, now());
   const nextRetryAt = delay === undefined ? null : new Date(now() + delay);
-  await attempts.record({ deliveryId: input.deliveryId, attempt: attempt.number, statusCode, error, durationMs, nextRetryAt });
+  // the subscription was deleted while this attempt ran: nothing to retry for
+  if (!(await attempts.record({ deliveryId: input.deliveryId, attempt: attempt.number, statusCode, error, durationMs, nextRetryAt }))) return { status: 'skipped' };
   await deliveries.setStatus(input.deliveryId, delay === undefined ? 'failed' : 'retrying', nextRetryAt);
   const why = statusCode !== null ? `the receiver answered ${statusCode}` : `no answer: ${error}`;
   if (delay === undefined) throw ApplicationFailure.nonRetryable(`webhook delivery ${input.deliveryId} failed for good: ${why}`, 'WebhookDeliveryGaveUp');

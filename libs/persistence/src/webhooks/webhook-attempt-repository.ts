@@ -31,11 +31,14 @@ function attemptRowFrom(c: AttemptColumns): WebhookAttemptRow {
 export class WebhookAttemptRepository {
   constructor(private readonly db: Sql) {}
 
-  async record(a: Omit<WebhookAttemptRow, 'at'>): Promise<void> {
-    await this.db.query(
-      `INSERT INTO webhook_delivery_attempt (delivery_id, attempt, status_code, error, duration_ms, next_retry_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+  /** Records an attempt; false when the delivery is gone (its subscription was deleted meanwhile). */
+  async record(a: Omit<WebhookAttemptRow, 'at'>): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO webhook_delivery_attempt (delivery_id, attempt, status_code, error, duration_ms, next_retry_at)
+       SELECT d.id, $2, $3, $4, $5, $6 FROM webhook_delivery d WHERE d.id = $1`,
       [a.deliveryId, a.attempt, a.statusCode, a.error, a.durationMs, a.nextRetryAt],
     );
+    return (rowCount ?? 0) > 0;
   }
 
   /** The attempts of these deliveries, oldest first. */
