@@ -7,6 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
+import { WebhookSweepService } from '../../apps/api/src/webhooks/webhook-sweep.service';
+import { WebhooksService } from '../../apps/api/src/webhooks/webhooks.service';
+import { emitRunEvent } from '../../libs/import/src';
 import { useStack } from '../support/e2e-stack';
 import { eventually, uniq } from '../support/fixtures';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
@@ -282,5 +285,35 @@ describe('durable delivery', () => {
       await api.http().delete(`/api/v1/webhooks/${slow.id}`).set(rest.auth());
       await api.http().delete(`/api/v1/webhooks/${gone.id}`).set(rest.auth());
     }
+  });
+});
+
+describe('no event is lost', () => {
+  it('a run closed without its event gets it late, and a delivery Temporal never took is started by the sweep', async () => {
+    const scim = await scimServers.start({ users: 2, groups: 0 });
+    const taskId = await smallTask(scim, 'sweep');
+    const sub = await subscribe({ url: `${receiver.url}/sweep`, events: ['run.succeeded'], taskId });
+    const run = await rest.runToEnd(taskId);
+    await eventually(async () => arrived('/sweep', sub.secret!, 'run.succeeded', run.id), 20_000);
+    const sweeper = api.app.get(WebhookSweepService);
+    const webhooks = api.app.get(WebhooksService);
+
+    // the activity died after its commit, before it recorded the event: the sweep records and delivers it
+    await stack.ds.query(`DELETE FROM webhook_event WHERE run_id = $1`, [run.id]);
+    expect((await sweeper.sweep({ graceMs: 0 })).emitted).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (verified('/sweep', sub.secret!, 'run.succeeded', run.id).length === 2 ? true : undefined), 20_000);
+
+    // Temporal was unreachable when the event was emitted: the delivery waits, unstarted, for the sweep
+    await stack.ds.query(`DELETE FROM webhook_event WHERE run_id = $1`, [run.id]);
+    await emitRunEvent({ ...webhooks.eventDeps(), client: () => undefined }, run.id, 'run.succeeded');
+    const [waiting] = await deliveries(sub.id);
+    expect(waiting).toMatchObject({ status: 'pending', attempts: [] });
+    expect((await sweeper.sweep({ graceMs: 0 })).started).toBeGreaterThanOrEqual(1);
+    const delivered = await eventually(async () => {
+      const [d] = await deliveries(sub.id);
+      return d?.id === waiting.id && d.status === 'succeeded' ? d : undefined;
+    }, 20_000);
+    expect(delivered.attempts).toMatchObject([{ attempt: 1, statusCode: 200 }]);
+    expect(verified('/sweep', sub.secret!, 'run.succeeded', run.id)).toHaveLength(3);
   });
 });

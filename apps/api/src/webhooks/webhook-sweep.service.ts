@@ -39,9 +39,9 @@ export class WebhookSweepService implements OnApplicationBootstrap, BeforeApplic
       .finally(() => (this.pass = undefined));
   }
 
-  /** One pass (also called by tests). */
-  async sweep(): Promise<WebhookSweepResult> {
-    const result = await sweepWebhookDeliveries(this.webhooks.eventDeps());
+  /** One pass; a test may shorten the grace left to the emitting activity. */
+  async sweep(options: { graceMs?: number } = {}): Promise<WebhookSweepResult> {
+    const result = await sweepWebhookDeliveries(this.webhooks.eventDeps(), options);
     if (result.emitted || result.started) this.logger.log(`webhook sweep: ${result.emitted} closing event(s) recorded late, ${result.started} delivery workflow(s) started late`);
     return result;
   }

@@ -23,20 +23,22 @@ export interface WebhookSweepResult {
  * Catches up what emission left behind, so no event is lost to a crash or an unreachable
  * Temporal: closing events of runs that closed without one (an activity that died after its
  * commit, a run closed from Temporal's state), and deliveries whose workflow never started.
- * Drops the history past its retention.
+ * Drops the history past its retention. `graceMs` (default SWEEP_GRACE_MS) is how young an
+ * event or delivery is left to its activity.
  */
-export async function sweepWebhookDeliveries(deps: RunEventDeps): Promise<WebhookSweepResult> {
+export async function sweepWebhookDeliveries(deps: RunEventDeps, options: { graceMs?: number } = {}): Promise<WebhookSweepResult> {
+  const graceMs = options.graceMs ?? SWEEP_GRACE_MS;
   const deliveries = new WebhookDeliveryRepository(deps.db);
   const runs = new RunRepository(deps.db);
   let emitted = 0;
-  for (const runId of await deliveries.runsMissingClosingEvent(SWEEP_GRACE_MS, LATE_EVENT_MAX_AGE_MS, BATCH)) {
+  for (const runId of await deliveries.runsMissingClosingEvent(graceMs, LATE_EVENT_MAX_AGE_MS, BATCH)) {
     const run = await runs.find(runId);
     const type = run && closingEventOf(run.status);
     if (!type) continue;
     await emitRunEvent(deps, runId, type);
     emitted++;
   }
-  const started = await startDeliveries(deps, await deliveries.unstarted(SWEEP_GRACE_MS, BATCH));
+  const started = await startDeliveries(deps, await deliveries.unstarted(graceMs, BATCH));
   const dropped = await deliveries.dropEventsOlderThan(WEBHOOK_HISTORY_RETENTION_MS);
   return { emitted, started, dropped };
 }
