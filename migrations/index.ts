@@ -18,6 +18,7 @@ import { RunProgress1765180800000 } from './1765180800000-RunProgress';
 import { RunListIndex1765180800100 } from './1765180800100-RunListIndex';
 import { IdempotentRequests1765180800200 } from './1765180800200-IdempotentRequests';
 import { ConnectorVersion1765180800201 } from './1765180800201-ConnectorVersion';
+import { WebhookDeliveries1765180800300 } from './1765180800300-WebhookDeliveries';
 
 /** Every migration in order; listed explicitly so ts-jest, tsx and compiled dist all agree. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   RunListIndex1765180800100,
   IdempotentRequests1765180800200,
   ConnectorVersion1765180800201,
+  WebhookDeliveries1765180800300,
 ];

@@ -11,6 +11,7 @@ import { CreateConnectorDto, UpdateConnectorDto } from '../../apps/api/src/conne
 import { RetryRunDto } from '../../apps/api/src/runs/run.dto';
 import { CreateFolderDto, CreateTemplateDto } from '../../apps/api/src/target-store/target-store.dto';
 import { CreateTaskDto, RunNowDto, UpdateTaskDto } from '../../apps/api/src/tasks/task.dto';
+import { CreateWebhookDto, UpdateWebhookDto } from '../../apps/api/src/webhooks/webhook.dto';
 import { startApi, type ApiHarness } from '../support/api-harness';
 import { connectorBody, taskBody, uniq } from '../support/fixtures';
 
@@ -167,6 +168,21 @@ const ROUTES: Route[] = [
     body: (_c, k, v) => withValue({ code: 'tpl', name: 'Template', attributes: [{ code: 'login', name: 'Login', type: 'string', multiple: false }] }, k, v),
   },
   { name: 'POST /folders', method: 'post', path: () => '/api/v1/folders', dto: CreateFolderDto, body: (_c, k, v) => withValue({ code: 'fld', name: 'Folder', templateCode: 'account' }, k, v) },
+  // disabled: a subscription a case creates receives nothing
+  {
+    name: 'POST /webhooks',
+    method: 'post',
+    path: () => '/api/v1/webhooks',
+    dto: CreateWebhookDto,
+    body: (c, k, v) => withValue({ url: 'https://hooks.example.com/nulls', events: ['run.failed'], taskId: c.taskId, enabled: false }, k, v),
+  },
+  {
+    name: 'PATCH /webhooks/:id',
+    method: 'patch',
+    path: () => `/api/v1/webhooks/${randomUUID()}`,
+    dto: UpdateWebhookDto,
+    body: (c, k, v) => patchOf({ url: 'https://hooks.example.com/nulls', events: ['run.failed'], taskId: c.taskId, enabled: false }, k, v),
+  },
 ];
 
 const CASES = ROUTES.flatMap((route) =>

@@ -13,6 +13,7 @@ import { ConnectorsModule } from './connectors/connectors.module';
 import { TargetStoreModule } from './target-store/target-store.module';
 import { TasksModule } from './tasks/tasks.module';
 import { RunsModule } from './runs/runs.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** The HTTP application: one module per bounded context, wired here. */
 @Module({})
@@ -26,7 +27,7 @@ export class ApiModule {
     };
     return {
       module: ApiModule,
-      imports: [configModule, PersistenceModule, TemporalModule, ConnectorsModule, TargetStoreModule, TasksModule, RunsModule],
+      imports: [configModule, PersistenceModule, TemporalModule, ConnectorsModule, TargetStoreModule, TasksModule, RunsModule, WebhooksModule],
       controllers: [HealthController, AuthController],
       providers: [MetricsService, BootstrapService, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };

@@ -160,4 +160,9 @@ describe('log format', () => {
     expect(() => loadConfig({ ...valid, WORKER_DEPLOYMENT_NAME: 'scim.import', WORKER_BUILD_ID: 'v2' })).toThrow('WORKER_DEPLOYMENT_NAME must be 1-100 letters');
     expect(() => loadConfig({ ...valid, WORKER_DEPLOYMENT_NAME: 'scim-import', WORKER_BUILD_ID: 'v 2' })).toThrow('WORKER_BUILD_ID must be 1-100 letters');
   });
+  it('WEBHOOK_RETRY_INITIAL_SECONDS: the first wait of a failed webhook delivery, 5 s by default', () => {
+    expect(loadConfig(valid).webhookRetryInitialMs).toBe(5000);
+    expect(loadConfig({ ...valid, WEBHOOK_RETRY_INITIAL_SECONDS: '0.5' }).webhookRetryInitialMs).toBe(500);
+    for (const bad of ['0', '-1', 'soon', '3601']) expect(() => loadConfig({ ...valid, WEBHOOK_RETRY_INITIAL_SECONDS: bad })).toThrow(/WEBHOOK_RETRY_INITIAL_SECONDS/);
+  });
 });

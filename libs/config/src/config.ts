@@ -61,6 +61,11 @@ export interface AppConfig {
    * (WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID, both or neither; unset: an unversioned worker)
    */
   workerDeployment?: { deploymentName: string; buildId: string };
+  /**
+   * first wait before a failed webhook delivery is tried again (WEBHOOK_RETRY_INITIAL_SECONDS,
+   * default 5); the wait doubles up to an hour and deliveries are retried for 25 hours
+   */
+  webhookRetryInitialMs: number;
 }
 
 /**
@@ -206,6 +211,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const workerMaxConcurrentWorkflowTasks = limit('WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', WORKER_CONCURRENCY_LIMITS.workflowTasks);
   const workerPageThreads = limit('WORKER_PAGE_THREADS', WORKER_CONCURRENCY_LIMITS.pageThreads);
 
+  const webhookRetryText = get('WEBHOOK_RETRY_INITIAL_SECONDS') ?? '5';
+  const webhookRetrySeconds = Number(webhookRetryText);
+  if (!/^\d+(\.\d+)?$/.test(webhookRetryText) || webhookRetrySeconds < 0.1 || webhookRetrySeconds > 3600) {
+    problems.push(`WEBHOOK_RETRY_INITIAL_SECONDS must be a number of seconds 0.1-3600 (got "${webhookRetryText}")`);
+  }
+
   const deploymentName = get('WORKER_DEPLOYMENT_NAME');
   const buildId = get('WORKER_BUILD_ID');
   if ((deploymentName === undefined) !== (buildId === undefined)) {
@@ -239,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerMaxConcurrentActivities,
     workerMaxConcurrentWorkflowTasks,
     workerPageThreads,
+    webhookRetryInitialMs: Math.round(webhookRetrySeconds * 1000),
     ...(deploymentName !== undefined && buildId !== undefined ? { workerDeployment: { deploymentName, buildId } } : {}),
   };
 }

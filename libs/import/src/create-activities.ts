@@ -42,6 +42,12 @@ import { toApplicationFailure } from './errors/to-application-failure';
 import { DEFAULT_TUNING, type ImportTuning } from './run-config/tuning';
 import { workerMemory } from './infrastructure/worker-memory';
 import { ProgressSignals, type ProgressSend } from './infrastructure/progress-signals';
+import { emitRunEvent, type RunEventDeps } from './run-events/emit-run-event';
+import { createWebhookActivities } from './run-events/webhook-activities';
+import type { RunEventType } from '@app/persistence';
+
+/** The longest a run waits for its event to be recorded and handed to Temporal. */
+const ANNOUNCE_TIMEOUT_MS = 5_000;
 
 export interface ImportLogger {
   log(message: string, meta?: object): void;
@@ -101,6 +107,27 @@ export function createActivities(deps: ImportDeps) {
   const runs = () => new RunRepository(sql(), { perActivity: true });
   const templates = () => new TargetStoreRepository(sql());
 
+  const events: Omit<RunEventDeps, 'db'> = {
+    client: () => deps.temporalClient ?? workerClient(),
+    taskQueue: deps.config.taskQueue,
+    retryInitialMs: deps.config.webhookRetryInitialMs,
+    logger: deps.logger,
+  };
+  /**
+   * Announces a state the activity has committed (run events, docs/api.md): never fails or holds up
+   * the run; a retried activity announces nothing twice, and what is lost here the sweep catches up.
+   */
+  async function announce(runId: string | (() => Promise<string>), type: RunEventType): Promise<void> {
+    const emitting = (async () => emitRunEvent({ ...events, db: sql() }, typeof runId === 'string' ? runId : await runId(), type))().catch((err: unknown) =>
+      deps.logger?.warn(`run event ${type} not emitted: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    // a database or Temporal that hangs holds the run up this long at most; the emission goes on behind it
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([emitting, new Promise<void>((resolve) => (timer = setTimeout(resolve, ANNOUNCE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
+  const showingRow = (runId: string) => () => runs().rowOf(runId);
+
   /** Every activity maps its errors in the one place that knows the taxonomy. */
   async function guarded<T>(name: string, work: () => Promise<T>): Promise<T> {
     try {
@@ -117,9 +144,11 @@ export function createActivities(deps: ImportDeps) {
   return {
     /** Creates or takes over the run row of this workflow execution and plans the run. */
     async prepareRun(input: ImportTaskInput, workflowId: string, temporalRunId: string): Promise<RunPlan> {
-      return guarded('prepareRun', () =>
+      const plan = await guarded('prepareRun', () =>
         prepareRun(sql(), livenessFromClient(deps.temporalClient ?? workerClient(), deps.config.temporalNamespace), input, { workflowId, temporalRunId }),
       );
+      await announce(showingRow(plan.runId), 'run.started');
+      return plan;
     },
 
     /** Reads one resource from the SCIM source into staging. */
@@ -177,12 +206,16 @@ export function createActivities(deps: ImportDeps) {
 
     /** Full runs: proves the read complete, computes the removal candidates and checks the safety threshold. */
     async reconcileRemovals(runId: string, options: ReconcileOptions): Promise<ReconcileResult> {
-      return guarded('reconcileRemovals', () => reconcileRemovals({ db: sql(), runs: runs(), batchSize: tuning.removalBatchSize }, runId, options));
+      const result = await guarded('reconcileRemovals', () => reconcileRemovals({ db: sql(), runs: runs(), batchSize: tuning.removalBatchSize }, runId, options));
+      if (result.next === 'awaitDecision') await announce(showingRow(runId), 'run.awaitingRemovalApproval');
+      return result;
     },
 
     /** Marks exactly the computed candidate set removed, batch by batch. */
     async applyRemovals(runId: string, decision: 'withinThreshold' | 'approved'): Promise<RemovalOutcome> {
-      return guarded('applyRemovals', () => applyRemovals({ db: sql(), runs: runs(), batchSize: tuning.removalBatchSize }, runId, decision));
+      const outcome = await guarded('applyRemovals', () => applyRemovals({ db: sql(), runs: runs(), batchSize: tuning.removalBatchSize }, runId, decision));
+      await announce(showingRow(runId), 'run.removalsApplied');
+      return outcome;
     },
 
     /** Closes removals that were rejected or expired; nothing is removed. */
@@ -192,17 +225,21 @@ export function createActivities(deps: ImportDeps) {
 
     /** Closes a successful run. */
     async finishRun(runId: string): Promise<FinishResult> {
-      return guarded('finishRun', () => finishRun(sql(), runs(), runId));
+      const result = await guarded('finishRun', () => finishRun(sql(), runs(), runId));
+      await announce(showingRow(runId), 'run.succeeded');
+      return result;
     },
 
     /** Marks a cancelled run. */
     async cancelRun(runId: string): Promise<RunStatsView> {
-      return guarded('cancelRun', () => cancelRun(runs(), runId));
+      const stats = await guarded('cancelRun', () => cancelRun(runs(), runId));
+      await announce(showingRow(runId), 'run.cancelled');
+      return stats;
     },
 
     /** Marks the run failed and writes its one failure datacard. */
     async recordFailure(ref: FailureRef, error: RunFailureInfo): Promise<{ runId: string; failureDatacardId: string | null }> {
-      return guarded('recordFailure', async () => {
+      const recorded = await guarded('recordFailure', async () => {
         const task = await new ImportTaskRepository(sql()).get(ref.taskId);
         const redact = await connectorRedactor(deps.dataSource, deps.secretBox, task?.connectorId);
         const result = await recordFailure(sql(), runs(), ref, error, redact);
@@ -212,7 +249,11 @@ export function createActivities(deps: ImportDeps) {
         });
         return result;
       });
+      await announce(recorded.runId, 'run.failed');
+      return recorded;
     },
+
+    ...createWebhookActivities({ db: sql, secretBox: deps.secretBox, config: deps.config }),
   };
 }
 

@@ -30,3 +30,8 @@ export { pageLimitForHeap, memberLimitForHeap, workerMemory, PAGE_HEAP_MULTIPLIE
 export { GroupTooLargeError, WorkerCrashLoopError } from './errors/import-errors';
 export { closePageThreads, pageThreads, type PageThreads } from './extract/page-threads';
 export { progressOfRun, runProgress, readRate, etaSeconds, expectedOf, type RunForProgress } from './use-cases/run-progress';
+export { emitRunEvent, startDeliveries, type RunEventDeps } from './run-events/emit-run-event';
+export { sweepWebhookDeliveries, type WebhookSweepResult } from './run-events/webhook-sweep';
+export { createWebhookActivities, type WebhookActivities } from './run-events/webhook-activities';
+export { runEventPayload, closingEventOf, type RunEventPayload, type RunEventData } from './run-events/run-event-payload';
+export { WEBHOOK_POST_TIMEOUT_MS, type SealedWebhookSecret } from './run-events/deliver-webhook';

@@ -14,6 +14,9 @@ import { IdempotentRequestRepository } from './requests/idempotent-request-repos
 import { RunRepository } from './runs/run-repository';
 import { SightingRepository } from './sightings/sighting-repository';
 import { TargetStoreRepository } from './target-store/target-store-repository';
+import { WebhookAttemptRepository } from './webhooks/webhook-attempt-repository';
+import { WebhookDeliveryRepository } from './webhooks/webhook-delivery-repository';
+import { WebhookSubscriptionRepository } from './webhooks/webhook-subscription-repository';
 
 /** The repositories the applications ask for, each over the DataSource's pg pool. */
 const REPOSITORIES: Array<new (db: Db) => object> = [
@@ -25,6 +28,9 @@ const REPOSITORIES: Array<new (db: Db) => object> = [
   RemovalCandidateRepository,
   SightingRepository,
   IdempotentRequestRepository,
+  WebhookSubscriptionRepository,
+  WebhookDeliveryRepository,
+  WebhookAttemptRepository,
   DatabaseProbe,
 ];
 

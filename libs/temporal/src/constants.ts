@@ -39,3 +39,11 @@ export function temporalUiLink(uiBaseUrl: string, namespace: string, workflowId:
 
 /** Missed schedule actions within this window still run after an outage; older ones are dropped. */
 export const SCHEDULE_CATCHUP_WINDOW = '10m';
+
+/** Workflow type name of one webhook delivery (workflows/deliver-webhook.workflow.ts). */
+export const DELIVER_WEBHOOK_WORKFLOW = 'deliverWebhookWorkflow';
+
+/** Workflow id of a webhook delivery: one per delivery row, so a repeated start never delivers twice. */
+export function webhookDeliveryWorkflowId(deliveryId: string): string {
+  return `webhook-${deliveryId}`;
+}

@@ -245,3 +245,26 @@ export interface FailureRef {
   temporalRunId?: string;
   trigger?: RunTrigger;
 }
+
+// ---- webhook deliveries (workflows/deliver-webhook.workflow.ts): ids and numbers only ----
+
+/** How a failed webhook delivery is tried again: the workflow's retry policy and what the activity records as the next attempt. */
+export interface WebhookRetrySchedule {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  /** the whole delivery, every attempt and wait included, ends after this long */
+  scheduleToCloseMs: number;
+}
+
+/** Input of the deliverWebhook workflow and of its one activity. */
+export interface WebhookDeliveryInput {
+  deliveryId: string;
+  retry: WebhookRetrySchedule;
+}
+
+/** What the deliverWebhook activity answers. */
+export interface WebhookDeliveryResult {
+  status: 'succeeded' | 'skipped';
+  statusCode?: number;
+}

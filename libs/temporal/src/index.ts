@@ -5,3 +5,4 @@ export * from './schedule.service';
 export * from './run-launcher';
 export * from './temporal.module';
 export * from './run-summary';
+export * from './webhook-delivery-launcher';

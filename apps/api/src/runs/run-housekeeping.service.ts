@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import type { Client } from '@temporalio/client';
 import { APP_CONFIG, type AppConfig } from '@app/config';
 import { Db } from '@app/persistence';
-import { reconcileOpenRuns, sweepStaging, type ReconciledRun } from '@app/import';
+import { closingEventOf, emitRunEvent, reconcileOpenRuns, sweepStaging, type ReconciledRun } from '@app/import';
 import { TEMPORAL_CLIENT } from '@app/temporal';
 
 /** Staging of crashed or expired runs is swept this often (it scans run ids, not rows). */
@@ -60,6 +60,11 @@ export class RunHousekeepingService implements OnApplicationBootstrap, BeforeApp
   async reconcile(filter: { taskId?: string; runId?: string } = {}): Promise<ReconciledRun[]> {
     const closed = await reconcileOpenRuns(this.db, this.client, this.config.temporalNamespace, filter);
     for (const c of closed) this.logger.warn(`run ${c.runId} is ${c.status} in Temporal without its own clean-up: ${c.reason}`);
+    // terminated and timed-out runs are announced as run.failed (emitRunEvent never throws)
+    for (const c of closed) {
+      const type = closingEventOf(c.status);
+      if (type) await emitRunEvent({ db: this.db, client: () => this.client, taskQueue: this.config.taskQueue, retryInitialMs: this.config.webhookRetryInitialMs, logger: this.logger }, c.runId, type);
+    }
     return closed;
   }
 

@@ -498,6 +498,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All webhook subscriptions (never their secrets) */
+        get: operations["WebhooksController_list"];
+        put?: never;
+        /**
+         * Subscribe a URL to run events
+         * @description Events are POSTed as `RunEventView`, signed per Standard Webhooks (docs/api.md, "Run events (webhooks)"). The answer carries the signing `secret`, the only time it is shown.
+         */
+        post: operations["WebhooksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["WebhooksController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription with its delivery history; deliveries under way stop */
+        delete: operations["WebhooksController_remove"];
+        options?: never;
+        head?: never;
+        /** Change a subscription's URL, event types, task filter or enabled flag */
+        patch: operations["WebhooksController_update"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret; the answer shows the new one, once */
+        post: operations["WebhooksController_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The subscription's deliveries, newest first, each with its attempts (status code or error, duration) and next retry */
+        get: operations["WebhooksController_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery's event again, as a new delivery (same `webhook-id`, fresh signature and retries) */
+        post: operations["WebhooksController_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1429,6 +1519,196 @@ export interface components {
         };
         RemovalCandidatePageView: {
             items: components["schemas"]["RemovalCandidateView"][];
+            nextCursor: string | null;
+        };
+        RunEventStatsView: {
+            fetched: number;
+            created: number;
+            updated: number;
+            unchanged: number;
+            removed: number;
+            failed: number;
+        };
+        RunEventErrorView: {
+            /**
+             * @description the failure's type; its message stays in GET /runs/:id
+             * @example ScimAuthError
+             */
+            type: string;
+        };
+        RunEventRemovalCandidatesView: {
+            identity: number;
+            access: number;
+            generic: number;
+        };
+        RunEventRemovalView: {
+            /** @example awaitingApproval */
+            state: string;
+            total?: number;
+            candidates?: components["schemas"]["RunEventRemovalCandidatesView"];
+            removed?: number;
+            /** @example withinThreshold */
+            decision?: string;
+            /** Format: date-time */
+            decisionDeadline?: string;
+        };
+        RunEventDataView: {
+            /** Format: uuid */
+            runId: string;
+            /** Format: uuid */
+            taskId: string;
+            taskName: string | null;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed" | "cancelled" | "terminated" | "timedOut";
+            /** @enum {string} */
+            mode: "full" | "incremental";
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "retry";
+            dryRun: boolean;
+            /** Format: uuid */
+            retryOf: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            stats: components["schemas"]["RunEventStatsView"];
+            /** @description run.failed */
+            error?: components["schemas"]["RunEventErrorView"];
+            removal?: components["schemas"]["RunEventRemovalView"];
+        };
+        RunEventView: {
+            /** @enum {string} */
+            type: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.awaitingRemovalApproval" | "run.removalsApplied";
+            /**
+             * Format: date-time
+             * @description when the run reached the state (closing events: when it closed)
+             */
+            timestamp: string;
+            data: components["schemas"]["RunEventDataView"];
+        };
+        CreateWebhookDto: {
+            /**
+             * @description http or https; must pass the deployment's outbound address rule (OUTBOUND_ALLOWED_NETWORKS)
+             * @example https://hooks.example.com/scim-import
+             */
+            url: string;
+            /**
+             * @example [
+             *       "run.succeeded",
+             *       "run.failed"
+             *     ]
+             */
+            events: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.awaitingRemovalApproval" | "run.removalsApplied")[];
+            /**
+             * Format: uuid
+             * @description only runs of this task; omit or null for every task
+             */
+            taskId?: string | null;
+            /** @default true */
+            enabled?: boolean;
+        };
+        WebhookWithSecretView: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://hooks.example.com/scim-import */
+            url: string;
+            events: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.awaitingRemovalApproval" | "run.removalsApplied")[];
+            /**
+             * Format: uuid
+             * @description only runs of this task; null: every task
+             */
+            taskId: string | null;
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description the Standard Webhooks signing secret; shown only in this answer (store it now), never by GET
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookView: {
+            /** Format: uuid */
+            id: string;
+            /** @example https://hooks.example.com/scim-import */
+            url: string;
+            events: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.awaitingRemovalApproval" | "run.removalsApplied")[];
+            /**
+             * Format: uuid
+             * @description only runs of this task; null: every task
+             */
+            taskId: string | null;
+            enabled: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookListView: {
+            items: components["schemas"]["WebhookView"][];
+            total: number;
+        };
+        UpdateWebhookDto: {
+            /** @example https://hooks.example.com/scim-import */
+            url?: string;
+            events?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.awaitingRemovalApproval" | "run.removalsApplied")[];
+            /**
+             * Format: uuid
+             * @description null: every task
+             */
+            taskId?: string | null;
+            enabled?: boolean;
+        };
+        WebhookAttemptView: {
+            /** @description 1 for the first POST of this delivery */
+            attempt: number;
+            /** Format: date-time */
+            at: string;
+            /** @description the receiver's HTTP status; null when no answer came */
+            statusCode: number | null;
+            /** @description why no answer came (refused, timed out, address not allowed, …) */
+            error?: string;
+            durationMs: number;
+            /**
+             * Format: date-time
+             * @description when the next attempt is due; null after a success or the last attempt
+             */
+            nextRetryAt: string | null;
+        };
+        WebhookDeliveryView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description the event, also sent as the `webhook-id` header (the same on every retry and redelivery)
+             */
+            eventId: string;
+            /** @enum {string} */
+            eventType: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "run.awaitingRemovalApproval" | "run.removalsApplied";
+            /** Format: uuid */
+            runId: string;
+            /**
+             * @description `pending`: not tried yet; `retrying`: failed, another attempt is due at `nextRetryAt`; `succeeded`: a 2xx answer; `failed`: every attempt of the retry window failed
+             * @enum {string}
+             */
+            status: "pending" | "retrying" | "succeeded" | "failed";
+            /** Format: date-time */
+            nextRetryAt: string | null;
+            /**
+             * Format: uuid
+             * @description the delivery this one redelivers
+             */
+            redeliveryOf: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            attempts: components["schemas"]["WebhookAttemptView"][];
+        };
+        WebhookDeliveryPageView: {
+            /** @description newest first */
+            items: components["schemas"]["WebhookDeliveryView"][];
+            /** @description pass as `cursor` for the next page */
             nextCursor: string | null;
         };
     };
@@ -3616,6 +3896,426 @@ export interface operations {
             };
             /** @description not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookListView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecretView"];
+                };
+            };
+            /** @description invalid input; every offending field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the token's scope ("read") may not use a writing route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description url reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow, or taskId names no task; or the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the token's scope ("read") may not use a writing route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookView"];
+                };
+            };
+            /** @description invalid input; every offending field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the token's scope ("read") may not use a writing route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description url reaches a loopback, link-local or cloud metadata address that OUTBOUND_ALLOWED_NETWORKS does not allow, or taskId names no task */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecretView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the token's scope ("read") may not use a writing route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_deliveries: {
+        parameters: {
+            query?: {
+                /** @description 1-100, default 20 */
+                limit?: string;
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPageView"];
+                };
+            };
+            /** @description invalid input; every offending field is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+        };
+    };
+    WebhooksController_redeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: the first answer to a key is kept for 24 h per API token; the same key with the same request returns it again (header `Idempotent-Replayed: true`) without doing anything; the same key with another path or body is a 422; while the first is still being answered, a 409 with Retry-After. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryView"];
+                };
+            };
+            /** @description missing, unknown or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the token's scope ("read") may not use a writing route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
