@@ -48,8 +48,11 @@ describe('a rejected password', () => {
     expect(failed.error?.message).toMatch(/rejected the credentials/);
     expect(Date.parse((failed as RunBody & { finishedAt: string }).finishedAt) - Date.parse((failed as RunBody & { startedAt: string }).startedAt)).toBeLessThan(15_000);
 
-    // no retries: every activity ran exactly once, and extract failed on its first attempt
-    const history = await client.workflow.getHandle(failed.workflowId, failed.temporalRunId ?? undefined).fetchHistory();
+    // no retries: every activity ran exactly once, and extract failed on its first attempt (the
+    // row says failed as recordFailure commits; its activity completes a moment later)
+    const handle = client.workflow.getHandle(failed.workflowId, failed.temporalRunId ?? undefined);
+    await handle.result().catch(() => undefined);
+    const history = await handle.fetchHistory();
     const attempts = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt).filter((a): a is number => typeof a === 'number');
     expect(attempts.length).toBeGreaterThanOrEqual(3);
     expect(attempts.every((a) => a === 1)).toBe(true);
