@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RUN_EVENT_TYPES, type RunEventType, type WebhookDeliveryStatus } from '@app/persistence';
+import { PerKindView, RunStatsView } from '../runs/run.view';
 
 const DELIVERY_STATUSES: WebhookDeliveryStatus[] = ['pending', 'retrying', 'succeeded', 'failed'];
 
@@ -60,27 +61,11 @@ export class WebhookDeliveryPageView {
   @ApiProperty({ type: String, nullable: true, description: 'pass as `cursor` for the next page' }) nextCursor: string | null;
 }
 
-/** Counts of a run, as every run event carries them. */
-export class RunEventStatsView {
-  @ApiProperty() fetched: number;
-  @ApiProperty() created: number;
-  @ApiProperty() updated: number;
-  @ApiProperty() unchanged: number;
-  @ApiProperty() removed: number;
-  @ApiProperty() failed: number;
-}
-
-export class RunEventRemovalCandidatesView {
-  @ApiProperty() identity: number;
-  @ApiProperty() access: number;
-  @ApiProperty() generic: number;
-}
-
 /** The removal reconciliation of the run: states and counts only. */
 export class RunEventRemovalView {
   @ApiProperty({ example: 'awaitingApproval' }) state: string;
   @ApiPropertyOptional() total?: number;
-  @ApiPropertyOptional({ type: RunEventRemovalCandidatesView }) candidates?: RunEventRemovalCandidatesView;
+  @ApiPropertyOptional({ type: PerKindView }) candidates?: PerKindView;
   @ApiPropertyOptional() removed?: number;
   @ApiPropertyOptional({ example: 'withinThreshold' }) decision?: string;
   @ApiPropertyOptional({ format: 'date-time' }) decisionDeadline?: string;
@@ -102,7 +87,7 @@ export class RunEventDataView {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) retryOf: string | null;
   @ApiProperty({ format: 'date-time' }) startedAt: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt: string | null;
-  @ApiProperty({ type: RunEventStatsView }) stats: RunEventStatsView;
+  @ApiProperty({ type: RunStatsView }) stats: RunStatsView;
   @ApiPropertyOptional({ type: RunEventErrorView, description: 'run.failed' }) error?: RunEventErrorView;
   @ApiPropertyOptional({ type: RunEventRemovalView }) removal?: RunEventRemovalView;
 }

@@ -1521,14 +1521,6 @@ export interface components {
             items: components["schemas"]["RemovalCandidateView"][];
             nextCursor: string | null;
         };
-        RunEventStatsView: {
-            fetched: number;
-            created: number;
-            updated: number;
-            unchanged: number;
-            removed: number;
-            failed: number;
-        };
         RunEventErrorView: {
             /**
              * @description the failure's type; its message stays in GET /runs/:id
@@ -1536,16 +1528,11 @@ export interface components {
              */
             type: string;
         };
-        RunEventRemovalCandidatesView: {
-            identity: number;
-            access: number;
-            generic: number;
-        };
         RunEventRemovalView: {
             /** @example awaitingApproval */
             state: string;
             total?: number;
-            candidates?: components["schemas"]["RunEventRemovalCandidatesView"];
+            candidates?: components["schemas"]["PerKindView"];
             removed?: number;
             /** @example withinThreshold */
             decision?: string;
@@ -1571,7 +1558,7 @@ export interface components {
             startedAt: string;
             /** Format: date-time */
             finishedAt: string | null;
-            stats: components["schemas"]["RunEventStatsView"];
+            stats: components["schemas"]["RunStatsView"];
             /** @description run.failed */
             error?: components["schemas"]["RunEventErrorView"];
             removal?: components["schemas"]["RunEventRemovalView"];
