@@ -10,6 +10,7 @@ import { useStack } from '../support/e2e-stack';
 import { eventually, uniq } from '../support/fixtures';
 import { faultyWorker, noFaults } from '../support/activity-faults';
 import { runApi, scimServerPool, type RunBody } from './support/run-api';
+import type { RunProgressReport } from '../../libs/temporal/src/contracts';
 
 const USER = 'svc-import';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -18,19 +19,9 @@ const GROUPS = 5;
 /** with the connector's 25 records a page, the Users read takes several seconds */
 const LIST_LATENCY_MS = 300;
 
-interface ResourceProgress {
-  resource: string;
-  path: string;
-  read: number;
-  expected: number | null;
-  expectedFrom: 'totalResults' | 'lastRun' | null;
-  perSecond: number | null;
-  etaSeconds: number | null;
-  done: boolean;
-}
 
 type ProgressBody = RunBody & {
-  progress: { resources: ResourceProgress[]; load: { written: number; total: number } | null } | null;
+  progress: RunProgressReport | null;
   phases: Array<{ phase: string; startedAt: string; finishedAt: string | null }>;
 };
 
