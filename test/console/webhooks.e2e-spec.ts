@@ -135,6 +135,8 @@ describe('webhooks in the console', () => {
       .getByRole('link', { name: `${receiver.url}${HOOK_PATH}` })
       .click();
     await page.waitForURL(new RegExp(`/webhooks/${webhookId}$`));
+    // the page was open moments ago: its list, empty then, may still count as fresh; Refresh reads it now
+    await page.getByTestId('deliveries').getByRole('button', { name: 'Refresh' }).click();
     await eventually(async () => (await deliveryRows().count()) === 2, 20_000);
     expect(await page.getByTestId('one-time-secret').count()).toBe(0);
     expect(await page.content()).not.toContain(secret);
@@ -249,6 +251,10 @@ describe('a save refused because someone else changed it', () => {
     const stale = page.getByTestId('stale-version');
     await stale.waitFor();
     expect(await stale.textContent()).toContain('Changed by someone else');
+    // Save is at the end of the long form, the message at its top: it is scrolled to, below the header
+    expect(
+      await stale.evaluate((el) => el.getBoundingClientRect().top >= 56 && el.getBoundingClientRect().bottom <= window.innerHeight),
+    ).toBe(true);
     expect(page.url()).toMatch(/\/edit$/);
     await stack.screenshot(page, '22-changed-by-someone-else');
     const unchanged = await get(`/api/v1/tasks/${taskId}`).expect(200);

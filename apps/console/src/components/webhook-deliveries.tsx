@@ -64,9 +64,18 @@ export function WebhookDeliveries({ webhookId }: { webhookId: string }) {
   const columns = canWrite ? 9 : 8;
   return (
     <Paper withBorder p="md" mt="lg" data-testid="deliveries">
-      <Title order={4} mb="xs">
-        Deliveries
-      </Title>
+      <Group justify="space-between" mb="xs">
+        <Title order={4}>Deliveries</Title>
+        {/* new events are not polled for (only deliveries under way are): this reads the list now */}
+        <Button
+          size="xs"
+          variant="default"
+          onClick={() => void deliveries.refetch()}
+          loading={deliveries.isRefetching && !deliveries.isFetchingNextPage}
+        >
+          Refresh
+        </Button>
+      </Group>
       <ProblemAlert error={deliveries.error ?? redeliver.error} />
       {deliveries.isPending ? (
         <Loading />

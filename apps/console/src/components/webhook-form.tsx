@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { Button, Checkbox, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Checkbox, Group, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import type { CreateWebhookBody, Webhook, WebhookEventType } from '../api/client';
 import { useTasks } from '../api/queries';
 import { EVENT_TYPES } from '../format';
@@ -82,11 +82,11 @@ export function WebhookForm({
             onChange={(v) => set('events', v)}
             error={fieldError(error, 'events')}
           >
-            <Stack gap={6} mt="xs">
+            <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="xs" verticalSpacing={6} mt="xs">
               {EVENT_TYPES.map((e) => (
                 <Checkbox key={e.type} value={e.type} label={e.words[0].toUpperCase() + e.words.slice(1)} description={e.type} />
               ))}
-            </Stack>
+            </SimpleGrid>
           </Checkbox.Group>
           <Select
             label="Task"
