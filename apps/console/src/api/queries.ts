@@ -468,6 +468,8 @@ export function useWebhook(id: string | undefined) {
 export function useSaveWebhook(id: string | undefined) {
   const client = useQueryClient();
   return useMutation({
+    // the answer holds the secret: forgotten as soon as the page that shows it is left
+    gcTime: 0,
     mutationFn: (body: CreateWebhookBody): Promise<Webhook | WebhookWithSecret> =>
       id
         ? call(
@@ -500,6 +502,7 @@ export function useEnableWebhook(id: string) {
 export function useRotateWebhookSecret(id: string) {
   const client = useQueryClient();
   return useMutation({
+    gcTime: 0,
     mutationFn: () => call(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
     onSuccess: (w) => client.setQueryData(queryKeys.webhooks.detail(id), withoutSecret(w)),
   });
