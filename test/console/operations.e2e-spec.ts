@@ -236,6 +236,7 @@ describe('operations in the console', () => {
       for (let i = 0; i < n; i++) await rest.task(connectorId, codes, { name: `ops-many-${randomUUID().slice(0, 8)}` });
     };
     const total = async () => (await stack.api.http().get('/api/v1/tasks').set(rest.auth()).expect(200)).body.total as number;
+    // at least: test files running beside this one share the database and add tasks of their own
     const measure = async (tasks: number) => {
       const tasksPage = await apiRequestsOf(
         page,

@@ -12,12 +12,15 @@ import { RunsPage } from './pages/runs';
 import { RunPage } from './pages/run';
 import { DatacardsPage } from './pages/datacards';
 import { DatacardPage } from './pages/datacard';
+import { WebhooksPage } from './pages/webhooks';
+import { NewWebhookPage, WebhookPage } from './pages/webhook';
 
 const NAV = [
   { to: '/connectors', label: 'Connectors' },
   { to: '/tasks', label: 'Tasks' },
   { to: '/runs', label: 'Runs' },
   { to: '/datacards', label: 'Datacards' },
+  { to: '/webhooks', label: 'Webhooks' },
 ];
 
 function Shell() {
@@ -67,6 +70,9 @@ function Shell() {
           <Route path="/runs/:id" element={<RunPage />} />
           <Route path="/datacards" element={<DatacardsPage />} />
           <Route path="/datacards/:id" element={<DatacardPage />} />
+          <Route path="/webhooks" element={<WebhooksPage />} />
+          <Route path="/webhooks/new" element={<NewWebhookPage />} />
+          <Route path="/webhooks/:id" element={<WebhookPage />} />
           <Route path="*" element={<Text>Page not found.</Text>} />
         </Routes>
       </AppShell.Main>

@@ -1,4 +1,4 @@
-import type { Run, Schemas, Task } from './api/client';
+import type { Run, Schemas, Task, WebhookEventType } from './api/client';
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -120,7 +120,24 @@ export const STATUS_COLORS: Record<string, string> = {
   created: 'green',
   updated: 'blue',
   unchanged: 'gray',
+  pending: 'blue',
+  retrying: 'orange',
 };
+
+/** The run events a webhook can subscribe to, in the order a run meets them, in words. */
+export const EVENT_TYPES: Array<{ type: WebhookEventType; words: string }> = [
+  { type: 'run.started', words: 'run started' },
+  { type: 'run.succeeded', words: 'run succeeded' },
+  { type: 'run.failed', words: 'run failed' },
+  { type: 'run.cancelled', words: 'run cancelled' },
+  { type: 'run.awaitingRemovalApproval', words: 'removals awaiting approval' },
+  { type: 'run.removalsApplied', words: 'removals applied' },
+];
+
+/** A run event type in words: `run.awaitingRemovalApproval` → "removals awaiting approval". */
+export function eventTypeInWords(type: string): string {
+  return EVENT_TYPES.find((e) => e.type === type)?.words ?? inWords(type);
+}
 
 /** A resource's read so far: "12,300 of 100,000 · 850/s · about 2 min left" (or "12,300 read · 850/s" when nothing says how many). */
 export function readProgressInWords(r: Schemas['ResourceProgressView']): string {

@@ -17,6 +17,13 @@ export type UpdateTaskBody = Schemas['UpdateTaskDto'];
 export type CreateConnectorBody = Schemas['CreateConnectorDto'];
 export type UpdateConnectorBody = Schemas['UpdateConnectorDto'];
 export type Mapping = Schemas['MappingDto'];
+export type Webhook = Schemas['WebhookView'];
+export type WebhookWithSecret = Schemas['WebhookWithSecretView'];
+export type WebhookDelivery = Schemas['WebhookDeliveryView'];
+export type WebhookAttempt = Schemas['WebhookAttemptView'];
+export type WebhookEventType = Webhook['events'][number];
+export type CreateWebhookBody = Schemas['CreateWebhookDto'];
+export type UpdateWebhookBody = Schemas['UpdateWebhookDto'];
 
 const TOKEN_KEY = 'scim-import.token';
 

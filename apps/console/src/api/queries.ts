@@ -23,6 +23,10 @@ import {
   type Run,
   type Schemas,
   type TaskDetail,
+  type CreateWebhookBody,
+  type Webhook,
+  type WebhookDelivery,
+  type WebhookWithSecret,
 } from './client';
 
 /** How often an answer that shows a running run is read again. */
@@ -85,11 +89,21 @@ export const queryKeys = {
     all: ['folders'] as const,
     list: () => ['folders', 'list'] as const,
   },
+  webhooks: {
+    all: ['webhooks'] as const,
+    list: () => ['webhooks', 'list'] as const,
+    detail: (id: string) => ['webhooks', 'detail', id] as const,
+    /** every page size of one subscription's deliveries */
+    deliveriesOf: (id: string) => ['webhooks', 'deliveries', id] as const,
+    deliveries: (id: string, limit: number) => ['webhooks', 'deliveries', id, limit] as const,
+  },
 };
 
 // ---- the polling policy ----
 
 const isRunning = (run: { status: string } | null | undefined): boolean => run?.status === 'running';
+/** A delivery not yet settled: its next attempt is due (the webhook's "running"). */
+const isUnderWay = (delivery: WebhookDelivery): boolean => delivery.status === 'pending' || delivery.status === 'retrying';
 
 /** The one polling policy: every POLL_MS while something shown is running, otherwise never. */
 export function pollWhile(running: boolean): number | false {
@@ -427,5 +441,106 @@ export function useReferencedDatacards(ids: string[], max: number) {
       queryKey: queryKeys.datacards.detail(id),
       queryFn: () => call(api.GET('/api/v1/datacards/{id}', { params: { path: { id } } })),
     })),
+  });
+}
+
+// ---- webhooks ----
+
+/** A subscription as it may be cached and shown again: without the secret its create or rotate answer carried. */
+const withoutSecret = ({ secret: _shownOnce, ...webhook }: WebhookWithSecret): Webhook => webhook;
+
+export function useWebhooks() {
+  return useQuery({ queryKey: queryKeys.webhooks.list(), queryFn: () => call(api.GET('/api/v1/webhooks')) });
+}
+
+export function useWebhook(id: string | undefined) {
+  return useQuery({
+    queryKey: queryKeys.webhooks.detail(id ?? ''),
+    queryFn: () => call(api.GET('/api/v1/webhooks/{id}', { params: { path: { id: id! } } })),
+    enabled: !!id,
+  });
+}
+
+/**
+ * Creates a subscription (the answer holds its secret, for the page to show once; the cache keeps
+ * it without) or changes one: PATCH of its URL, event types and task filter.
+ */
+export function useSaveWebhook(id: string | undefined) {
+  const client = useQueryClient();
+  return useMutation({
+    // the answer holds the secret: forgotten as soon as the page that shows it is left
+    gcTime: 0,
+    mutationFn: (body: CreateWebhookBody): Promise<Webhook | WebhookWithSecret> =>
+      id
+        ? call(
+            api.PATCH('/api/v1/webhooks/{id}', {
+              params: { path: { id } },
+              body: { url: body.url, events: body.events, taskId: body.taskId ?? null },
+            }),
+          )
+        : call(api.POST('/api/v1/webhooks', { body })),
+    onSuccess: (w) => {
+      client.setQueryData(queryKeys.webhooks.detail(w.id), 'secret' in w ? withoutSecret(w) : w);
+      void client.invalidateQueries({ queryKey: queryKeys.webhooks.list() });
+    },
+  });
+}
+
+/** Turns a subscription's deliveries on or off (a disabled one is sent no new events). */
+export function useEnableWebhook(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (enabled: boolean) => call(api.PATCH('/api/v1/webhooks/{id}', { params: { path: { id } }, body: { enabled } })),
+    onSuccess: (w) => {
+      client.setQueryData(queryKeys.webhooks.detail(id), w);
+      void client.invalidateQueries({ queryKey: queryKeys.webhooks.list() });
+    },
+  });
+}
+
+/** Replaces the signing secret; the answer holds the new one, for the page to show once. */
+export function useRotateWebhookSecret(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    gcTime: 0,
+    mutationFn: () => call(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
+    onSuccess: (w) => client.setQueryData(queryKeys.webhooks.detail(id), withoutSecret(w)),
+  });
+}
+
+export function useDeleteWebhook(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => call(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } })),
+    onSuccess: () => {
+      client.removeQueries({ queryKey: queryKeys.webhooks.detail(id) });
+      client.removeQueries({ queryKey: queryKeys.webhooks.deliveriesOf(id) });
+      void client.invalidateQueries({ queryKey: queryKeys.webhooks.list() });
+    },
+  });
+}
+
+/** A subscription's deliveries, newest first, paged with the cursor; polled while one of them is pending or retrying. */
+export function useWebhookDeliveries(id: string, limit = 20) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.webhooks.deliveries(id, limit),
+    ...cursorPaging,
+    queryFn: ({ pageParam }) =>
+      call(
+        api.GET('/api/v1/webhooks/{id}/deliveries', {
+          params: { path: { id }, query: { limit: String(limit), ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    refetchInterval: pollWhileAnswer((data: InfiniteData<Page<WebhookDelivery>>) => pagesHold(data, isUnderWay)),
+  });
+}
+
+/** Sends a delivery's event again, as a new delivery at the top of the list (which is then polled while it is under way). */
+export function useRedeliver(webhookId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (deliveryId: string) =>
+      call(api.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id: webhookId, deliveryId } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['webhooks', 'deliveries', webhookId] }),
   });
 }

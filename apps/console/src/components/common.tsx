@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Alert, Badge, Button, Group, List, Loader, Modal, Stack, Text, Title, type ButtonProps } from '@mantine/core';
 import { ApiError } from '../api/client';
 import { inWords, STATUS_COLORS } from '../format';
@@ -30,18 +30,7 @@ export function PageHeader({ title, actions }: { title: ReactNode; actions?: Rea
 export function ProblemAlert({ error, title, onReload }: { error: unknown; title?: string; onReload?: () => void }) {
   if (!error) return null;
   const apiError = error instanceof ApiError ? error : undefined;
-  if (apiError?.staleVersion) {
-    return (
-      <Alert color="orange" title="Changed by someone else" role="alert" mb="md" data-testid="stale-version">
-        <Text size="sm">
-          Nothing was saved: since you opened this page, someone else saved another version. Reload to see it, then make your change again.
-        </Text>
-        <Button size="xs" mt="xs" onClick={onReload ?? (() => window.location.reload())}>
-          Reload
-        </Button>
-      </Alert>
-    );
-  }
+  if (apiError?.staleVersion) return <StaleVersionAlert onReload={onReload} />;
   return (
     <Alert color="red" title={title ?? (apiError ? `${apiError.status} ${apiError.problem.title}` : 'Error')} role="alert" mb="md">
       <Text size="sm">{error instanceof Error ? error.message : String(error)}</Text>
@@ -54,6 +43,37 @@ export function ProblemAlert({ error, title, onReload }: { error: unknown; title
           ))}
         </List>
       )}
+    </Alert>
+  );
+}
+
+/**
+ * A save refused because the resource changed since it was read (412). It scrolls itself into
+ * view: Save sits at the end of a long form, this message at its top, and nothing else changes.
+ */
+function StaleVersionAlert({ onReload }: { onReload?: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // a block, not an expression: Chromium's scrollIntoView returns a promise, which React would take for a cleanup
+    void ref.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
+  return (
+    // clear of the fixed header (56 px) once scrolled to
+    <Alert
+      ref={ref}
+      color="orange"
+      title="Changed by someone else"
+      role="alert"
+      mb="md"
+      data-testid="stale-version"
+      style={{ scrollMarginTop: 72 }}
+    >
+      <Text size="sm">
+        Nothing was saved: since you opened this page, someone else saved another version. Reload to see it, then make your change again.
+      </Text>
+      <Button size="xs" mt="xs" onClick={onReload ?? (() => window.location.reload())}>
+        Reload
+      </Button>
     </Alert>
   );
 }
