@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { Alert, Badge, Button, Group, List, Loader, Modal, Stack, Text, Title, type ButtonProps } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, List, Loader, Modal, Stack, Text, Title, type ButtonProps } from '@mantine/core';
 import { ApiError } from '../api/client';
-import { inWords, STATUS_COLORS } from '../format';
+import { inWords, runDuration, STATUS_COLORS } from '../format';
+import { Link } from 'react-router';
+import type { Task } from '../api/client';
 
 /** A status in words; `data-status` keeps the API's value for scripts and tests. */
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
@@ -136,5 +138,18 @@ export function ConfirmButton({
         </Stack>
       </Modal>
     </>
+  );
+}
+
+/** A task's last run in a list: its status (a link to the run) and how long it took, or "never". */
+export function LastRunCell({ task }: { task: Pick<Task, 'name' | 'lastRun'> }) {
+  if (!task.lastRun) return <>never</>;
+  return (
+    <Group gap={6}>
+      <Anchor component={Link} to={`/runs/${task.lastRun.id}`} aria-label={`Last run of ${task.name}`}>
+        <StatusBadge status={task.lastRun.status} />
+      </Anchor>
+      <Text size="xs">{runDuration(task.lastRun)}</Text>
+    </Group>
   );
 }

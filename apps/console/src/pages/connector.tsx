@@ -30,9 +30,9 @@ import {
   useTestAuthentication,
   useTestConnection,
 } from '../api/queries';
-import { ConfirmButton, fieldError, Loading, PageHeader, ProblemAlert, StatusBadge } from '../components/common';
+import { ConfirmButton, fieldError, Loading, PageHeader, ProblemAlert, LastRunCell } from '../components/common';
 import { RunsTable } from '../components/runs-table';
-import { inWords, runDuration, scheduleInWords } from '../format';
+import { inWords, scheduleInWords } from '../format';
 import { useSession } from '../session';
 
 const RECENT_RUNS = 10;
@@ -236,16 +236,7 @@ function ConnectorTasks({ id }: { id: string }) {
                   {!t.enabled && ' (paused)'}
                 </Table.Td>
                 <Table.Td>
-                  {t.lastRun ? (
-                    <Group gap={6}>
-                      <Anchor component={Link} to={`/runs/${t.lastRun.id}`}>
-                        <StatusBadge status={t.lastRun.status} />
-                      </Anchor>
-                      <Text size="xs">{runDuration(t.lastRun)}</Text>
-                    </Group>
-                  ) : (
-                    'never'
-                  )}
+                  <LastRunCell task={t} />
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -1,8 +1,8 @@
-import { Anchor, Badge, Button, Group, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Table, Text } from '@mantine/core';
 import { Link } from 'react-router';
 import { useConnectors, useTasks } from '../api/queries';
-import { Loading, PageHeader, ProblemAlert, StatusBadge } from '../components/common';
-import { formatTime, inWords, runDuration, scheduleInWords } from '../format';
+import { Loading, PageHeader, ProblemAlert, LastRunCell } from '../components/common';
+import { formatTime, inWords, scheduleInWords } from '../format';
 import { useSession } from '../session';
 
 /** Every task with its schedule, next run and last run: two requests, however many tasks there are. */
@@ -65,16 +65,7 @@ export function TasksPage() {
                   </Badge>
                 </Table.Td>
                 <Table.Td>
-                  {t.lastRun ? (
-                    <Group gap={6}>
-                      <Anchor component={Link} to={`/runs/${t.lastRun.id}`} aria-label={`Last run of ${t.name}`}>
-                        <StatusBadge status={t.lastRun.status} />
-                      </Anchor>
-                      <Text size="xs">{runDuration(t.lastRun)}</Text>
-                    </Group>
-                  ) : (
-                    'never'
-                  )}
+                  <LastRunCell task={t} />
                 </Table.Td>
               </Table.Tr>
             ))}
