@@ -76,6 +76,8 @@ async function runNowFromTaskPage(p: Page): Promise<string> {
 
 /** The API requests a page makes from `goto` until the network is quiet and `ready` holds. */
 async function apiRequestsOf(p: Page, path: string, ready: () => Promise<boolean>): Promise<string[]> {
+  // leave the page before: a page that polls (another file's run in progress) must not count here
+  await p.goto('about:blank');
   const seen: string[] = [];
   const onRequest = (r: Request) => {
     const url = new URL(r.url());
