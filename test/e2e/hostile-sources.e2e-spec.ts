@@ -87,7 +87,10 @@ async function historyText(run: RunBody): Promise<string> {
 
 /** Attempts of each activity type in a run's history. */
 async function attempts(run: RunBody): Promise<Array<{ type: string; attempt: number }>> {
-  const history = await client.workflow.getHandle(run.workflowId, run.temporalRunId ?? undefined).fetchHistory();
+  const handle = client.workflow.getHandle(run.workflowId, run.temporalRunId ?? undefined);
+  // an activity's started event is written when it completes: wait for the last one, and the close
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
   const scheduled = new Map<string, string>();
   const out: Array<{ type: string; attempt: number }> = [];
   for (const e of history.events ?? []) {
