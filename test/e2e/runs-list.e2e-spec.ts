@@ -150,6 +150,20 @@ describe('GET /runs and the run summaries of the task list', () => {
     expect(Math.ceil(walked.length / 2)).toBeGreaterThanOrEqual(3);
   });
 
+  it("a task's own run list (GET /tasks/:id/runs) pages the same way, one run a page", async () => {
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api.http().get(`/api/v1/tasks/${taskC}/runs`).query({ limit: '1', ...(cursor ? { cursor } : {}) }).set(rest.auth());
+      expect(res.status).toBe(200);
+      pages.push((res.body as Listed).items.map((r) => r.id));
+      cursor = (res.body as Listed).nextCursor;
+    } while (cursor);
+    expect(pages).toEqual(newestFirst([runs.c1, runs.c2]).map((id) => [id]));
+    const bad = await api.http().get(`/api/v1/tasks/${taskC}/runs`).query({ cursor: 'not-a-cursor' }).set(rest.auth());
+    expect(bad.status).toBe(400);
+  });
+
   it.each([
     ['status', 'broken'],
     ['status', 'failed,nope'],

@@ -111,7 +111,7 @@ export function parseRunListQuery(query: Record<string, string | string[] | unde
 }
 
 /** A page key this API encoded: an exact ISO time and a run id. */
-function isPageKey(v: unknown): v is RunPageKey {
+export function isPageKey(v: unknown): v is RunPageKey {
   if (typeof v !== 'object' || v === null) return false;
   const { startedAt, id } = v as { startedAt?: unknown; id?: unknown };
   return typeof startedAt === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(startedAt) && typeof id === 'string' && UUID.test(id);

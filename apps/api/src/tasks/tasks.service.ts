@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../common/cursor';
 import { runSummaryView, runView } from '../runs/run-view';
 import { RunHousekeepingService } from '../runs/run-housekeeping.service';
 import { RunStarter } from '../runs/run-starter';
+import { isPageKey } from '../runs/run-list-query';
 import type { CreateTaskDto, RunNowDto, UpdateTaskDto } from './task.dto';
 import { validateTaskDefinition, type TaskDefinition } from './task-validation';
 import { ScheduleAdviceService } from './schedule-advice.service';
@@ -206,12 +207,12 @@ export class TasksService {
 
   async get(id: string) {
     const row = await this.row(id);
-    const [state, lastRuns] = await Promise.all([this.scheduleState(id), this.runs.pageOfTask(id, 1)]);
+    const [state, lastRuns] = await Promise.all([this.scheduleState(id), this.runs.newestOfTasks([id])]);
     const scheduleState = state ? { paused: state.paused, nextRunTimes: state.paused ? [] : state.nextRunTimes } : { paused: true, nextRunTimes: [], missing: true };
     return {
       ...(await this.advised(this.view(row))),
       scheduleState,
-      lastRun: lastRuns[0] ? runView(lastRuns[0], this.config) : null,
+      lastRun: lastRuns.has(id) ? runView(lastRuns.get(id)!, this.config) : null,
       nextRunAt: scheduleState.nextRunTimes[0] ?? null,
     };
   }
@@ -287,13 +288,11 @@ export class TasksService {
     await this.sightings.clearTaskCache(id);
   }
 
+  /** The task's runs, newest first: GET /runs with the task as its filter, so both page alike (to the microsecond). */
   async listRuns(id: string, limit = 50, cursor?: string) {
     await this.row(id);
-    const after = decodeCursor(cursor, (v): v is { s: string; id: string } => typeof v === 'object' && v !== null && 's' in v && 'id' in v);
-    const rows = await this.runs.pageOfTask(id, limit + 1, after ? { startedAt: after.s, id: after.id } : undefined);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { items: page.map((r) => runView(r, this.config)), nextCursor: rows.length > limit ? encodeCursor({ s: last.startedAt.toISOString(), id: last.id }) : null };
+    const page = await this.runs.listPage({ taskId: id }, limit, decodeCursor(cursor, isPageKey));
+    return { items: page.rows.map((r) => runView(r, this.config)), nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   /**

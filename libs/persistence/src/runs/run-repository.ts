@@ -833,17 +833,6 @@ export class RunRepository {
     return rows[0] ? runRowFrom(rows[0]) : null;
   }
 
-  /** Up to `limit` runs of a task, newest first, after the (startedAt, id) of the last one seen. */
-  async pageOfTask(taskId: string, limit: number, after?: { startedAt: string; id: string }): Promise<RunRow[]> {
-    const { rows } = after
-      ? await this.db.query<RunColumns>(
-          `SELECT * FROM run WHERE task_id = $1 AND (started_at, id) < ($2::timestamptz, $3::uuid) ORDER BY started_at DESC, id DESC LIMIT $4`,
-          [taskId, after.startedAt, after.id, limit],
-        )
-      : await this.db.query<RunColumns>(`SELECT * FROM run WHERE task_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, [taskId, limit]);
-    return rows.map(runRowFrom);
-  }
-
   /**
    * One page of runs of every task, newest first (GET /runs): filtered in one statement, keyset
    * paged on (started_at, id). `after` is the key of the last run of the previous page; the key of
