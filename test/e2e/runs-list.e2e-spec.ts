@@ -154,7 +154,7 @@ describe('GET /runs and the run summaries of the task list', () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
     do {
-      const res = await api.http().get(`/api/v1/tasks/${taskC}/runs`).query({ limit: '1', ...(cursor ? { cursor } : {}) }).set(rest.auth());
+      const res: { status: number; body: unknown } = await api.http().get(`/api/v1/tasks/${taskC}/runs`).query({ limit: '1', ...(cursor ? { cursor } : {}) }).set(rest.auth());
       expect(res.status).toBe(200);
       pages.push((res.body as Listed).items.map((r) => r.id));
       cursor = (res.body as Listed).nextCursor;
