@@ -8,7 +8,15 @@ import type { Page } from 'playwright-core';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { eventually, taskBody } from '../support/fixtures';
 import { runApi, scimServerPool, sorted, type RunApi, type TargetCodes } from '../e2e/support/run-api';
-import { combobox, field, pick, signIn, startConsoleStack, type ConsoleStack } from './support/console-stack';
+import {
+  combobox,
+  field,
+  pick,
+  signIn,
+  startConsoleStack,
+  type ConsoleStack,
+  screenshotEachTestWhenDebugging,
+} from './support/console-stack';
 
 const USER = 'svc-console';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -34,13 +42,7 @@ beforeAll(async () => {
   page = await stack.newPage();
 }, 240_000);
 
-afterEach(async () => {
-  if (process.env.CONSOLE_DEBUG === '1')
-    await page?.screenshot({
-      fullPage: true,
-      path: `/tmp/console-${expect.getState().currentTestName?.slice(17, 40).replace(/\W+/g, '-')}.png`,
-    });
-});
+screenshotEachTestWhenDebugging('main', () => page);
 
 afterAll(async () => {
   await stack?.close();
@@ -120,7 +122,10 @@ describe('operator console', () => {
     await projection.uncheck();
     await page.getByRole('button', { name: 'Save' }).click();
     const projectionSaved = (want: boolean) =>
-      eventually(async () => (await stack.api.http().get(`/api/v1/connectors/${connectorId}`).set(rest.auth()).expect(200)).body.attributeProjection === want);
+      eventually(
+        async () =>
+          (await stack.api.http().get(`/api/v1/connectors/${connectorId}`).set(rest.auth()).expect(200)).body.attributeProjection === want,
+      );
     await projectionSaved(false);
     await projection.check();
     await page.getByRole('button', { name: 'Save' }).click();

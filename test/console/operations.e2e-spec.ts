@@ -9,7 +9,7 @@ import type { Page, Request } from 'playwright-core';
 import type { ScimDemoServer } from '../../apps/scim-demo/src';
 import { eventually } from '../support/fixtures';
 import { runApi, scimServerPool, sorted, type RunApi, type TargetCodes } from '../e2e/support/run-api';
-import { combobox, signIn, startConsoleStack, type ConsoleStack } from './support/console-stack';
+import { combobox, signIn, startConsoleStack, type ConsoleStack, screenshotEachTestWhenDebugging } from './support/console-stack';
 
 const USER = 'svc-ops';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -46,13 +46,7 @@ beforeAll(async () => {
   await signIn(page, stack.api.adminToken);
 }, 240_000);
 
-afterEach(async () => {
-  if (process.env.CONSOLE_DEBUG === '1')
-    await page?.screenshot({
-      fullPage: true,
-      path: `/tmp/console-ops-${expect.getState().currentTestName?.slice(0, 40).replace(/\W+/g, '-')}.png`,
-    });
-});
+screenshotEachTestWhenDebugging('ops', () => page);
 
 afterAll(async () => {
   await stack?.close();

@@ -11,7 +11,7 @@ import { Webhook } from 'standardwebhooks';
 import { eventually } from '../support/fixtures';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
 import { runApi, scimServerPool, type RunApi } from '../e2e/support/run-api';
-import { field, pick, signIn, startConsoleStack, type ConsoleStack } from './support/console-stack';
+import { field, pick, signIn, startConsoleStack, type ConsoleStack, screenshotEachTestWhenDebugging } from './support/console-stack';
 
 const USER = 'svc-hooks';
 const PASSWORD = `Pw-${randomUUID()}`;
@@ -38,13 +38,7 @@ beforeAll(async () => {
   await signIn(page, stack.api.adminToken);
 }, 240_000);
 
-afterEach(async () => {
-  if (process.env.CONSOLE_DEBUG === '1')
-    await page?.screenshot({
-      fullPage: true,
-      path: `/tmp/console-hooks-${expect.getState().currentTestName?.slice(0, 40).replace(/\W+/g, '-')}.png`,
-    });
-});
+screenshotEachTestWhenDebugging('hooks', () => page);
 
 afterAll(async () => {
   await stack?.close();

@@ -75,7 +75,12 @@ export interface ConsoleStack {
 
 export async function startConsoleStack(): Promise<ConsoleStack> {
   ensureConsoleBuilt();
-  const stack = await startStack({ taskQueue: uniq('console'), config: { temporalUiUrl: 'http://127.0.0.1:8233' }, api: true, worker: true });
+  const stack = await startStack({
+    taskQueue: uniq('console'),
+    config: { temporalUiUrl: 'http://127.0.0.1:8233' },
+    api: true,
+    worker: true,
+  });
   const api = stack.api;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -156,4 +161,16 @@ export async function pick(page: Page, scope: Scope, label: string, option: stri
 /** The value of a Mantine Select. */
 export function combobox(scope: Scope, label: string) {
   return scope.getByRole('combobox', { name: labelled(label) });
+}
+
+/**
+ * With CONSOLE_DEBUG=1, a full-page screenshot of `page` after each test, in
+ * /tmp/console-<prefix>-<test name>.png. Call at the top level of a spec file.
+ */
+export function screenshotEachTestWhenDebugging(prefix: string, page: () => Page | undefined): void {
+  afterEach(async () => {
+    if (process.env.CONSOLE_DEBUG !== '1') return;
+    const name = (expect.getState().currentTestName ?? 'test').slice(0, 40).replace(/\W+/g, '-');
+    await page()?.screenshot({ fullPage: true, path: `/tmp/console-${prefix}-${name}.png` });
+  });
 }

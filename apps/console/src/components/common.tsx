@@ -153,3 +153,19 @@ export function LastRunCell({ task }: { task: Pick<Task, 'name' | 'lastRun'> }) 
     </Group>
   );
 }
+
+/** A form's submit button, disabled while fields are missing, with the missing ones named beside it. */
+export function SubmitBar({ label, saving, missing }: { label: string; saving: boolean; missing: string[] }) {
+  return (
+    <Group>
+      <Button type="submit" loading={saving} disabled={missing.length > 0}>
+        {label}
+      </Button>
+      {missing.length > 0 && (
+        <Text size="sm" c="dimmed" data-testid="missing">
+          Missing: {missing.join(', ')}
+        </Text>
+      )}
+    </Group>
+  );
+}

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { Button, Checkbox, Group, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Checkbox, Select, SimpleGrid, Stack, TextInput } from '@mantine/core';
 import type { CreateWebhookBody, Webhook, WebhookEventType } from '../api/client';
 import { useTasks } from '../api/queries';
 import { EVENT_TYPES } from '../format';
 import { useSession } from '../session';
-import { fieldError, ProblemAlert } from './common';
+import { fieldError, ProblemAlert, SubmitBar } from './common';
 
 interface WebhookFields {
   url: string;
@@ -106,18 +106,7 @@ export function WebhookForm({
               onChange={(e) => set('enabled', e.currentTarget.checked)}
             />
           )}
-          {canWrite && (
-            <Group>
-              <Button type="submit" loading={saving} disabled={missing.length > 0}>
-                {webhook ? 'Save' : 'Create webhook'}
-              </Button>
-              {missing.length > 0 && (
-                <Text size="sm" c="dimmed" data-testid="missing">
-                  Missing: {missing.join(', ')}
-                </Text>
-              )}
-            </Group>
-          )}
+          {canWrite && <SubmitBar label={webhook ? 'Save' : 'Create webhook'} saving={saving} missing={missing} />}
         </Stack>
       </fieldset>
     </form>

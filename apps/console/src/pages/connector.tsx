@@ -30,7 +30,7 @@ import {
   useTestAuthentication,
   useTestConnection,
 } from '../api/queries';
-import { ConfirmButton, fieldError, Loading, PageHeader, ProblemAlert, LastRunCell } from '../components/common';
+import { ConfirmButton, fieldError, Loading, PageHeader, ProblemAlert, LastRunCell, SubmitBar } from '../components/common';
 import { RunsTable } from '../components/runs-table';
 import { inWords, scheduleInWords } from '../format';
 import { useSession } from '../session';
@@ -490,18 +490,7 @@ export function ConnectorPage() {
                 />
               </Stack>
             </Fieldset>
-            {canWrite && (
-              <Group>
-                <Button type="submit" loading={save.isPending} disabled={missing.length > 0}>
-                  {id ? 'Save' : 'Create connector'}
-                </Button>
-                {missing.length > 0 && (
-                  <Text size="sm" c="dimmed" data-testid="missing">
-                    Missing: {missing.join(', ')}
-                  </Text>
-                )}
-              </Group>
-            )}
+            {canWrite && <SubmitBar label={id ? 'Save' : 'Create connector'} saving={save.isPending} missing={missing} />}
           </Stack>
         </fieldset>
       </form>
